@@ -1,0 +1,136 @@
+"""Staff answer, promise an answer, or resolve; the SLA clock reacts."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from desk.commands import Answer, OnIt, Outcome, Resolve
+from desk.context import DeskContext
+from desk.notices import Notice, NoticeKind
+from desk.sla import with_due
+from desk.tickets import Event, EventKind, TicketMessage, TicketStatus
+
+ETA_CHOICES = (15, 30, 60, 120)
+
+
+async def answer(ctx: DeskContext, cmd: Answer) -> Outcome:
+    """Relay a staff reply to the retailer and stop the clock of the waiting round."""
+    async with ctx.store.transaction() as ledger:
+        if cmd.source and not await ledger.settle(cmd.source.channel, cmd.source.update_id):
+            return Outcome.REPEATED
+        # Keyed on the replier's own chat: a message id from another chat can never match.
+        ticket_id = await ledger.ticket_of_message(cmd.address, cmd.reply_to)
+        ticket = await ledger.ticket(ticket_id) if ticket_id is not None else None
+        retailer = await ledger.retailer(ticket.retailer_id) if ticket else None
+        if ticket is None or retailer is None:
+            return Outcome.NOT_A_TICKET
+        now = ctx.clock.now()
+        await ledger.add_message(TicketMessage(ticket.id, cmd.staff_id, False, cmd.content, now))
+        await ledger.post(
+            Notice(
+                to=retailer.id,
+                address=ctx.reach(retailer),
+                kind=NoticeKind.ANSWER,
+                lang=retailer.lang,
+                params={"staff": ctx.team.name_of(cmd.staff_id), "text": cmd.content.text},
+                ticket_id=ticket.id,
+                copy_of=cmd.content if cmd.content.is_media else None,
+            )
+        )
+        if ticket.waiting_since is not None and ticket.is_open:
+            waited = (now - ticket.waiting_since).total_seconds()
+            await ledger.record(
+                Event(
+                    ticket.id,
+                    EventKind.ANSWERED,
+                    now,
+                    actor=cmd.staff_id,
+                    target=ticket.manager_id,
+                    seconds=waited,
+                    round=ticket.round,
+                    detail={"by_other": cmd.staff_id != ticket.manager_id},
+                )
+            )
+            ticket = ticket.evolve(
+                waiting_since=None,
+                round=ticket.round + 1,
+                last_step=-1,
+                last_fired_at=None,
+                eta_until=None,
+                hurry_at=None,
+                first_response_at=ticket.first_response_at or now,
+            )
+            await ledger.save_ticket(with_due(ticket))
+    return Outcome.DONE
+
+
+async def on_it(ctx: DeskContext, cmd: OnIt) -> Outcome:
+    """Record the manager's promise, tell the retailer, and pause the ladder until then."""
+    async with ctx.store.transaction() as ledger:
+        if cmd.source and not await ledger.settle(cmd.source.channel, cmd.source.update_id):
+            return Outcome.REPEATED
+        ticket = await ledger.ticket(cmd.ticket_id)
+        if ticket is None or ticket.manager_id != cmd.staff_id:
+            return Outcome.NOT_YOURS
+        if not ticket.is_open:
+            return Outcome.CLOSED
+        retailer = await ledger.retailer(ticket.retailer_id)
+        if ticket.waiting_since is None or retailer is None:
+            return Outcome.NOTHING_WAITING
+        now = ctx.clock.now()
+        eta = now + timedelta(minutes=cmd.minutes)
+        await ledger.record(
+            Event(
+                ticket.id,
+                EventKind.ON_IT,
+                now,
+                actor=cmd.staff_id,
+                seconds=(now - ticket.waiting_since).total_seconds(),
+                round=ticket.round,
+                detail={"eta": eta.isoformat(), "minutes": cmd.minutes},
+            )
+        )
+        await ledger.post(
+            Notice(
+                to=retailer.id,
+                address=ctx.reach(retailer),
+                kind=NoticeKind.ETA,
+                lang=retailer.lang,
+                params={"manager": ctx.team.name_of(cmd.staff_id), "eta": eta.isoformat()},
+                ticket_id=ticket.id,
+            )
+        )
+        acknowledged = ticket.acknowledged_at or now
+        await ledger.save_ticket(
+            with_due(ticket.evolve(eta_until=eta, acknowledged_at=acknowledged))
+        )
+    return Outcome.DONE
+
+
+async def resolve(ctx: DeskContext, cmd: Resolve) -> Outcome:
+    """Close the ticket and tell the retailer."""
+    async with ctx.store.transaction() as ledger:
+        if cmd.source and not await ledger.settle(cmd.source.channel, cmd.source.update_id):
+            return Outcome.REPEATED
+        ticket = await ledger.ticket(cmd.ticket_id)
+        if ticket is None or ticket.manager_id != cmd.staff_id:
+            return Outcome.NOT_YOURS
+        if not ticket.is_open:
+            return Outcome.CLOSED
+        retailer = await ledger.retailer(ticket.retailer_id)
+        now = ctx.clock.now()
+        await ledger.record(Event(ticket.id, EventKind.RESOLVED, now, actor=cmd.staff_id))
+        closed = ticket.evolve(status=TicketStatus.RESOLVED, resolved_at=now, eta_until=None)
+        await ledger.save_ticket(with_due(closed))
+        if retailer is not None:
+            await ledger.post(
+                Notice(
+                    to=retailer.id,
+                    address=ctx.reach(retailer),
+                    kind=NoticeKind.RESOLVED,
+                    lang=retailer.lang,
+                    params={"ticket": ticket.id, "manager": ctx.team.name_of(cmd.staff_id)},
+                    ticket_id=ticket.id,
+                )
+            )
+    return Outcome.DONE

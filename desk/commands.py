@@ -1,0 +1,95 @@
+"""What people ask the desk to do, as the channel adapters hand it over."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from enum import StrEnum
+
+from desk.content import Content
+from desk.people import Address
+
+
+@dataclass(frozen=True)
+class Inbound:
+    """Which channel update a command came from, so it is applied once."""
+
+    channel: str
+    update_id: int
+
+
+@dataclass(frozen=True)
+class Ask:
+    """A retailer sends a message."""
+
+    address: Address
+    content: Content
+    source: Inbound | None = None
+
+
+@dataclass(frozen=True)
+class Answer:
+    """A staff member replies to a bot message of a ticket."""
+
+    staff_id: str
+    address: Address
+    reply_to: int
+    content: Content
+    source: Inbound | None = None
+
+
+@dataclass(frozen=True)
+class OnIt:
+    """The assigned manager promises an answer within some minutes."""
+
+    staff_id: str
+    ticket_id: int
+    minutes: int
+    source: Inbound | None = None
+
+
+@dataclass(frozen=True)
+class Resolve:
+    """The assigned manager closes a ticket."""
+
+    staff_id: str
+    ticket_id: int
+    source: Inbound | None = None
+
+
+@dataclass(frozen=True)
+class ShareContact:
+    """Someone shares a phone number to link their chat to the roster."""
+
+    address: Address
+    phone: str
+    contact_user_id: int | None
+    sender_id: int
+    lang: str = "zh"
+    source: Inbound | None = None
+
+
+@dataclass(frozen=True)
+class Away:
+    """A manager hands over to a named colleague until a date."""
+
+    manager_id: str
+    until: datetime
+    covering_id: str
+
+
+class Outcome(StrEnum):
+    """How a command ended, for the adapter to tell the person."""
+
+    DONE = "done"
+    REPEATED = "repeated"
+    UNKNOWN_SENDER = "unknown_sender"
+    NOT_A_TICKET = "not_a_ticket"
+    NOT_YOURS = "not_yours"
+    CLOSED = "closed"
+    NOTHING_WAITING = "nothing_waiting"
+    NOT_OWN_CONTACT = "not_own_contact"
+    UNKNOWN_PHONE = "unknown_phone"
+    BAD_COLLEAGUE = "bad_colleague"
+    BAD_DATE = "bad_date"
+    NOT_AWAY = "not_away"

@@ -1,0 +1,40 @@
+"""What a retailer or manager sent, in channel-neutral terms."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import StrEnum
+
+
+class ContentKind(StrEnum):
+    """Kinds of message content the desk relays."""
+
+    TEXT = "text"
+    PHOTO = "photo"
+    VOICE = "voice"
+    DOCUMENT = "document"
+    LOCATION = "location"
+    VIDEO = "video"
+
+
+MAX_TEXT = 4000
+
+
+@dataclass(frozen=True)
+class Content:
+    """One message's content and where the channel keeps the original."""
+
+    kind: ContentKind
+    text: str = ""
+    chat_id: int | None = None
+    message_id: int | None = None
+
+    @property
+    def is_media(self) -> bool:
+        """Say whether relaying needs a copy of the original message."""
+        return self.kind is not ContentKind.TEXT
+
+    def preview(self, limit: int = 200) -> str:
+        """Return a short one-line preview for notifications."""
+        flat = " ".join(self.text.split())
+        return flat if len(flat) <= limit else flat[: limit - 1] + "…"

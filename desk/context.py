@@ -1,0 +1,34 @@
+"""Everything a use case needs, handed in once at wiring time."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+from desk.clock import Clock
+from desk.people import Address, Retailer, Staff, Team
+from desk.policy import Policy
+from desk.ports import Store
+
+
+@dataclass(frozen=True)
+class DeskContext:
+    """The store, the team, the clock and the policy the desk works with."""
+
+    store: Store
+    team: Team
+    clock: Clock
+    policy: Policy
+    timezone: ZoneInfo
+    channel: str = "telegram"
+
+    def local(self, at: datetime) -> datetime:
+        """Return a moment in the desk's timezone."""
+        return at.astimezone(self.timezone)
+
+    def reach(self, person: Retailer | Staff) -> Address:
+        """Return the chat where a person gets the desk's messages."""
+        if person.telegram_id is None:
+            raise ValueError(f"{person.id} has no linked chat")
+        return Address(self.channel, person.telegram_id)

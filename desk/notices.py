@@ -1,0 +1,60 @@
+"""Outbound messages as the desk decides them, before any channel renders them."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from enum import StrEnum
+from typing import Any
+
+from desk.content import Content
+from desk.people import Address
+
+
+class NoticeKind(StrEnum):
+    """What an outbound message is for; each has a text in every language catalog."""
+
+    ACK = "ack"
+    QUESTION = "question"
+    FOLLOWUP = "followup"
+    ANSWER = "answer"
+    ETA = "eta"
+    RESOLVED = "resolved"
+    REMINDER = "reminder"
+    ESCALATION = "escalation"
+    COVER = "cover"
+    HANDOVER = "handover"
+    REPORT = "report"
+    WELCOME = "welcome"
+
+
+@dataclass(frozen=True)
+class Button:
+    """An inline button: a catalog key for its label and id-only callback data."""
+
+    label: str
+    data: str
+
+
+@dataclass(frozen=True)
+class Attachment:
+    """A file sent with a notice: a chart as a photo, or a table as a document."""
+
+    filename: str
+    data: bytes
+    as_photo: bool = False
+
+
+@dataclass(frozen=True)
+class Notice:
+    """One message to one person, stored in the outbox until delivered."""
+
+    to: str
+    address: Address
+    kind: NoticeKind
+    lang: str
+    params: dict[str, Any] = field(default_factory=dict)
+    ticket_id: int | None = None
+    step: int | None = None
+    copy_of: Content | None = None
+    buttons: tuple[Button, ...] = ()
+    attachment: Attachment | None = None

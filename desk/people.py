@@ -1,0 +1,107 @@
+"""Retailers, managers, supervisors and the team they form."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from datetime import datetime
+from enum import StrEnum
+
+from desk.hours import OnDutyRota, WorkingHours
+
+
+@dataclass(frozen=True)
+class Address:
+    """Where a person is reached on a channel."""
+
+    channel: str
+    chat_id: int
+
+
+class Role(StrEnum):
+    """What someone is to the desk."""
+
+    RETAILER = "retailer"
+    MANAGER = "manager"
+    SUPERVISOR = "supervisor"
+    STRANGER = "stranger"
+
+
+@dataclass(frozen=True)
+class Retailer:
+    """A shop owner served by one account manager."""
+
+    id: str
+    name: str
+    shop: str
+    phone: str
+    manager_id: str
+    telegram_id: int | None = None
+    lang: str = "zh"
+
+
+@dataclass(frozen=True)
+class Staff:
+    """Anyone on the team side: a manager or a supervisor."""
+
+    id: str
+    name: str
+    telegram_id: int
+    lang: str = "zh"
+
+
+@dataclass(frozen=True)
+class Manager(Staff):
+    """An account manager with a backup colleague and a supervisor."""
+
+    backup: str | None = None
+    supervisor: str | None = None
+    hours: WorkingHours = field(default_factory=WorkingHours)
+
+
+@dataclass(frozen=True)
+class Supervisor(Staff):
+    """The person above a group of managers."""
+
+
+@dataclass(frozen=True)
+class Leave:
+    """A manager's absence, handed over explicitly to a colleague."""
+
+    manager_id: str
+    covering_id: str
+    until: datetime
+    started_at: datetime
+
+
+class Team:
+    """The staff from the config, looked up by id or Telegram account."""
+
+    def __init__(
+        self,
+        managers: Iterable[Manager],
+        supervisors: Iterable[Supervisor],
+        rota: OnDutyRota | None = None,
+    ) -> None:
+        self.managers: Mapping[str, Manager] = {m.id: m for m in managers}
+        self.supervisors: Mapping[str, Supervisor] = {s.id: s for s in supervisors}
+        self.rota = rota or OnDutyRota(())
+        everyone: list[Staff] = [*self.managers.values(), *self.supervisors.values()]
+        self._by_telegram = {s.telegram_id: s for s in everyone}
+
+    def staff(self, staff_id: str) -> Staff | None:
+        """Return the manager or supervisor with this id."""
+        return self.managers.get(staff_id) or self.supervisors.get(staff_id)
+
+    def by_telegram(self, telegram_id: int) -> Staff | None:
+        """Return the staff member using this Telegram account."""
+        return self._by_telegram.get(telegram_id)
+
+    def name_of(self, staff_id: str | None) -> str:
+        """Return a display name, falling back to the id."""
+        person = self.staff(staff_id) if staff_id else None
+        return person.name if person else (staff_id or "?")
+
+    def team_of(self, supervisor_id: str) -> list[Manager]:
+        """Return the managers who report to this supervisor."""
+        return [m for m in self.managers.values() if m.supervisor == supervisor_id]

@@ -1,0 +1,152 @@
+"""The schema, in SQLAlchemy Core; Alembic migrations create and upgrade it."""
+
+from __future__ import annotations
+
+from sqlalchemy import (
+    BigInteger,
+    Boolean,
+    Column,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    PrimaryKeyConstraint,
+    String,
+    Table,
+    Text,
+    UniqueConstraint,
+)
+
+from storage.types import UtcDateTime
+
+metadata = MetaData()
+
+retailers = Table(
+    "retailers",
+    metadata,
+    Column("id", String(64), primary_key=True),
+    Column("name", String(200), nullable=False),
+    Column("shop", String(200), nullable=False),
+    Column("phone", String(32), nullable=False, index=True),
+    Column("manager_id", String(64), nullable=False, index=True),
+    Column("telegram_id", BigInteger, unique=True),
+    Column("lang", String(8), nullable=False, server_default="zh"),
+    Column("updated_at", UtcDateTime, nullable=False),
+)
+
+inbox = Table(
+    "inbox",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("channel", String(16), nullable=False),
+    Column("update_id", BigInteger, nullable=False),
+    Column("chat_id", BigInteger),
+    Column("payload", Text, nullable=False),
+    Column("received_at", UtcDateTime, nullable=False),
+    Column("state", String(8), nullable=False, server_default="new"),
+    Column("attempts", Integer, nullable=False, server_default="0"),
+    Column("error", Text),
+    UniqueConstraint("channel", "update_id", name="uq_inbox_channel_update"),
+    Index("ix_inbox_state_id", "state", "id"),
+)
+
+tickets = Table(
+    "tickets",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("retailer_id", String(64), nullable=False),
+    Column("manager_id", String(64), nullable=False),
+    Column("home_manager_id", String(64), nullable=False),
+    Column("status", String(16), nullable=False),
+    Column("opened_at", UtcDateTime, nullable=False),
+    Column("policy", Text, nullable=False),
+    Column("off_hours", Boolean, nullable=False),
+    Column("waiting_since", UtcDateTime),
+    Column("round", Integer, nullable=False),
+    Column("last_step", Integer, nullable=False),
+    Column("last_fired_at", UtcDateTime),
+    Column("next_due_at", UtcDateTime),
+    Column("eta_until", UtcDateTime),
+    Column("hurry_at", UtcDateTime),
+    Column("first_response_at", UtcDateTime),
+    Column("acknowledged_at", UtcDateTime),
+    Column("resolved_at", UtcDateTime),
+    Index("ix_tickets_next_due_at", "next_due_at"),
+    Index("ix_tickets_retailer_status", "retailer_id", "status"),
+    Index("ix_tickets_manager_status", "manager_id", "status"),
+    Index("ix_tickets_opened_at", "opened_at"),
+)
+
+messages = Table(
+    "messages",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("ticket_id", Integer, ForeignKey("tickets.id"), nullable=False, index=True),
+    Column("author_id", String(64), nullable=False),
+    Column("from_retailer", Boolean, nullable=False),
+    Column("kind", String(16), nullable=False),
+    Column("text", Text, nullable=False),
+    Column("chat_id", BigInteger),
+    Column("message_id", BigInteger),
+    Column("at", UtcDateTime, nullable=False),
+)
+
+events = Table(
+    "events",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("ticket_id", Integer, ForeignKey("tickets.id"), nullable=False, index=True),
+    Column("kind", String(16), nullable=False),
+    Column("at", UtcDateTime, nullable=False),
+    Column("actor", String(64)),
+    Column("target", String(64)),
+    Column("step", Integer),
+    Column("seconds", Float),
+    Column("round", Integer),
+    Column("delivered", Boolean),
+    Column("detail", Text, nullable=False, server_default="{}"),
+    Index("ix_events_kind_at", "kind", "at"),
+)
+
+outbox = Table(
+    "outbox",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("recipient_id", String(64), nullable=False),
+    Column("channel", String(16), nullable=False),
+    Column("chat_id", BigInteger, nullable=False),
+    Column("kind", String(16), nullable=False),
+    Column("lang", String(8), nullable=False),
+    Column("ticket_id", Integer, index=True),
+    Column("step", Integer),
+    Column("body", Text, nullable=False),
+    Column("state", String(8), nullable=False, server_default="pending"),
+    Column("attempts", Integer, nullable=False, server_default="0"),
+    Column("not_before", UtcDateTime, nullable=False),
+    Column("lease_until", UtcDateTime),
+    Column("created_at", UtcDateTime, nullable=False),
+    Column("sent_at", UtcDateTime),
+    Column("message_id", BigInteger),
+    Column("error", Text),
+    Index("ix_outbox_state_not_before", "state", "not_before"),
+    Index("ix_outbox_chat_message", "chat_id", "message_id"),
+)
+
+leaves = Table(
+    "leaves",
+    metadata,
+    Column("manager_id", String(64), primary_key=True),
+    Column("covering_id", String(64), nullable=False),
+    Column("until", UtcDateTime, nullable=False),
+    Column("started_at", UtcDateTime, nullable=False),
+)
+
+reports_sent = Table(
+    "reports_sent",
+    metadata,
+    Column("week", String(10), nullable=False),
+    Column("supervisor_id", String(64), nullable=False),
+    Column("sent_at", UtcDateTime, nullable=False),
+    PrimaryKeyConstraint("week", "supervisor_id", name="pk_reports_sent"),
+)
