@@ -1,0 +1,119 @@
+"""Translate desk objects to rows and back."""
+
+from __future__ import annotations
+
+import base64
+import json
+from typing import Any
+
+from sqlalchemy import Row
+
+from desk.content import Content, ContentKind
+from desk.notices import Attachment, Button, Notice, NoticeKind
+from desk.people import Address, Retailer
+from desk.policy import Policy
+from desk.tickets import Ticket, TicketStatus
+
+TICKET_STATE = (
+    "waiting_since",
+    "round",
+    "last_step",
+    "last_fired_at",
+    "next_due_at",
+    "eta_until",
+    "hurry_at",
+    "first_response_at",
+    "acknowledged_at",
+    "resolved_at",
+)
+
+
+def ticket_from_row(row: Row[Any]) -> Ticket:
+    """Rebuild a ticket from its row."""
+    m = row._mapping
+    return Ticket(
+        id=m["id"],
+        retailer_id=m["retailer_id"],
+        manager_id=m["manager_id"],
+        home_manager_id=m["home_manager_id"],
+        opened_at=m["opened_at"],
+        policy=Policy.from_snapshot(json.loads(m["policy"])),
+        off_hours=bool(m["off_hours"]),
+        status=TicketStatus(m["status"]),
+        **{name: m[name] for name in TICKET_STATE},
+    )
+
+
+def ticket_state(ticket: Ticket) -> dict[str, Any]:
+    """Return the columns a ticket's state change writes."""
+    return {"status": ticket.status.value, **{name: getattr(ticket, name) for name in TICKET_STATE}}
+
+
+def retailer_from_row(row: Row[Any]) -> Retailer:
+    """Rebuild a retailer from its row."""
+    m = row._mapping
+    return Retailer(
+        id=m["id"],
+        name=m["name"],
+        shop=m["shop"],
+        phone=m["phone"],
+        manager_id=m["manager_id"],
+        telegram_id=m["telegram_id"],
+        lang=m["lang"],
+    )
+
+
+def content_to_json(content: Content) -> dict[str, Any]:
+    """Return a JSON-ready copy of message content."""
+    return {
+        "kind": content.kind.value,
+        "text": content.text,
+        "chat_id": content.chat_id,
+        "message_id": content.message_id,
+    }
+
+
+def content_from_json(stored: dict[str, Any]) -> Content:
+    """Rebuild message content from JSON."""
+    return Content(
+        ContentKind(stored["kind"]), stored["text"], stored["chat_id"], stored["message_id"]
+    )
+
+
+def notice_body(notice: Notice) -> str:
+    """Serialize what the outbox row needs beyond its indexed columns."""
+    body: dict[str, Any] = {
+        "params": notice.params,
+        "buttons": [[b.label, b.data] for b in notice.buttons],
+        "copy_of": content_to_json(notice.copy_of) if notice.copy_of else None,
+    }
+    if notice.attachment:
+        body["attachment"] = {
+            "filename": notice.attachment.filename,
+            "data": base64.b64encode(notice.attachment.data).decode("ascii"),
+            "as_photo": notice.attachment.as_photo,
+        }
+    return json.dumps(body, ensure_ascii=False)
+
+
+def notice_from_row(row: Row[Any]) -> Notice:
+    """Rebuild the notice an outbox row holds."""
+    m = row._mapping
+    body = json.loads(m["body"])
+    stored_file = body.get("attachment")
+    return Notice(
+        to=m["recipient_id"],
+        address=Address(m["channel"], m["chat_id"]),
+        kind=NoticeKind(m["kind"]),
+        lang=m["lang"],
+        params=body["params"],
+        ticket_id=m["ticket_id"],
+        step=m["step"],
+        copy_of=content_from_json(body["copy_of"]) if body.get("copy_of") else None,
+        buttons=tuple(Button(label, data) for label, data in body["buttons"]),
+        attachment=Attachment(
+            stored_file["filename"], base64.b64decode(stored_file["data"]), stored_file["as_photo"]
+        )
+        if stored_file
+        else None,
+    )

@@ -1,0 +1,56 @@
+"""Create the async engine for a storage URL, tuned per database."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import event
+from sqlalchemy.engine import make_url
+from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
+from sqlalchemy.pool import NullPool
+
+
+def async_url(url: str, base_dir: Path | None = None) -> str:
+    """Turn a config URL into an async driver URL; SQLite paths are relative to base_dir."""
+    parsed = make_url(url)
+    backend = parsed.get_backend_name()
+    if backend == "sqlite":
+        database = parsed.database or ""
+        if database and database != ":memory:" and not Path(database).is_absolute():
+            database = str((base_dir or Path.cwd()) / database)
+        return str(parsed.set(drivername="sqlite+aiosqlite", database=database))
+    if backend in {"postgresql", "postgres"}:
+        return parsed.set(drivername="postgresql+asyncpg").render_as_string(hide_password=False)
+    raise ValueError(f"unsupported storage URL {url!r}: use sqlite:///FILE or postgresql://...")
+
+
+def make_engine(url: str, base_dir: Path | None = None, *, pool_size: int = 5) -> AsyncEngine:
+    """Create an engine; SQLite gets WAL, a busy timeout and immediate write transactions."""
+    driver_url = async_url(url, base_dir)
+    if driver_url.startswith("sqlite"):
+        options: dict[str, Any] = {"poolclass": NullPool} if ":memory:" in driver_url else {}
+        engine = create_async_engine(driver_url, **options)
+        _tune_sqlite(engine)
+        return engine
+    return create_async_engine(driver_url, pool_size=pool_size, max_overflow=pool_size)
+
+
+def _tune_sqlite(engine: AsyncEngine) -> None:
+    @event.listens_for(engine.sync_engine, "connect")
+    def _on_connect(dbapi_connection: Any, _record: Any) -> None:
+        # Take over transaction control so that writes start with BEGIN IMMEDIATE and
+        # never deadlock upgrading a read lock when another process writes.
+        dbapi_connection.isolation_level = None
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute("PRAGMA synchronous=NORMAL")
+        cursor.execute("PRAGMA busy_timeout=10000")
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.close()
+
+    @event.listens_for(engine.sync_engine, "begin")
+    def _on_begin(conn: Any) -> None:
+        # Readers ask for a deferred transaction so they never queue behind the writer.
+        reading = conn.get_execution_options().get("reading", False)
+        conn.exec_driver_sql("BEGIN" if reading else "BEGIN IMMEDIATE")

@@ -1,0 +1,259 @@
+"""The desk's Ledger over SQLAlchemy Core, inside one transaction."""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import and_, delete, insert, select, update
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from desk.clock import Clock
+from desk.content import Content, ContentKind
+from desk.notices import Notice
+from desk.people import Address, Leave, Retailer
+from desk.tickets import Event, EventKind, Ticket, TicketMessage, TicketStatus
+from storage import codec
+from storage.dialects import insert_new
+from storage.tables import events, inbox, leaves, messages, outbox, reports_sent, retailers, tickets
+
+
+class SqlLedger:
+    """Read and write the desk's state on one connection."""
+
+    def __init__(self, conn: AsyncConnection, clock: Clock) -> None:
+        self.conn = conn
+        self.clock = clock
+        self.posted = 0
+        self.earliest_due: datetime | None = None
+        self._locking = conn.dialect.name == "postgresql"
+
+    async def settle(self, channel: str, update_id: int) -> bool:
+        """Mark an inbound update handled; False when it was handled before."""
+        result = await self.conn.execute(
+            update(inbox)
+            .where(inbox.c.channel == channel, inbox.c.update_id == update_id)
+            .where(inbox.c.state != "done")
+            .values(state="done")
+        )
+        if result.rowcount:
+            return True
+        # An update that never went through the inbox (a direct call) counts as new.
+        known = await self.conn.scalar(
+            select(inbox.c.id).where(inbox.c.channel == channel, inbox.c.update_id == update_id)
+        )
+        return known is None
+
+    async def retailer(self, retailer_id: str) -> Retailer | None:
+        """Return a retailer by roster id."""
+        row = (
+            await self.conn.execute(select(retailers).where(retailers.c.id == retailer_id))
+        ).first()
+        return codec.retailer_from_row(row) if row else None
+
+    async def retailer_at(self, address: Address) -> Retailer | None:
+        """Return the retailer linked to this chat."""
+        query = select(retailers).where(retailers.c.telegram_id == address.chat_id)
+        row = (await self.conn.execute(query)).first()
+        return codec.retailer_from_row(row) if row else None
+
+    async def link_retailer(self, phone: str, address: Address) -> Retailer | None:
+        """Link the retailer with this roster phone to a chat."""
+        row = (await self.conn.execute(select(retailers).where(retailers.c.phone == phone))).first()
+        if row is None:
+            return None
+        # One chat per retailer: unlink whoever held this chat before.
+        await self.conn.execute(
+            update(retailers)
+            .where(retailers.c.telegram_id == address.chat_id, retailers.c.id != row.id)
+            .values(telegram_id=None)
+        )
+        await self.conn.execute(
+            update(retailers).where(retailers.c.id == row.id).values(telegram_id=address.chat_id)
+        )
+        return await self.retailer(row.id)
+
+    async def open_ticket_of(self, retailer_id: str) -> Ticket | None:
+        """Return the retailer's open ticket, locked for update."""
+        query = select(tickets).where(
+            tickets.c.retailer_id == retailer_id, tickets.c.status == TicketStatus.OPEN.value
+        )
+        row = (await self.conn.execute(self._locked(query.order_by(tickets.c.id.desc())))).first()
+        return codec.ticket_from_row(row) if row else None
+
+    async def ticket(self, ticket_id: int) -> Ticket | None:
+        """Return a ticket, locked for update."""
+        query = self._locked(select(tickets).where(tickets.c.id == ticket_id))
+        row = (await self.conn.execute(query)).first()
+        return codec.ticket_from_row(row) if row else None
+
+    async def create_ticket(self, draft: Ticket) -> Ticket:
+        """Insert a new ticket and return it with its number."""
+        values = {
+            "retailer_id": draft.retailer_id,
+            "manager_id": draft.manager_id,
+            "home_manager_id": draft.home_manager_id,
+            "opened_at": draft.opened_at,
+            "policy": json.dumps(draft.policy.snapshot()),
+            "off_hours": draft.off_hours,
+            **codec.ticket_state(draft),
+        }
+        ticket_id = await self.conn.scalar(insert(tickets).values(values).returning(tickets.c.id))
+        assert ticket_id is not None
+        return draft.evolve(id=ticket_id)
+
+    async def save_ticket(self, ticket: Ticket) -> None:
+        """Write a ticket's changed state."""
+        await self.conn.execute(
+            update(tickets).where(tickets.c.id == ticket.id).values(codec.ticket_state(ticket))
+        )
+        due = ticket.next_due_at
+        if due is not None and (self.earliest_due is None or due < self.earliest_due):
+            self.earliest_due = due
+
+    async def add_message(self, message: TicketMessage) -> None:
+        """Append a message to a ticket's conversation."""
+        await self.conn.execute(
+            insert(messages).values(
+                ticket_id=message.ticket_id,
+                author_id=message.author_id,
+                from_retailer=message.from_retailer,
+                kind=message.content.kind.value,
+                text=message.content.text,
+                chat_id=message.content.chat_id,
+                message_id=message.content.message_id,
+                at=message.at,
+            )
+        )
+
+    async def waiting_messages(self, ticket_id: int, since: datetime) -> list[TicketMessage]:
+        """Return the retailer's messages not yet answered."""
+        query = (
+            select(messages)
+            .where(messages.c.ticket_id == ticket_id, messages.c.from_retailer.is_(True))
+            .where(messages.c.at >= since)
+            .order_by(messages.c.id)
+        )
+        return [
+            TicketMessage(
+                m.ticket_id,
+                m.author_id,
+                True,
+                Content(ContentKind(m.kind), m.text, m.chat_id, m.message_id),
+                m.at,
+            )
+            for m in (await self.conn.execute(query)).all()
+        ]
+
+    async def record(self, event: Event) -> None:
+        """Append an event to a ticket's history."""
+        await self.conn.execute(
+            insert(events).values(
+                ticket_id=event.ticket_id,
+                kind=event.kind.value,
+                at=event.at,
+                actor=event.actor,
+                target=event.target,
+                step=event.step,
+                seconds=event.seconds,
+                round=event.round,
+                delivered=event.delivered,
+                detail=json.dumps(event.detail, ensure_ascii=False),
+            )
+        )
+
+    async def post(self, notice: Notice) -> None:
+        """Queue a message in the outbox."""
+        now = self.clock.now()
+        await self.conn.execute(
+            insert(outbox).values(
+                recipient_id=notice.to,
+                channel=notice.address.channel,
+                chat_id=notice.address.chat_id,
+                kind=notice.kind.value,
+                lang=notice.lang,
+                ticket_id=notice.ticket_id,
+                step=notice.step,
+                body=codec.notice_body(notice),
+                not_before=now,
+                created_at=now,
+            )
+        )
+        self.posted += 1
+
+    async def ticket_of_message(self, address: Address, message_id: int) -> int | None:
+        """Return the ticket a bot message in this chat belongs to."""
+        return await self.conn.scalar(
+            select(outbox.c.ticket_id).where(
+                outbox.c.channel == address.channel,
+                outbox.c.chat_id == address.chat_id,
+                outbox.c.message_id == message_id,
+            )
+        )
+
+    async def notified(self, ticket_id: int, since: datetime) -> list[str]:
+        """Return staff ids the ticket was escalated to since a moment."""
+        query = (
+            select(events.c.target)
+            .where(events.c.ticket_id == ticket_id, events.c.kind == EventKind.ESCALATED.value)
+            .where(events.c.at >= since, events.c.target.is_not(None))
+            .order_by(events.c.id)
+        )
+        seen = [t for t in (await self.conn.scalars(query)).all() if t is not None]
+        return list(dict.fromkeys(seen))
+
+    async def open_tickets_of(self, staff_id: str) -> list[Ticket]:
+        """Return open tickets assigned to a manager, oldest first."""
+        query = (
+            select(tickets)
+            .where(tickets.c.manager_id == staff_id, tickets.c.status == TicketStatus.OPEN.value)
+            .order_by(tickets.c.opened_at)
+        )
+        return [codec.ticket_from_row(r) for r in (await self.conn.execute(query)).all()]
+
+    async def leave_of(self, manager_id: str, at: datetime) -> Leave | None:
+        """Return the manager's leave in force at a moment."""
+        query = select(leaves).where(leaves.c.manager_id == manager_id, leaves.c.until > at)
+        row = (await self.conn.execute(query)).first()
+        return Leave(row.manager_id, row.covering_id, row.until, row.started_at) if row else None
+
+    async def start_leave(self, leave: Leave) -> None:
+        """Store a manager's leave, replacing any earlier one."""
+        await self.conn.execute(delete(leaves).where(leaves.c.manager_id == leave.manager_id))
+        await self.conn.execute(
+            insert(leaves).values(
+                manager_id=leave.manager_id,
+                covering_id=leave.covering_id,
+                until=leave.until,
+                started_at=leave.started_at,
+            )
+        )
+
+    async def end_leave(self, manager_id: str, at: datetime) -> bool:
+        """End a manager's leave; False when none was in force."""
+        result = await self.conn.execute(
+            delete(leaves).where(leaves.c.manager_id == manager_id, leaves.c.until > at)
+        )
+        return bool(result.rowcount)
+
+    async def claim_report(self, week: str, supervisor_id: str, at: datetime) -> bool:
+        """Reserve a week's summary for a supervisor; False when it was already sent."""
+        row = {"week": week, "supervisor_id": supervisor_id, "sent_at": at}
+        return await insert_new(self.conn, reports_sent, [row], ["week", "supervisor_id"]) == 1
+
+    async def due_tickets(self, now: datetime, limit: int) -> list[Ticket]:
+        """Claim open tickets whose next step is due."""
+        query = (
+            select(tickets)
+            .where(and_(tickets.c.next_due_at.is_not(None), tickets.c.next_due_at <= now))
+            .order_by(tickets.c.next_due_at)
+            .limit(limit)
+        )
+        if self._locking:
+            query = query.with_for_update(skip_locked=True)
+        return [codec.ticket_from_row(r) for r in (await self.conn.execute(query)).all()]
+
+    def _locked(self, query: Any) -> Any:
+        # SQLite has one writer already; PostgreSQL needs the row lock between workers.
+        return query.with_for_update() if self._locking else query

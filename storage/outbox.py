@@ -1,0 +1,122 @@
+"""The outbox: messages the desk decided to send, handed to the sender and settled."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import func, or_, select, update
+
+from desk.notices import Notice
+from storage import codec
+from storage.store import SqlStore
+from storage.tables import outbox
+
+LEASE = timedelta(seconds=60)
+
+
+@dataclass(frozen=True)
+class Parcel:
+    """One outbox row claimed for delivery."""
+
+    id: int
+    notice: Notice
+    attempts: int
+    repeat: bool
+
+
+@dataclass(frozen=True)
+class Settled:
+    """What became of one delivery attempt."""
+
+    id: int
+    state: str
+    message_id: int | None = None
+    error: str | None = None
+    retry_at: datetime | None = None
+
+
+@dataclass(frozen=True)
+class Backlog:
+    """How much is waiting to be sent, for status and metrics."""
+
+    pending: int
+    oldest: datetime | None
+    last_error: str | None
+
+
+class Outbox:
+    """Claim rows for sending with a lease, and record how each delivery went."""
+
+    def __init__(self, store: SqlStore) -> None:
+        self.store = store
+
+    async def claim(self, now: datetime, limit: int = 100) -> list[Parcel]:
+        """Lease due rows; a row whose earlier lease ran out may have gone out already."""
+        claimable = or_(
+            (outbox.c.state == "pending") & (outbox.c.not_before <= now),
+            (outbox.c.state == "sending") & (outbox.c.lease_until <= now),
+        )
+        query = select(outbox).where(claimable).order_by(outbox.c.id).limit(limit)
+        if self.store.dialect == "postgresql":
+            query = query.with_for_update(skip_locked=True)
+        async with self.store.writing(), self.store.engine.begin() as conn:
+            rows = (await conn.execute(query)).all()
+            if not rows:
+                return []
+            await conn.execute(
+                update(outbox)
+                .where(outbox.c.id.in_([r.id for r in rows]))
+                .values(state="sending", lease_until=now + LEASE, attempts=outbox.c.attempts + 1)
+            )
+        return [
+            Parcel(r.id, codec.notice_from_row(r), r.attempts + 1, r.state == "sending")
+            for r in rows
+        ]
+
+    async def settle(self, outcomes: Sequence[Settled], at: datetime) -> None:
+        """Record a batch of delivery outcomes in one transaction."""
+        if not outcomes:
+            return
+        async with self.store.writing(), self.store.engine.begin() as conn:
+            for outcome in outcomes:
+                values: dict[str, Any] = {"state": outcome.state, "error": outcome.error}
+                if outcome.state == "sent":
+                    values |= {"sent_at": at, "message_id": outcome.message_id}
+                elif outcome.state == "pending":
+                    values |= {"not_before": outcome.retry_at or at, "lease_until": None}
+                await conn.execute(update(outbox).where(outbox.c.id == outcome.id).values(values))
+
+    async def release_leases(self, at: datetime) -> None:
+        """Make rows leased by a crashed single process claimable again at once."""
+        async with self.store.writing(), self.store.engine.begin() as conn:
+            await conn.execute(
+                update(outbox).where(outbox.c.state == "sending").values(lease_until=at)
+            )
+
+    async def backlog(self) -> Backlog:
+        """Return the number and age of undelivered rows and the last error seen."""
+        waiting = outbox.c.state.in_(("pending", "sending"))
+        async with self.store.reading() as conn:
+            count, oldest = (
+                await conn.execute(
+                    select(func.count(), func.min(outbox.c.created_at)).where(waiting)
+                )
+            ).one()
+            error = await conn.scalar(
+                select(outbox.c.error)
+                .where(outbox.c.error.is_not(None))
+                .order_by(outbox.c.id.desc())
+                .limit(1)
+            )
+        return Backlog(count, oldest, error)
+
+    async def next_retry_at(self) -> datetime | None:
+        """Return when the earliest postponed row becomes due."""
+        async with self.store.reading() as conn:
+            earliest: datetime | None = await conn.scalar(
+                select(func.min(outbox.c.not_before)).where(outbox.c.state == "pending")
+            )
+        return earliest
