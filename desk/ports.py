@@ -90,6 +90,10 @@ class Ledger(Protocol):
         """Reserve a week's summary for a supervisor; False when it was already sent."""
         ...
 
+    async def earliest_due(self) -> datetime | None:
+        """Return the earliest next due time of any open ticket."""
+        ...
+
     async def due_tickets(self, now: datetime, limit: int) -> list[Ticket]:
         """Claim open tickets whose next step is due."""
         ...

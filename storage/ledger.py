@@ -6,7 +6,7 @@ import json
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import and_, delete, insert, select, update
+from sqlalchemy import and_, delete, func, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from desk.clock import Clock
@@ -26,7 +26,7 @@ class SqlLedger:
         self.conn = conn
         self.clock = clock
         self.posted = 0
-        self.earliest_due: datetime | None = None
+        self.due_set: datetime | None = None
         self._locking = conn.dialect.name == "postgresql"
 
     async def settle(self, channel: str, update_id: int) -> bool:
@@ -109,8 +109,8 @@ class SqlLedger:
             update(tickets).where(tickets.c.id == ticket.id).values(codec.ticket_state(ticket))
         )
         due = ticket.next_due_at
-        if due is not None and (self.earliest_due is None or due < self.earliest_due):
-            self.earliest_due = due
+        if due is not None and (self.due_set is None or due < self.due_set):
+            self.due_set = due
 
     async def add_message(self, message: TicketMessage) -> None:
         """Append a message to a ticket's conversation."""
@@ -241,6 +241,11 @@ class SqlLedger:
         """Reserve a week's summary for a supervisor; False when it was already sent."""
         row = {"week": week, "supervisor_id": supervisor_id, "sent_at": at}
         return await insert_new(self.conn, reports_sent, [row], ["week", "supervisor_id"]) == 1
+
+    async def earliest_due(self) -> datetime | None:
+        """Return the earliest next due time of any open ticket."""
+        earliest: datetime | None = await self.conn.scalar(select(func.min(tickets.c.next_due_at)))
+        return earliest
 
     async def due_tickets(self, now: datetime, limit: int) -> list[Ticket]:
         """Claim open tickets whose next step is due."""

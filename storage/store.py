@@ -43,9 +43,9 @@ class SqlStore:
             yield ledger
         if ledger.posted:
             self.outbox_posted.set()
-        if ledger.earliest_due is not None:
+        if ledger.due_set is not None:
             for listener in self._due_listeners:
-                listener(ledger.earliest_due)
+                listener(ledger.due_set)
 
     def writing(self) -> AbstractAsyncContextManager[object]:
         """Hold the in-process writer slot (a no-op on PostgreSQL)."""

@@ -1,0 +1,64 @@
+"""Wake the escalation engine at the earliest due time, with a periodic sweep as a net."""
+
+from __future__ import annotations
+
+import logging
+from datetime import datetime, timedelta
+
+from telegram.ext import JobQueue
+
+from desk.clock import Clock
+from escalation.engine import Escalator
+
+log = logging.getLogger(__name__)
+
+
+class Alarm:
+    """Keep one one-shot job armed for the earliest due step; the database holds the truth."""
+
+    def __init__(
+        self,
+        job_queue: JobQueue,  # type: ignore[type-arg]
+        escalator: Escalator,
+        clock: Clock,
+        sweep_every: timedelta,
+    ) -> None:
+        self.job_queue = job_queue
+        self.escalator = escalator
+        self.clock = clock
+        self.sweep_every = sweep_every
+        self.armed_for: datetime | None = None
+        self.fired = 0
+
+    def start(self) -> None:
+        """Schedule the safety-net sweep."""
+        seconds = self.sweep_every.total_seconds()
+        self.job_queue.run_repeating(
+            self._ring, interval=seconds, first=seconds, name="escalation-sweep"
+        )
+
+    def arm(self, due: datetime) -> None:
+        """Make sure a wake-up is set no later than `due`."""
+        if self.armed_for is not None and self.armed_for <= due:
+            return
+        for job in self.job_queue.get_jobs_by_name("escalation-alarm"):
+            job.schedule_removal()
+        delay = max((due - self.clock.now()).total_seconds(), 0.0)
+        self.job_queue.run_once(self._ring, when=delay, name="escalation-alarm")
+        self.armed_for = due
+
+    async def fire(self) -> int:
+        """Fire everything due now and re-arm for what comes next."""
+        self.armed_for = None
+        moved = await self.escalator.fire_due()
+        self.fired += moved
+        upcoming = await self.escalator.earliest_due()
+        if upcoming is not None:
+            self.arm(upcoming)
+        return moved
+
+    async def _ring(self, _context: object) -> None:
+        try:
+            await self.fire()
+        except Exception:
+            log.exception("escalation round failed; the sweep will try again")

@@ -1,0 +1,79 @@
+"""Hand stored updates to the PTB application, each chat in order, chats side by side."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+from collections import defaultdict
+
+from telegram import Update
+from telegram.ext import Application
+
+from bot.waiting import first_of
+from handlers.telegram.services import Services
+from storage.inbox import Inbox, Pending
+
+log = logging.getLogger(__name__)
+
+
+class Intake:
+    """Process the inbox; an update that fails stays there to be tried again."""
+
+    def __init__(
+        self,
+        application: Application,  # type: ignore[type-arg]
+        services: Services,
+        inbox: Inbox,
+        parallel_chats: int = 32,
+    ) -> None:
+        self.application = application
+        self.services = services
+        self.inbox = inbox
+        self.arrived = asyncio.Event()
+        self._slots = asyncio.Semaphore(parallel_chats)
+
+    def wake(self) -> None:
+        """Signal that new updates were stored."""
+        self.arrived.set()
+
+    async def run(self, stop: asyncio.Event) -> None:
+        """Process batches until stopped, sleeping while the inbox is empty."""
+        while not stop.is_set():
+            self.arrived.clear()
+            handled = await self.process_batch()
+            if handled == 0:
+                await first_of(self.arrived, stop, within=5.0)
+
+    async def process_batch(self, limit: int = 200) -> int:
+        """Process one batch of pending updates; return how many succeeded."""
+        pending = await self.inbox.pending(limit)
+        by_chat: dict[int | None, list[Pending]] = defaultdict(list)
+        for entry in pending:
+            by_chat[entry.chat_id].append(entry)
+        results = await asyncio.gather(*(self._chat(entries) for entries in by_chat.values()))
+        done = [entry_id for ids in results for entry_id in ids]
+        await self.inbox.settle(done)
+        return len(done)
+
+    async def _chat(self, entries: list[Pending]) -> list[int]:
+        done: list[int] = []
+        async with self._slots:
+            for entry in entries:
+                error = await self._handle(entry)
+                if error is None:
+                    done.append(entry.id)
+                    continue
+                await self.inbox.failed(entry, error)
+                # Later updates of this chat wait, so the chat's order is kept.
+                break
+        return done
+
+    async def _handle(self, entry: Pending) -> str | None:
+        try:
+            update = Update.de_json(json.loads(entry.payload), self.application.bot)
+        except (ValueError, KeyError, TypeError) as error:
+            log.warning("update %s is unreadable and is parked: %s", entry.update_id, error)
+            return f"unreadable: {error}"
+        await self.application.process_update(update)
+        return self.services.failures.pop(update.update_id, None)

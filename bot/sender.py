@@ -1,0 +1,133 @@
+"""Drain the outbox through the channel courier, with backoff and per-chat order."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import random
+from collections import defaultdict
+from datetime import timedelta
+
+from bot.waiting import first_of
+from desk.clock import Clock
+from desk.service import Desk
+from handlers.telegram.courier import Courier, Delivery
+from storage.outbox import Outbox, Parcel, Settled
+from storage.store import SqlStore
+
+log = logging.getLogger(__name__)
+
+STAFF_NOTICES = {"question", "followup", "reminder", "escalation"}
+
+
+def backoff(attempts: int) -> float:
+    """Return the wait before retry number `attempts`, doubling up to a minute, jittered."""
+    return min(2.0 ** min(attempts, 6), 60.0) * random.uniform(0.5, 1.0)
+
+
+class Sender:
+    """Deliver outbox rows; a row is marked sent only after Telegram accepted it."""
+
+    def __init__(
+        self,
+        store: SqlStore,
+        outbox: Outbox,
+        courier: Courier,
+        desk: Desk,
+        clock: Clock,
+        batch: int = 100,
+    ) -> None:
+        self.store = store
+        self.outbox = outbox
+        self.courier = courier
+        self.desk = desk
+        self.clock = clock
+        self.batch = batch
+        self.sent = 0
+        self.last_error: str | None = None
+
+    async def run(self, stop: asyncio.Event) -> None:
+        """Send until stopped; sleep until new rows arrive or a retry falls due."""
+        while not stop.is_set():
+            self.store.outbox_posted.clear()
+            if await self.send_batch():
+                continue
+            retry_at = await self.outbox.next_retry_at()
+            wait = 30.0
+            if retry_at is not None:
+                wait = max(0.0, min(wait, (retry_at - self.clock.now()).total_seconds()))
+            await first_of(self.store.outbox_posted, stop, within=wait)
+
+    async def drain(self, seconds: float) -> None:
+        """Keep sending for up to `seconds` or until nothing is due, for a clean shutdown."""
+        deadline = asyncio.get_running_loop().time() + seconds
+        while asyncio.get_running_loop().time() < deadline:
+            try:
+                handled = await asyncio.wait_for(
+                    self.send_batch(), deadline - asyncio.get_running_loop().time()
+                )
+            except TimeoutError:
+                return
+            if not handled:
+                return
+
+    async def send_batch(self) -> int:
+        """Claim and deliver one batch; return how many rows were attempted."""
+        parcels = await self.outbox.claim(self.clock.now(), self.batch)
+        if not parcels:
+            return 0
+        by_chat: dict[int, list[Parcel]] = defaultdict(list)
+        for parcel in parcels:
+            by_chat[parcel.notice.address.chat_id].append(parcel)
+        chats = await asyncio.gather(*(self._deliver_chat(p) for p in by_chat.values()))
+        outcomes = [pair for chat in chats for pair in chat]
+        now = self.clock.now()
+        await self.outbox.settle([self._settled(p, d) for p, d in outcomes], now)
+        for parcel, delivery in outcomes:
+            await self._after(parcel, delivery)
+        return len(parcels)
+
+    async def _deliver_chat(self, parcels: list[Parcel]) -> list[tuple[Parcel, Delivery]]:
+        outcomes: list[tuple[Parcel, Delivery]] = []
+        for parcel in parcels:
+            delivery = await self.courier.deliver(parcel.notice, repeat=parcel.repeat)
+            outcomes.append((parcel, delivery))
+            if delivery.state == "retry":
+                # Keep the chat's order: what follows waits for the failed one.
+                outcomes += [
+                    (later, Delivery("retry", error="waiting for an earlier message"))
+                    for later in parcels[len(outcomes) :]
+                ]
+                break
+        return outcomes
+
+    def _settled(self, parcel: Parcel, delivery: Delivery) -> Settled:
+        if delivery.state == "sent":
+            self.sent += 1
+            return Settled(parcel.id, "sent", message_id=delivery.message_id)
+        self.last_error = delivery.error
+        if delivery.state == "retry":
+            wait = (
+                delivery.retry_after
+                if delivery.retry_after is not None
+                else backoff(parcel.attempts)
+            )
+            retry_at = self.clock.now() + timedelta(seconds=wait)
+            return Settled(parcel.id, "pending", error=delivery.error, retry_at=retry_at)
+        state = "blocked" if delivery.state == "unreachable" else "failed"
+        log.warning(
+            "outbox %s to chat %s %s: %s",
+            parcel.id,
+            parcel.notice.address.chat_id,
+            state,
+            delivery.error,
+        )
+        return Settled(parcel.id, state, error=delivery.error)
+
+    async def _after(self, parcel: Parcel, delivery: Delivery) -> None:
+        notice = parcel.notice
+        unreachable_staff = (
+            delivery.state in {"unreachable", "failed"} and notice.kind.value in STAFF_NOTICES
+        )
+        if unreachable_staff and notice.ticket_id is not None:
+            await self.desk.unreachable(notice.ticket_id, notice.to, notice.step)

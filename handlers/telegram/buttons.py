@@ -1,0 +1,69 @@
+"""Inline buttons: 'on it' with an ETA, and 'resolve'; ids only, checked against the presser."""
+
+from __future__ import annotations
+
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
+
+from desk.answering import ETA_CHOICES
+from desk.commands import OnIt, Outcome, Resolve
+from handlers.telegram.services import Context
+from handlers.telegram.texts import pick_lang, say
+from handlers.telegram.translate import inbound_of
+
+
+def parse(data: str | None) -> tuple[str, int, int | None] | None:
+    """Read 'on:12', 'eta:12:30' or 'res:12'; None for anything else."""
+    parts = (data or "").split(":")
+    if len(parts) not in (2, 3) or parts[0] not in {"on", "eta", "res"}:
+        return None
+    if not all(p.isdigit() and len(p) < 12 for p in parts[1:]):
+        return None
+    minutes = int(parts[2]) if len(parts) == 3 else None
+    if (parts[0] == "eta") != (minutes in ETA_CHOICES):
+        return None
+    return parts[0], int(parts[1]), minutes
+
+
+async def on_button(update: Update, context: Context) -> None:
+    """Apply a button press if the presser is the ticket's manager."""
+    query, user = update.callback_query, update.effective_user
+    if query is None or user is None:
+        return
+    desk = context.bot_data.desk
+    member = desk.ctx.team.by_telegram(user.id)
+    lang = member.lang if member else pick_lang(user.language_code)
+    pressed = parse(query.data)
+    if member is None or pressed is None:
+        await query.answer(
+            say(lang, "staff_only" if member is None else "not_yours"), show_alert=True
+        )
+        return
+    action, ticket_id, minutes = pressed
+    if action == "on":
+        await query.answer()
+        await ask_for_eta(update, ticket_id, lang)
+        return
+    source = inbound_of(update)
+    if action == "eta" and minutes is not None:
+        outcome = await desk.on_it(OnIt(member.id, ticket_id, minutes, source))
+        done_text = say(lang, "eta_set", minutes=minutes)
+    else:
+        outcome = await desk.resolve(Resolve(member.id, ticket_id, source))
+        done_text = say(lang, "resolved_ok", ticket=ticket_id)
+    await query.answer(
+        done_text if outcome is Outcome.DONE else say(lang, outcome.value), show_alert=True
+    )
+
+
+async def ask_for_eta(update: Update, ticket_id: int, lang: str) -> None:
+    """Offer the ETA choices under the pressed message."""
+    message = update.effective_message
+    if message is None:
+        return
+    row = [
+        InlineKeyboardButton(
+            say(lang, "button.eta", minutes=m), callback_data=f"eta:{ticket_id}:{m}"
+        )
+        for m in ETA_CHOICES
+    ]
+    await message.reply_text(say(lang, "choose_eta"), reply_markup=InlineKeyboardMarkup([row]))

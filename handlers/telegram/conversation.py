@@ -1,0 +1,94 @@
+"""Private messages: retailers ask, strangers are told how to register, staff answer."""
+
+from __future__ import annotations
+
+import logging
+
+from telegram import KeyboardButton, Message, ReplyKeyboardMarkup, Update
+
+from desk.commands import Ask, Outcome, ShareContact
+from desk.content import MAX_TEXT
+from desk.people import Address
+from desk.service import Someone
+from handlers.telegram import staff
+from handlers.telegram.services import Context
+from handlers.telegram.texts import pick_lang, say
+from handlers.telegram.translate import CHANNEL, address_of, content_of, inbound_of
+
+log = logging.getLogger(__name__)
+
+
+async def identify(update: Update, context: Context) -> tuple[Message, Someone, str] | None:
+    """Return the message, who sent it and their language; None for what we never handle."""
+    message, address, user = update.effective_message, address_of(update), update.effective_user
+    if message is None or address is None or user is None:
+        return None
+    someone = await context.bot_data.desk.who(address)
+    return message, someone, someone.lang or pick_lang(user.language_code)
+
+
+async def on_message(update: Update, context: Context) -> None:
+    """Route a private message by who sent it."""
+    known = await identify(update, context)
+    if known is None:
+        return
+    message, someone, lang = known
+    if someone.staff is not None:
+        await staff.on_staff_message(update, context, someone.staff, lang)
+        return
+    if someone.retailer is None:
+        log.info("message from unregistered chat %s ignored", message.chat_id)
+        await ask_to_register(message, lang)
+        return
+    content = content_of(message)
+    if content is None or len(content.text) > MAX_TEXT:
+        key = "unsupported" if content is None else "too_long"
+        await message.reply_text(say(lang, key, limit=MAX_TEXT))
+        return
+    await context.bot_data.desk.ask(Ask(message_address(message), content, inbound_of(update)))
+
+
+async def on_contact(update: Update, context: Context) -> None:
+    """Link a retailer who shares their own phone number."""
+    known = await identify(update, context)
+    if known is None or known[0].contact is None or update.effective_user is None:
+        return
+    message, _, lang = known
+    contact = message.contact
+    assert contact is not None
+    outcome = await context.bot_data.desk.share_contact(
+        ShareContact(
+            message_address(message),
+            contact.phone_number,
+            contact.user_id,
+            update.effective_user.id,
+            lang,
+            inbound_of(update),
+        )
+    )
+    if outcome in {Outcome.NOT_OWN_CONTACT, Outcome.UNKNOWN_PHONE}:
+        await message.reply_text(say(lang, outcome.value))
+
+
+async def on_start(update: Update, context: Context) -> None:
+    """Greet: staff and retailers get help, strangers are asked to register."""
+    known = await identify(update, context)
+    if known is None:
+        return
+    message, someone, lang = known
+    if someone.role.value == "stranger":
+        await ask_to_register(message, lang)
+        return
+    await message.reply_text(say(lang, "help.staff" if someone.staff else "help.retailer"))
+
+
+async def ask_to_register(message: Message, lang: str) -> None:
+    """Offer the contact button to someone not on the roster."""
+    button = KeyboardButton(say(lang, "register.button"), request_contact=True)
+    markup = ReplyKeyboardMarkup([[button]], one_time_keyboard=True, resize_keyboard=True)
+    await message.reply_text(say(lang, "register"), reply_markup=markup)
+
+
+def message_address(message: Message) -> Address:
+    """Return the desk address of a private message's chat."""
+    return Address(CHANNEL, message.chat_id)

@@ -1,0 +1,79 @@
+"""Deliver one rendered notice through the Bot API and classify what happened."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from telegram import Bot, InputFile
+from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TelegramError
+
+from desk.notices import Notice
+from handlers.telegram.render import CopyOut, FileOut, Renderer, TextOut
+
+UNREACHABLE_HINTS = ("chat not found", "user is deactivated", "bot can't initiate")
+
+
+@dataclass(frozen=True)
+class Delivery:
+    """The outcome of one attempt: sent, retry later, unreachable, or failed for good."""
+
+    state: str
+    message_id: int | None = None
+    error: str | None = None
+    retry_after: float | None = None
+
+
+class Courier:
+    """Send notices to Telegram chats."""
+
+    channel = "telegram"
+
+    def __init__(self, bot: Bot, renderer: Renderer) -> None:
+        self.bot = bot
+        self.renderer = renderer
+
+    async def deliver(self, notice: Notice, *, repeat: bool = False) -> Delivery:
+        """Send a notice and report how it went; never raise for Telegram errors."""
+        try:
+            return Delivery("sent", await self._send(notice, repeat))
+        except RetryAfter as error:
+            return Delivery("retry", error=str(error), retry_after=_seconds(error.retry_after))
+        except Forbidden as error:
+            return Delivery("unreachable", error=str(error))
+        except BadRequest as error:
+            gone = any(hint in str(error).lower() for hint in UNREACHABLE_HINTS)
+            return Delivery("unreachable" if gone else "failed", error=str(error))
+        except NetworkError as error:
+            return Delivery("retry", error=str(error) or type(error).__name__)
+        except TelegramError as error:
+            return Delivery("failed", error=str(error))
+
+    async def _send(self, notice: Notice, repeat: bool) -> int:
+        chat_id = notice.address.chat_id
+        outgoing = self.renderer.render(notice, repeat=repeat)
+        if isinstance(outgoing, TextOut):
+            sent = await self.bot.send_message(chat_id, outgoing.text, reply_markup=outgoing.markup)
+            return sent.message_id
+        if isinstance(outgoing, CopyOut):
+            copied = await self.bot.copy_message(
+                chat_id,
+                outgoing.from_chat_id,
+                outgoing.message_id,
+                caption=outgoing.caption,
+                reply_markup=outgoing.markup,
+            )
+            return copied.message_id
+        return await self._upload(chat_id, outgoing)
+
+    async def _upload(self, chat_id: int, outgoing: FileOut) -> int:
+        upload = InputFile(outgoing.attachment.data, filename=outgoing.attachment.filename)
+        if outgoing.attachment.as_photo:
+            sent = await self.bot.send_photo(chat_id, upload, caption=outgoing.caption)
+        else:
+            sent = await self.bot.send_document(chat_id, upload, caption=outgoing.caption)
+        return sent.message_id
+
+
+def _seconds(retry_after: object) -> float:
+    total_seconds = getattr(retry_after, "total_seconds", None)
+    return float(total_seconds()) if callable(total_seconds) else float(str(retry_after))

@@ -1,0 +1,120 @@
+"""Turn desk notices into the Telegram call that delivers them."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup
+
+from desk.content import Content, ContentKind
+from desk.notices import Attachment, Button, Notice, NoticeKind
+from handlers.telegram.texts import say
+
+TIME_KEYS = ("due", "eta", "until")
+MAX_CAPTION = 1024
+MAX_TEXT = 4096
+
+
+@dataclass(frozen=True)
+class TextOut:
+    """Send a text message."""
+
+    text: str
+    markup: InlineKeyboardMarkup | None = None
+
+
+@dataclass(frozen=True)
+class CopyOut:
+    """Copy a media message from another chat, with a new caption."""
+
+    from_chat_id: int
+    message_id: int
+    caption: str | None
+    markup: InlineKeyboardMarkup | None = None
+
+
+@dataclass(frozen=True)
+class FileOut:
+    """Upload a chart as a photo or a table as a document."""
+
+    attachment: Attachment
+    caption: str | None = None
+
+
+Outgoing = TextOut | CopyOut | FileOut
+
+
+def humanize(seconds: float, lang: str) -> str:
+    """Say a duration the way people do: '45 秒', '12 分钟', '1 小时 5 分钟'."""
+    total = max(int(seconds), 0)
+    hours, rest = divmod(total, 3600)
+    minutes, secs = divmod(rest, 60)
+    zh = lang != "en"
+    if hours:
+        return f"{hours} 小时 {minutes} 分钟" if zh else f"{hours} h {minutes} min"
+    if minutes:
+        return f"{minutes} 分钟" if zh else f"{minutes} min"
+    return f"{secs} 秒" if zh else f"{secs} s"
+
+
+class Renderer:
+    """Render notices in the desk's timezone and each recipient's language."""
+
+    def __init__(self, timezone: ZoneInfo) -> None:
+        self.timezone = timezone
+
+    def local_time(self, iso: str | None) -> str:
+        """Show a stored moment as local date and time."""
+        if not iso:
+            return "-"
+        return datetime.fromisoformat(iso).astimezone(self.timezone).strftime("%m-%d %H:%M")
+
+    def render(self, notice: Notice, *, repeat: bool = False) -> Outgoing:
+        """Return the call that delivers a notice."""
+        if notice.attachment is not None:
+            caption = notice.params.get("text")
+            return FileOut(notice.attachment, caption[:MAX_CAPTION] if caption else None)
+        text = self.text(notice)
+        if repeat:
+            text = f"{say(notice.lang, 'repeat')} {text}"
+        markup = self.keyboard(notice.buttons, notice.lang)
+        source = notice.copy_of
+        if source is not None and source.chat_id is not None and source.message_id is not None:
+            if source.kind is ContentKind.LOCATION:
+                # A location has no caption, so the header goes as text beside it.
+                return TextOut(self.with_content(text, source, notice.lang)[:MAX_TEXT], markup)
+            return CopyOut(source.chat_id, source.message_id, text[:MAX_CAPTION], markup)
+        return TextOut(text[:MAX_TEXT], markup)
+
+    def text(self, notice: Notice) -> str:
+        """Fill the notice's catalog text."""
+        params: dict[str, Any] = dict(notice.params)
+        lang = notice.lang
+        for key in TIME_KEYS:
+            if key in params:
+                params[key] = self.local_time(params[key])
+        if "waited" in params:
+            params["waited"] = humanize(params["waited"], lang)
+        if "notified" in params:
+            params["notified"] = "、".join(params["notified"]) or say(lang, "nobody")
+        if "content" in params and params["content"] != ContentKind.TEXT.value:
+            label = say(lang, f"content.{params['content']}")
+            params["text"] = f"{label} {params.get('text', '')}".strip()
+        key = notice.kind.value
+        if notice.kind is NoticeKind.ACK and "covering_for" in params:
+            key = "ack.cover"
+        return say(lang, key, **params)
+
+    def with_content(self, text: str, source: Content, lang: str) -> str:
+        """Append a textual form of content that cannot carry a caption."""
+        return f"{text}\n{source.text}" if source.text else text
+
+    def keyboard(self, buttons: tuple[Button, ...], lang: str) -> InlineKeyboardMarkup | None:
+        """Build the inline keyboard, labels in the recipient's language."""
+        if not buttons:
+            return None
+        row = [InlineKeyboardButton(say(lang, b.label), callback_data=b.data) for b in buttons]
+        return InlineKeyboardMarkup([row])

@@ -1,0 +1,50 @@
+"""Compose every Telegram handler in one place, in the order they must match."""
+
+from __future__ import annotations
+
+import logging
+
+from telegram import Update
+from telegram.ext import (
+    Application,
+    CallbackQueryHandler,
+    ChatMemberHandler,
+    CommandHandler,
+    MessageHandler,
+    filters,
+)
+
+from handlers.telegram import buttons, conversation, guards, staff
+from handlers.telegram.services import Context
+
+log = logging.getLogger(__name__)
+
+PRIVATE = filters.ChatType.PRIVATE & filters.UpdateType.MESSAGE
+
+
+def install(application: Application) -> None:  # type: ignore[type-arg]
+    """Register the handlers and the error handler on a PTB application."""
+    application.add_handlers(
+        [
+            MessageHandler(filters.UpdateType.EDITED, guards.on_edited),
+            MessageHandler(filters.ChatType.GROUPS, guards.on_group_message),
+            ChatMemberHandler(guards.on_membership, ChatMemberHandler.MY_CHAT_MEMBER),
+            CommandHandler("start", conversation.on_start, filters=PRIVATE),
+            CommandHandler("help", conversation.on_start, filters=PRIVATE),
+            CommandHandler("queue", staff.on_queue),
+            CommandHandler("away", staff.on_away),
+            CommandHandler("back", staff.on_back),
+            MessageHandler(PRIVATE & filters.CONTACT, conversation.on_contact),
+            MessageHandler(PRIVATE, conversation.on_message),
+            CallbackQueryHandler(buttons.on_button),
+        ]
+    )
+    application.add_error_handler(remember_failure)
+
+
+async def remember_failure(update: object, context: Context) -> None:
+    """Note which update failed so the intake keeps it for another try."""
+    error = context.error
+    if isinstance(update, Update):
+        context.bot_data.failures[update.update_id] = repr(error)
+    log.error("handling update failed: %r", error, exc_info=error)

@@ -1,0 +1,108 @@
+"""Managers and supervisors: answers by reply, the queue, and leave."""
+
+from __future__ import annotations
+
+from datetime import datetime, time
+
+from telegram import Update
+
+from desk.commands import Answer, Away, Outcome
+from desk.people import Address, Staff
+from handlers.telegram.render import humanize
+from handlers.telegram.services import Context
+from handlers.telegram.texts import pick_lang, say
+from handlers.telegram.translate import CHANNEL, content_of, inbound_of
+
+
+async def on_staff_message(update: Update, context: Context, member: Staff, lang: str) -> None:
+    """Relay a staff reply to the retailer whose ticket message it answers."""
+    message = update.effective_message
+    assert message is not None
+    content = content_of(message)
+    replied = message.reply_to_message
+    if replied is None or content is None:
+        await message.reply_text(say(lang, "not_a_ticket"))
+        return
+    outcome = await context.bot_data.desk.answer(
+        Answer(
+            member.id,
+            Address(CHANNEL, message.chat_id),
+            replied.message_id,
+            content,
+            inbound_of(update),
+        )
+    )
+    if outcome is Outcome.NOT_A_TICKET:
+        await message.reply_text(say(lang, "not_a_ticket"))
+
+
+async def staff_member(update: Update, context: Context) -> tuple[Staff, str] | None:
+    """Return the staff member behind a command, refusing anyone else."""
+    message, user = update.effective_message, update.effective_user
+    if message is None or user is None:
+        return None
+    member = context.bot_data.desk.ctx.team.by_telegram(message.chat_id)
+    lang = member.lang if member else pick_lang(user.language_code)
+    if member is None or message.chat.type != message.chat.PRIVATE:
+        await message.reply_text(say(lang, "staff_only"))
+        return None
+    return member, lang
+
+
+async def on_queue(update: Update, context: Context) -> None:
+    """List the manager's open tickets with their age."""
+    found = await staff_member(update, context)
+    if found is None or update.effective_message is None:
+        return
+    member, lang = found
+    desk = context.bot_data.desk
+    tickets = await desk.queue(member.id)
+    now = desk.ctx.clock.now()
+    lines = [say(lang, "queue.head", count=len(tickets))] if tickets else [say(lang, "queue.empty")]
+    lines += [
+        say(
+            lang,
+            "queue.line",
+            ticket=t.id,
+            retailer=t.retailer_id,
+            age=humanize((now - t.opened_at).total_seconds(), lang),
+            waiting=say(lang, "queue.waiting") if t.waiting_since else "",
+        )
+        for t in tickets
+    ]
+    await update.effective_message.reply_text("\n".join(lines))
+
+
+async def on_away(update: Update, context: Context) -> None:
+    """Start leave: /away YYYY-MM-DD colleague-id."""
+    found = await staff_member(update, context)
+    if found is None or update.effective_message is None:
+        return
+    member, lang = found
+    desk, args = context.bot_data.desk, context.args or []
+    try:
+        day = datetime.strptime(args[0], "%Y-%m-%d").date()
+        covering = args[1]
+    except (IndexError, ValueError):
+        await update.effective_message.reply_text(say(lang, "away.usage"))
+        return
+    # Leave runs to the end of the given day, in the desk's timezone.
+    until = datetime.combine(day, time.max, desk.ctx.timezone)
+    outcome = await desk.go_away(Away(member.id, until, covering))
+    reply = (
+        say(lang, outcome.value)
+        if outcome is not Outcome.DONE
+        else say(lang, "away.ok", until=day.isoformat(), covering=desk.ctx.team.name_of(covering))
+    )
+    await update.effective_message.reply_text(reply)
+
+
+async def on_back(update: Update, context: Context) -> None:
+    """End leave."""
+    found = await staff_member(update, context)
+    if found is None or update.effective_message is None:
+        return
+    member, lang = found
+    outcome = await context.bot_data.desk.come_back(member.id)
+    key = "back.ok" if outcome is Outcome.DONE else "not_away"
+    await update.effective_message.reply_text(say(lang, key))

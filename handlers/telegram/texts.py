@@ -1,0 +1,141 @@
+"""Every text a retailer or manager sees, in Simplified Chinese and English."""
+
+from __future__ import annotations
+
+from typing import Any
+
+DEFAULT_LANG = "zh"
+
+ZH: dict[str, str] = {
+    "ack": "已收到您的问题（工单 #{ticket}）。您的客户经理{manager}会在 {due} 前回复您。",
+    "ack.cover": "已收到您的问题（工单 #{ticket}）。{covering_for}休假期间由{manager}代为服务，"
+    "会在 {due} 前回复您。",
+    "question": "🆕 工单 #{ticket} · {retailer}（{shop}）\n{text}\n\n↩️ 回复本消息即可答复零售户。",
+    "followup": "➕ 工单 #{ticket} · {retailer}（{shop}）补充：\n{text}",
+    "answer": "{staff}：{text}",
+    "eta": "{manager}正在处理您的问题，预计 {eta} 前答复您。",
+    "resolved": "工单 #{ticket} 已由{manager}标记为已解决。如有新问题，直接发消息即可。",
+    "reminder": "⏰ 提醒：工单 #{ticket} · {retailer}（{shop}）已等待 {waited}，尚未答复。\n{question}",
+    "escalation": "🚨 升级（第 {step} 级）：工单 #{ticket} · {retailer}（{shop}）\n"
+    "客户经理：{manager}，已等待 {waited}\n已通知：{notified}\n问题：\n{question}\n\n"
+    "↩️ 回复本消息即可直接答复零售户。",
+    "handover": "🔁 交接：{manager}休假至 {until}，期间由{covering}代为服务。",
+    "welcome": "{name}，您好！绑定成功。您的客户经理是{manager}，有任何问题直接发消息即可，24 小时有人跟进。",
+    "report": "{text}",
+    "repeat": "（重发）",
+    "nobody": "无",
+    "register": "您好！本服务仅对已登记的零售户开放。请点击下方按钮分享您的手机号完成绑定，"
+    "或联系您的客户经理登记。",
+    "register.button": "📱 分享手机号绑定",
+    "not_own_contact": "请分享您本人的手机号（点击下方按钮），不能使用他人的联系人。",
+    "unknown_phone": "没有找到这个手机号的登记信息，请联系您的客户经理登记。",
+    "not_a_ticket": "请回复某个工单消息来答复零售户（在 Telegram 中长按消息选择“回复”）。",
+    "not_yours": "这不是您负责的工单。",
+    "closed": "这个工单已经关闭。",
+    "nothing_waiting": "这个工单目前没有待答复的问题。",
+    "choose_eta": "预计多久答复？零售户会收到您承诺的时间。",
+    "eta_set": "已告知零售户，将在 {minutes} 分钟内答复。",
+    "resolved_ok": "工单 #{ticket} 已关闭，已通知零售户。",
+    "queue.empty": "您目前没有未结工单。👍",
+    "queue.head": "您的未结工单（{count}）：",
+    "queue.line": "#{ticket} · {retailer} · 已开 {age}{waiting}",
+    "queue.waiting": " · ⏳ 待答复",
+    "away.usage": "用法：/away 2026-12-03 m2（结束日期 和 代班同事的编号）。必须指定代班同事。",
+    "away.ok": "已登记休假至 {until}，由{covering}代班。主管已收到通知。",
+    "bad_colleague": "代班同事必须是另一位客户经理的编号，例如 m2。",
+    "bad_date": "日期无效或已过去，请使用 YYYY-MM-DD 格式的将来日期。",
+    "back.ok": "欢迎回来，休假已结束。",
+    "not_away": "您当前没有登记休假。",
+    "staff_only": "这个命令仅供客户经理和主管使用。",
+    "unsupported": "暂不支持这种消息，请发送文字、图片、语音、文件或位置。",
+    "too_long": "消息太长了（最多 {limit} 字），请分几条发送。",
+    "groups": "请在与我的私聊中提问，群聊中的消息不会被处理。",
+    "edited": "修改后的消息不会重新发送给客户经理，如需补充请发一条新消息。",
+    "help.retailer": "直接发送您的问题（文字、图片、语音、文件或位置），客户经理会尽快答复。",
+    "help.staff": "回复工单消息即可答复零售户。\n/queue 查看未结工单\n/away 日期 同事 登记休假\n/back 结束休假",
+    "button.on_it": "🙋 处理中",
+    "button.resolve": "✅ 已解决",
+    "button.eta": "{minutes} 分钟",
+    "content.photo": "[图片]",
+    "content.voice": "[语音]",
+    "content.document": "[文件]",
+    "content.location": "[位置]",
+    "content.video": "[视频]",
+}
+
+EN: dict[str, str] = {
+    "ack": "Got your question (ticket #{ticket}). Your manager {manager} will answer by {due}.",
+    "ack.cover": "Got your question (ticket #{ticket}). {manager} is covering for {covering_for} "
+    "and will answer by {due}.",
+    "question": "🆕 Ticket #{ticket} · {retailer} ({shop})\n{text}\n\n↩️ Reply to this message to "
+    "answer the retailer.",
+    "followup": "➕ Ticket #{ticket} · {retailer} ({shop}) adds:\n{text}",
+    "answer": "{staff}: {text}",
+    "eta": "{manager} is on it and will answer by {eta}.",
+    "resolved": "Ticket #{ticket} was marked resolved by {manager}. Just write to ask anything new.",
+    "reminder": "⏰ Reminder: ticket #{ticket} · {retailer} ({shop}) has waited {waited} "
+    "without an answer.\n{question}",
+    "escalation": "🚨 Escalation (step {step}): ticket #{ticket} · {retailer} ({shop})\n"
+    "Manager: {manager}, waiting {waited}\nAlready notified: {notified}\nQuestion:\n{question}\n\n"
+    "↩️ Reply to this message to answer the retailer directly.",
+    "handover": "🔁 Handover: {manager} is away until {until}; {covering} is covering.",
+    "welcome": "Hello {name}, you are linked. Your manager is {manager}; write any time, "
+    "someone follows up around the clock.",
+    "report": "{text}",
+    "repeat": "(repeat)",
+    "nobody": "nobody",
+    "register": "Hello! This service is for registered retailers. Tap the button below to share "
+    "your phone number, or ask your account manager to register you.",
+    "register.button": "📱 Share my phone number",
+    "not_own_contact": "Please share your own phone number with the button, not someone else's.",
+    "unknown_phone": "That phone number is not on the roster; please ask your manager to add you.",
+    "not_a_ticket": "Reply to a ticket message to answer a retailer (long-press it, then Reply).",
+    "not_yours": "That ticket is not yours.",
+    "closed": "That ticket is already closed.",
+    "nothing_waiting": "Nothing is waiting for an answer on that ticket.",
+    "choose_eta": "When will you answer? The retailer is told the time you pick.",
+    "eta_set": "The retailer was told you will answer within {minutes} minutes.",
+    "resolved_ok": "Ticket #{ticket} closed; the retailer was told.",
+    "queue.empty": "You have no open tickets. 👍",
+    "queue.head": "Your open tickets ({count}):",
+    "queue.line": "#{ticket} · {retailer} · open {age}{waiting}",
+    "queue.waiting": " · ⏳ waiting",
+    "away.usage": "Usage: /away 2026-12-03 m2 (last day and the covering colleague's id). "
+    "A colleague is required.",
+    "away.ok": "Away until {until}; {covering} is covering. Your supervisor was told.",
+    "bad_colleague": "The covering colleague must be another manager's id, such as m2.",
+    "bad_date": "That date is invalid or past; use a future date as YYYY-MM-DD.",
+    "back.ok": "Welcome back; your leave has ended.",
+    "not_away": "You are not on leave.",
+    "staff_only": "That command is for managers and supervisors only.",
+    "unsupported": "That kind of message is not supported; send text, a photo, voice, "
+    "a document or a location.",
+    "too_long": "That message is too long (at most {limit} characters); please split it.",
+    "groups": "Please ask in a private chat with me; group messages are not handled.",
+    "edited": "Edits are not re-sent to your manager; send a new message to add something.",
+    "help.retailer": "Just send your question (text, photo, voice, document or location); "
+    "your manager will answer soon.",
+    "help.staff": "Reply to a ticket message to answer.\n/queue open tickets\n"
+    "/away DATE COLLEAGUE set leave\n/back end leave",
+    "button.on_it": "🙋 On it",
+    "button.resolve": "✅ Resolve",
+    "button.eta": "{minutes} min",
+    "content.photo": "[photo]",
+    "content.voice": "[voice]",
+    "content.document": "[document]",
+    "content.location": "[location]",
+    "content.video": "[video]",
+}
+
+CATALOGS: dict[str, dict[str, str]] = {"zh": ZH, "en": EN}
+
+
+def pick_lang(language_code: str | None) -> str:
+    """Choose a catalog from a Telegram language code; Chinese unless it says English."""
+    return "en" if language_code and language_code.lower().startswith("en") else DEFAULT_LANG
+
+
+def say(lang: str, key: str, **params: Any) -> str:
+    """Return a catalog text filled with params, falling back to Chinese."""
+    catalog = CATALOGS.get(lang, ZH)
+    return catalog.get(key, ZH[key]).format(**params)
