@@ -1,0 +1,83 @@
+"""The `retaildesk` command: run, demo, check, migrate, roster import, report, status."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import signal
+import sys
+from collections.abc import Callable, Coroutine, Sequence
+from pathlib import Path
+from typing import Any
+
+from bot import logs
+from bot.problems import ConfigError
+
+Command = Callable[[argparse.Namespace], Coroutine[Any, Any, int]]
+
+
+def parser() -> argparse.ArgumentParser:
+    """Describe the command line."""
+    root = argparse.ArgumentParser(prog="retaildesk", description=__doc__)
+    root.add_argument("-v", "--verbose", action="store_true", help="log debug detail")
+    sub = root.add_subparsers(dest="command", required=True)
+
+    def with_config(name: str, text: str) -> argparse.ArgumentParser:
+        command = sub.add_parser(name, help=text, description=text)
+        command.add_argument("--config", type=Path, default=Path("config.toml"), help="config file")
+        return command
+
+    with_config("run", "run the bot (long polling)")
+    with_config("check", "validate the config and the roster")
+    with_config("migrate", "create or upgrade the database schema")
+    with_config("status", "show open tickets, the outbox backlog and the last error")
+    report = with_config("report", "print a weekly response-time summary")
+    report.add_argument("--week", help="ISO week such as 2026-W47 (default: last week)")
+    report.add_argument("--format", choices=("text", "csv", "png"), default="text")
+    report.add_argument("--out", type=Path, help="write to a file instead of stdout")
+    sub.add_parser("demo", help="play a short story offline against a local Telegram stand-in")
+    roster = sub.add_parser("roster", help="manage the retailer roster")
+    roster_sub = roster.add_subparsers(dest="roster_command", required=True)
+    importing = roster_sub.add_parser("import", help="import retailers from a CSV file")
+    importing.add_argument("file", type=Path)
+    importing.add_argument("--config", type=Path, default=Path("config.toml"))
+    return root
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run one command; configuration errors are printed plainly, never as tracebacks."""
+    args = parser().parse_args(argv)
+    logs.configure(args.verbose)
+    command = _commands()[args.command]
+    try:
+        return asyncio.run(command(args))
+    except ConfigError as error:
+        print(error, file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        return 130
+
+
+def _commands() -> dict[str, Command]:
+    from bot import commands
+
+    return {
+        "run": commands.run,
+        "check": commands.check,
+        "migrate": commands.migrate,
+        "status": commands.status,
+        "report": commands.report,
+        "demo": commands.demo,
+        "roster": commands.roster_import,
+    }
+
+
+def install_stop_signals(stop: asyncio.Event) -> None:
+    """Set `stop` on SIGTERM and SIGINT."""
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        loop.add_signal_handler(sig, stop.set)
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,121 @@
+"""What each `retaildesk` subcommand does."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import sys
+
+from sqlalchemy import func, select
+from sqlalchemy.exc import SQLAlchemyError
+
+from bot.app import build, serve
+from bot.cli import install_stop_signals
+from bot.config import Settings, load_settings, redacted
+from bot.problems import ConfigError, Problem
+from bot.roster import read_roster
+from desk.clock import SystemClock
+from storage.engine import make_engine
+from storage.migrate import upgrade
+from storage.outbox import Outbox
+from storage.roster import import_retailers
+from storage.store import SqlStore
+from storage.tables import tickets
+
+
+def _settings(args: argparse.Namespace) -> Settings:
+    return load_settings(args.config)
+
+
+def _store(settings: Settings) -> SqlStore:
+    return SqlStore(make_engine(settings.storage.url, settings.config_dir), SystemClock())
+
+
+async def run(args: argparse.Namespace) -> int:
+    """Run the bot until SIGTERM or SIGINT."""
+    settings = _settings(args)
+    if not settings.telegram.token.get_secret_value():
+        message = "missing; set it in the file or in RETAILDESK_TELEGRAM__TOKEN"
+        raise ConfigError([Problem(str(args.config), "telegram.token", message)])
+    app = build(settings)
+    stop = asyncio.Event()
+    install_stop_signals(stop)
+    try:
+        await serve(app, stop)
+    except SQLAlchemyError as error:
+        reason = error.args[0] if error.args else ""
+        print(f"storage error at {settings.storage.url}: {reason}", file=sys.stderr)
+        return 1
+    return 0
+
+
+async def check(args: argparse.Namespace) -> int:
+    """Validate the config and the roster; print every problem with its file and key."""
+    settings = _settings(args)
+    roster = settings.roster_path()
+    retailers = read_roster(roster, settings.team()) if roster else []
+    print(redacted(settings))
+    print(
+        f"{args.config}: ok: {len(settings.managers)} managers, "
+        f"{len(settings.supervisors)} supervisors, {len(retailers)} retailers, "
+        f"{len(settings.escalation.steps)} escalation steps"
+    )
+    return 0
+
+
+async def migrate(args: argparse.Namespace) -> int:
+    """Create or upgrade the schema."""
+    store = _store(_settings(args))
+    try:
+        await upgrade(store.engine)
+    finally:
+        await store.dispose()
+    print("schema is up to date")
+    return 0
+
+
+async def roster_import(args: argparse.Namespace) -> int:
+    """Import retailers from a CSV file, keeping links already made."""
+    settings = _settings(args)
+    retailers = read_roster(args.file, settings.team())
+    store = _store(settings)
+    try:
+        await upgrade(store.engine)
+        result = await import_retailers(store, retailers, store.clock.now())
+    finally:
+        await store.dispose()
+    print(f"{args.file}: {result}")
+    return 0
+
+
+async def status(args: argparse.Namespace) -> int:
+    """Print open tickets, the outbox backlog, its oldest message and the last error."""
+    store = _store(_settings(args))
+    try:
+        await upgrade(store.engine)
+        backlog = await Outbox(store).backlog()
+        async with store.reading() as conn:
+            open_count = await conn.scalar(
+                select(func.count()).select_from(tickets).where(tickets.c.status == "open")
+            )
+    finally:
+        await store.dispose()
+    print(f"open tickets: {open_count}")
+    print(f"outbox backlog: {backlog.pending}")
+    print(f"oldest undelivered: {backlog.oldest.isoformat() if backlog.oldest else '-'}")
+    print(f"last error: {backlog.last_error or '-'}")
+    return 0
+
+
+async def report(args: argparse.Namespace) -> int:
+    """Print the weekly summary."""
+    from bot.reporting import print_report
+
+    return await print_report(_settings(args), args.week, args.format, args.out)
+
+
+async def demo(args: argparse.Namespace) -> int:
+    """Play the offline demo story."""
+    from bot.demo import play
+
+    return await play()
