@@ -17,9 +17,14 @@ async def insert_new(
     if not rows:
         return 0
     dialect = postgresql if conn.dialect.name == "postgresql" else sqlite
-    statement = dialect.insert(table).on_conflict_do_nothing(index_elements=list(keys))
+    statement = (
+        dialect.insert(table)
+        .on_conflict_do_nothing(index_elements=list(keys))
+        .returning(table.c[keys[0]])
+    )
+    # Drivers disagree on rowcount for batched inserts; RETURNING counts exactly.
     result = await conn.execute(statement, list(rows))
-    return max(result.rowcount, 0)
+    return len(result.all())
 
 
 async def upsert(

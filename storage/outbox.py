@@ -82,7 +82,9 @@ class Outbox:
             return
         async with self.store.writing(), self.store.engine.begin() as conn:
             for outcome in outcomes:
-                values: dict[str, Any] = {"state": outcome.state, "error": outcome.error}
+                values: dict[str, Any] = {"state": outcome.state}
+                if outcome.error is not None:
+                    values["error"] = outcome.error
                 if outcome.state == "sent":
                     values |= {"sent_at": at, "message_id": outcome.message_id}
                 elif outcome.state == "pending":
