@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import ipaddress
 import socket
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -27,7 +26,7 @@ def _loopback(address: Any) -> bool:
 
 
 @pytest.fixture(autouse=True)
-def _network_off(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+def _network_off(monkeypatch: pytest.MonkeyPatch) -> None:
     real_connect = socket.socket.connect
     real_connect_ex = socket.socket.connect_ex
 
@@ -50,7 +49,6 @@ def _network_off(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
     monkeypatch.setattr(socket.socket, "connect", guarded)
     monkeypatch.setattr(socket.socket, "connect_ex", guarded_ex)
     monkeypatch.setattr(socket, "getaddrinfo", no_lookup)
-    yield
 
 
 def _is_ip_literal(host: Any) -> bool:
