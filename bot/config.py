@@ -1,0 +1,507 @@
+"""Typed settings, read once from config.toml with the environment taking priority."""
+
+from __future__ import annotations
+
+import json
+import re
+import tomllib
+from collections.abc import Iterator, Mapping, Sequence
+from contextvars import ContextVar
+from datetime import time, timedelta
+from pathlib import Path
+from typing import Annotated, Any, Literal
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    PlainSerializer,
+    PrivateAttr,
+    SecretStr,
+    ValidationError,
+    ValidationInfo,
+    field_validator,
+)
+from pydantic_settings import (
+    BaseSettings,
+    EnvSettingsSource,
+    PydanticBaseSettingsSource,
+    SettingsConfigDict,
+)
+from pydantic_settings.sources.utils import parse_env_vars
+from sqlalchemy.exc import ArgumentError
+
+from bot.problems import ConfigError, Problem, toml_problem, validation_problems
+from desk.hours import WEEKDAYS, OnDutyRota, Shift, WorkingHours, parse_days
+from desk.people import Manager, Supervisor, Team
+from desk.policy import EscalationStep, Notify, Policy, parse_duration
+from storage.engine import async_url
+
+# The environment a Settings build reads; None means the process environment.
+_ENVIRON: ContextVar[Mapping[str, str] | None] = ContextVar("retaildesk_environ", default=None)
+
+
+def _to_duration(value: object) -> timedelta:
+    if isinstance(value, timedelta):
+        return value
+    if isinstance(value, str | int):
+        return parse_duration(value)
+    raise ValueError("a duration is a number of seconds or text like '15m'")
+
+
+def _format_duration(value: timedelta) -> str:
+    seconds = int(value.total_seconds())
+    for unit, size in (("d", 86400), ("h", 3600), ("m", 60)):
+        if seconds and seconds % size == 0:
+            return f"{seconds // size}{unit}"
+    return f"{seconds}s"
+
+
+def _to_clock_time(value: object) -> time:
+    if isinstance(value, time):
+        return value
+    match = re.fullmatch(r"\s*(\d{1,2}):(\d{2})\s*", value) if isinstance(value, str) else None
+    if not match or int(match[1]) > 23 or int(match[2]) > 59:
+        raise ValueError(f"{value!r} is not a time of day; use 'HH:MM' like '09:00'")
+    return time(int(match[1]), int(match[2]))
+
+
+def _check_days(value: str) -> str:
+    parse_days(value)
+    return value
+
+
+Duration = Annotated[
+    timedelta,
+    BeforeValidator(_to_duration),
+    PlainSerializer(_format_duration, return_type=str),
+]
+ClockTime = Annotated[
+    time,
+    BeforeValidator(_to_clock_time),
+    PlainSerializer(lambda t: t.strftime("%H:%M"), return_type=str),
+]
+Days = Annotated[str, AfterValidator(_check_days)]
+StaffId = Annotated[str, Field(min_length=1, max_length=64, pattern=r"^\S+$")]
+Lang = Literal["zh", "en"]
+
+
+class _Section(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class TelegramSettings(_Section):
+    """How the bot reaches Telegram."""
+
+    token: SecretStr = SecretStr("")
+    base_url: str = "https://api.telegram.org/bot"
+    base_file_url: str | None = None
+    webhook_url: str | None = None
+    secret_token: SecretStr | None = None
+    poll_timeout: int = Field(default=25, ge=0)
+    messages_per_second: float = Field(default=25.0, ge=0, allow_inf_nan=False)
+
+
+class StorageSettings(_Section):
+    """Where the desk keeps its state; relative SQLite paths are next to the config file."""
+
+    url: str = "sqlite:///retaildesk.db"
+
+    @field_validator("url")
+    @classmethod
+    def _known_database(cls, value: str) -> str:
+        try:
+            async_url(value)
+        except (ValueError, ArgumentError):
+            raise ValueError(
+                f"{value!r} is not a storage URL; use sqlite:///FILE or postgresql://..."
+            ) from None
+        return value
+
+
+class StepSettings(_Section):
+    """One rung of the escalation ladder."""
+
+    after: Duration
+    notify: Notify
+
+
+def _default_ladder() -> list[StepSettings]:
+    return [
+        StepSettings(after=timedelta(minutes=15), notify=Notify.MANAGER),
+        StepSettings(after=timedelta(minutes=30), notify=Notify.BACKUP),
+        StepSettings(after=timedelta(minutes=60), notify=Notify.SUPERVISOR),
+    ]
+
+
+class EscalationSettings(_Section):
+    """The ladder an unanswered question climbs, and how often the engine sweeps."""
+
+    steps: list[StepSettings] = Field(default_factory=_default_ladder)
+    repeat_last_every: Duration | None = None
+    sweep_every: Duration = timedelta(seconds=30)
+
+    @field_validator("repeat_last_every", "sweep_every")
+    @classmethod
+    def _positive(cls, value: timedelta | None) -> timedelta | None:
+        if value is not None and value <= timedelta(0):
+            raise ValueError("must be longer than 0s")
+        return value
+
+
+class HoursSettings(_Section):
+    """A manager's working hours; outside them questions still escalate."""
+
+    days: Days = "mon-fri"
+    start: ClockTime = time(9, 0)
+    end: ClockTime = time(18, 0)
+
+    @field_validator("end")
+    @classmethod
+    def _after_start(cls, value: time, info: ValidationInfo) -> time:
+        start = info.data.get("start")
+        if isinstance(start, time) and value <= start:
+            raise ValueError(
+                f"must be after start ({start:%H:%M}); use [[on_duty]] for night cover"
+            )
+        return value
+
+
+class StaffSettings(_Section):
+    """Fields every staff member has."""
+
+    id: StaffId
+    name: str = Field(min_length=1, max_length=200)
+    telegram_id: int = Field(gt=0)
+    lang: Lang = "zh"
+
+
+class SupervisorSettings(StaffSettings):
+    """A supervisor from [[supervisors]]."""
+
+
+class ManagerSettings(StaffSettings):
+    """An account manager from [[managers]]."""
+
+    backup: str | None = None
+    supervisor: str | None = None
+    hours: HoursSettings = Field(default_factory=HoursSettings)
+
+
+class ShiftSettings(_Section):
+    """One on-duty slot from [[on_duty]]; an end not after the start runs past midnight."""
+
+    staff: str
+    days: Days = "daily"
+    start: ClockTime
+    end: ClockTime
+
+
+class RosterSettings(_Section):
+    """Where the retailers come from."""
+
+    retailers_csv: str | None = None
+
+
+class ReportsSettings(_Section):
+    """When supervisors get their weekly summary, in the desk's timezone."""
+
+    weekly: str = "mon 09:00"
+
+    @field_validator("weekly")
+    @classmethod
+    def _weekday_and_time(cls, value: str) -> str:
+        day, _, clock = value.strip().lower().partition(" ")
+        if day not in WEEKDAYS:
+            raise ValueError(
+                f"{value!r} is not a weekly slot; use a weekday and time like 'mon 09:00'"
+            )
+        _to_clock_time(clock)
+        return value
+
+    def weekly_at(self) -> tuple[int, time]:
+        """Return the weekday (0 = Monday) and local time of the weekly report."""
+        day, _, clock = self.weekly.strip().lower().partition(" ")
+        return WEEKDAYS.index(day), _to_clock_time(clock)
+
+
+class _MappingEnvSource(EnvSettingsSource):
+    """Read RETAILDESK_* variables from a given mapping instead of the process environment."""
+
+    def __init__(self, settings_cls: type[BaseSettings], environ: Mapping[str, str]) -> None:
+        self._environ = environ
+        super().__init__(settings_cls)
+
+    def _load_env_vars(self) -> Mapping[str, str | None]:
+        return parse_env_vars(
+            self._environ, self.case_sensitive, self.env_ignore_empty, self.env_parse_none_str
+        )
+
+
+class Settings(BaseSettings):
+    """Everything config.toml says, checked once; build it with load_settings."""
+
+    model_config = SettingsConfigDict(
+        env_prefix="RETAILDESK_", env_nested_delimiter="__", env_ignore_empty=True, extra="forbid"
+    )
+
+    timezone: str = "Asia/Shanghai"
+    telegram: TelegramSettings = Field(default_factory=TelegramSettings)
+    storage: StorageSettings = Field(default_factory=StorageSettings)
+    escalation: EscalationSettings = Field(default_factory=EscalationSettings)
+    supervisors: list[SupervisorSettings] = Field(default_factory=list)
+    managers: list[ManagerSettings] = Field(default_factory=list)
+    on_duty: list[ShiftSettings] = Field(default_factory=list)
+    roster: RosterSettings = Field(default_factory=RosterSettings)
+    reports: ReportsSettings = Field(default_factory=ReportsSettings)
+
+    _config_dir: Path = PrivateAttr(default_factory=Path.cwd)
+    _config_file: str = PrivateAttr(default="config.toml")
+
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        """Let the environment override the file; ignore .env and secrets folders."""
+        environ = _ENVIRON.get()
+        env = env_settings if environ is None else _MappingEnvSource(settings_cls, environ)
+        return env, init_settings
+
+    @field_validator("timezone")
+    @classmethod
+    def _known_zone(cls, value: str) -> str:
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ValueError(
+                f"unknown timezone {value!r}; use an IANA name like 'Asia/Shanghai'"
+            ) from None
+        return value
+
+    @classmethod
+    def from_mapping(
+        cls,
+        mapping: Mapping[str, Any],
+        env: Mapping[str, str] | None = None,
+        *,
+        file: str = "config.toml",
+        config_dir: Path | None = None,
+    ) -> Settings:
+        """Validate a parsed config (env None reads os.environ); raise ConfigError listing all."""
+        # Underscore keys would reach BaseSettings as its own options, not as config.
+        hidden = [k for k in mapping if k.startswith("_")]
+        problems = [Problem(file, k, "unknown key") for k in hidden]
+        values = {k: v for k, v in mapping.items() if k not in hidden}
+        reset = _ENVIRON.set(env)
+        try:
+            settings: Settings | None = cls(**values)
+        except ValidationError as error:
+            settings = None
+            problems += validation_problems(file, error, cls)
+        finally:
+            _ENVIRON.reset(reset)
+        # Cross-checks also run beside other errors, on whatever sections are readable.
+        checked = settings.model_dump() if settings else values
+        problems += [Problem(file, key, message) for key, message in _cross_check(checked)]
+        if problems or settings is None:
+            raise ConfigError(problems)
+        settings._config_dir = config_dir or Path.cwd()
+        settings._config_file = file
+        return settings
+
+    @property
+    def config_dir(self) -> Path:
+        """Return the folder relative paths in the config are resolved against."""
+        return self._config_dir
+
+    @property
+    def config_file(self) -> str:
+        """Return the config file's name as problems report it."""
+        return self._config_file
+
+    def zone(self) -> ZoneInfo:
+        """Return the desk's timezone."""
+        return ZoneInfo(self.timezone)
+
+    def policy(self) -> Policy:
+        """Return the escalation policy new tickets open under."""
+        return Policy(
+            steps=tuple(EscalationStep(s.after, s.notify) for s in self.escalation.steps),
+            repeat_last_every=self.escalation.repeat_last_every,
+        )
+
+    def team(self) -> Team:
+        """Return the managers, supervisors and on-duty rota as desk objects."""
+        managers = [
+            Manager(
+                id=m.id,
+                name=m.name,
+                telegram_id=m.telegram_id,
+                lang=m.lang,
+                backup=m.backup,
+                supervisor=m.supervisor,
+                hours=WorkingHours(parse_days(m.hours.days), m.hours.start, m.hours.end),
+            )
+            for m in self.managers
+        ]
+        supervisors = [Supervisor(s.id, s.name, s.telegram_id, s.lang) for s in self.supervisors]
+        shifts = [Shift(s.staff, parse_days(s.days), s.start, s.end) for s in self.on_duty]
+        return Team(managers, supervisors, OnDutyRota(shifts))
+
+    def roster_path(self) -> Path | None:
+        """Return the retailers CSV, resolved against the config file's folder."""
+        if not self.roster.retailers_csv:
+            return None
+        return self.config_dir / self.roster.retailers_csv
+
+
+def load_settings(path: Path, env: Mapping[str, str] | None = None) -> Settings:
+    """Read and validate a config file; raise ConfigError with every problem in it."""
+    file = str(path)
+    try:
+        text = path.read_text(encoding="utf-8-sig")
+    except FileNotFoundError:
+        raise ConfigError([Problem(file, "", "file not found")]) from None
+    except UnicodeDecodeError as error:
+        problem = Problem(file, "", f"not UTF-8 text (byte {error.start}); save it as UTF-8")
+        raise ConfigError([problem]) from None
+    except OSError as error:
+        raise ConfigError([Problem(file, "", f"cannot read: {error.strerror}")]) from None
+    try:
+        mapping = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as error:
+        raise ConfigError([toml_problem(file, error)]) from None
+    return Settings.from_mapping(mapping, env, file=file, config_dir=path.resolve().parent)
+
+
+def redacted(settings: Settings) -> str:
+    """Render the effective config as TOML, with secrets shown as ***."""
+    data = settings.model_dump(mode="json")
+    telegram = settings.telegram
+    data["telegram"]["token"] = "***" if telegram.token.get_secret_value() else ""
+    if telegram.secret_token is not None:
+        data["telegram"]["secret_token"] = "***"
+    header = f"# effective config from {settings.config_file} (environment applied, secrets hidden)"
+    return "\n".join([header, *_toml_lines(data)]) + "\n"
+
+
+_Entries = list[tuple[str, Mapping[str, Any]]]
+
+
+def _cross_check(config: Mapping[str, Any]) -> Iterator[tuple[str, str]]:
+    """Yield (key, message) for wrong references and orderings; skip unreadable sections."""
+    supervisors = _entries(config, "supervisors", "id")
+    managers = _entries(config, "managers", "id")
+    shifts = _entries(config, "on_duty", "staff")
+    if supervisors is not None and managers is not None:
+        yield from _check_staff(supervisors, managers)
+        known = list(dict.fromkeys(entry["id"] for _, entry in [*supervisors, *managers]))
+        for key, shift in shifts or []:
+            if shift["staff"] not in known:
+                yield f"{key}.staff", _unknown("staff id", shift["staff"], known)
+    yield from _check_ladder(config.get("escalation", {}), no_shifts=shifts == [])
+
+
+def _entries(config: Mapping[str, Any], section: str, name: str) -> _Entries | None:
+    items = config.get(section, [])
+    if not isinstance(items, list):
+        return None
+    if not all(isinstance(i, Mapping) and isinstance(i.get(name), str) for i in items):
+        return None
+    return [(f"{section}[{i}]", item) for i, item in enumerate(items)]
+
+
+def _check_staff(supervisors: _Entries, managers: _Entries) -> Iterator[tuple[str, str]]:
+    ids: dict[str, str] = {}
+    accounts: dict[int, str] = {}
+    for key, person in [*supervisors, *managers]:
+        staff_id, account = person["id"], person.get("telegram_id")
+        if staff_id in ids:
+            yield f"{key}.id", f"duplicate staff id {staff_id!r} (also {ids[staff_id]})"
+        ids.setdefault(staff_id, key)
+        if not isinstance(account, int):
+            continue
+        if account in accounts:
+            yield f"{key}.telegram_id", f"{account} is also the Telegram id of {accounts[account]}"
+        accounts.setdefault(account, f"{key} ({staff_id})")
+    bosses = [entry["id"] for _, entry in supervisors]
+    for key, manager in managers:
+        backup, boss = manager.get("backup"), manager.get("supervisor")
+        if backup == manager["id"]:
+            yield f"{key}.backup", "a manager cannot be their own backup"
+        elif isinstance(backup, str) and backup not in ids:
+            yield f"{key}.backup", _unknown("staff id", backup, list(ids))
+        if isinstance(boss, str) and boss not in bosses:
+            yield f"{key}.supervisor", _unknown("supervisor", boss, bosses)
+
+
+def _check_ladder(escalation: object, *, no_shifts: bool) -> Iterator[tuple[str, str]]:
+    steps = escalation.get("steps", []) if isinstance(escalation, Mapping) else []
+    if not isinstance(steps, list):
+        return
+    earlier: timedelta | None = None
+    for i, step in enumerate(steps):
+        key = f"escalation.steps[{i}]"
+        after = _readable_duration(step.get("after") if isinstance(step, Mapping) else None)
+        if after is not None and earlier is not None and after <= earlier:
+            yield (
+                f"{key}.after",
+                f"{_format_duration(after)} must be later than the step before it"
+                f" ({_format_duration(earlier)})",
+            )
+        earlier = after
+        if isinstance(step, Mapping) and step.get("notify") == Notify.ON_DUTY and no_shifts:
+            yield f"{key}.notify", "'on_duty' needs at least one [[on_duty]] shift"
+
+
+def _readable_duration(value: object) -> timedelta | None:
+    try:
+        return _to_duration(value)
+    except ValueError:
+        return None
+
+
+def _unknown(what: str, value: str, known: Sequence[str]) -> str:
+    listed = ", ".join(known) if known else "none configured"
+    return f"unknown {what} {value!r} (known: {listed})"
+
+
+def _toml_lines(data: Mapping[str, Any]) -> Iterator[str]:
+    def is_tables(value: object) -> bool:
+        return isinstance(value, list) and bool(value) and all(isinstance(v, dict) for v in value)
+
+    tables = {k: v for k, v in data.items() if isinstance(v, dict) or is_tables(v)}
+    yield from (f"{k} = {_toml_value(v)}" for k, v in data.items() if k not in tables)
+    for name, value in tables.items():
+        for table in value if isinstance(value, list) else [value]:
+            yield ""
+            yield f"[[{name}]]" if isinstance(value, list) else f"[{name}]"
+            for key, item in table.items():
+                if is_tables(item):
+                    yield f"{key} = ["
+                    yield from (f"  {_toml_value(v)}," for v in item)
+                    yield "]"
+                elif item is not None:
+                    yield f"{key} = {_toml_value(item)}"
+
+
+def _toml_value(value: object) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, int | float):
+        return repr(value)
+    if isinstance(value, list):
+        return "[" + ", ".join(_toml_value(v) for v in value) + "]"
+    if isinstance(value, dict):
+        pairs = (f"{k} = {_toml_value(v)}" for k, v in value.items() if v is not None)
+        return "{ " + ", ".join(pairs) + " }"
+    # A JSON string is a valid TOML basic string.
+    return json.dumps(str(value), ensure_ascii=False)

@@ -1,0 +1,219 @@
+"""The retailers CSV: read it, check every row against the team, report every mistake."""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from bot.config import Settings, load_settings
+from bot.problems import ConfigError, Problem
+from desk.people import Retailer, Team
+from desk.phones import normalize_phone
+
+if TYPE_CHECKING:
+    from _csv import Reader
+
+REQUIRED = ("id", "name", "shop", "phone", "manager")
+OPTIONAL = ("telegram_id",)
+COLUMNS = f"{','.join(REQUIRED)},{','.join(OPTIONAL)} ({', '.join(OPTIONAL)} optional)"
+# National numbers run 7 (local landline) to 15 (E.164's limit) digits; fewer usually means a
+# spreadsheet turned the number into 1.38E+10.
+PHONE_DIGITS = range(7, 16)
+LIMITS = {"id": 64, "name": 200, "shop": 200}
+
+
+def read_roster(path: Path, team: Team) -> list[Retailer]:
+    """Read the retailers CSV; raise ConfigError listing every problem by line and column."""
+    file = _shown(path)
+    reader = csv.reader(io.StringIO(_read_text(path, file), newline=""))
+    try:
+        return _read_rows(file, reader, team)
+    except csv.Error as error:
+        raise ConfigError(
+            [Problem(file, "", f"unreadable CSV: {error}", reader.line_num)]
+        ) from None
+
+
+def load_roster(settings: Settings) -> list[Retailer]:
+    """Read the roster the config names, or none when it names no file."""
+    path = settings.roster_path()
+    return read_roster(path, settings.team()) if path else []
+
+
+def check(config_path: Path, env: Mapping[str, str] | None = None) -> list[Problem]:
+    """Return every problem in the config and, once the config is sound, in its roster."""
+    try:
+        load_roster(load_settings(config_path, env))
+    except ConfigError as error:
+        return error.problems
+    return []
+
+
+def summary(config_path: Path, env: Mapping[str, str] | None = None) -> str:
+    """Describe a sound config in one line; raise ConfigError if it is not sound."""
+    settings = load_settings(config_path, env)
+    retailers = load_roster(settings)
+    path = settings.roster_path()
+    counts = [
+        _count(len(settings.managers), "manager"),
+        _count(len(settings.supervisors), "supervisor"),
+        _count(len(retailers), "retailer") + (f" ({_shown(path)})" if path else ""),
+        _count(len(settings.escalation.steps), "escalation step"),
+    ]
+    if settings.on_duty:
+        counts.append(_count(len(settings.on_duty), "on-duty shift"))
+    return f"{config_path}: ok — {', '.join(counts)}"
+
+
+@dataclass
+class _Rows:
+    """The rows read so far, with what they claimed, to catch duplicates."""
+
+    file: str
+    team: Team
+    retailers: list[Retailer] = field(default_factory=list)
+    problems: list[Problem] = field(default_factory=list)
+    ids: dict[str, int] = field(default_factory=dict)
+    phones: dict[str, str] = field(default_factory=dict)
+    accounts: dict[int, str] = field(default_factory=dict)
+
+    def problem(self, line: int, column: str, message: str) -> None:
+        """Record a problem on a line."""
+        self.problems.append(Problem(self.file, column, message, line))
+
+    def add(self, line: int, row: dict[str, str]) -> None:
+        """Check one row; keep it as a retailer when nothing is wrong with it."""
+        before = len(self.problems)
+        for column in REQUIRED:
+            if not row[column]:
+                self.problem(line, column, "empty; every retailer needs one")
+        for column, limit in LIMITS.items():
+            if len(row[column]) > limit:
+                self.problem(line, column, f"longer than {limit} characters")
+        retailer_id = row["id"]
+        if retailer_id:
+            self._check_id(line, retailer_id)
+        phone = normalize_phone(row["phone"])
+        if row["phone"]:
+            self._check_phone(line, row["phone"], phone, retailer_id)
+        manager = row["manager"]
+        if manager and manager not in self.team.managers:
+            known = ", ".join(self.team.managers) or "none configured"
+            self.problem(line, "manager", f"unknown manager {manager!r} (known: {known})")
+        account = self._account(line, row.get("telegram_id", ""), retailer_id)
+        if len(self.problems) == before:
+            self.retailers.append(
+                Retailer(retailer_id, row["name"], row["shop"], phone, manager, account)
+            )
+
+    def _check_id(self, line: int, retailer_id: str) -> None:
+        if any(ch.isspace() for ch in retailer_id):
+            self.problem(line, "id", f"{retailer_id!r} contains spaces")
+        if self.team.staff(retailer_id):
+            self.problem(line, "id", f"{retailer_id!r} is a staff id; use a different one")
+        if retailer_id in self.ids:
+            first = self.ids[retailer_id]
+            self.problem(
+                line, "id", f"duplicate retailer id {retailer_id!r} (first on line {first})"
+            )
+        self.ids.setdefault(retailer_id, line)
+
+    def _check_phone(self, line: int, raw: str, phone: str, retailer_id: str) -> None:
+        if len(phone) not in PHONE_DIGITS:
+            self.problem(line, "phone", f"{raw!r} does not look like a phone number")
+        elif phone in self.phones:
+            self.problem(line, "phone", f"{raw} is also the phone of {self.phones[phone]}")
+        else:
+            self.phones[phone] = f"{retailer_id} (line {line})"
+
+    def _account(self, line: int, raw: str, retailer_id: str) -> int | None:
+        if not raw:
+            return None
+        if not raw.isdigit() or int(raw) == 0:
+            self.problem(line, "telegram_id", f"{raw!r} is not a Telegram id (a whole number)")
+            return None
+        account = int(raw)
+        staff = self.team.by_telegram(account)
+        if staff:
+            self.problem(
+                line, "telegram_id", f"{account} is the Telegram id of {staff.name} ({staff.id})"
+            )
+        elif account in self.accounts:
+            owner = self.accounts[account]
+            self.problem(line, "telegram_id", f"{account} is also the Telegram id of {owner}")
+        else:
+            self.accounts[account] = f"{retailer_id} (line {line})"
+        return account
+
+
+def _read_rows(file: str, reader: Reader, team: Team) -> list[Retailer]:
+    header = next(reader, None)
+    if header is None:
+        raise ConfigError([Problem(file, "", f"empty file; the first line must be {COLUMNS}")])
+    columns = [c.strip().lower() for c in header]
+    _check_header(file, columns, reader.line_num)
+    rows = _Rows(file, team)
+    while True:
+        line = reader.line_num + 1
+        row = next(reader, None)
+        if row is None:
+            break
+        if not any(cell.strip() for cell in row):
+            continue
+        if len(row) > len(columns):
+            rows.problem(line, "", f"{len(row)} values but the header names {len(columns)}")
+            continue
+        cells = [cell.strip() for cell in row] + [""] * (len(columns) - len(row))
+        rows.add(line, dict(zip(columns, cells, strict=True)))
+    if rows.problems:
+        raise ConfigError(rows.problems)
+    return rows.retailers
+
+
+def _read_text(path: Path, file: str) -> str:
+    try:
+        raw = path.read_bytes()
+    except FileNotFoundError:
+        raise ConfigError([Problem(file, "", "file not found")]) from None
+    except OSError as error:
+        raise ConfigError([Problem(file, "", f"cannot read: {error.strerror}")]) from None
+    try:
+        # Excel's "CSV UTF-8" starts with a byte-order mark; utf-8-sig drops it.
+        return raw.decode("utf-8-sig")
+    except UnicodeDecodeError as error:
+        line = raw[: error.start].count(b"\n") + 1
+        message = "not UTF-8 text; save it as 'CSV UTF-8' (e.g. from Excel or WPS)"
+        raise ConfigError([Problem(file, "", message, line)]) from None
+
+
+def _check_header(file: str, columns: list[str], line: int) -> None:
+    problems = [
+        Problem(file, c, f"missing column; the header must be {COLUMNS}", line)
+        for c in REQUIRED
+        if c not in columns
+    ]
+    for i, column in enumerate(columns):
+        # Spreadsheets often save trailing unnamed columns; they carry nothing we read.
+        if not column:
+            continue
+        if column not in REQUIRED and column not in OPTIONAL:
+            problems.append(Problem(file, column, f"unknown column; expected {COLUMNS}", line))
+        elif column in columns[:i]:
+            problems.append(Problem(file, column, "column appears twice", line))
+    if problems:
+        raise ConfigError(problems)
+
+
+def _shown(path: Path) -> str:
+    try:
+        return str(path.resolve().relative_to(Path.cwd()))
+    except ValueError:
+        return str(path)
+
+
+def _count(n: int, noun: str) -> str:
+    return f"{n} {noun}{'' if n == 1 else 's'}"

@@ -1,0 +1,135 @@
+"""Tests for storage.roster on a real SQLite file: upserts that never lose stored data."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+from sqlalchemy import select, update
+
+from desk.clock import SystemClock
+from desk.people import Address, Retailer
+from storage.engine import make_engine
+from storage.migrate import upgrade
+from storage.roster import RosterImport, import_retailers
+from storage.store import SqlStore
+from storage.tables import retailers
+
+AT = datetime(2026, 3, 2, 1, 0, tzinfo=UTC)
+ZHANG = Retailer("r1", "张伟", "张记烟酒店", "13800138001", "m1")
+LIU = Retailer("r2", "刘芳", "芳芳便利店", "13900139002", "m1")
+ZHAO = Retailer("r3", "赵强", "强盛烟酒商行", "13700137003", "m2", 810000003)
+
+
+@pytest.fixture
+async def store(tmp_path: Path) -> AsyncIterator[SqlStore]:
+    engine = make_engine(f"sqlite:///{tmp_path / 'desk.db'}")
+    await upgrade(engine)
+    yield SqlStore(engine, SystemClock())
+    await engine.dispose()
+
+
+async def stored(store: SqlStore) -> dict[str, dict[str, object]]:
+    async with store.reading() as conn:
+        rows = (await conn.execute(select(retailers))).mappings().all()
+    return {row["id"]: dict(row) for row in rows}
+
+
+async def link(store: SqlStore, phone: str, chat_id: int) -> None:
+    """Link a chat the way a retailer sharing their contact does."""
+    async with store.transaction() as ledger:
+        assert await ledger.link_retailer(phone, Address("telegram", chat_id))
+
+
+async def test_counts_added_updated_unchanged(store: SqlStore) -> None:
+    first = await import_retailers(store, [ZHANG, LIU], AT)
+    moved_shop = Retailer("r2", "刘芳", "芳芳烟酒店", "13900139002", "m2")
+    second = await import_retailers(store, [ZHANG, moved_shop, ZHAO], AT + timedelta(days=1))
+
+    assert first == RosterImport(added=2, updated=0, unchanged=0)
+    assert second == RosterImport(added=1, updated=1, unchanged=1)
+    rows = await stored(store)
+    assert (rows["r2"]["shop"], rows["r2"]["manager_id"]) == ("芳芳烟酒店", "m2")
+    assert rows["r2"]["updated_at"] == AT + timedelta(days=1)
+    assert rows["r1"]["updated_at"] == AT  # unchanged rows keep their stamp
+    assert rows["r3"]["telegram_id"] == 810000003
+
+
+async def test_row_without_telegram_id_keeps_the_linked_chat(store: SqlStore) -> None:
+    await import_retailers(store, [ZHANG], AT)
+    await link(store, ZHANG.phone, 900)
+
+    result = await import_retailers(store, [ZHANG], AT)
+
+    assert result == RosterImport(added=0, updated=0, unchanged=1)
+    assert (await stored(store))["r1"]["telegram_id"] == 900
+
+
+async def test_roster_telegram_id_moves_the_link(store: SqlStore) -> None:
+    await import_retailers(store, [ZHANG, LIU], AT)
+    await link(store, ZHANG.phone, 900)
+    liu_with_chat = Retailer("r2", "刘芳", "芳芳便利店", "13900139002", "m1", 900)
+
+    result = await import_retailers(store, [ZHANG, liu_with_chat], AT)
+
+    assert result == RosterImport(added=0, updated=2, unchanged=0, unlinked=("r1",))
+    rows = await stored(store)
+    assert (rows["r1"]["telegram_id"], rows["r2"]["telegram_id"]) == (None, 900)
+
+
+async def test_link_moves_away_from_a_retailer_absent_from_the_roster(store: SqlStore) -> None:
+    await import_retailers(store, [ZHANG], AT)
+    await link(store, ZHANG.phone, 900)
+    newcomer = Retailer("r4", "孙丽", "丽华超市", "13600136004", "m2", 900)
+
+    result = await import_retailers(store, [newcomer], AT)
+
+    assert result == RosterImport(added=1, updated=0, unchanged=0, unlinked=("r1",))
+    rows = await stored(store)
+    assert (rows["r1"]["telegram_id"], rows["r4"]["telegram_id"]) == (None, 900)
+
+
+async def test_two_retailers_can_swap_chats(store: SqlStore) -> None:
+    await import_retailers(store, [ZHANG, LIU], AT)
+    await link(store, ZHANG.phone, 100)
+    await link(store, LIU.phone, 200)
+    swapped = [
+        Retailer("r1", "张伟", "张记烟酒店", "13800138001", "m1", 200),
+        Retailer("r2", "刘芳", "芳芳便利店", "13900139002", "m1", 100),
+    ]
+
+    result = await import_retailers(store, swapped, AT)
+
+    assert (result.updated, sorted(result.unlinked)) == (2, ["r1", "r2"])
+    rows = await stored(store)
+    assert (rows["r1"]["telegram_id"], rows["r2"]["telegram_id"]) == (200, 100)
+
+
+async def test_retailers_absent_from_the_roster_are_kept(store: SqlStore) -> None:
+    await import_retailers(store, [ZHANG, LIU], AT)
+
+    result = await import_retailers(store, [LIU], AT)
+
+    assert result == RosterImport(added=0, updated=0, unchanged=1)
+    assert sorted(await stored(store)) == ["r1", "r2"]
+
+
+async def test_stored_language_is_kept(store: SqlStore) -> None:
+    await import_retailers(store, [ZHANG], AT)
+    async with store.transaction() as ledger:
+        await ledger.conn.execute(update(retailers).values(lang="en"))
+    renamed = Retailer("r1", "张伟伟", "张记烟酒店", "13800138001", "m1")
+
+    await import_retailers(store, [renamed], AT)
+
+    row = (await stored(store))["r1"]
+    assert (row["name"], row["lang"]) == ("张伟伟", "en")
+
+
+async def test_repeated_ids_are_refused_before_touching_the_store(store: SqlStore) -> None:
+    with pytest.raises(ValueError, match="repeats retailer id 'r1'"):
+        await import_retailers(store, [ZHANG, ZHANG], AT)
+
+    assert await stored(store) == {}

@@ -1,0 +1,341 @@
+"""Tests for bot.config: the example loads, the environment wins, every mistake is named."""
+
+from __future__ import annotations
+
+import copy
+import tomllib
+from datetime import datetime, time, timedelta
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from bot.config import Settings, load_settings, redacted
+from bot.problems import ConfigError
+from desk.policy import Notify
+
+REPO = Path(__file__).resolve().parents[2]
+
+BASE: dict[str, Any] = {
+    "supervisors": [{"id": "s1", "name": "陈主任", "telegram_id": 7001}],
+    "managers": [
+        {"id": "m1", "name": "李经理", "telegram_id": 5001, "backup": "m2", "supervisor": "s1"},
+        {"id": "m2", "name": "王经理", "telegram_id": 5002, "backup": "m1", "supervisor": "s1"},
+    ],
+}
+
+
+def config(**sections: Any) -> dict[str, Any]:
+    """Return the base config with some top-level sections replaced."""
+    return {**copy.deepcopy(BASE), **sections}
+
+
+def problems_of(mapping: dict[str, Any]) -> list[str]:
+    with pytest.raises(ConfigError) as caught:
+        Settings.from_mapping(mapping, env={})
+    return [str(p) for p in caught.value.problems]
+
+
+def test_repo_config_loads() -> None:
+    settings = load_settings(REPO / "config.toml", env={})
+
+    team = settings.team()
+    assert settings.zone().key == "Asia/Shanghai"
+    assert sorted(team.managers) == ["m1", "m2"]
+    assert team.managers["m1"].backup == "m2"
+    assert team.managers["m1"].supervisor == "s1"
+    assert list(team.supervisors) == ["s1"]
+    assert [s.notify for s in settings.policy().steps] == [
+        Notify.MANAGER,
+        Notify.BACKUP,
+        Notify.SUPERVISOR,
+    ]
+    assert settings.telegram.token.get_secret_value() == ""
+    assert settings.storage.url == "sqlite:///retaildesk.db"
+    assert settings.config_dir == REPO
+    assert settings.roster_path() == REPO / "retailers.csv"
+    assert settings.reports.weekly_at() == (0, time(9, 0))
+
+
+def test_repo_rota_covers_weeknights_and_weekends() -> None:
+    rota = load_settings(REPO / "config.toml", env={}).team().rota
+
+    assert rota.on_duty(datetime(2026, 3, 2, 3, 0)) == "m2"  # Monday, small hours
+    assert rota.on_duty(datetime(2026, 3, 4, 20, 0)) == "m2"  # Wednesday evening
+    assert rota.on_duty(datetime(2026, 3, 7, 12, 0)) == "m1"  # Saturday noon
+    assert rota.on_duty(datetime(2026, 3, 4, 11, 0)) is None  # office hours
+
+
+def test_defaults_give_the_documented_ladder() -> None:
+    settings = Settings.from_mapping({}, env={})
+
+    policy = settings.policy()
+    assert [s.after for s in policy.steps] == [timedelta(minutes=m) for m in (15, 30, 60)]
+    assert policy.repeat_last_every is None
+    assert settings.escalation.sweep_every == timedelta(seconds=30)
+    assert settings.telegram.poll_timeout == 25
+    assert settings.telegram.messages_per_second == 25.0
+
+
+def test_durations_accept_text_and_seconds() -> None:
+    steps = [{"after": 90, "notify": "manager"}, {"after": "2h", "notify": "supervisor"}]
+    escalation = {"steps": steps, "repeat_last_every": "1d", "sweep_every": "10s"}
+
+    settings = Settings.from_mapping({"escalation": escalation}, env={})
+
+    assert [s.after for s in settings.policy().steps] == [timedelta(seconds=90), timedelta(hours=2)]
+    assert settings.policy().repeat_last_every == timedelta(days=1)
+    assert settings.escalation.sweep_every == timedelta(seconds=10)
+
+
+def test_env_overrides_the_file_token() -> None:
+    mapping = config(telegram={"token": "from-file", "poll_timeout": 5})
+
+    settings = Settings.from_mapping(mapping, env={"RETAILDESK_TELEGRAM__TOKEN": "123:env"})
+
+    assert settings.telegram.token.get_secret_value() == "123:env"
+    assert settings.telegram.poll_timeout == 5  # the rest of the section survives the merge
+
+
+def test_given_env_shuts_out_the_process_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("RETAILDESK_TELEGRAM__TOKEN", "leaked")
+
+    isolated = Settings.from_mapping(config(), env={})
+    default = Settings.from_mapping(config(), env=None)
+
+    assert isolated.telegram.token.get_secret_value() == ""
+    assert default.telegram.token.get_secret_value() == "leaked"
+
+
+def test_empty_env_value_keeps_the_file_value() -> None:
+    mapping = config(telegram={"token": "from-file"})
+
+    settings = Settings.from_mapping(mapping, env={"RETAILDESK_TELEGRAM__TOKEN": ""})
+
+    assert settings.telegram.token.get_secret_value() == "from-file"
+
+
+def test_team_carries_hours_and_overnight_shifts() -> None:
+    managers = copy.deepcopy(BASE["managers"])
+    managers[0]["hours"] = {"days": "mon-sat", "start": "8:30", "end": "17:00"}
+    on_duty = [{"staff": "m2", "days": "fri", "start": "22:00", "end": "06:00"}]
+
+    team = Settings.from_mapping(config(managers=managers, on_duty=on_duty), env={}).team()
+
+    hours = team.managers["m1"].hours
+    assert (hours.days, hours.start, hours.end) == (frozenset(range(6)), time(8, 30), time(17))
+    assert team.managers["m2"].hours.days == frozenset(range(5))
+    assert team.rota.on_duty(datetime(2026, 3, 7, 5, 0)) == "m2"  # Saturday 05:00, Friday's shift
+    assert team.rota.on_duty(datetime(2026, 3, 7, 7, 0)) is None
+
+
+def test_backup_step_without_backups_is_allowed() -> None:
+    managers = [{"id": "m1", "name": "李经理", "telegram_id": 5001}]
+
+    settings = Settings.from_mapping(config(managers=managers), env={})
+
+    assert settings.team().managers["m1"].backup is None
+
+
+def steps(*pairs: tuple[object, str]) -> dict[str, Any]:
+    return {"steps": [{"after": a, "notify": n} for a, n in pairs]}
+
+
+def manager(**changes: Any) -> list[dict[str, Any]]:
+    managers = copy.deepcopy(BASE["managers"])
+    managers[0].update(changes)
+    return managers
+
+
+@pytest.mark.parametrize(
+    ("mapping", "expected"),
+    [
+        pytest.param(
+            config(escalation=steps(("15m", "manager"), ("abc", "backup"))),
+            "config.toml: escalation.steps[1].after: 'abc' is not a duration; "
+            "use e.g. '90s', '15m', '2h' or 60",
+            id="bad-duration",
+        ),
+        pytest.param(
+            config(escalation=steps(("15m", "boss"))),
+            "config.toml: escalation.steps[0].notify: Input should be 'manager', 'backup', "
+            "'on_duty' or 'supervisor' (got 'boss')",
+            id="bad-notify",
+        ),
+        pytest.param(
+            config(escalation=steps(("30m", "manager"), ("30m", "backup"))),
+            "config.toml: escalation.steps[1].after: 30m must be later than the step before it "
+            "(30m)",
+            id="steps-not-increasing",
+        ),
+        pytest.param(
+            config(escalation={"repeat_last_every": 0}),
+            "config.toml: escalation.repeat_last_every: must be longer than 0s",
+            id="zero-repeat",
+        ),
+        pytest.param(
+            config(escalation=steps(("15m", "manager"), ("30m", "on_duty"))),
+            "config.toml: escalation.steps[1].notify: 'on_duty' needs at least one [[on_duty]] "
+            "shift",
+            id="on-duty-without-shifts",
+        ),
+        pytest.param(
+            config(telegram={"tokn": "x"}),
+            "config.toml: telegram.tokn: unknown key; did you mean 'token'?",
+            id="typo-in-section",
+        ),
+        pytest.param(
+            config(escalaton={}),
+            "config.toml: escalaton: unknown key; did you mean 'escalation'?",
+            id="typo-at-top",
+        ),
+        pytest.param(
+            config(managers=manager(hourz={})),
+            "config.toml: managers[0].hourz: unknown key; did you mean 'hours'?",
+            id="typo-in-manager",
+        ),
+        pytest.param(
+            config(timezone="Asia/Beijing"),
+            "config.toml: timezone: unknown timezone 'Asia/Beijing'; use an IANA name like "
+            "'Asia/Shanghai'",
+            id="bad-timezone",
+        ),
+        pytest.param(
+            config(managers=[*BASE["managers"], {"id": "m2", "name": "王二", "telegram_id": 5003}]),
+            "config.toml: managers[2].id: duplicate staff id 'm2' (also managers[1])",
+            id="duplicate-staff-id",
+        ),
+        pytest.param(
+            config(managers=manager(telegram_id=7001)),
+            "config.toml: managers[0].telegram_id: 7001 is also the Telegram id of "
+            "supervisors[0] (s1)",
+            id="duplicate-telegram-id",
+        ),
+        pytest.param(
+            config(managers=manager(backup="m9")),
+            "config.toml: managers[0].backup: unknown staff id 'm9' (known: s1, m1, m2)",
+            id="unknown-backup",
+        ),
+        pytest.param(
+            config(managers=manager(backup="m1")),
+            "config.toml: managers[0].backup: a manager cannot be their own backup",
+            id="own-backup",
+        ),
+        pytest.param(
+            config(managers=manager(supervisor="s9")),
+            "config.toml: managers[0].supervisor: unknown supervisor 's9' (known: s1)",
+            id="unknown-supervisor",
+        ),
+        pytest.param(
+            config(on_duty=[{"staff": "m7", "start": "18:00", "end": "09:00"}]),
+            "config.toml: on_duty[0].staff: unknown staff id 'm7' (known: s1, m1, m2)",
+            id="unknown-on-duty-staff",
+        ),
+        pytest.param(
+            config(on_duty=[{"staff": "m1", "days": "weekdays", "start": "18:00", "end": "09:00"}]),
+            "config.toml: on_duty[0].days: unknown weekday in 'weekdays'; use mon..sun, ranges "
+            "or 'daily'",
+            id="bad-days",
+        ),
+        pytest.param(
+            config(managers=manager(hours={"start": "18:00", "end": "09:00"})),
+            "config.toml: managers[0].hours.end: must be after start (18:00); use [[on_duty]] "
+            "for night cover",
+            id="hours-backwards",
+        ),
+        pytest.param(
+            config(managers=[{"id": "m1", "name": "李经理"}]),
+            "config.toml: managers[0].telegram_id: required key is missing",
+            id="missing-key",
+        ),
+        pytest.param(
+            config(storage={"url": "mysql://db/desk"}),
+            "config.toml: storage.url: 'mysql://db/desk' is not a storage URL; use "
+            "sqlite:///FILE or postgresql://...",
+            id="bad-storage-url",
+        ),
+        pytest.param(
+            config(reports={"weekly": "monday"}),
+            "config.toml: reports.weekly: 'monday' is not a weekly slot; use a weekday and time "
+            "like 'mon 09:00'",
+            id="bad-weekly",
+        ),
+        pytest.param(
+            config(_env_file=".env"),
+            "config.toml: _env_file: unknown key",
+            id="settings-option-smuggled-in",
+        ),
+    ],
+)
+def test_each_mistake_names_its_key(mapping: dict[str, Any], expected: str) -> None:
+    assert problems_of(mapping) == [expected]
+
+
+def test_several_mistakes_are_reported_together() -> None:
+    mapping = config(
+        timezone="Nowhere",
+        escalation=steps(("15m", "manager"), ("5x", "backup")),
+        managers=manager(backup="m9", hours={"start": "25:00"}),
+    )
+
+    found = problems_of(mapping)
+
+    assert [p.split(": ")[1] for p in found] == [
+        "timezone",
+        "escalation.steps[1].after",
+        "managers[0].hours.start",
+        "managers[0].backup",
+    ]
+
+
+def test_bad_toml_gives_its_line(tmp_path: Path) -> None:
+    path = tmp_path / "config.toml"
+    path.write_text('timezone = "Asia/Shanghai"\n\n[telegram\ntoken = ""\n', encoding="utf-8")
+
+    with pytest.raises(ConfigError) as caught:
+        load_settings(path, env={})
+
+    [problem] = caught.value.problems
+    assert problem.line == 3
+    assert str(problem).startswith(f"{path}:3: invalid TOML: ")
+    assert "at column" in str(problem)
+
+
+def test_missing_file_is_a_problem_not_a_traceback(tmp_path: Path) -> None:
+    path = tmp_path / "nope.toml"
+
+    with pytest.raises(ConfigError) as caught:
+        load_settings(path, env={})
+
+    assert str(caught.value) == f"{path}: file not found"
+
+
+def test_file_problems_carry_the_file_name(tmp_path: Path) -> None:
+    path = tmp_path / "desk.toml"
+    path.write_text('\ufefftimezone = "Mars/Olympus"\n', encoding="utf-8")  # BOM from Notepad
+
+    with pytest.raises(ConfigError) as caught:
+        load_settings(path, env={})
+
+    assert str(caught.value).startswith(f"{path}: timezone: unknown timezone 'Mars/Olympus'")
+
+
+def test_redacted_hides_secrets_and_reads_back() -> None:
+    mapping = config(telegram={"token": "123:SECRET", "secret_token": "hook-SECRET"})
+    settings = Settings.from_mapping(mapping, env={})
+
+    text = redacted(settings)
+
+    assert "SECRET" not in text
+    shown = tomllib.loads(text)
+    assert shown["telegram"]["token"] == "***"
+    assert shown["telegram"]["secret_token"] == "***"
+    assert shown["escalation"]["steps"][0] == {"after": "15m", "notify": "manager"}
+    assert shown["managers"][0]["hours"] == {"days": "mon-fri", "start": "09:00", "end": "18:00"}
+    assert Settings.from_mapping(shown, env={}).policy() == settings.policy()
+
+
+def test_redacted_shows_an_unset_token_as_empty() -> None:
+    text = redacted(Settings.from_mapping(config(), env={}))
+
+    assert tomllib.loads(text)["telegram"]["token"] == ""

@@ -1,0 +1,213 @@
+"""Tests for bot.roster: every row mistake is named with its line and column."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+
+from bot.problems import ConfigError
+from bot.roster import check, read_roster, summary
+from desk.people import Manager, Retailer, Supervisor, Team
+
+REPO = Path(__file__).resolve().parents[2]
+HEADER = "id,name,shop,phone,manager,telegram_id\n"
+GOOD = "r1,张伟,张记烟酒店,138 0013 8001,m1,810000001\n"
+
+
+@pytest.fixture
+def team() -> Team:
+    return Team(
+        [Manager("m1", "李经理", 5001), Manager("m2", "王经理", 5002)],
+        [Supervisor("s1", "陈主任", 7001)],
+    )
+
+
+@pytest.fixture
+def here(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """Work in tmp_path so problems name the file as 'retailers.csv'."""
+    monkeypatch.chdir(tmp_path)
+    return tmp_path
+
+
+def write(folder: Path, text: str, *, bom: bool = False) -> Path:
+    path = folder / "retailers.csv"
+    path.write_bytes((b"\xef\xbb\xbf" if bom else b"") + text.encode("utf-8"))
+    return path
+
+
+def problems(path: Path, team: Team) -> list[str]:
+    with pytest.raises(ConfigError) as caught:
+        read_roster(path, team)
+    return [str(p) for p in caught.value.problems]
+
+
+def test_reads_retailers_with_normalized_phones(here: Path, team: Team) -> None:
+    path = write(here, HEADER + GOOD + "r2,刘芳,芳芳便利店,+86 139-0013-9002,m2,\n")
+
+    assert read_roster(path, team) == [
+        Retailer("r1", "张伟", "张记烟酒店", "13800138001", "m1", 810000001),
+        Retailer("r2", "刘芳", "芳芳便利店", "13900139002", "m2", None),
+    ]
+
+
+def test_byte_order_mark_is_ignored(here: Path, team: Team) -> None:
+    path = write(here, HEADER + GOOD, bom=True)
+
+    assert [r.id for r in read_roster(path, team)] == ["r1"]
+
+
+def test_telegram_id_column_is_optional(here: Path, team: Team) -> None:
+    path = write(here, "ID, Name ,shop,phone,manager\r\nr1,张伟,张记烟酒店,13800138001,m1\r\n")
+
+    assert read_roster(path, team) == [
+        Retailer("r1", "张伟", "张记烟酒店", "13800138001", "m1", None)
+    ]
+
+
+def test_blank_lines_and_unnamed_trailing_columns_are_skipped(here: Path, team: Team) -> None:
+    path = write(here, "id,name,shop,phone,manager,telegram_id,\n\n" + GOOD.strip() + ",\n\n")
+
+    assert [r.id for r in read_roster(path, team)] == ["r1"]
+
+
+@pytest.mark.parametrize(
+    ("rows", "expected"),
+    [
+        pytest.param(
+            "r2,刘芳,芳芳便利店,13900139002,m9,\n",
+            "retailers.csv:3: manager: unknown manager 'm9' (known: m1, m2)",
+            id="unknown-manager",
+        ),
+        pytest.param(
+            "r2,,芳芳便利店,13900139002,m1,\n",
+            "retailers.csv:3: name: empty; every retailer needs one",
+            id="empty-name",
+        ),
+        pytest.param(
+            "r1,刘芳,芳芳便利店,13900139002,m1,\n",
+            "retailers.csv:3: id: duplicate retailer id 'r1' (first on line 2)",
+            id="duplicate-id",
+        ),
+        pytest.param(
+            "r2,刘芳,芳芳便利店,+86 138-0013-8001,m1,\n",
+            "retailers.csv:3: phone: +86 138-0013-8001 is also the phone of r1 (line 2)",
+            id="duplicate-phone-after-normalizing",
+        ),
+        pytest.param(
+            "r2,刘芳,芳芳便利店,1.39E+10,m1,\n",
+            "retailers.csv:3: phone: '1.39E+10' does not look like a phone number",
+            id="spreadsheet-mangled-phone",
+        ),
+        pytest.param(
+            "r2,刘芳,芳芳便利店,13900139002,m1,@liufang\n",
+            "retailers.csv:3: telegram_id: '@liufang' is not a Telegram id (a whole number)",
+            id="non-integer-telegram-id",
+        ),
+        pytest.param(
+            "r2,刘芳,芳芳便利店,13900139002,m1,810000001\n",
+            "retailers.csv:3: telegram_id: 810000001 is also the Telegram id of r1 (line 2)",
+            id="duplicate-telegram-id",
+        ),
+        pytest.param(
+            "r2,刘芳,芳芳便利店,13900139002,m1,5001\n",
+            "retailers.csv:3: telegram_id: 5001 is the Telegram id of 李经理 (m1)",
+            id="staff-telegram-id",
+        ),
+        pytest.param(
+            "m1,刘芳,芳芳便利店,13900139002,m1,\n",
+            "retailers.csv:3: id: 'm1' is a staff id; use a different one",
+            id="staff-id",
+        ),
+        pytest.param(
+            "r2,刘芳,芳芳便利店,13900139002,m1,,extra\n",
+            "retailers.csv:3: 7 values but the header names 6",
+            id="too-many-values",
+        ),
+    ],
+)
+def test_each_mistake_names_line_and_column(
+    here: Path, team: Team, rows: str, expected: str
+) -> None:
+    path = write(here, HEADER + GOOD + rows)
+
+    assert problems(path, team) == [expected]
+
+
+def test_missing_and_unknown_columns(here: Path, team: Team) -> None:
+    path = write(here, "id,name,shop,mobile,manager\n" + GOOD)
+
+    assert problems(path, team) == [
+        "retailers.csv:1: phone: missing column; the header must be "
+        "id,name,shop,phone,manager,telegram_id (telegram_id optional)",
+        "retailers.csv:1: mobile: unknown column; expected "
+        "id,name,shop,phone,manager,telegram_id (telegram_id optional)",
+    ]
+
+
+def test_all_problems_come_at_once(here: Path, team: Team) -> None:
+    rows = "r2,刘芳,,13900139002,m9,\nr1,赵强,强盛烟酒商行,13700137003,m2,x1\n"
+    path = write(here, HEADER + GOOD + rows)
+
+    assert problems(path, team) == [
+        "retailers.csv:3: shop: empty; every retailer needs one",
+        "retailers.csv:3: manager: unknown manager 'm9' (known: m1, m2)",
+        "retailers.csv:4: id: duplicate retailer id 'r1' (first on line 2)",
+        "retailers.csv:4: telegram_id: 'x1' is not a Telegram id (a whole number)",
+    ]
+
+
+def test_missing_file(here: Path, team: Team) -> None:
+    assert problems(here / "retailers.csv", team) == ["retailers.csv: file not found"]
+
+
+def test_gbk_file_is_told_to_be_saved_as_utf8(here: Path, team: Team) -> None:
+    path = here / "retailers.csv"
+    path.write_bytes((HEADER + GOOD).encode("gbk"))
+
+    assert problems(path, team) == [
+        "retailers.csv:2: not UTF-8 text; save it as 'CSV UTF-8' (e.g. from Excel or WPS)"
+    ]
+
+
+def test_repo_roster_matches_repo_config() -> None:
+    assert check(REPO / "config.toml", env={}) == []
+    assert summary(REPO / "config.toml", env={}).startswith(
+        f"{REPO / 'config.toml'}: ok — 2 managers, 1 supervisor, "
+    )
+
+
+def test_check_combines_config_and_roster(here: Path) -> None:
+    shutil.copy(REPO / "config.toml", here / "config.toml")
+    write(here, HEADER + GOOD + "r2,刘芳,芳芳便利店,13900139002,m7,\n")
+
+    assert [str(p) for p in check(here / "config.toml", env={})] == [
+        "retailers.csv:3: manager: unknown manager 'm7' (known: m1, m2)"
+    ]
+    with pytest.raises(ConfigError):
+        summary(here / "config.toml", env={})
+
+
+def test_check_reports_config_problems_first(here: Path) -> None:
+    (here / "config.toml").write_text('timezone = "Nowhere"\n', encoding="utf-8")
+
+    assert [p.key for p in check(here / "config.toml", env={})] == ["timezone"]
+
+
+def test_summary_counts(here: Path) -> None:
+    shutil.copy(REPO / "config.toml", here / "config.toml")
+    write(here, HEADER + GOOD)
+
+    assert summary(here / "config.toml", env={}) == (
+        f"{here / 'config.toml'}: ok — 2 managers, 1 supervisor, 1 retailer (retailers.csv), "
+        "3 escalation steps, 2 on-duty shifts"
+    )
+
+
+def test_unreadable_csv_is_a_problem_not_a_traceback(here: Path, team: Team) -> None:
+    path = write(here, HEADER + GOOD + 'r2,"' + "x" * 200_000 + '",shop,13900139002,m1,\n')
+
+    assert problems(path, team) == [
+        "retailers.csv:3: unreadable CSV: field larger than field limit (131072)"
+    ]
