@@ -5,7 +5,6 @@ from __future__ import annotations
 import asyncio
 import logging
 from dataclasses import dataclass
-from pathlib import Path
 
 from telegram.ext import AIORateLimiter, Application, ApplicationBuilder, ContextTypes
 from telegram.request import HTTPXRequest
@@ -14,7 +13,7 @@ from bot.alarm import Alarm
 from bot.config import Settings
 from bot.intake import Intake
 from bot.poller import Poller
-from bot.roster import read_roster
+from bot.roster import load_roster
 from bot.sender import Sender
 from desk.clock import Clock, SystemClock
 from desk.context import DeskContext
@@ -99,12 +98,10 @@ def _application(settings: Settings) -> Application:  # type: ignore[type-arg]
 async def prepare(app: RetailDesk) -> None:
     """Migrate the schema and import the roster named in the config."""
     await upgrade(app.store.engine)
-    csv_name = app.settings.roster.retailers_csv
-    if csv_name:
-        path = Path(app.settings.config_dir) / csv_name
-        retailers = read_roster(path, app.desk.ctx.team)
+    retailers = load_roster(app.settings)
+    if retailers:
         result = await import_retailers(app.store, retailers, app.desk.ctx.clock.now())
-        log.info("roster %s: %s", path.name, result)
+        log.info("roster: %s", result)
 
 
 async def serve(app: RetailDesk, stop: asyncio.Event) -> None:

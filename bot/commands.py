@@ -13,7 +13,8 @@ from bot.app import build, serve
 from bot.cli import install_stop_signals
 from bot.config import Settings, load_settings, redacted
 from bot.problems import ConfigError, Problem
-from bot.roster import read_roster
+from bot.roster import check as roster_check
+from bot.roster import read_roster, summary
 from desk.clock import SystemClock
 from storage.engine import make_engine
 from storage.migrate import upgrade
@@ -51,15 +52,11 @@ async def run(args: argparse.Namespace) -> int:
 
 async def check(args: argparse.Namespace) -> int:
     """Validate the config and the roster; print every problem with its file and key."""
-    settings = _settings(args)
-    roster = settings.roster_path()
-    retailers = read_roster(roster, settings.team()) if roster else []
-    print(redacted(settings))
-    print(
-        f"{args.config}: ok: {len(settings.managers)} managers, "
-        f"{len(settings.supervisors)} supervisors, {len(retailers)} retailers, "
-        f"{len(settings.escalation.steps)} escalation steps"
-    )
+    problems = roster_check(args.config)
+    if problems:
+        raise ConfigError(problems)
+    print(redacted(load_settings(args.config)))
+    print(summary(args.config))
     return 0
 
 
