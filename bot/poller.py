@@ -74,18 +74,18 @@ class Poller:
 
     async def poll_once(self) -> int:
         """Fetch one batch, store it, then advance the offset; return how many were new."""
-        params: dict[str, Any] = {"timeout": self.timeout, "allowed_updates": Update.ALL_TYPES}
-        if self.offset is not None:
-            params["offset"] = self.offset
-        raw = await self.bot.do_api_request(
-            "getUpdates", api_kwargs=params, read_timeout=self.timeout + 10
+        updates = await self.bot.get_updates(
+            offset=self.offset,
+            timeout=self.timeout,
+            read_timeout=self.timeout + 10,
+            allowed_updates=Update.ALL_TYPES,
         )
-        batch: list[dict[str, Any]] = raw if isinstance(raw, list) else []
-        if not batch:
+        if not updates:
             return 0
+        # to_dict keeps fields this library does not know, so the stored update is complete.
         arrivals = [
-            Arrival(int(u["update_id"]), chat_of(u), json.dumps(u, ensure_ascii=False))
-            for u in batch
+            Arrival(u.update_id, chat_of(raw := u.to_dict()), json.dumps(raw, ensure_ascii=False))
+            for u in updates
         ]
         fresh = await self.inbox.keep(arrivals, self.clock.now())
         self.offset = max(a.update_id for a in arrivals) + 1

@@ -1,0 +1,111 @@
+"""`retaildesk demo`: the real application, offline, against the built-in Telegram stand-in."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import tempfile
+import tomllib
+from datetime import datetime, time
+from pathlib import Path
+from typing import Any
+
+from bot.app import build, serve
+from bot.config import Settings
+from bot.standin import Standin, StandinUser
+from desk.clock import ShiftedClock
+
+REPO = Path(__file__).resolve().parents[1]
+CONFIG = REPO / "config.toml"
+# The demo compresses the ladder to seconds so the whole story plays in well under a minute.
+DEMO_LADDER = [
+    {"after": 4, "notify": "manager"},
+    {"after": 8, "notify": "backup"},
+    {"after": 16, "notify": "supervisor"},
+]
+
+
+class Timeline:
+    """Collect what each person saw, stamped with the demo clock."""
+
+    def __init__(self, clock: ShiftedClock, settings: Settings) -> None:
+        self.clock = clock
+        self.zone = settings.zone()
+        self.lines: list[str] = []
+
+    def saw(self, who: str, text: str, *, sent: bool = False, aside: bool = False) -> None:
+        """Note a message someone sent or received, or an aside about them."""
+        stamp = self.clock.now().astimezone(self.zone).strftime("%H:%M:%S")
+        arrow = "  " if aside else ("✍️ " if sent else "📩")
+        body = " ".join(text.split())
+        self.lines.append(f"{stamp}  {arrow} {who:<6} {body}")
+        print(self.lines[-1], flush=True)
+
+
+def demo_settings(tg: Standin, folder: Path) -> Settings:
+    """Load config.toml and point it at a temporary database and the stand-in."""
+    mapping: dict[str, Any] = tomllib.loads(CONFIG.read_text(encoding="utf-8"))
+    mapping["storage"] = {"url": f"sqlite:///{folder / 'demo.db'}"}
+    mapping["telegram"] |= {
+        "token": tg.token,
+        "base_url": tg.base_url,
+        "poll_timeout": 1,
+        "messages_per_second": 0,
+    }
+    mapping["escalation"] = {"steps": DEMO_LADDER, "sweep_every": 1}
+    return Settings.from_mapping(mapping, env={}, file=str(CONFIG), config_dir=CONFIG.parent)
+
+
+async def play() -> int:
+    """Play the 3 a.m. story and print the timeline of what each person saw."""
+    logging.getLogger().setLevel(logging.WARNING)
+    zone_start = datetime.combine(datetime.now().date(), time(3, 0))
+    with tempfile.TemporaryDirectory(prefix="retaildesk-demo-") as folder:
+        async with Standin() as tg:
+            settings = demo_settings(tg, Path(folder))
+            clock = ShiftedClock(zone_start.replace(tzinfo=settings.zone()))
+            app = build(settings, clock=clock)
+            stop = asyncio.Event()
+            running = asyncio.create_task(serve(app, stop))
+            try:
+                await _story(tg, Timeline(clock, settings))
+            finally:
+                stop.set()
+                await running
+    return 0
+
+
+async def _story(tg: Standin, timeline: Timeline) -> None:
+    print("RetailDesk demo: a retailer asks at 3 a.m.; the ladder is compressed to seconds.\n")
+    zhang = tg.user(810000001, "张伟")
+    li, wang, chen = tg.user(5001, "李经理"), tg.user(5002, "王经理"), tg.user(7001, "陈主任")
+    stranger = tg.user(6660001, "路人甲")
+    await tg.wait_for(lambda: tg.calls_to("getUpdates"), timeout=15)
+
+    question = "李经理，软中华还有货吗？明早想订两条。"
+    zhang.send(question)
+    timeline.saw("张伟", question, sent=True)
+    await _see(tg, timeline, zhang, "张伟")
+    await _see(tg, timeline, li, "李经理")
+    timeline.saw("李经理", "(phone switched off for the night: no answer)", aside=True)
+    await _see(tg, timeline, li, "李经理", within=15)
+    escalation = await _see(tg, timeline, wang, "王经理", within=15)
+
+    answer = "张老板您好，软中华有货，明早八点前给您送两条。"
+    wang.send(answer, reply_to=escalation)
+    timeline.saw("王经理", answer, sent=True)
+    await _see(tg, timeline, zhang, "张伟")
+
+    stranger.send("你好，我想进货")
+    timeline.saw("路人甲", "你好，我想进货", sent=True)
+    await _see(tg, timeline, stranger, "路人甲")
+    print(f"\n{chen.first_name} was not needed: the backup answered before the last step.")
+    print("Run `retaildesk report` on a real database for the weekly response-time summary.")
+
+
+async def _see(
+    tg: Standin, timeline: Timeline, person: StandinUser, name: str, within: float = 10.0
+) -> dict[str, Any]:
+    message = await tg.wait_message(person.chat_id, timeout=within)
+    timeline.saw(name, str(message.get("text") or message.get("caption") or ""))
+    return message
