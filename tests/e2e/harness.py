@@ -1,0 +1,147 @@
+"""Run the real application against the stand-in, in-process or as a separate process."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import signal
+import subprocess
+import sys
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from pathlib import Path
+from typing import Any
+
+from bot.app import RetailDesk, build, serve
+from bot.config import Settings
+from bot.standin import Standin
+from desk.clock import Clock
+
+ROSTER = """id,name,shop,phone,manager,telegram_id
+r1,张伟,张记烟酒店,13800000001,m1,9001
+r2,刘芳,芳芳便利店,13800000002,m2,9002
+r3,赵强,强盛烟酒商行,13800000003,m1,
+"""
+
+FAST_LADDER = [
+    {"after": 2, "notify": "manager"},
+    {"after": 4, "notify": "backup"},
+    {"after": 6, "notify": "supervisor"},
+]
+SLOW_LADDER = [{"after": "1h", "notify": "manager"}, {"after": "2h", "notify": "supervisor"}]
+
+
+def desk_mapping(
+    tg: Standin, folder: Path, ladder: list[dict[str, Any]] | None = None
+) -> dict[str, Any]:
+    """Return a complete config for a small team, pointed at the stand-in and a temp database."""
+    (folder / "retailers.csv").write_text(ROSTER, encoding="utf-8")
+    return {
+        "timezone": "Asia/Shanghai",
+        "telegram": {
+            "token": tg.token,
+            "base_url": tg.base_url,
+            "poll_timeout": 1,
+            "messages_per_second": 0,
+        },
+        "storage": {"url": "sqlite:///desk.db"},
+        "escalation": {"steps": ladder or SLOW_LADDER, "sweep_every": 1},
+        "supervisors": [{"id": "s1", "name": "陈主任", "telegram_id": 7001}],
+        "managers": [
+            {"id": "m1", "name": "李经理", "telegram_id": 5001, "backup": "m2", "supervisor": "s1"},
+            {"id": "m2", "name": "王经理", "telegram_id": 5002, "backup": "m1", "supervisor": "s1"},
+        ],
+        "roster": {"retailers_csv": "retailers.csv"},
+    }
+
+
+def desk_settings(
+    tg: Standin, folder: Path, ladder: list[dict[str, Any]] | None = None
+) -> Settings:
+    """Return typed settings for the small team."""
+    return Settings.from_mapping(desk_mapping(tg, folder, ladder), env={}, config_dir=folder)
+
+
+@asynccontextmanager
+async def running_desk(
+    settings: Settings, tg: Standin, clock: Clock | None = None
+) -> AsyncIterator[RetailDesk]:
+    """Run the app until the block ends; yield once it is polling."""
+    app = build(settings, clock=clock)
+    stop = asyncio.Event()
+    task = asyncio.create_task(serve(app, stop))
+    polls = len(tg.calls_to("getUpdates"))
+    await tg.wait_for(lambda: len(tg.calls_to("getUpdates")) > polls or task.done(), timeout=15)
+    if task.done():
+        task.result()
+    try:
+        yield app
+    finally:
+        stop.set()
+        await asyncio.wait_for(task, timeout=15)
+
+
+def write_config(mapping: dict[str, Any], folder: Path) -> Path:
+    """Write a mapping as config.toml (only the shapes the harness uses)."""
+    lines: list[str] = []
+    tables = {k: v for k, v in mapping.items() if isinstance(v, dict)}
+    arrays = {k: v for k, v in mapping.items() if isinstance(v, list)}
+    lines += [
+        f"{k} = {_toml(v)}" for k, v in mapping.items() if k not in tables and k not in arrays
+    ]
+    for name, table in tables.items():
+        lines.append(f"[{name}]")
+        lines += [f"{k} = {_toml(v)}" for k, v in table.items()]
+    for name, rows in arrays.items():
+        for row in rows:
+            lines.append(f"[[{name}]]")
+            lines += [f"{k} = {_toml(v)}" for k, v in row.items()]
+    path = folder / "config.toml"
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return path
+
+
+def _toml(value: Any) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, int | float):
+        return str(value)
+    if isinstance(value, str):
+        return '"' + value.replace("\\", "\\\\").replace('"', '\\"') + '"'
+    if isinstance(value, list):
+        return "[" + ", ".join(_toml(v) for v in value) + "]"
+    return "{" + ", ".join(f"{k} = {_toml(v)}" for k, v in value.items()) + "}"
+
+
+class DeskProcess:
+    """The app as a separate `retaildesk run` process, so a test can SIGKILL it."""
+
+    def __init__(self, config: Path) -> None:
+        self.config = config
+        self.process: subprocess.Popen[bytes] | None = None
+        self.log = config.parent / "desk.log"
+
+    def start(self) -> None:
+        env = {k: v for k, v in os.environ.items() if not k.startswith("RETAILDESK_")}
+        with self.log.open("ab") as log:
+            self.process = subprocess.Popen(
+                [sys.executable, "-m", "bot.cli", "run", "--config", str(self.config)],
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                env=env,
+                cwd=Path(__file__).resolve().parents[2],
+            )
+
+    def kill(self) -> None:
+        assert self.process is not None
+        self.process.send_signal(signal.SIGKILL)
+        self.process.wait(timeout=10)
+
+    def terminate(self) -> int:
+        assert self.process is not None
+        self.process.send_signal(signal.SIGTERM)
+        return self.process.wait(timeout=20)
+
+    @property
+    def alive(self) -> bool:
+        return self.process is not None and self.process.poll() is None
