@@ -102,9 +102,13 @@ class Sender:
         return outcomes
 
     def _settled(self, parcel: Parcel, delivery: Delivery) -> Settled:
+        notice = parcel.notice
+        step = None
+        if notice.ticket_id is not None and notice.step is not None:
+            step = (notice.ticket_id, notice.step, notice.to)
         if delivery.state == "sent":
             self.sent += 1
-            return Settled(parcel.id, "sent", message_id=delivery.message_id)
+            return Settled(parcel.id, "sent", message_id=delivery.message_id, escalation=step)
         self.last_error = delivery.error
         if delivery.state == "retry":
             wait = (
@@ -122,7 +126,7 @@ class Sender:
             state,
             delivery.error,
         )
-        return Settled(parcel.id, state, error=delivery.error)
+        return Settled(parcel.id, state, error=delivery.error, escalation=step)
 
     async def _after(self, parcel: Parcel, delivery: Delivery) -> None:
         notice = parcel.notice

@@ -8,11 +8,12 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import func, or_, select, update
+from sqlalchemy.ext.asyncio import AsyncConnection
 
 from desk.notices import Notice
 from storage import codec
 from storage.store import SqlStore
-from storage.tables import outbox
+from storage.tables import events, outbox
 
 LEASE = timedelta(seconds=60)
 
@@ -36,6 +37,7 @@ class Settled:
     message_id: int | None = None
     error: str | None = None
     retry_at: datetime | None = None
+    escalation: tuple[int, int, str] | None = None
 
 
 @dataclass(frozen=True)
@@ -90,6 +92,8 @@ class Outbox:
                 elif outcome.state == "pending":
                     values |= {"not_before": outcome.retry_at or at, "lease_until": None}
                 await conn.execute(update(outbox).where(outbox.c.id == outcome.id).values(values))
+                if outcome.escalation is not None and outcome.state != "pending":
+                    await _mark_escalation(conn, outcome.escalation, outcome.state == "sent")
 
     async def release_leases(self, at: datetime) -> None:
         """Make rows leased by a crashed single process claimable again at once."""
@@ -122,3 +126,14 @@ class Outbox:
                 select(func.min(outbox.c.not_before)).where(outbox.c.state == "pending")
             )
         return earliest
+
+
+async def _mark_escalation(conn: AsyncConnection, step: tuple[int, int, str], sent: bool) -> None:
+    """Record on the step's event whether its notification reached the person."""
+    ticket_id, index, target = step
+    await conn.execute(
+        update(events)
+        .where(events.c.ticket_id == ticket_id, events.c.kind == "escalated")
+        .where(events.c.step == index, events.c.target == target, events.c.delivered.is_(None))
+        .values(delivered=sent)
+    )
