@@ -36,6 +36,7 @@ class Sender:
         desk: Desk,
         clock: Clock,
         batch: int = 100,
+        parallel_chats: int = 4,
     ) -> None:
         self.store = store
         self.outbox = outbox
@@ -43,6 +44,8 @@ class Sender:
         self.desk = desk
         self.clock = clock
         self.batch = batch
+        # A few chats in flight hide latency; many only queue inside the HTTP pool.
+        self._slots = asyncio.Semaphore(parallel_chats)
         self.sent = 0
         self.last_error: str | None = None
 
@@ -90,7 +93,8 @@ class Sender:
     async def _deliver_chat(self, parcels: list[Parcel]) -> list[tuple[Parcel, Delivery]]:
         outcomes: list[tuple[Parcel, Delivery]] = []
         for parcel in parcels:
-            delivery = await self.courier.deliver(parcel.notice, repeat=parcel.repeat)
+            async with self._slots:
+                delivery = await self.courier.deliver(parcel.notice, repeat=parcel.repeat)
             outcomes.append((parcel, delivery))
             if delivery.state == "retry":
                 # Keep the chat's order: what follows waits for the failed one.

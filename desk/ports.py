@@ -105,3 +105,7 @@ class Store(Protocol):
     def transaction(self) -> AbstractAsyncContextManager[Ledger]:
         """Run the block in one transaction; notices and changes commit together."""
         ...
+
+    def peek(self) -> AbstractAsyncContextManager[Ledger]:
+        """Read without taking the writer's turn; writes made here are not allowed."""
+        ...

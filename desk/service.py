@@ -38,7 +38,7 @@ class Desk:
         if staff is not None:
             role = Role.MANAGER if staff.id in self.ctx.team.managers else Role.SUPERVISOR
             return Someone(role, staff=staff)
-        async with self.ctx.store.transaction() as ledger:
+        async with self.ctx.store.peek() as ledger:
             retailer = await ledger.retailer_at(address)
         return Someone(Role.RETAILER, retailer=retailer) if retailer else Someone(Role.STRANGER)
 

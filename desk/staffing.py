@@ -11,7 +11,7 @@ from desk.tickets import Ticket
 
 async def queue(ctx: DeskContext, staff_id: str) -> list[Ticket]:
     """Return the open tickets assigned to a manager, oldest first."""
-    async with ctx.store.transaction() as ledger:
+    async with ctx.store.peek() as ledger:
         return await ledger.open_tickets_of(staff_id)
 
 

@@ -47,6 +47,12 @@ class SqlStore:
             for listener in self._due_listeners:
                 listener(ledger.due_set)
 
+    @asynccontextmanager
+    async def peek(self) -> AsyncIterator[SqlLedger]:
+        """Read through the ledger on a connection that does not wait for the writer."""
+        async with self.reading() as conn:
+            yield SqlLedger(conn, self.clock)
+
     def writing(self) -> AbstractAsyncContextManager[object]:
         """Hold the in-process writer slot (a no-op on PostgreSQL)."""
         return self._writer if self._writer is not None else nullcontext()
