@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import os
 import signal
 import sys
 from collections.abc import Callable, Coroutine, Sequence
@@ -46,6 +47,8 @@ def parser() -> argparse.ArgumentParser:
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Run one command; configuration errors are printed plainly, never as tracebacks."""
+    # Opt in to python-telegram-bot's timedelta retry_after (its future default).
+    os.environ.setdefault("PTB_TIMEDELTA", "1")
     args = parser().parse_args(argv)
     logs.configure(args.verbose)
     command = _commands()[args.command]

@@ -3,10 +3,14 @@
 from __future__ import annotations
 
 import ipaddress
+import os
 import socket
 from typing import Any
 
 import pytest
+
+# Opt in to python-telegram-bot's timedelta retry_after, so its deprecation warning never fires.
+os.environ.setdefault("PTB_TIMEDELTA", "1")
 
 
 class NetworkBlockedError(RuntimeError):
