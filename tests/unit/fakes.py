@@ -1,0 +1,358 @@
+"""In-memory stand-ins for the clock and the store, recording what the desk did."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Iterable
+from contextlib import asynccontextmanager
+from dataclasses import dataclass, field, replace
+from datetime import UTC, datetime, timedelta
+
+from desk.notices import Notice, NoticeKind
+from desk.people import Address, Leave, Retailer
+from desk.tickets import Event, EventKind, Ticket, TicketMessage, TicketStatus
+
+
+class FakeClock:
+    """Tell a time that only moves when a test moves it."""
+
+    def __init__(self, start: datetime) -> None:
+        self._now = _utc(start)
+
+    def now(self) -> datetime:
+        """Return the current fake time in UTC."""
+        return self._now
+
+    def advance(
+        self, *, seconds: float = 0, minutes: float = 0, hours: float = 0, days: float = 0
+    ) -> datetime:
+        """Move time forward and return the new now."""
+        step = timedelta(seconds=seconds, minutes=minutes, hours=hours, days=days)
+        if step < timedelta(0):
+            raise ValueError("a clock does not run backwards; use set() to jump")
+        self._now += step
+        return self._now
+
+    def set(self, moment: datetime) -> datetime:
+        """Jump to a moment, given in any timezone."""
+        self._now = _utc(moment)
+        return self._now
+
+
+def _utc(moment: datetime) -> datetime:
+    if moment.tzinfo is None:
+        raise ValueError("the fake clock takes aware datetimes only")
+    return moment.astimezone(UTC)
+
+
+@dataclass(frozen=True)
+class Posted:
+    """One outbox row: a notice and, once delivered, its message id in the recipient's chat."""
+
+    notice: Notice
+    message_id: int | None = None
+
+
+@dataclass
+class _State:
+    retailers: dict[str, Retailer] = field(default_factory=dict)
+    tickets: dict[int, Ticket] = field(default_factory=dict)
+    messages: list[TicketMessage] = field(default_factory=list)
+    events: list[Event] = field(default_factory=list)
+    outbox: list[Posted] = field(default_factory=list)
+    leaves: dict[str, Leave] = field(default_factory=dict)
+    reports: set[tuple[str, str]] = field(default_factory=set)
+    settled: set[tuple[str, int]] = field(default_factory=set)
+    last_ticket_id: int = 0
+
+    def clone(self) -> _State:
+        # Every stored value is a frozen dataclass, so copying the containers is a full copy.
+        return replace(
+            self,
+            retailers=dict(self.retailers),
+            tickets=dict(self.tickets),
+            messages=list(self.messages),
+            events=list(self.events),
+            outbox=list(self.outbox),
+            leaves=dict(self.leaves),
+            reports=set(self.reports),
+            settled=set(self.settled),
+        )
+
+
+class FakeLedger:
+    """The Ledger over one unit of work's private copy of the state."""
+
+    def __init__(self, state: _State, *, writable: bool = True) -> None:
+        self._s = state
+        self._writable = writable
+
+    def _write(self) -> None:
+        if not self._writable:
+            raise RuntimeError("a write inside peek(): reads only there")
+
+    async def settle(self, channel: str, update_id: int) -> bool:
+        """Mark an inbound update handled; False when it was handled before."""
+        self._write()
+        key = (channel, update_id)
+        if key in self._s.settled:
+            return False
+        self._s.settled.add(key)
+        return True
+
+    async def retailer(self, retailer_id: str) -> Retailer | None:
+        """Return a retailer by roster id."""
+        return self._s.retailers.get(retailer_id)
+
+    async def retailer_at(self, address: Address) -> Retailer | None:
+        """Return the retailer linked to this chat."""
+        return next(
+            (r for r in self._s.retailers.values() if r.telegram_id == address.chat_id), None
+        )
+
+    async def link_retailer(self, phone: str, address: Address) -> Retailer | None:
+        """Link the retailer with this roster phone to a chat, unlinking the chat's last owner."""
+        self._write()
+        found = next((r for r in self._s.retailers.values() if r.phone == phone), None)
+        if found is None:
+            return None
+        for other in list(self._s.retailers.values()):
+            if other.telegram_id == address.chat_id and other.id != found.id:
+                self._s.retailers[other.id] = replace(other, telegram_id=None)
+        linked = replace(found, telegram_id=address.chat_id)
+        self._s.retailers[found.id] = linked
+        return linked
+
+    async def open_ticket_of(self, retailer_id: str) -> Ticket | None:
+        """Return the retailer's newest open ticket."""
+        mine = [t for t in self._s.tickets.values() if t.retailer_id == retailer_id and t.is_open]
+        return max(mine, key=lambda t: t.id, default=None)
+
+    async def ticket(self, ticket_id: int) -> Ticket | None:
+        """Return a ticket."""
+        return self._s.tickets.get(ticket_id)
+
+    async def create_ticket(self, draft: Ticket) -> Ticket:
+        """Insert a new ticket and return it with its number."""
+        self._write()
+        self._s.last_ticket_id += 1
+        ticket = draft.evolve(id=self._s.last_ticket_id)
+        self._s.tickets[ticket.id] = ticket
+        return ticket
+
+    async def save_ticket(self, ticket: Ticket) -> None:
+        """Write a ticket's changed state; like an UPDATE, a missing ticket stays missing."""
+        self._write()
+        if ticket.id in self._s.tickets:
+            self._s.tickets[ticket.id] = ticket
+
+    async def add_message(self, message: TicketMessage) -> None:
+        """Append a message to a ticket's conversation."""
+        self._write()
+        self._s.messages.append(message)
+
+    async def waiting_messages(self, ticket_id: int, since: datetime) -> list[TicketMessage]:
+        """Return the retailer's messages since a moment, oldest first."""
+        return [
+            m
+            for m in self._s.messages
+            if m.ticket_id == ticket_id and m.from_retailer and m.at >= since
+        ]
+
+    async def record(self, event: Event) -> None:
+        """Append an event to a ticket's history."""
+        self._write()
+        self._s.events.append(event)
+
+    async def post(self, notice: Notice) -> None:
+        """Queue a message in the outbox."""
+        self._write()
+        self._s.outbox.append(Posted(notice))
+
+    async def ticket_of_message(self, address: Address, message_id: int) -> int | None:
+        """Return the ticket of a delivered message, keyed on chat and message id together."""
+        return next(
+            (
+                p.notice.ticket_id
+                for p in self._s.outbox
+                if p.notice.address == address and p.message_id == message_id
+            ),
+            None,
+        )
+
+    async def notified(self, ticket_id: int, since: datetime) -> list[str]:
+        """Return staff ids the ticket was escalated to since a moment, first time first."""
+        seen = [
+            e.target
+            for e in self._s.events
+            if e.ticket_id == ticket_id
+            and e.kind is EventKind.ESCALATED
+            and e.at >= since
+            and e.target is not None
+        ]
+        return list(dict.fromkeys(seen))
+
+    async def open_tickets_of(self, staff_id: str) -> list[Ticket]:
+        """Return open tickets assigned to a manager, oldest first."""
+        mine = [t for t in self._s.tickets.values() if t.manager_id == staff_id and t.is_open]
+        return sorted(mine, key=lambda t: t.opened_at)
+
+    async def leave_of(self, manager_id: str, at: datetime) -> Leave | None:
+        """Return the manager's leave in force at a moment."""
+        leave = self._s.leaves.get(manager_id)
+        return leave if leave is not None and leave.until > at else None
+
+    async def start_leave(self, leave: Leave) -> None:
+        """Store a manager's leave, replacing any earlier one."""
+        self._write()
+        self._s.leaves[leave.manager_id] = leave
+
+    async def end_leave(self, manager_id: str, at: datetime) -> bool:
+        """End a manager's leave; False when none was in force."""
+        self._write()
+        if await self.leave_of(manager_id, at) is None:
+            return False
+        del self._s.leaves[manager_id]
+        return True
+
+    async def claim_report(self, week: str, supervisor_id: str, at: datetime) -> bool:
+        """Reserve a week's summary for a supervisor; False when it was already claimed."""
+        self._write()
+        key = (week, supervisor_id)
+        if key in self._s.reports:
+            return False
+        self._s.reports.add(key)
+        return True
+
+    async def earliest_due(self) -> datetime | None:
+        """Return the earliest next due time of any ticket."""
+        return min((t.next_due_at for t in self._s.tickets.values() if t.next_due_at), default=None)
+
+    async def due_tickets(self, now: datetime, limit: int) -> list[Ticket]:
+        """Return tickets whose next step is due, most overdue first."""
+        self._write()
+        due = [t for t in self._s.tickets.values() if t.next_due_at and t.next_due_at <= now]
+        return sorted(due, key=lambda t: (t.next_due_at or now, t.id))[:limit]
+
+
+class FakeStore:
+    """A Store in memory: each transaction works on a copy that replaces the state on success."""
+
+    def __init__(self, retailers: Iterable[Retailer] = ()) -> None:
+        self._state = _State(retailers={r.id: r for r in retailers})
+        self._open = False
+        self._message_ids: dict[Address, int] = {}
+        self.commits = 0
+        self.rollbacks = 0
+
+    @asynccontextmanager
+    async def transaction(self) -> AsyncIterator[FakeLedger]:
+        """Run the block on a private copy; keep it on success, drop it on any exception."""
+        if self._open:
+            # The SQLite store holds one writer lock: a nested transaction would deadlock there.
+            raise RuntimeError("a transaction is already open")
+        self._open = True
+        work = self._state.clone()
+        try:
+            yield FakeLedger(work)
+        except BaseException:
+            self.rollbacks += 1
+            raise
+        else:
+            self._state = work
+            self.commits += 1
+        finally:
+            self._open = False
+
+    @asynccontextmanager
+    async def peek(self) -> AsyncIterator[FakeLedger]:
+        """Read the committed state without waiting for an open transaction; writes raise."""
+        yield FakeLedger(self._state.clone(), writable=False)
+
+    def add_retailer(self, retailer: Retailer) -> None:
+        """Put a retailer on the roster."""
+        self._state.retailers[retailer.id] = retailer
+
+    def add_ticket(self, ticket: Ticket) -> Ticket:
+        """Store a ticket as given, for tests that start mid-story."""
+        self._state.tickets[ticket.id] = ticket
+        self._state.last_ticket_id = max(self._state.last_ticket_id, ticket.id)
+        return ticket
+
+    def deliver_all(self) -> list[Posted]:
+        """Deliver every pending notice, numbering messages per chat as a channel does."""
+        delivered: list[Posted] = []
+        for index, posted in enumerate(self._state.outbox):
+            if posted.message_id is not None:
+                continue
+            address = posted.notice.address
+            self._message_ids[address] = self._message_ids.get(address, 0) + 1
+            sent = replace(posted, message_id=self._message_ids[address])
+            self._state.outbox[index] = sent
+            delivered.append(sent)
+        return delivered
+
+    def message_id_of(self, notice: Notice) -> int:
+        """Deliver what is pending and return the message id this very notice got."""
+        self.deliver_all()
+        for posted in self._state.outbox:
+            if posted.notice is notice:
+                assert posted.message_id is not None
+                return posted.message_id
+        raise LookupError(f"{notice.kind} to {notice.to} was never posted")
+
+    @property
+    def retailers(self) -> dict[str, Retailer]:
+        """Return the roster by id."""
+        return self._state.retailers
+
+    @property
+    def tickets(self) -> dict[int, Ticket]:
+        """Return the tickets by number."""
+        return self._state.tickets
+
+    @property
+    def messages(self) -> list[TicketMessage]:
+        """Return every ticket message, in order."""
+        return self._state.messages
+
+    @property
+    def events(self) -> list[Event]:
+        """Return every event, in order."""
+        return self._state.events
+
+    @property
+    def outbox(self) -> list[Posted]:
+        """Return every outbox row, in order."""
+        return self._state.outbox
+
+    @property
+    def posted(self) -> list[Notice]:
+        """Return every notice posted, in order."""
+        return [p.notice for p in self._state.outbox]
+
+    @property
+    def leaves(self) -> dict[str, Leave]:
+        """Return the leaves by manager id."""
+        return self._state.leaves
+
+    @property
+    def settled(self) -> set[tuple[str, int]]:
+        """Return the (channel, update id) keys applied so far."""
+        return self._state.settled
+
+    @property
+    def reports(self) -> set[tuple[str, str]]:
+        """Return the (week, supervisor) reports claimed so far."""
+        return self._state.reports
+
+    def posted_to(self, person_id: str, kind: NoticeKind | None = None) -> list[Notice]:
+        """Return the notices addressed to one person, optionally of one kind."""
+        return [n for n in self.posted if n.to == person_id and (kind is None or n.kind is kind)]
+
+    def events_of(self, kind: EventKind) -> list[Event]:
+        """Return the events of one kind, in order."""
+        return [e for e in self.events if e.kind is kind]
+
+    def open_tickets(self) -> list[Ticket]:
+        """Return the tickets still open."""
+        return [t for t in self.tickets.values() if t.status is TicketStatus.OPEN]

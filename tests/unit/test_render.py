@@ -1,0 +1,295 @@
+"""Notices become Telegram calls in the desk's timezone and the recipient's language."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import pytest
+
+from desk.asking import ticket_buttons
+from desk.commands import Ask, Away
+from desk.content import Content, ContentKind
+from desk.notices import Attachment, Notice, NoticeKind
+from desk.people import Address
+from handlers.telegram.render import MAX_CAPTION, MAX_TEXT, CopyOut, FileOut, Renderer, TextOut
+from handlers.telegram.render import humanize as humanized
+from handlers.telegram.texts import say
+
+SHANGHAI = ZoneInfo("Asia/Shanghai")
+R1 = Address("telegram", 9001)
+M1 = Address("telegram", 5001)
+# 02:15 UTC is 10:15 in Shanghai.
+DUE = datetime(2026, 11, 17, 2, 15, tzinfo=UTC)
+
+
+@pytest.fixture
+def renderer() -> Renderer:
+    """Return a renderer for Shanghai."""
+    return Renderer(SHANGHAI)
+
+
+def to_m1(kind: NoticeKind, lang: str = "zh", **params: Any) -> Notice:
+    """Return a notice for m1 about ticket 1."""
+    return Notice("m1", M1, kind, lang, params, ticket_id=1)
+
+
+@pytest.mark.parametrize(
+    ("seconds", "zh", "en"),
+    [
+        (0, "0 秒", "0 s"),
+        (45, "45 秒", "45 s"),
+        (59.9, "59 秒", "59 s"),
+        (60, "1 分钟", "1 min"),
+        (12 * 60 + 30, "12 分钟", "12 min"),
+        (3600, "1 小时 0 分钟", "1 h 0 min"),
+        (3900, "1 小时 5 分钟", "1 h 5 min"),
+        (26 * 3600, "26 小时 0 分钟", "26 h 0 min"),
+        (-5, "0 秒", "0 s"),
+    ],
+)
+def test_waiting_time_is_said_the_way_people_say_it(seconds, zh, en):
+    assert humanized(seconds, "zh") == zh
+    assert humanized(seconds, "en") == en
+
+
+@pytest.mark.parametrize(
+    ("stored", "shown"),
+    [
+        ("2026-11-17T02:15:00+00:00", "11-17 10:15"),
+        ("2026-11-17T16:30:00+00:00", "11-18 00:30"),  # past midnight in Shanghai
+        ("2026-11-17T10:15:00+08:00", "11-17 10:15"),
+        (None, "-"),
+        ("", "-"),
+    ],
+)
+def test_stored_moments_are_shown_in_shanghai_time(renderer, stored, shown):
+    assert renderer.local_time(stored) == shown
+
+
+async def test_the_desks_ack_renders_the_due_time_in_local_time(desk, store):
+    await desk.ask(Ask(R1, Content(ContentKind.TEXT, "在吗？", R1.chat_id, 1)))
+    (ack,) = store.posted_to("r1", NoticeKind.ACK)
+
+    out = Renderer(SHANGHAI).render(ack)
+
+    assert out == TextOut(
+        "已收到您的问题（工单 #1）。您的客户经理李经理会在 11-17 10:15 前回复您。"
+    )
+
+
+async def test_while_covering_the_ack_names_both_managers(desk, store, clock):
+    await desk.go_away(Away("m1", clock.now() + timedelta(days=2), "m2"))
+    await desk.ask(Ask(R1, Content(ContentKind.TEXT, "在吗？", R1.chat_id, 1)))
+    (ack,) = store.posted_to("r1", NoticeKind.ACK)
+
+    text = Renderer(SHANGHAI).text(ack)
+
+    assert text == say(
+        "zh", "ack.cover", ticket=1, manager="王经理", covering_for="李经理", due="11-17 10:15"
+    )
+    assert "李经理休假期间由王经理代为服务" in text
+
+
+def test_the_english_cover_ack_says_who_covers_for_whom(renderer):
+    ack = Notice(
+        "r1",
+        R1,
+        NoticeKind.ACK,
+        "en",
+        {"ticket": 3, "manager": "Wang", "covering_for": "Li", "due": DUE.isoformat()},
+    )
+
+    assert renderer.text(ack) == (
+        "Got your question (ticket #3). Wang is covering for Li and will answer by 11-17 10:15."
+    )
+
+
+def test_an_ack_without_a_promise_shows_a_dash(renderer):
+    ack = Notice("r1", R1, NoticeKind.ACK, "en", {"ticket": 3, "manager": "Li", "due": None})
+
+    assert renderer.text(ack).endswith("will answer by -.")
+
+
+def test_the_eta_is_shown_in_local_time(renderer):
+    eta = Notice("r1", R1, NoticeKind.ETA, "zh", {"manager": "李经理", "eta": DUE.isoformat()})
+
+    assert renderer.text(eta) == "李经理正在处理您的问题，预计 11-17 10:15 前答复您。"
+
+
+def test_a_reminder_says_how_long_the_retailer_has_waited(renderer):
+    reminder = to_m1(
+        NoticeKind.REMINDER,
+        ticket=1,
+        retailer="张三",
+        shop="张三烟酒店",
+        waited=900,
+        question="在吗",
+    )
+
+    assert "已等待 15 分钟" in renderer.text(reminder)
+
+
+def test_an_escalation_lists_who_was_already_notified(renderer):
+    escalation = to_m1(
+        NoticeKind.ESCALATION,
+        "en",
+        ticket=1,
+        step=2,
+        retailer="Zhang",
+        shop="Zhang's",
+        manager="Li",
+        waited=1800,
+        question="When?",
+        notified=["Li", "Wang"],
+    )
+
+    text = renderer.text(escalation)
+
+    assert "Already notified: Li、Wang" in text
+    assert "waiting 30 min" in text
+    assert "Question:\nWhen?" in text
+
+
+@pytest.mark.parametrize(
+    ("lang", "nobody"), [("zh", "已通知：无"), ("en", "Already notified: nobody")]
+)
+def test_an_escalation_with_nobody_notified_says_so(renderer, lang, nobody):
+    escalation = to_m1(
+        NoticeKind.ESCALATION,
+        lang,
+        ticket=1,
+        step=2,
+        retailer="张三",
+        shop="店",
+        manager="李经理",
+        waited=60,
+        question="?",
+        notified=[],
+    )
+
+    assert nobody in renderer.text(escalation)
+
+
+@pytest.mark.parametrize(
+    ("lang", "labels"), [("zh", ["🙋 处理中", "✅ 已解决"]), ("en", ["🙋 On it", "✅ Resolve"])]
+)
+def test_buttons_are_labelled_in_the_recipients_language(renderer, lang, labels):
+    question = Notice(
+        "m1",
+        M1,
+        NoticeKind.QUESTION,
+        lang,
+        {"ticket": 7, "retailer": "张三", "shop": "店", "text": "?", "content": "text"},
+        ticket_id=7,
+        buttons=ticket_buttons(7),
+    )
+
+    out = renderer.render(question)
+
+    assert isinstance(out, TextOut)
+    assert out.markup is not None
+    (row,) = out.markup.inline_keyboard
+    assert [b.text for b in row] == labels
+    assert [b.callback_data for b in row] == ["on:7", "res:7"]
+
+
+def test_a_notice_without_buttons_has_no_keyboard(renderer):
+    out = renderer.render(
+        Notice("r1", R1, NoticeKind.ANSWER, "zh", {"staff": "李经理", "text": "好"})
+    )
+
+    assert out == TextOut("李经理：好", None)
+
+
+def question_about(content: Content, lang: str = "zh") -> Notice:
+    """Return the question notice the desk posts for some content from r1."""
+    params = {
+        "ticket": 1,
+        "retailer": "张三",
+        "shop": "张三烟酒店",
+        "text": content.text,
+        "content": content.kind.value,
+    }
+    return Notice(
+        "m1",
+        M1,
+        NoticeKind.QUESTION,
+        lang,
+        params,
+        ticket_id=1,
+        copy_of=content if content.is_media else None,
+        buttons=ticket_buttons(1),
+    )
+
+
+def test_media_is_copied_with_the_header_as_its_caption(renderer):
+    photo = Content(ContentKind.PHOTO, "货架这样摆可以吗？", R1.chat_id, 31)
+
+    out = renderer.render(question_about(photo))
+
+    assert isinstance(out, CopyOut)
+    assert (out.from_chat_id, out.message_id) == (9001, 31)
+    assert out.caption is not None
+    assert "[图片] 货架这样摆可以吗？" in out.caption
+    assert out.markup is not None
+
+
+def test_a_long_caption_is_cut_to_telegrams_limit(renderer):
+    photo = Content(ContentKind.PHOTO, "字" * 2000, R1.chat_id, 31)
+
+    out = renderer.render(question_about(photo))
+
+    assert isinstance(out, CopyOut)
+    assert out.caption is not None
+    assert len(out.caption) == MAX_CAPTION
+
+
+def test_a_long_text_is_cut_to_telegrams_limit(renderer):
+    out = renderer.render(
+        Notice("r1", R1, NoticeKind.ANSWER, "zh", {"staff": "李", "text": "字" * 5000})
+    )
+
+    assert isinstance(out, TextOut)
+    assert len(out.text) == MAX_TEXT
+
+
+def test_a_location_goes_as_text_with_its_coordinates(renderer):
+    where = Content(ContentKind.LOCATION, "📍 31.23040, 121.47370", R1.chat_id, 55)
+
+    out = renderer.render(question_about(where, "en"))
+
+    assert isinstance(out, TextOut)
+    assert "📍 31.23040, 121.47370" in out.text
+    assert "[location]" in out.text
+    assert out.markup is not None
+
+
+@pytest.mark.xfail(
+    strict=True, reason="BUG: render.py:88 appends the coordinates the catalog text already has"
+)
+def test_a_locations_coordinates_are_shown_once(renderer):
+    where = Content(ContentKind.LOCATION, "📍 31.23040, 121.47370", R1.chat_id, 55)
+
+    out = renderer.render(question_about(where))
+
+    assert isinstance(out, TextOut)
+    assert out.text.count("31.23040, 121.47370") == 1
+
+
+def test_a_repeated_delivery_is_marked_as_a_repeat(renderer):
+    answer = Notice("r1", R1, NoticeKind.ANSWER, "en", {"staff": "Li", "text": "Thursday"})
+
+    out = renderer.render(answer, repeat=True)
+
+    assert out == TextOut("(repeat) Li: Thursday")
+
+
+def test_an_attachment_is_uploaded_with_its_caption(renderer):
+    chart = Attachment("week.png", b"\x89PNG", as_photo=True)
+    report = Notice(
+        "s1", Address("telegram", 7001), NoticeKind.REPORT, "zh", {"text": "周报"}, attachment=chart
+    )
+
+    assert renderer.render(report) == FileOut(chart, "周报")
