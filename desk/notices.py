@@ -21,7 +21,6 @@ class NoticeKind(StrEnum):
     RESOLVED = "resolved"
     REMINDER = "reminder"
     ESCALATION = "escalation"
-    COVER = "cover"
     HANDOVER = "handover"
     REPORT = "report"
     WELCOME = "welcome"

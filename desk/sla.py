@@ -23,7 +23,8 @@ def next_due(ticket: Ticket) -> datetime | None:
     if ticket.eta_until is not None:
         # A promised answer pauses the ladder; its expiry is itself due, to count the broken ETA.
         due = ticket.eta_until if due is None else max(due, ticket.eta_until)
-    if ticket.hurry_at is not None and due is not None:
+    # Hurrying skips to the next rung; a repeating last rung keeps its own pace.
+    if ticket.hurry_at is not None and due is not None and upcoming < len(steps):
         due = min(due, ticket.hurry_at)
     return due
 

@@ -39,6 +39,18 @@ class Escalator:
         async with self.ctx.store.transaction() as ledger:
             return await ledger.earliest_due()
 
+    async def _present(
+        self, ledger: Ledger, target_id: str | None, ticket: Ticket, now: datetime
+    ) -> str | None:
+        """Return who stands in for the target today: their covering colleague when away."""
+        if target_id is None:
+            return None
+        leave = await ledger.leave_of(target_id, now)
+        if leave is None:
+            return target_id
+        # Covering back to the assigned manager would notify nobody new.
+        return None if leave.covering_id == ticket.manager_id != target_id else leave.covering_id
+
     async def _climb(self, ledger: Ledger, ticket: Ticket, now: datetime) -> None:
         climb = next_climb(ticket, now)
         if climb is None:
@@ -77,6 +89,7 @@ class Escalator:
             covering=leave.covering_id if leave else None,
             local_now=self.ctx.local(now),
         )
+        target_id = await self._present(ledger, target_id, ticket, now)
         staff = self.ctx.team.staff(target_id) if target_id else None
         detail = {"notify": notify.value, "repeat": climb.repeat}
         if staff is None:

@@ -16,10 +16,11 @@ def parse(data: str | None) -> tuple[str, int, int | None] | None:
     parts = (data or "").split(":")
     if len(parts) not in (2, 3) or parts[0] not in {"on", "eta", "res"}:
         return None
-    if not all(p.isdigit() and len(p) < 12 for p in parts[1:]):
+    if not all(p.isascii() and p.isdigit() and len(p) < 12 for p in parts[1:]):
         return None
     minutes = int(parts[2]) if len(parts) == 3 else None
-    if (parts[0] == "eta") != (minutes in ETA_CHOICES):
+    fits = minutes in ETA_CHOICES if parts[0] == "eta" else minutes is None
+    if not fits:
         return None
     return parts[0], int(parts[1]), minutes
 

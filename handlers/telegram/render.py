@@ -9,7 +9,7 @@ from zoneinfo import ZoneInfo
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
-from desk.content import Content, ContentKind
+from desk.content import ContentKind
 from desk.notices import Attachment, Button, Notice, NoticeKind
 from handlers.telegram.texts import say
 
@@ -84,8 +84,8 @@ class Renderer:
         source = notice.copy_of
         if source is not None and source.chat_id is not None and source.message_id is not None:
             if source.kind is ContentKind.LOCATION:
-                # A location has no caption, so the header goes as text beside it.
-                return TextOut(self.with_content(text, source, notice.lang)[:MAX_TEXT], markup)
+                # A location takes no caption; the text already carries its coordinates.
+                return TextOut(text[:MAX_TEXT], markup)
             return CopyOut(source.chat_id, source.message_id, text[:MAX_CAPTION], markup)
         return TextOut(text[:MAX_TEXT], markup)
 
@@ -107,10 +107,6 @@ class Renderer:
         if notice.kind is NoticeKind.ACK and "covering_for" in params:
             key = "ack.cover"
         return say(lang, key, **params)
-
-    def with_content(self, text: str, source: Content, lang: str) -> str:
-        """Append a textual form of content that cannot carry a caption."""
-        return f"{text}\n{source.text}" if source.text else text
 
     def keyboard(self, buttons: tuple[Button, ...], lang: str) -> InlineKeyboardMarkup | None:
         """Build the inline keyboard, labels in the recipient's language."""

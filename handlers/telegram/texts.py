@@ -24,6 +24,7 @@ ZH: dict[str, str] = {
     "report": "{text}",
     "repeat": "（重发）",
     "nobody": "无",
+    "repeated": "已处理过了。",
     "register": "您好！本服务仅对已登记的零售户开放。请点击下方按钮分享您的手机号完成绑定，"
     "或联系您的客户经理登记。",
     "register.button": "📱 分享手机号绑定",
@@ -84,6 +85,7 @@ EN: dict[str, str] = {
     "report": "{text}",
     "repeat": "(repeat)",
     "nobody": "nobody",
+    "repeated": "Already done.",
     "register": "Hello! This service is for registered retailers. Tap the button below to share "
     "your phone number, or ask your account manager to register you.",
     "register.button": "📱 Share my phone number",

@@ -153,10 +153,6 @@ def test_reaching_someone_clears_the_hurry():
     assert after.next_due_at == minutes(60)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG: an unreached repeating last step is hurried onto itself, due again at once forever",
-)
 def test_an_unreached_repeating_last_step_waits_for_the_next_repeat():
     policy = Policy(LADDER.steps, repeat_last_every=timedelta(minutes=30))
     top = waiting(policy, last_step=1, last_fired_at=minutes(30))

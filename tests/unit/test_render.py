@@ -266,9 +266,6 @@ def test_a_location_goes_as_text_with_its_coordinates(renderer):
     assert out.markup is not None
 
 
-@pytest.mark.xfail(
-    strict=True, reason="BUG: render.py:88 appends the coordinates the catalog text already has"
-)
 def test_a_locations_coordinates_are_shown_once(renderer):
     where = Content(ContentKind.LOCATION, "📍 31.23040, 121.47370", R1.chat_id, 55)
 
