@@ -8,7 +8,7 @@ from desk import answering, asking, delivery, linking, staffing
 from desk.commands import Answer, Ask, Away, OnIt, Outcome, Resolve, ShareContact
 from desk.context import DeskContext
 from desk.people import Address, Retailer, Role, Staff
-from desk.tickets import Ticket
+from desk.staffing import Waiting
 
 
 @dataclass(frozen=True)
@@ -62,7 +62,7 @@ class Desk:
         """Link a retailer by phone."""
         return await linking.share_contact(self.ctx, cmd)
 
-    async def queue(self, staff_id: str) -> list[Ticket]:
+    async def queue(self, staff_id: str) -> list[Waiting]:
         """List a manager's open tickets."""
         return await staffing.queue(self.ctx, staff_id)
 

@@ -2,17 +2,33 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from desk.commands import Away, Outcome
 from desk.context import DeskContext
 from desk.notices import Notice, NoticeKind
-from desk.people import Leave
+from desk.people import Leave, Retailer
 from desk.tickets import Ticket
 
 
-async def queue(ctx: DeskContext, staff_id: str) -> list[Ticket]:
-    """Return the open tickets assigned to a manager, oldest first."""
+@dataclass(frozen=True)
+class Waiting:
+    """One line of a manager's queue: the ticket and whose it is."""
+
+    ticket: Ticket
+    retailer: Retailer | None
+
+    @property
+    def id(self) -> int:
+        """Return the ticket number."""
+        return self.ticket.id
+
+
+async def queue(ctx: DeskContext, staff_id: str) -> list[Waiting]:
+    """Return the open tickets assigned to a manager, oldest first, with their retailers."""
     async with ctx.store.peek() as ledger:
-        return await ledger.open_tickets_of(staff_id)
+        tickets = await ledger.open_tickets_of(staff_id)
+        return [Waiting(t, await ledger.retailer(t.retailer_id)) for t in tickets]
 
 
 async def go_away(ctx: DeskContext, cmd: Away) -> Outcome:

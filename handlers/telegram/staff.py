@@ -56,19 +56,21 @@ async def on_queue(update: Update, context: Context) -> None:
         return
     member, lang = found
     desk = context.bot_data.desk
-    tickets = await desk.queue(member.id)
+    waiting = await desk.queue(member.id)
     now = desk.ctx.clock.now()
-    lines = [say(lang, "queue.head", count=len(tickets))] if tickets else [say(lang, "queue.empty")]
+    lines = [say(lang, "queue.head", count=len(waiting))] if waiting else [say(lang, "queue.empty")]
     lines += [
         say(
             lang,
             "queue.line",
-            ticket=t.id,
-            retailer=t.retailer_id,
-            age=humanize((now - t.opened_at).total_seconds(), lang),
-            waiting=say(lang, "queue.waiting") if t.waiting_since else "",
+            ticket=w.id,
+            retailer=f"{w.retailer.name}（{w.retailer.shop}）"
+            if w.retailer
+            else w.ticket.retailer_id,
+            age=humanize((now - w.ticket.opened_at).total_seconds(), lang),
+            waiting=say(lang, "queue.waiting") if w.ticket.waiting_since else "",
         )
-        for t in tickets
+        for w in waiting
     ]
     await update.effective_message.reply_text("\n".join(lines))
 
