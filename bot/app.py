@@ -54,7 +54,14 @@ def build(settings: Settings, *, clock: Clock | None = None) -> RetailDesk:
     """Wire the product from its settings; nothing touches the network yet."""
     clock = clock or SystemClock()
     store = SqlStore(make_engine(settings.storage.url, settings.config_dir), clock)
-    ctx = DeskContext(store, settings.team(), clock, settings.policy(), settings.zone())
+    ctx = DeskContext(
+        store,
+        settings.team(),
+        clock,
+        settings.policy(),
+        settings.zone(),
+        flood=settings.flood_policy(),
+    )
     desk = Desk(ctx)
     application = _application(settings)
     services: Services = application.bot_data

@@ -35,6 +35,7 @@ from pydantic_settings.sources.utils import parse_env_vars
 from sqlalchemy.exc import ArgumentError
 
 from bot.problems import ConfigError, Problem, toml_problem, validation_problems
+from desk.flood import FloodPolicy
 from desk.hours import WEEKDAYS, OnDutyRota, Shift, WorkingHours, parse_days
 from desk.people import Manager, Supervisor, Team
 from desk.policy import EscalationStep, Notify, Policy, parse_duration
@@ -200,6 +201,20 @@ class ShiftSettings(_Section):
     end: ClockTime
 
 
+class FloodSettings(_Section):
+    """How often a busy ticket may notify its manager, and when a retailer is asked to slow down."""
+
+    notify_every: Duration = timedelta(seconds=30)
+    slow_down_after: int = Field(default=20, ge=1)
+
+    @field_validator("notify_every")
+    @classmethod
+    def _not_negative(cls, value: timedelta) -> timedelta:
+        if value < timedelta(0):
+            raise ValueError("cannot be negative")
+        return value
+
+
 class RosterSettings(_Section):
     """Where the retailers come from."""
 
@@ -257,6 +272,7 @@ class Settings(BaseSettings):
     on_duty: list[ShiftSettings] = Field(default_factory=list)
     roster: RosterSettings = Field(default_factory=RosterSettings)
     reports: ReportsSettings = Field(default_factory=ReportsSettings)
+    flood: FloodSettings = Field(default_factory=FloodSettings)
 
     _config_dir: Path = PrivateAttr(default_factory=Path.cwd)
     _config_file: str = PrivateAttr(default="config.toml")
@@ -337,6 +353,10 @@ class Settings(BaseSettings):
             steps=tuple(EscalationStep(s.after, s.notify) for s in self.escalation.steps),
             repeat_last_every=self.escalation.repeat_last_every,
         )
+
+    def flood_policy(self) -> FloodPolicy:
+        """Return how often a busy ticket may notify its manager."""
+        return FloodPolicy(self.flood.notify_every, self.flood.slow_down_after)
 
     def team(self) -> Team:
         """Return the managers, supervisors and on-duty rota as desk objects."""

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import datetime
 
+from desk import flood
 from desk.commands import Ask, Outcome
 from desk.context import DeskContext
 from desk.notices import Button, Notice, NoticeKind
@@ -11,6 +13,8 @@ from desk.people import Retailer
 from desk.ports import Ledger
 from desk.sla import with_due
 from desk.tickets import Event, EventKind, Ticket, TicketMessage
+
+TO_MANAGER = (NoticeKind.QUESTION, NoticeKind.FOLLOWUP)
 
 
 def ticket_buttons(ticket_id: int) -> tuple[Button, ...]:
@@ -37,13 +41,56 @@ async def ask(ctx: DeskContext, cmd: Ask) -> Outcome:
         await ledger.record(
             Event(ticket.id, EventKind.ASKED, now, actor=retailer.id, round=ticket.round)
         )
+        parts = _to_manager(ctx, retailer, ticket, cmd, first=ticket.round == 0 and new_round)
         if new_round:
+            # The first message of a round reaches the manager at once, whatever came before.
             await ledger.post(_acknowledgement(ctx, retailer, ticket, now))
-        await ledger.post(
-            _to_manager(ctx, retailer, ticket, cmd, first=ticket.round == 0 and new_round)
-        )
+            for notice in parts:
+                await ledger.post(notice)
+        else:
+            for notice in parts:
+                await _follow_up(ctx, ledger, ticket, notice, now)
+            await _calm_down(ctx, ledger, retailer, ticket, now)
         await ledger.save_ticket(with_due(ticket))
     return Outcome.DONE
+
+
+async def _follow_up(
+    ctx: DeskContext, ledger: Ledger, ticket: Ticket, notice: Notice, now: datetime
+) -> None:
+    """Batch a later message of the round into the manager's next notification."""
+    latest = await ledger.last_notice(ticket.id, notice.to, TO_MANAGER)
+    step = flood.plan(latest, notice, now, ctx.flood)
+    if isinstance(step, flood.Merge):
+        if await ledger.amend(step.into, step.notice):
+            return
+        # The sender took the batch meanwhile: start the next one after it.
+        step = flood.plan(replace(step.into, untried=False), notice, now, ctx.flood)
+        assert isinstance(step, flood.Hold)
+    await ledger.post(notice, step.until)
+
+
+async def _calm_down(
+    ctx: DeskContext, ledger: Ledger, retailer: Retailer, ticket: Ticket, now: datetime
+) -> None:
+    """Ask a retailer far over the chatter limit to slow down, once per round."""
+    recent = await ledger.waiting_messages(ticket.id, flood.since(now, ctx.flood))
+    if len(recent) <= ctx.flood.slow_down_after:
+        return
+    told = await ledger.last_notice(ticket.id, retailer.id, (NoticeKind.SLOW_DOWN,))
+    round_start = ticket.waiting_since or ticket.opened_at
+    if told is not None and told.not_before >= round_start:
+        return
+    await ledger.post(
+        Notice(
+            to=retailer.id,
+            address=ctx.reach(retailer),
+            kind=NoticeKind.SLOW_DOWN,
+            lang=retailer.lang,
+            params={"ticket": ticket.id, "manager": ctx.team.name_of(ticket.manager_id)},
+            ticket_id=ticket.id,
+        )
+    )
 
 
 async def _open(ctx: DeskContext, ledger: Ledger, retailer: Retailer, now: datetime) -> Ticket:
@@ -88,21 +135,27 @@ def _acknowledgement(ctx: DeskContext, retailer: Retailer, ticket: Ticket, now: 
 
 def _to_manager(
     ctx: DeskContext, retailer: Retailer, ticket: Ticket, cmd: Ask, *, first: bool
-) -> Notice:
+) -> list[Notice]:
+    """Return the manager's notices for one message; a very long text comes in parts."""
     manager = ctx.team.managers[ticket.manager_id]
-    return Notice(
-        to=manager.id,
-        address=ctx.reach(manager),
-        kind=NoticeKind.QUESTION if first else NoticeKind.FOLLOWUP,
-        lang=manager.lang,
-        params={
-            "ticket": ticket.id,
-            "retailer": retailer.name,
-            "shop": retailer.shop,
-            "text": cmd.content.text,
-            "content": cmd.content.kind.value,
-        },
-        ticket_id=ticket.id,
-        copy_of=cmd.content if cmd.content.is_media else None,
-        buttons=ticket_buttons(ticket.id),
-    )
+    media = cmd.content.is_media
+    texts = [cmd.content.text] if media else flood.split(cmd.content.text)
+    return [
+        Notice(
+            to=manager.id,
+            address=ctx.reach(manager),
+            kind=NoticeKind.QUESTION if first and index == 0 else NoticeKind.FOLLOWUP,
+            lang=manager.lang,
+            params={
+                "ticket": ticket.id,
+                "retailer": retailer.name,
+                "shop": retailer.shop,
+                "text": text,
+                "content": cmd.content.kind.value,
+            },
+            ticket_id=ticket.id,
+            copy_of=cmd.content if media else None,
+            buttons=ticket_buttons(ticket.id),
+        )
+        for index, text in enumerate(texts)
+    ]

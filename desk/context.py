@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
 from desk.clock import Clock
+from desk.flood import FloodPolicy
 from desk.people import Address, Retailer, Staff, Team
 from desk.policy import Policy
 from desk.ports import Store
@@ -22,6 +23,7 @@ class DeskContext:
     policy: Policy
     timezone: ZoneInfo
     channel: str = "telegram"
+    flood: FloodPolicy = field(default_factory=FloodPolicy)
 
     def local(self, at: datetime) -> datetime:
         """Return a moment in the desk's timezone."""

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
@@ -24,6 +25,7 @@ class NoticeKind(StrEnum):
     HANDOVER = "handover"
     REPORT = "report"
     WELCOME = "welcome"
+    SLOW_DOWN = "slow_down"
 
 
 @dataclass(frozen=True)
@@ -57,3 +59,19 @@ class Notice:
     copy_of: Content | None = None
     buttons: tuple[Button, ...] = ()
     attachment: Attachment | None = None
+
+
+@dataclass(frozen=True)
+class Queued:
+    """A notice already in the outbox, as the desk sees it when deciding what to send next."""
+
+    id: int
+    notice: Notice
+    not_before: datetime
+    sent_at: datetime | None = None
+    untried: bool = False
+
+    @property
+    def reached_at(self) -> datetime:
+        """Return when the recipient heard, or at the earliest will hear, of this notice."""
+        return self.sent_at or self.not_before

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from contextlib import AbstractAsyncContextManager
 from datetime import datetime
 from typing import Protocol
 
-from desk.notices import Notice
+from desk.notices import Notice, NoticeKind, Queued
 from desk.people import Address, Leave, Retailer
 from desk.tickets import Event, Ticket, TicketMessage
 
@@ -58,8 +59,18 @@ class Ledger(Protocol):
         """Append an event to a ticket's history."""
         ...
 
-    async def post(self, notice: Notice) -> None:
-        """Queue a message in the outbox."""
+    async def post(self, notice: Notice, not_before: datetime | None = None) -> None:
+        """Queue a message in the outbox, held until `not_before` when given."""
+        ...
+
+    async def last_notice(
+        self, ticket_id: int, to: str, kinds: Collection[NoticeKind]
+    ) -> Queued | None:
+        """Return the newest notice of these kinds about a ticket to one person."""
+        ...
+
+    async def amend(self, queued: Queued, notice: Notice) -> bool:
+        """Rewrite a notice nobody tried to send yet; False once the sender has taken it."""
         ...
 
     async def ticket_of_message(self, address: Address, message_id: int) -> int | None:

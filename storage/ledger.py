@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Collection
 from datetime import datetime
 from typing import Any
 
@@ -11,7 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from desk.clock import Clock
 from desk.content import Content, ContentKind
-from desk.notices import Notice
+from desk.notices import Notice, NoticeKind, Queued
 from desk.people import Address, Leave, Retailer
 from desk.tickets import Event, EventKind, Ticket, TicketMessage, TicketStatus
 from storage import codec
@@ -163,8 +164,8 @@ class SqlLedger:
             )
         )
 
-    async def post(self, notice: Notice) -> None:
-        """Queue a message in the outbox."""
+    async def post(self, notice: Notice, not_before: datetime | None = None) -> None:
+        """Queue a message in the outbox, held until `not_before` when given."""
         now = self.clock.now()
         await self.conn.execute(
             insert(outbox).values(
@@ -176,11 +177,37 @@ class SqlLedger:
                 ticket_id=notice.ticket_id,
                 step=notice.step,
                 body=codec.notice_body(notice),
-                not_before=now,
+                not_before=max(not_before, now) if not_before else now,
                 created_at=now,
             )
         )
         self.posted += 1
+
+    async def last_notice(
+        self, ticket_id: int, to: str, kinds: Collection[NoticeKind]
+    ) -> Queued | None:
+        """Return the newest notice of these kinds about a ticket to one person."""
+        query = (
+            select(outbox)
+            .where(outbox.c.ticket_id == ticket_id, outbox.c.recipient_id == to)
+            .where(outbox.c.kind.in_([k.value for k in kinds]))
+            .order_by(outbox.c.id.desc())
+            .limit(1)
+        )
+        row = (await self.conn.execute(query)).first()
+        if row is None:
+            return None
+        untried = row.state == "pending" and row.attempts == 0
+        return Queued(row.id, codec.notice_from_row(row), row.not_before, row.sent_at, untried)
+
+    async def amend(self, queued: Queued, notice: Notice) -> bool:
+        """Rewrite a notice nobody tried to send yet; False once the sender has taken it."""
+        result = await self.conn.execute(
+            update(outbox)
+            .where(outbox.c.id == queued.id, outbox.c.state == "pending", outbox.c.attempts == 0)
+            .values(body=codec.notice_body(notice))
+        )
+        return bool(result.rowcount)
 
     async def ticket_of_message(self, address: Address, message_id: int) -> int | None:
         """Return the ticket a bot message in this chat belongs to."""

@@ -10,6 +10,7 @@ from zoneinfo import ZoneInfo
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
 from desk.content import ContentKind
+from desk.flood import units
 from desk.notices import Attachment, Button, Notice, NoticeKind
 from handlers.telegram.texts import say
 
@@ -47,6 +48,19 @@ class FileOut:
 Outgoing = TextOut | CopyOut | FileOut
 
 
+def clip(text: str, limit: int) -> str:
+    """Cut a text to at most `limit` UTF-16 units (Telegram's measure), marking the cut."""
+    if units(text) <= limit:
+        return text
+    kept, used = [], 1  # room for the ellipsis
+    for char in text:
+        used += units(char)
+        if used > limit:
+            break
+        kept.append(char)
+    return "".join(kept) + "…"
+
+
 def humanize(seconds: float, lang: str) -> str:
     """Say a duration the way people do: '45 秒', '12 分钟', '1 小时 5 分钟'."""
     total = max(int(seconds), 0)
@@ -76,7 +90,7 @@ class Renderer:
         """Return the call that delivers a notice."""
         if notice.attachment is not None:
             caption = notice.params.get("text")
-            return FileOut(notice.attachment, caption[:MAX_CAPTION] if caption else None)
+            return FileOut(notice.attachment, clip(caption, MAX_CAPTION) if caption else None)
         text = self.text(notice)
         if repeat:
             text = f"{say(notice.lang, 'repeat')} {text}"
@@ -85,9 +99,9 @@ class Renderer:
         if source is not None and source.chat_id is not None and source.message_id is not None:
             if source.kind is ContentKind.LOCATION:
                 # A location takes no caption; the text already carries its coordinates.
-                return TextOut(text[:MAX_TEXT], markup)
-            return CopyOut(source.chat_id, source.message_id, text[:MAX_CAPTION], markup)
-        return TextOut(text[:MAX_TEXT], markup)
+                return TextOut(clip(text, MAX_TEXT), markup)
+            return CopyOut(source.chat_id, source.message_id, clip(text, MAX_CAPTION), markup)
+        return TextOut(clip(text, MAX_TEXT), markup)
 
     def text(self, notice: Notice) -> str:
         """Fill the notice's catalog text."""
@@ -106,6 +120,8 @@ class Renderer:
         key = notice.kind.value
         if notice.kind is NoticeKind.ACK and "covering_for" in params:
             key = "ack.cover"
+        if notice.kind is NoticeKind.FOLLOWUP and int(params.get("count", 1)) > 1:
+            key = "followup.batch"
         return say(lang, key, **params)
 
     def keyboard(self, buttons: tuple[Button, ...], lang: str) -> InlineKeyboardMarkup | None:

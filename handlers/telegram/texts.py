@@ -12,6 +12,8 @@ ZH: dict[str, str] = {
     "会在 {due} 前回复您。",
     "question": "🆕 工单 #{ticket} · {retailer}（{shop}）\n{text}\n\n↩️ 回复本消息即可答复零售户。",
     "followup": "➕ 工单 #{ticket} · {retailer}（{shop}）补充：\n{text}",
+    "followup.batch": "➕ 工单 #{ticket} · {retailer}（{shop}）又发来 {count} 条消息：\n{text}",
+    "slow_down": "消息已全部收到（工单 #{ticket}），{manager}会一并查看。请稍等答复，不必重复发送。",
     "answer": "{staff}：{text}",
     "eta": "{manager}正在处理您的问题，预计 {eta} 前答复您。",
     "resolved": "工单 #{ticket} 已由{manager}标记为已解决。如有新问题，直接发消息即可。",
@@ -71,6 +73,9 @@ EN: dict[str, str] = {
     "question": "🆕 Ticket #{ticket} · {retailer} ({shop})\n{text}\n\n↩️ Reply to this message to "
     "answer the retailer.",
     "followup": "➕ Ticket #{ticket} · {retailer} ({shop}) adds:\n{text}",
+    "followup.batch": "➕ Ticket #{ticket} · {retailer} ({shop}) sent {count} more messages:\n{text}",
+    "slow_down": "All your messages arrived (ticket #{ticket}) and {manager} will read them together. "
+    "Please wait for the answer; there is no need to send them again.",
     "answer": "{staff}: {text}",
     "eta": "{manager} is on it and will answer by {eta}.",
     "resolved": "Ticket #{ticket} was marked resolved by {manager}. Just write to ask anything new.",

@@ -69,9 +69,9 @@ def clock() -> FakeClock:
 
 
 @pytest.fixture
-def store() -> FakeStore:
-    """Return an empty desk store holding the roster."""
-    return FakeStore(make_roster())
+def store(clock: FakeClock) -> FakeStore:
+    """Return an empty desk store holding the roster, stamping outbox rows with the clock."""
+    return FakeStore(make_roster(), clock=clock)
 
 
 @pytest.fixture

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Iterable
+from collections.abc import AsyncIterator, Collection, Iterable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 
-from desk.notices import Notice, NoticeKind
+from desk.clock import Clock
+from desk.notices import Notice, NoticeKind, Queued
 from desk.people import Address, Leave, Retailer
 from desk.tickets import Event, EventKind, Ticket, TicketMessage, TicketStatus
 
@@ -50,6 +51,8 @@ class Posted:
 
     notice: Notice
     message_id: int | None = None
+    at: datetime | None = None
+    not_before: datetime | None = None
 
 
 @dataclass
@@ -82,9 +85,10 @@ class _State:
 class FakeLedger:
     """The Ledger over one unit of work's private copy of the state."""
 
-    def __init__(self, state: _State, *, writable: bool = True) -> None:
+    def __init__(self, state: _State, *, writable: bool = True, clock: Clock | None = None) -> None:
         self._s = state
         self._writable = writable
+        self._clock = clock
 
     def _write(self) -> None:
         if not self._writable:
@@ -163,10 +167,34 @@ class FakeLedger:
         self._write()
         self._s.events.append(event)
 
-    async def post(self, notice: Notice) -> None:
-        """Queue a message in the outbox."""
+    async def post(self, notice: Notice, not_before: datetime | None = None) -> None:
+        """Queue a message in the outbox, held until `not_before` when given."""
         self._write()
-        self._s.outbox.append(Posted(notice))
+        at = self._clock.now() if self._clock else None
+        held = max(not_before, at) if not_before and at else not_before or at
+        self._s.outbox.append(Posted(notice, at=at, not_before=held))
+
+    async def last_notice(
+        self, ticket_id: int, to: str, kinds: Collection[NoticeKind]
+    ) -> Queued | None:
+        """Return the newest notice of these kinds about a ticket to one person."""
+        for row_id in reversed(range(len(self._s.outbox))):
+            posted = self._s.outbox[row_id]
+            notice = posted.notice
+            if notice.ticket_id == ticket_id and notice.to == to and notice.kind in kinds:
+                assert posted.not_before is not None, "give the FakeStore a clock"
+                sent_at = posted.not_before if posted.message_id is not None else None
+                return Queued(row_id, notice, posted.not_before, sent_at, posted.message_id is None)
+        return None
+
+    async def amend(self, queued: Queued, notice: Notice) -> bool:
+        """Rewrite a notice not delivered yet; False once it was."""
+        self._write()
+        posted = self._s.outbox[queued.id]
+        if posted.message_id is not None:
+            return False
+        self._s.outbox[queued.id] = replace(posted, notice=notice)
+        return True
 
     async def ticket_of_message(self, address: Address, message_id: int) -> int | None:
         """Return the ticket of a delivered message, keyed on chat and message id together."""
@@ -237,8 +265,9 @@ class FakeLedger:
 class FakeStore:
     """A Store in memory: each transaction works on a copy that replaces the state on success."""
 
-    def __init__(self, retailers: Iterable[Retailer] = ()) -> None:
+    def __init__(self, retailers: Iterable[Retailer] = (), clock: Clock | None = None) -> None:
         self._state = _State(retailers={r.id: r for r in retailers})
+        self._clock = clock
         self._open = False
         self._message_ids: dict[Address, int] = {}
         self.commits = 0
@@ -253,7 +282,7 @@ class FakeStore:
         self._open = True
         work = self._state.clone()
         try:
-            yield FakeLedger(work)
+            yield FakeLedger(work, clock=self._clock)
         except BaseException:
             self.rollbacks += 1
             raise
@@ -266,7 +295,7 @@ class FakeStore:
     @asynccontextmanager
     async def peek(self) -> AsyncIterator[FakeLedger]:
         """Read the committed state without waiting for an open transaction; writes raise."""
-        yield FakeLedger(self._state.clone(), writable=False)
+        yield FakeLedger(self._state.clone(), writable=False, clock=self._clock)
 
     def add_retailer(self, retailer: Retailer) -> None:
         """Put a retailer on the roster."""
@@ -278,11 +307,13 @@ class FakeStore:
         self._state.last_ticket_id = max(self._state.last_ticket_id, ticket.id)
         return ticket
 
-    def deliver_all(self) -> list[Posted]:
-        """Deliver every pending notice, numbering messages per chat as a channel does."""
+    def deliver_all(self, until: datetime | None = None) -> list[Posted]:
+        """Deliver pending notices (those due by `until`, if given), numbering them per chat."""
         delivered: list[Posted] = []
         for index, posted in enumerate(self._state.outbox):
             if posted.message_id is not None:
+                continue
+            if until is not None and posted.not_before is not None and posted.not_before > until:
                 continue
             address = posted.notice.address
             self._message_ids[address] = self._message_ids.get(address, 0) + 1

@@ -11,6 +11,7 @@ import pytest
 from desk.asking import ticket_buttons
 from desk.commands import Ask, Away
 from desk.content import Content, ContentKind
+from desk.flood import units
 from desk.notices import Attachment, Notice, NoticeKind
 from desk.people import Address
 from handlers.telegram.render import MAX_CAPTION, MAX_TEXT, CopyOut, FileOut, Renderer, TextOut
@@ -243,7 +244,9 @@ def test_a_long_caption_is_cut_to_telegrams_limit(renderer):
 
     assert isinstance(out, CopyOut)
     assert out.caption is not None
-    assert len(out.caption) == MAX_CAPTION
+    # Telegram counts UTF-16 units, and the header's emoji takes two of them.
+    assert units(out.caption) == MAX_CAPTION
+    assert out.caption.endswith("…")
 
 
 def test_a_long_text_is_cut_to_telegrams_limit(renderer):
