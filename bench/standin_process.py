@@ -72,5 +72,5 @@ class StandinProcess:
         while time.monotonic() < deadline:
             if self.stats()["bot_messages"] >= count:
                 return time.monotonic()
-            time.sleep(0.005)
+            time.sleep(0.02)
         raise TimeoutError(f"only {self.stats()['bot_messages']} of {count} messages arrived")

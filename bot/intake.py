@@ -1,4 +1,8 @@
-"""Hand stored updates to the PTB application, each chat in order, chats side by side."""
+"""Hand stored updates to the PTB application, each chat in order.
+
+On SQLite a batch of updates shares one commit (each update atomic in its own savepoint): one
+writer cannot afford a commit per update. Elsewhere chats are handled side by side.
+"""
 
 from __future__ import annotations
 
@@ -26,12 +30,15 @@ class Intake:
         services: Services,
         inbox: Inbox,
         parallel_chats: int = 32,
+        group_size: int = 50,
     ) -> None:
         self.application = application
         self.services = services
         self.inbox = inbox
         self.arrived = asyncio.Event()
         self._slots = asyncio.Semaphore(parallel_chats)
+        # Small enough that the sender and the poller get the writer often during a burst.
+        self.group_size = group_size
 
     def wake(self) -> None:
         """Signal that new updates were stored."""
@@ -48,11 +55,34 @@ class Intake:
     async def process_batch(self, limit: int = 200) -> int:
         """Process one batch of pending updates; return how many succeeded."""
         pending = await self.inbox.pending(limit)
+        if self.inbox.store.dialect == "sqlite":
+            return await self._grouped(pending)
         by_chat: dict[int | None, list[Pending]] = defaultdict(list)
         for entry in pending:
             by_chat[entry.chat_id].append(entry)
         results = await asyncio.gather(*(self._chat(entries) for entries in by_chat.values()))
         done = [entry_id for ids in results for entry_id in ids]
+        await self.inbox.settle(done)
+        return len(done)
+
+    async def _grouped(self, pending: list[Pending]) -> int:
+        done: list[int] = []
+        failed: list[tuple[Pending, str]] = []
+        stalled: set[int | None] = set()
+        for start in range(0, len(pending), self.group_size):
+            async with self.inbox.store.group_commit():
+                for entry in pending[start : start + self.group_size]:
+                    if entry.chat_id in stalled:
+                        continue
+                    error = await self._handle(entry)
+                    if error is None:
+                        done.append(entry.id)
+                    else:
+                        failed.append((entry, error))
+                        # Later updates of this chat wait, so the chat's order is kept.
+                        stalled.add(entry.chat_id)
+        for entry, error in failed:
+            await self.inbox.failed(entry, error)
         await self.inbox.settle(done)
         return len(done)
 

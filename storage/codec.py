@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import json
+from functools import lru_cache
 from typing import Any
 
 from sqlalchemy import Row
@@ -37,11 +38,23 @@ def ticket_from_row(row: Row[Any]) -> Ticket:
         manager_id=m["manager_id"],
         home_manager_id=m["home_manager_id"],
         opened_at=m["opened_at"],
-        policy=Policy.from_snapshot(json.loads(m["policy"])),
+        policy=policy_from_text(m["policy"]),
         off_hours=bool(m["off_hours"]),
         status=TicketStatus(m["status"]),
         **{name: m[name] for name in TICKET_STATE},
     )
+
+
+@lru_cache(maxsize=64)
+def policy_from_text(stored: str) -> Policy:
+    """Rebuild a stored policy snapshot; a few distinct snapshots serve every ticket."""
+    return Policy.from_snapshot(json.loads(stored))
+
+
+@lru_cache(maxsize=64)
+def policy_text(policy: Policy) -> str:
+    """Return the snapshot a ticket stores of its policy."""
+    return json.dumps(policy.snapshot())
 
 
 def ticket_state(ticket: Ticket) -> dict[str, Any]:

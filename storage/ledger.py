@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import json
 from collections.abc import Collection
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import and_, delete, func, insert, select, update
+from sqlalchemy import Table, and_, bindparam, delete, func, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from desk.clock import Clock
@@ -19,25 +20,108 @@ from storage import codec
 from storage.dialects import insert_new
 from storage.tables import events, inbox, leaves, messages, outbox, reports_sent, retailers, tickets
 
+Row = dict[str, Any]
+
+# Hot statements are built once: building and hashing a statement costs more than running it.
+_SETTLE = (
+    update(inbox)
+    .where(inbox.c.channel == bindparam("b_channel"), inbox.c.update_id == bindparam("b_update"))
+    .where(inbox.c.state != "done")
+    .values(state="done")
+)
+_RETAILER = select(retailers).where(retailers.c.id == bindparam("b_id"))
+_RETAILER_AT = select(retailers).where(retailers.c.telegram_id == bindparam("b_chat"))
+_OPEN_TICKET = (
+    select(tickets)
+    .where(tickets.c.retailer_id == bindparam("b_retailer"))
+    .where(tickets.c.status == TicketStatus.OPEN.value)
+    .order_by(tickets.c.id.desc())
+)
+_TICKET = select(tickets).where(tickets.c.id == bindparam("b_id"))
+# PostgreSQL needs the row lock between workers; SQLite has one writer already.
+_OPEN_TICKET_LOCKED = _OPEN_TICKET.with_for_update()
+_TICKET_LOCKED = _TICKET.with_for_update()
+_CREATE_TICKET = insert(tickets).returning(tickets.c.id)
+_SAVE_TICKET = update(tickets).where(tickets.c.id == bindparam("b_id"))
+_LEAVE_OF = select(leaves).where(
+    leaves.c.manager_id == bindparam("b_manager"), leaves.c.until > bindparam("b_at")
+)
+
+
+@dataclass
+class _Mark:
+    """Where a savepoint began in the appended rows, and earlier rows it flushed since."""
+
+    lengths: dict[Table, int]
+    flushed: dict[Table, list[Row]] = field(default_factory=dict)
+
+
+class Appends:
+    """Rows nobody reads back at once: inserted in bulk, one statement per table, at the end."""
+
+    TABLES = (messages, events, outbox)
+
+    def __init__(self) -> None:
+        self.rows: dict[Table, list[Row]] = {table: [] for table in self.TABLES}
+        self._mark: _Mark | None = None
+
+    def add(self, table: Table, row: Row) -> None:
+        """Queue one row for the next flush."""
+        self.rows[table].append(row)
+
+    def begin(self) -> None:
+        """Remember where a savepoint starts, so its rows can be taken back."""
+        self._mark = _Mark({table: len(rows) for table, rows in self.rows.items()})
+
+    def end(self, *, kept: bool) -> None:
+        """Close the savepoint; when it rolled back, drop its rows and requeue flushed ones."""
+        mark, self._mark = self._mark, None
+        if kept or mark is None:
+            return
+        for table, rows in self.rows.items():
+            # Rows of earlier units flushed inside the savepoint were rolled back with it.
+            self.rows[table] = mark.flushed.get(table, []) + rows[: mark.lengths[table]]
+
+    async def flush(self, conn: AsyncConnection, *tables: Table) -> None:
+        """Insert the queued rows of the given tables (all when none are named)."""
+        for table in tables or self.TABLES:
+            rows = self.rows[table]
+            if not rows:
+                continue
+            await conn.execute(insert(table), rows)
+            self.rows[table] = []
+            if self._mark is not None:
+                earlier = rows[: self._mark.lengths[table]]
+                self._mark.flushed.setdefault(table, []).extend(earlier)
+                self._mark.lengths[table] = 0
+
 
 class SqlLedger:
     """Read and write the desk's state on one connection."""
 
-    def __init__(self, conn: AsyncConnection, clock: Clock) -> None:
+    def __init__(
+        self,
+        conn: AsyncConnection,
+        clock: Clock,
+        appends: Appends | None = None,
+        chats: dict[int, Retailer | None] | None = None,
+    ) -> None:
         self.conn = conn
         self.clock = clock
         self.posted = 0
         self.due_set: datetime | None = None
+        self.appends = appends if appends is not None else Appends()
+        # Who owns a chat, remembered for one group commit (`who` then `ask` read it twice).
+        self._chats = chats if chats is not None else {}
         self._locking = conn.dialect.name == "postgresql"
+
+    async def flush(self) -> None:
+        """Insert every queued row; the store calls this before it commits."""
+        await self.appends.flush(self.conn)
 
     async def settle(self, channel: str, update_id: int) -> bool:
         """Mark an inbound update handled; False when it was handled before."""
-        result = await self.conn.execute(
-            update(inbox)
-            .where(inbox.c.channel == channel, inbox.c.update_id == update_id)
-            .where(inbox.c.state != "done")
-            .values(state="done")
-        )
+        result = await self.conn.execute(_SETTLE, {"b_channel": channel, "b_update": update_id})
         if result.rowcount:
             return True
         # An update that never went through the inbox (a direct call) counts as new.
@@ -48,22 +132,24 @@ class SqlLedger:
 
     async def retailer(self, retailer_id: str) -> Retailer | None:
         """Return a retailer by roster id."""
-        row = (
-            await self.conn.execute(select(retailers).where(retailers.c.id == retailer_id))
-        ).first()
+        row = (await self.conn.execute(_RETAILER, {"b_id": retailer_id})).first()
         return codec.retailer_from_row(row) if row else None
 
     async def retailer_at(self, address: Address) -> Retailer | None:
         """Return the retailer linked to this chat."""
-        query = select(retailers).where(retailers.c.telegram_id == address.chat_id)
-        row = (await self.conn.execute(query)).first()
-        return codec.retailer_from_row(row) if row else None
+        if address.chat_id in self._chats:
+            return self._chats[address.chat_id]
+        row = (await self.conn.execute(_RETAILER_AT, {"b_chat": address.chat_id})).first()
+        found = codec.retailer_from_row(row) if row else None
+        self._chats[address.chat_id] = found
+        return found
 
     async def link_retailer(self, phone: str, address: Address) -> Retailer | None:
         """Link the retailer with this roster phone to a chat."""
         row = (await self.conn.execute(select(retailers).where(retailers.c.phone == phone))).first()
         if row is None:
             return None
+        self._chats.clear()
         # One chat per retailer: unlink whoever held this chat before.
         await self.conn.execute(
             update(retailers)
@@ -77,16 +163,14 @@ class SqlLedger:
 
     async def open_ticket_of(self, retailer_id: str) -> Ticket | None:
         """Return the retailer's open ticket, locked for update."""
-        query = select(tickets).where(
-            tickets.c.retailer_id == retailer_id, tickets.c.status == TicketStatus.OPEN.value
-        )
-        row = (await self.conn.execute(self._locked(query.order_by(tickets.c.id.desc())))).first()
+        query = _OPEN_TICKET_LOCKED if self._locking else _OPEN_TICKET
+        row = (await self.conn.execute(query, {"b_retailer": retailer_id})).first()
         return codec.ticket_from_row(row) if row else None
 
     async def ticket(self, ticket_id: int) -> Ticket | None:
         """Return a ticket, locked for update."""
-        query = self._locked(select(tickets).where(tickets.c.id == ticket_id))
-        row = (await self.conn.execute(query)).first()
+        query = _TICKET_LOCKED if self._locking else _TICKET
+        row = (await self.conn.execute(query, {"b_id": ticket_id})).first()
         return codec.ticket_from_row(row) if row else None
 
     async def create_ticket(self, draft: Ticket) -> Ticket:
@@ -96,40 +180,40 @@ class SqlLedger:
             "manager_id": draft.manager_id,
             "home_manager_id": draft.home_manager_id,
             "opened_at": draft.opened_at,
-            "policy": json.dumps(draft.policy.snapshot()),
+            "policy": codec.policy_text(draft.policy),
             "off_hours": draft.off_hours,
             **codec.ticket_state(draft),
         }
-        ticket_id = await self.conn.scalar(insert(tickets).values(values).returning(tickets.c.id))
+        ticket_id = await self.conn.scalar(_CREATE_TICKET, values)
         assert ticket_id is not None
         return draft.evolve(id=ticket_id)
 
     async def save_ticket(self, ticket: Ticket) -> None:
         """Write a ticket's changed state."""
-        await self.conn.execute(
-            update(tickets).where(tickets.c.id == ticket.id).values(codec.ticket_state(ticket))
-        )
+        await self.conn.execute(_SAVE_TICKET, {"b_id": ticket.id, **codec.ticket_state(ticket)})
         due = ticket.next_due_at
         if due is not None and (self.due_set is None or due < self.due_set):
             self.due_set = due
 
     async def add_message(self, message: TicketMessage) -> None:
         """Append a message to a ticket's conversation."""
-        await self.conn.execute(
-            insert(messages).values(
-                ticket_id=message.ticket_id,
-                author_id=message.author_id,
-                from_retailer=message.from_retailer,
-                kind=message.content.kind.value,
-                text=message.content.text,
-                chat_id=message.content.chat_id,
-                message_id=message.content.message_id,
-                at=message.at,
-            )
+        self.appends.add(
+            messages,
+            {
+                "ticket_id": message.ticket_id,
+                "author_id": message.author_id,
+                "from_retailer": message.from_retailer,
+                "kind": message.content.kind.value,
+                "text": message.content.text,
+                "chat_id": message.content.chat_id,
+                "message_id": message.content.message_id,
+                "at": message.at,
+            },
         )
 
     async def waiting_messages(self, ticket_id: int, since: datetime) -> list[TicketMessage]:
         """Return the retailer's messages not yet answered."""
+        await self.appends.flush(self.conn, messages)
         query = (
             select(messages)
             .where(messages.c.ticket_id == ticket_id, messages.c.from_retailer.is_(True))
@@ -149,37 +233,39 @@ class SqlLedger:
 
     async def record(self, event: Event) -> None:
         """Append an event to a ticket's history."""
-        await self.conn.execute(
-            insert(events).values(
-                ticket_id=event.ticket_id,
-                kind=event.kind.value,
-                at=event.at,
-                actor=event.actor,
-                target=event.target,
-                step=event.step,
-                seconds=event.seconds,
-                round=event.round,
-                delivered=event.delivered,
-                detail=json.dumps(event.detail, ensure_ascii=False),
-            )
+        self.appends.add(
+            events,
+            {
+                "ticket_id": event.ticket_id,
+                "kind": event.kind.value,
+                "at": event.at,
+                "actor": event.actor,
+                "target": event.target,
+                "step": event.step,
+                "seconds": event.seconds,
+                "round": event.round,
+                "delivered": event.delivered,
+                "detail": json.dumps(event.detail, ensure_ascii=False),
+            },
         )
 
     async def post(self, notice: Notice, not_before: datetime | None = None) -> None:
         """Queue a message in the outbox, held until `not_before` when given."""
         now = self.clock.now()
-        await self.conn.execute(
-            insert(outbox).values(
-                recipient_id=notice.to,
-                channel=notice.address.channel,
-                chat_id=notice.address.chat_id,
-                kind=notice.kind.value,
-                lang=notice.lang,
-                ticket_id=notice.ticket_id,
-                step=notice.step,
-                body=codec.notice_body(notice),
-                not_before=max(not_before, now) if not_before else now,
-                created_at=now,
-            )
+        self.appends.add(
+            outbox,
+            {
+                "recipient_id": notice.to,
+                "channel": notice.address.channel,
+                "chat_id": notice.address.chat_id,
+                "kind": notice.kind.value,
+                "lang": notice.lang,
+                "ticket_id": notice.ticket_id,
+                "step": notice.step,
+                "body": codec.notice_body(notice),
+                "not_before": max(not_before, now) if not_before else now,
+                "created_at": now,
+            },
         )
         self.posted += 1
 
@@ -187,6 +273,7 @@ class SqlLedger:
         self, ticket_id: int, to: str, kinds: Collection[NoticeKind]
     ) -> Queued | None:
         """Return the newest notice of these kinds about a ticket to one person."""
+        await self.appends.flush(self.conn, outbox)
         query = (
             select(outbox)
             .where(outbox.c.ticket_id == ticket_id, outbox.c.recipient_id == to)
@@ -211,6 +298,7 @@ class SqlLedger:
 
     async def ticket_of_message(self, address: Address, message_id: int) -> int | None:
         """Return the ticket a bot message in this chat belongs to."""
+        await self.appends.flush(self.conn, outbox)
         return await self.conn.scalar(
             select(outbox.c.ticket_id).where(
                 outbox.c.channel == address.channel,
@@ -221,6 +309,7 @@ class SqlLedger:
 
     async def notified(self, ticket_id: int, since: datetime) -> list[str]:
         """Return staff ids the ticket was escalated to since a moment."""
+        await self.appends.flush(self.conn, events)
         query = (
             select(events.c.target)
             .where(events.c.ticket_id == ticket_id, events.c.kind == EventKind.ESCALATED.value)
@@ -241,8 +330,7 @@ class SqlLedger:
 
     async def leave_of(self, manager_id: str, at: datetime) -> Leave | None:
         """Return the manager's leave in force at a moment."""
-        query = select(leaves).where(leaves.c.manager_id == manager_id, leaves.c.until > at)
-        row = (await self.conn.execute(query)).first()
+        row = (await self.conn.execute(_LEAVE_OF, {"b_manager": manager_id, "b_at": at})).first()
         return Leave(row.manager_id, row.covering_id, row.until, row.started_at) if row else None
 
     async def start_leave(self, leave: Leave) -> None:
@@ -285,7 +373,3 @@ class SqlLedger:
         if self._locking:
             query = query.with_for_update(skip_locked=True)
         return [codec.ticket_from_row(r) for r in (await self.conn.execute(query)).all()]
-
-    def _locked(self, query: Any) -> Any:
-        # SQLite has one writer already; PostgreSQL needs the row lock between workers.
-        return query.with_for_update() if self._locking else query

@@ -5,14 +5,65 @@ from __future__ import annotations
 import asyncio
 from collections.abc import AsyncIterator, Callable
 from contextlib import AbstractAsyncContextManager, asynccontextmanager, nullcontext
+from contextvars import ContextVar
 from datetime import datetime
 
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from desk.clock import Clock
-from storage.ledger import SqlLedger
+from desk.people import Retailer
+from storage.ledger import Appends, SqlLedger
 
 DueListener = Callable[[datetime], None]
+
+
+class GroupCommit:
+    """One write transaction that several units of work of one task share, each a savepoint."""
+
+    def __init__(self, conn: AsyncConnection, clock: Clock) -> None:
+        self.conn = conn
+        self.clock = clock
+        self.owner = asyncio.current_task()
+        self.appends = Appends()
+        self.chats: dict[int, Retailer | None] = {}
+        self.posted = 0
+        self.due_set: datetime | None = None
+        self.open = True
+        self._in_unit = False
+
+    def serves(self, *, nested: bool = False) -> bool:
+        """Tell whether the running task may work inside this group now."""
+        # Tasks spawned from a unit inherit the context variable but not the connection.
+        mine = self.open and asyncio.current_task() is self.owner
+        return mine and (nested or not self._in_unit)
+
+    @asynccontextmanager
+    async def unit(self) -> AsyncIterator[SqlLedger]:
+        """Run one unit of work in a savepoint: it commits with the group or rolls back alone."""
+        self._in_unit = True
+        self.appends.begin()
+        savepoint = await self.conn.begin_nested()
+        ledger = SqlLedger(self.conn, self.clock, self.appends, self.chats)
+        try:
+            yield ledger
+        except BaseException:
+            await savepoint.rollback()
+            self.appends.end(kept=False)
+            self.chats.clear()
+            raise
+        else:
+            await savepoint.commit()
+            self.appends.end(kept=True)
+            self.posted += ledger.posted
+            if ledger.due_set is not None and (
+                self.due_set is None or ledger.due_set < self.due_set
+            ):
+                self.due_set = ledger.due_set
+        finally:
+            self._in_unit = False
+
+
+_group: ContextVar[GroupCommit | None] = ContextVar("retaildesk_group_commit", default=None)
 
 
 class SqlStore:
@@ -37,19 +88,51 @@ class SqlStore:
 
     @asynccontextmanager
     async def transaction(self) -> AsyncIterator[SqlLedger]:
-        """Run the block in one write transaction."""
+        """Run the block in one write transaction (a savepoint inside a group commit)."""
+        group = _group.get()
+        if group is not None and group.serves():
+            async with group.unit() as ledger:
+                yield ledger
+            return
         async with self.writing(), self.engine.begin() as conn:
             ledger = SqlLedger(conn, self.clock)
             yield ledger
-        if ledger.posted:
+            await ledger.flush()
+        self._announce(ledger.posted, ledger.due_set)
+
+    @asynccontextmanager
+    async def group_commit(self) -> AsyncIterator[GroupCommit]:
+        """Let this task's transactions share one commit, each atomic in its own savepoint.
+
+        One commit per batch instead of one per update is what lets a single SQLite writer
+        keep up with a burst. Rows nobody reads back at once are inserted in bulk at the end.
+        """
+        async with self.writing(), self.engine.begin() as conn:
+            group = GroupCommit(conn, self.clock)
+            token = _group.set(group)
+            try:
+                yield group
+                await group.appends.flush(conn)
+            finally:
+                group.open = False
+                _group.reset(token)
+        self._announce(group.posted, group.due_set)
+
+    def _announce(self, posted: int, due_set: datetime | None) -> None:
+        if posted:
             self.outbox_posted.set()
-        if ledger.due_set is not None:
+        if due_set is not None:
             for listener in self._due_listeners:
-                listener(ledger.due_set)
+                listener(due_set)
 
     @asynccontextmanager
     async def peek(self) -> AsyncIterator[SqlLedger]:
         """Read through the ledger on a connection that does not wait for the writer."""
+        group = _group.get()
+        if group is not None and group.serves(nested=True):
+            # Inside a group commit the writer's own connection is at hand and sees its writes.
+            yield SqlLedger(group.conn, self.clock, group.appends, group.chats)
+            return
         async with self.reading() as conn:
             yield SqlLedger(conn, self.clock)
 
