@@ -11,7 +11,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from bot.app import build, serve
 from bot.cli import install_stop_signals
-from bot.config import Settings, load_settings, redacted
+from bot.config import Settings, hide_password, load_settings, redacted
 from bot.problems import ConfigError, Problem
 from bot.roster import check as roster_check
 from bot.roster import read_roster, summary
@@ -45,7 +45,8 @@ async def run(args: argparse.Namespace) -> int:
         await serve(app, stop)
     except SQLAlchemyError as error:
         reason = error.args[0] if error.args else ""
-        print(f"storage error at {settings.storage.url}: {reason}", file=sys.stderr)
+        where = hide_password(settings.storage.url)
+        print(f"storage error at {where}: {reason}", file=sys.stderr)
         return 1
     return 0
 

@@ -32,6 +32,7 @@ from pydantic_settings import (
     SettingsConfigDict,
 )
 from pydantic_settings.sources.utils import parse_env_vars
+from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError
 
 from bot.problems import ConfigError, Problem, toml_problem, validation_problems
@@ -118,7 +119,8 @@ class StorageSettings(_Section):
             async_url(value)
         except (ValueError, ArgumentError):
             raise ValueError(
-                f"{value!r} is not a storage URL; use sqlite:///FILE or postgresql://..."
+                f"{hide_password(value)!r} is not a storage URL; use sqlite:///FILE or "
+                "postgresql://..."
             ) from None
         return value
 
@@ -409,8 +411,18 @@ def redacted(settings: Settings) -> str:
     data["telegram"]["token"] = "***" if telegram.token.get_secret_value() else ""
     if telegram.secret_token is not None:
         data["telegram"]["secret_token"] = "***"
+    data["storage"]["url"] = hide_password(settings.storage.url)
     header = f"# effective config from {settings.config_file} (environment applied, secrets hidden)"
     return "\n".join([header, *_toml_lines(data)]) + "\n"
+
+
+def hide_password(url: str) -> str:
+    """Return a storage URL fit to print: any password shown as ***."""
+    try:
+        return make_url(url).render_as_string(hide_password=True)
+    except ArgumentError:
+        # Unreadable: only text before an '@' could be a password.
+        return url if "@" not in url else "***"
 
 
 _Entries = list[tuple[str, Mapping[str, Any]]]

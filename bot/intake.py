@@ -14,11 +14,15 @@ from collections import defaultdict
 from telegram import Update
 from telegram.ext import Application
 
+from bot.trouble import brief, passing
 from bot.waiting import first_of
 from handlers.telegram.services import Services
 from storage.inbox import Inbox, Pending
 
 log = logging.getLogger(__name__)
+
+# What _handle returns for an update that met passing trouble and is simply tried again.
+WAITING = "waiting"
 
 
 class Intake:
@@ -46,9 +50,23 @@ class Intake:
 
     async def run(self, stop: asyncio.Event) -> None:
         """Process batches until stopped, sleeping while the inbox is empty."""
+        pause = 1.0
         while not stop.is_set():
             self.arrived.clear()
-            handled = await self.process_batch()
+            try:
+                handled = await self.process_batch()
+            except Exception as error:
+                # Updates stay in the inbox unsettled; nothing is lost by trying again later.
+                log.error(
+                    "inbox processing paused for %.0fs: %s",
+                    pause,
+                    brief(error),
+                    exc_info=None if passing(error) else error,
+                )
+                await first_of(stop, within=pause)
+                pause = min(pause * 2, 30.0)
+                continue
+            pause = 1.0
             if handled == 0:
                 await first_of(self.arrived, stop, within=5.0)
 
@@ -78,7 +96,8 @@ class Intake:
                     if error is None:
                         done.append(entry.id)
                     else:
-                        failed.append((entry, error))
+                        if error is not WAITING:
+                            failed.append((entry, error))
                         # Later updates of this chat wait, so the chat's order is kept.
                         stalled.add(entry.chat_id)
         for entry, error in failed:
@@ -94,7 +113,8 @@ class Intake:
                 if error is None:
                     done.append(entry.id)
                     continue
-                await self.inbox.failed(entry, error)
+                if error is not WAITING:
+                    await self.inbox.failed(entry, error)
                 # Later updates of this chat wait, so the chat's order is kept.
                 break
         return done
@@ -106,4 +126,12 @@ class Intake:
             log.warning("update %s is unreadable and is parked: %s", entry.update_id, error)
             return f"unreadable: {error}"
         await self.application.process_update(update)
-        return self.services.failures.pop(update.update_id, None)
+        failure = self.services.failures.pop(update.update_id, None)
+        if failure is None:
+            return None
+        if passing(failure):
+            # Not the update's fault: it waits, uncounted, however long the trouble lasts.
+            log.warning("update %s waits in the inbox: %s", entry.update_id, brief(failure))
+            return WAITING
+        log.error("update %s failed: %s", entry.update_id, brief(failure), exc_info=failure)
+        return repr(failure)

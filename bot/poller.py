@@ -11,6 +11,7 @@ from typing import Any
 from telegram import Bot, Update
 from telegram.error import InvalidToken
 
+from bot.trouble import brief
 from bot.waiting import first_of
 from desk.clock import Clock
 from storage.inbox import Arrival, Inbox
@@ -67,8 +68,12 @@ class Poller:
                 raise
             except Exception as error:
                 # A lost batch is not confirmed, so Telegram delivers it again next time.
-                self.last_error = f"{type(error).__name__}: {error}"
-                log.error("polling failed, retrying in %.1fs: %s", pause, self.last_error)
+                self.last_error = brief(error)
+                log.error(
+                    "polling failed, updates stay unconfirmed; retrying in %.1fs: %s",
+                    pause,
+                    self.last_error,
+                )
                 await first_of(stop, within=pause)
                 pause = min(pause * 2, 30.0)
 

@@ -8,6 +8,7 @@ import random
 from collections import defaultdict
 from datetime import timedelta
 
+from bot.trouble import brief, passing
 from bot.waiting import first_of
 from desk.clock import Clock
 from desk.service import Desk
@@ -51,15 +52,30 @@ class Sender:
 
     async def run(self, stop: asyncio.Event) -> None:
         """Send until stopped; sleep until new rows arrive or a retry falls due."""
+        pause = 1.0
         while not stop.is_set():
             self.store.outbox_posted.clear()
-            if await self.send_batch():
+            try:
+                if await self.send_batch():
+                    pause = 1.0
+                    continue
+                retry_at = await self.outbox.next_retry_at()
+            except Exception as error:
+                await self._pause(stop, pause, error)
+                pause = min(pause * 2, 30.0)
                 continue
-            retry_at = await self.outbox.next_retry_at()
+            pause = 1.0
             wait = 30.0
             if retry_at is not None:
                 wait = max(0.0, min(wait, (retry_at - self.clock.now()).total_seconds()))
             await first_of(self.store.outbox_posted, stop, within=wait)
+
+    async def _pause(self, stop: asyncio.Event, pause: float, error: Exception) -> None:
+        # Rows stay in the outbox (claimed ones until their lease ends); nothing is lost.
+        self.last_error = brief(error)
+        trace = None if passing(error) else error
+        log.error("sending paused for %.0fs: %s", pause, self.last_error, exc_info=trace)
+        await first_of(stop, within=pause)
 
     async def drain(self, seconds: float) -> None:
         """Keep sending for up to `seconds` or until nothing is due, for a clean shutdown."""
@@ -70,6 +86,10 @@ class Sender:
                     self.send_batch(), deadline - asyncio.get_running_loop().time()
                 )
             except TimeoutError:
+                return
+            except Exception as error:
+                self.last_error = brief(error)
+                log.error("draining the outbox stopped early: %s", self.last_error)
                 return
             if not handled:
                 return

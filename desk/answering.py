@@ -64,6 +64,15 @@ async def answer(ctx: DeskContext, cmd: Answer) -> Outcome:
     return Outcome.DONE
 
 
+async def may_act(ctx: DeskContext, staff_id: str, ticket_id: int) -> Outcome:
+    """Tell whether a staff member may press a ticket's buttons: its manager, while open."""
+    async with ctx.store.peek() as ledger:
+        ticket = await ledger.ticket(ticket_id)
+    if ticket is None or ticket.manager_id != staff_id:
+        return Outcome.NOT_YOURS
+    return Outcome.DONE if ticket.is_open else Outcome.CLOSED
+
+
 async def on_it(ctx: DeskContext, cmd: OnIt) -> Outcome:
     """Record the manager's promise, tell the retailer, and pause the ladder until then."""
     async with ctx.store.transaction() as ledger:

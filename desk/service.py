@@ -50,6 +50,10 @@ class Desk:
         """Relay a staff answer."""
         return await answering.answer(self.ctx, cmd)
 
+    async def may_act(self, staff_id: str, ticket_id: int) -> Outcome:
+        """Check a button press against the ticket's manager before offering more."""
+        return await answering.may_act(self.ctx, staff_id, ticket_id)
+
     async def on_it(self, cmd: OnIt) -> Outcome:
         """Record an 'on it' promise."""
         return await answering.on_it(self.ctx, cmd)

@@ -27,13 +27,16 @@ def async_url(url: str, base_dir: Path | None = None) -> str:
 
 def make_engine(url: str, base_dir: Path | None = None, *, pool_size: int = 5) -> AsyncEngine:
     """Create an engine; SQLite gets WAL, a busy timeout and immediate write transactions."""
+    # hide_parameters: errors (and so logs) never echo values, which carry what retailers wrote.
     driver_url = async_url(url, base_dir)
     if driver_url.startswith("sqlite"):
         options: dict[str, Any] = {"poolclass": NullPool} if ":memory:" in driver_url else {}
-        engine = create_async_engine(driver_url, **options)
+        engine = create_async_engine(driver_url, hide_parameters=True, **options)
         _tune_sqlite(engine)
         return engine
-    return create_async_engine(driver_url, pool_size=pool_size, max_overflow=pool_size)
+    return create_async_engine(
+        driver_url, hide_parameters=True, pool_size=pool_size, max_overflow=pool_size
+    )
 
 
 def _tune_sqlite(engine: AsyncEngine) -> None:

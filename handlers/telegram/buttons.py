@@ -41,6 +41,10 @@ async def on_button(update: Update, context: Context) -> None:
         return
     action, ticket_id, minutes = pressed
     if action == "on":
+        allowed = await desk.may_act(member.id, ticket_id)
+        if allowed is not Outcome.DONE:
+            await query.answer(say(lang, allowed.value), show_alert=True)
+            return
         await query.answer()
         await ask_for_eta(update, ticket_id, lang)
         return

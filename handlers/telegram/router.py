@@ -44,7 +44,9 @@ def install(application: Application) -> None:  # type: ignore[type-arg]
 
 async def remember_failure(update: object, context: Context) -> None:
     """Note which update failed so the intake keeps it for another try."""
-    error = context.error
+    error = context.error or RuntimeError("unknown failure")
     if isinstance(update, Update):
-        context.bot_data.failures[update.update_id] = repr(error)
+        # The intake logs it, knowing whether it was passing trouble or this update's fault.
+        context.bot_data.failures[update.update_id] = error
+        return
     log.error("handling update failed: %r", error, exc_info=error)

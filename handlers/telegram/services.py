@@ -12,7 +12,8 @@ class Services:
 
     def __init__(self) -> None:
         self._desk: Desk | None = None
-        self.failures: dict[int, str] = {}
+        # Why each failed update failed, so the intake can tell passing trouble from bad input.
+        self.failures: dict[int, Exception] = {}
 
     def wire(self, desk: Desk) -> None:
         """Attach the desk once everything is built."""

@@ -25,12 +25,15 @@ def relayed_texts(tg: Standin) -> set[str]:
     for chat in (5001, 5002):
         for message in tg.inbox(chat):
             body = message.get("text") or message.get("caption") or ""
-            found.update(line for line in body.splitlines() if line.startswith("问题-"))
+            # A burst's follow-ups come batched, one bulleted line per message.
+            lines = (line.removeprefix("• ") for line in body.splitlines())
+            found.update(line for line in lines if line.startswith("问题-"))
     return found
 
 
 async def test_killed_mid_burst_loses_no_question(tg: Standin, tmp_path: Path) -> None:
     mapping = desk_mapping(tg, tmp_path)
+    mapping["flood"] = {"notify_every": "2s"}
     big_roster(tmp_path)
     desk = DeskProcess(write_config(mapping, tmp_path))
     people = [tg.user(100000 + i, f"零售户{i}") for i in range(RETAILERS)]
