@@ -49,11 +49,19 @@ class Alarm:
 
     async def fire(self) -> int:
         """Fire everything due now and re-arm for what comes next."""
-        self.armed_for = None
-        moved = await self.escalator.fire_due()
-        self.fired += moved
+        moved = 0
+        # The earliest due time says both whether anything is due and when to wake next, so a
+        # sweep with nothing due costs one indexed read and no write transaction.
         upcoming = await self.escalator.earliest_due()
+        if upcoming is not None and upcoming <= self.clock.now():
+            self.armed_for = None
+            moved = await self.escalator.fire_due()
+            self.fired += moved
+            upcoming = await self.escalator.earliest_due()
+        if not self.job_queue.get_jobs_by_name("escalation-alarm"):
+            self.armed_for = None
         if upcoming is not None:
+            # arm() only ever moves the wake-up earlier, so a due time set meanwhile stands.
             self.arm(upcoming)
         return moved
 

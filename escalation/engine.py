@@ -36,7 +36,8 @@ class Escalator:
 
     async def earliest_due(self) -> datetime | None:
         """Return when the next step anywhere falls due."""
-        async with self.ctx.store.transaction() as ledger:
+        # A read: a step made due meanwhile re-arms the alarm from its own commit.
+        async with self.ctx.store.peek() as ledger:
             return await ledger.earliest_due()
 
     async def _present(
