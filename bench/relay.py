@@ -1,28 +1,34 @@
 """Relay throughput: a burst of questions until each is acknowledged and forwarded.
 
 The floor is a bare python-telegram-bot echo bot (stores nothing, one message per update) on
-the same stand-in in the same run. RetailDesk stores every update, ticket, event and outbox
-row in SQLite and sends two messages per question.
+the same stand-in, in the same run, alternating with RetailDesk round by round. RetailDesk
+stores every update, ticket, message, event and outbox row in SQLite and sends two messages
+per question (the acknowledgement and the forward to the manager).
 
-    python -m bench.relay                 # N = 300 and 3000, 5 rounds each
-    python -m bench.relay --smoke         # N = 30, one round (CI)
+    python -m bench.relay                               # N = 300 and 3000, 5 rounds each
+    python -m bench.relay --open-tickets 10000 100000 1000000 --sizes 300 --rounds 3
+    python -m bench.relay --smoke                       # N = 30, one round (CI)
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
-import statistics
+import shutil
 import tempfile
+import time
 from collections.abc import AsyncIterator, Callable
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 from telegram import Update
 from telegram.ext import Application, ApplicationBuilder, ContextTypes, MessageHandler, filters
 
+from bench import measure
+from bench.province import Province, add_open_tickets, migrate
 from bench.standin_process import StandinProcess
 from bot.app import build, serve
 from bot.config import Settings
@@ -39,6 +45,7 @@ class Round:
     per_second: float
     p50_ms: float
     p99_ms: float
+    cpu_ms: float  # CPU of this process (the bot) per question
 
 
 def people(n: int) -> list[dict[str, Any]]:
@@ -71,18 +78,37 @@ def settings_for(tg: StandinProcess, folder: Path, n: int) -> Settings:
     return Settings.from_mapping(mapping, env={}, config_dir=folder)
 
 
-@asynccontextmanager
-async def retaildesk(tg: StandinProcess, n: int) -> AsyncIterator[None]:
-    with tempfile.TemporaryDirectory(prefix="bench-relay-") as folder:
-        app = build(settings_for(tg, Path(folder), n))
-        stop = asyncio.Event()
-        task = asyncio.create_task(serve(app, stop))
-        await wait_polling(tg, task)
-        try:
-            yield
-        finally:
-            stop.set()
-            await task
+async def prefilled(folder: Path, n: int, open_tickets: int) -> Path:
+    """Build a database holding `open_tickets` waiting tickets of retailers outside the burst."""
+    db = folder / "template.db"
+    await migrate(db)
+    # The burst's retailers (0..n-1) have no ticket yet, so every question opens one.
+    province = Province(retailers=n + 10_000, managers=MANAGERS, supervisors=1)
+    await asyncio.to_thread(
+        add_open_tickets, db, province, open_tickets, first_retailer=n, now=datetime.now(UTC)
+    )
+    return db
+
+
+def retaildesk_with(template: Path | None) -> Callable[..., AbstractAsyncContextManager[None]]:
+    """Return a RetailDesk runner that starts from a copy of `template` when given."""
+
+    @asynccontextmanager
+    async def retaildesk(tg: StandinProcess, n: int) -> AsyncIterator[None]:
+        with tempfile.TemporaryDirectory(prefix="bench-relay-") as folder:
+            if template is not None:
+                await asyncio.to_thread(shutil.copy, template, Path(folder) / "bench.db")
+            app = build(settings_for(tg, Path(folder), n))
+            stop = asyncio.Event()
+            task = asyncio.create_task(serve(app, stop))
+            await wait_polling(tg, task)
+            try:
+                yield
+            finally:
+                stop.set()
+                await task
+
+    return retaildesk
 
 
 @asynccontextmanager
@@ -124,18 +150,21 @@ async def burst(
     before = (await asyncio.to_thread(tg.stats))["bot_messages"]
     calls_before = (await asyncio.to_thread(tg.stats))["calls"]
     questions = [(FIRST_RETAILER + i, f"{label}-问题-{i}") for i in range(n)]
+    cpu = time.process_time()
     started = await asyncio.to_thread(tg.burst, questions)
     await asyncio.to_thread(tg.wait_messages, before + n * replies_each)
+    cpu = time.process_time() - cpu
     sends = [c for c in await asyncio.to_thread(tg.calls, calls_before) if c["status"] == 200]
     finished = max(c["at"] for c in sends if c["method"].lower() != "getupdates")
     latencies = sorted((c["at"] - started) * 1000 for c in sends if forwarded(c))
-    cuts = (
-        statistics.quantiles(latencies, n=100, method="inclusive")
-        if len(latencies) > 1
-        else latencies * 99
-    )
     seconds = finished - started
-    return Round(seconds, n / seconds, statistics.median(latencies), cuts[98])
+    return Round(
+        seconds,
+        n / seconds,
+        measure.median(latencies),
+        measure.percentile(latencies, 99),
+        cpu * 1000 / n,
+    )
 
 
 def is_forward(call: dict[str, Any]) -> bool:
@@ -150,46 +179,88 @@ def is_echo(call: dict[str, Any]) -> bool:
     return call["method"].lower() == "sendmessage"
 
 
-async def rounds(
-    tg: StandinProcess,
-    bot: Callable[[StandinProcess, int], AbstractAsyncContextManager[None]],
-    n: int,
-    count: int,
-    replies_each: int,
-    forwarded: Callable[[dict[str, Any]], bool],
-) -> list[Round]:
-    results = []
-    for r in range(count):
-        async with bot(tg, n):
-            results.append(await burst(tg, n, replies_each, f"r{r}", forwarded))
-    return results
-
-
 def median_round(results: list[Round]) -> Round:
     return Round(
-        statistics.median(r.seconds for r in results),
-        statistics.median(r.per_second for r in results),
-        statistics.median(r.p50_ms for r in results),
-        statistics.median(r.p99_ms for r in results),
+        *(measure.median([getattr(r, f) for r in results]) for f in Round.__dataclass_fields__)
     )
 
 
-async def main(sizes: list[int], count: int) -> list[str]:
-    lines = [
-        "| N | echo floor q/s | RetailDesk q/s | ratio | RetailDesk p50 ms | p99 ms | echo p50 ms |",
-        "|---|---|---|---|---|---|---|",
-    ]
-    for n in sizes:
+async def measure_size(n: int, count: int, open_tickets: int) -> dict[str, Any]:
+    """Alternate echo and RetailDesk bursts of n questions; return the medians."""
+    floors: list[Round] = []
+    desks: list[Round] = []
+    with tempfile.TemporaryDirectory(prefix="bench-relay-template-") as folder:
+        template = await prefilled(Path(folder), n, open_tickets) if open_tickets else None
+        retaildesk = retaildesk_with(template)
         with StandinProcess() as tg:
             await asyncio.to_thread(tg.users, people(n))
-            floor = median_round(await rounds(tg, echo_bot, n, count, 1, is_echo))
-            desk = median_round(await rounds(tg, retaildesk, n, count, 2, is_forward))
-        lines.append(
-            f"| {n} | {floor.per_second:.0f} | {desk.per_second:.0f} | {desk.per_second / floor.per_second:.2f} "
-            f"| {desk.p50_ms:.0f} | {desk.p99_ms:.0f} | {floor.p50_ms:.0f} |"
-        )
-        print(lines[-1], flush=True)
-    return lines
+            for r in range(count):
+                async with echo_bot(tg, n):
+                    floors.append(await burst(tg, n, 1, f"e{r}", is_echo))
+                async with retaildesk(tg, n):
+                    desks.append(await burst(tg, n, 2, f"d{r}", is_forward))
+    floor, desk = median_round(floors), median_round(desks)
+    return {
+        "n": n,
+        "open_tickets": open_tickets,
+        "rounds": count,
+        "floor": asdict(floor),
+        "desk": asdict(desk),
+        "ratio": desk.per_second / floor.per_second,
+        "ratios": [d.per_second / f.per_second for d, f in zip(desks, floors, strict=True)],
+    }
+
+
+def render(rows: list[dict[str, Any]]) -> str:
+    return measure.table(
+        [
+            "N",
+            "open tickets",
+            "echo floor q/s",
+            "RetailDesk q/s",
+            "ratio",
+            "p50 ms",
+            "p99 ms",
+            "echo p50 ms",
+            "bot CPU ms/q (echo / RetailDesk)",
+        ],
+        [
+            [
+                r["n"],
+                f"{r['open_tickets']:,}",
+                f"{r['floor']['per_second']:.0f}",
+                f"{r['desk']['per_second']:.0f}",
+                f"{r['ratio']:.2f}",
+                f"{r['desk']['p50_ms']:.0f}",
+                f"{r['desk']['p99_ms']:.0f}",
+                f"{r['floor']['p50_ms']:.0f}",
+                f"{r['floor']['cpu_ms']:.2f} / {r['desk']['cpu_ms']:.2f}",
+            ]
+            for r in rows
+        ],
+    )
+
+
+async def main(sizes: list[int], count: int, open_tickets: list[int]) -> list[dict[str, Any]]:
+    rows = []
+    for tickets in open_tickets:
+        for n in sizes:
+            rows.append(await measure_size(n, count, tickets))
+            print(render(rows[-1:]).splitlines()[-1], flush=True)
+    return rows
+
+
+def run(
+    *,
+    smoke: bool = False,
+    sizes: list[int] | None = None,
+    rounds: int = 5,
+    open_tickets: list[int] | None = None,
+) -> list[dict[str, Any]]:
+    """Run the relay benchmark and return its rows."""
+    if smoke:
+        return asyncio.run(main([30], 1, [0]))
+    return asyncio.run(main(sizes or [300, 3000], rounds, open_tickets or [0]))
 
 
 if __name__ == "__main__":
@@ -199,6 +270,12 @@ if __name__ == "__main__":
     parser.add_argument("--smoke", action="store_true", help="N = 30, one round, for CI")
     parser.add_argument("--sizes", type=int, nargs="+", default=[300, 3000])
     parser.add_argument("--rounds", type=int, default=5)
+    parser.add_argument("--open-tickets", type=int, nargs="+", default=[0])
+    parser.add_argument("--save", help="write the figures to bench/results/NAME.json")
     args = parser.parse_args()
-    sizes, count = ([30], 1) if args.smoke else (args.sizes, args.rounds)
-    print("\n".join(asyncio.run(main(sizes, count))))
+    results = run(
+        smoke=args.smoke, sizes=args.sizes, rounds=args.rounds, open_tickets=args.open_tickets
+    )
+    print(render(results))
+    if args.save:
+        print(measure.save(args.save, {"relay": results}))
