@@ -6,15 +6,21 @@ import asyncio
 import logging
 from dataclasses import dataclass
 
-from telegram.ext import AIORateLimiter, Application, ApplicationBuilder, ContextTypes
+from telegram import Update
+from telegram.error import BadRequest, InvalidToken, TelegramError
+from telegram.ext import Application, ApplicationBuilder, ContextTypes
 from telegram.request import HTTPXRequest
 
 from bot.alarm import Alarm
 from bot.config import Settings
 from bot.intake import Intake
+from bot.leader import Posted, Seat, hold_polling
+from bot.metrics import Metrics
+from bot.pacing import PacedLimiter
 from bot.poller import Poller
 from bot.roster import load_roster
 from bot.sender import Sender
+from bot.waiting import first_of
 from desk.clock import Clock, SystemClock
 from desk.context import DeskContext
 from desk.service import Desk
@@ -25,6 +31,7 @@ from handlers.telegram.router import install
 from handlers.telegram.services import Services
 from storage.engine import make_engine
 from storage.inbox import Inbox
+from storage.locks import advisory_key, exclusive
 from storage.migrate import upgrade
 from storage.outbox import Outbox
 from storage.roster import import_retailers
@@ -33,6 +40,8 @@ from storage.store import SqlStore
 log = logging.getLogger(__name__)
 
 DRAIN_SECONDS = 3.0
+# With several workers, rows posted elsewhere reach the sender by NOTIFY, or by this poll.
+SHARED_IDLE_SECONDS = 2.0
 
 
 @dataclass
@@ -48,6 +57,9 @@ class RetailDesk:
     sender: Sender
     alarm: Alarm
     outbox: Outbox
+    metrics: Metrics
+    seat: Seat
+    webhook: bool = False
 
 
 def build(settings: Settings, *, clock: Clock | None = None) -> RetailDesk:
@@ -73,12 +85,23 @@ def build(settings: Settings, *, clock: Clock | None = None) -> RetailDesk:
         application.bot, inbox, clock, intake.wake, timeout=settings.telegram.poll_timeout
     )
     courier = Courier(application.bot, Renderer(ctx.timezone))
-    sender = Sender(store, outbox, courier, desk, clock)
+    metrics = Metrics()
+    shared = store.dialect == "postgresql"
+    idle = SHARED_IDLE_SECONDS if shared else 30.0
+    sender = Sender(store, outbox, courier, desk, clock, idle=idle, on_result=metrics.sent)
     job_queue = application.job_queue
     assert job_queue is not None, "python-telegram-bot[job-queue] is required"
     alarm = Alarm(job_queue, Escalator(ctx), clock, settings.escalation.sweep_every)
     store.on_due(alarm.arm)
-    return RetailDesk(settings, store, desk, application, poller, intake, sender, alarm, outbox)
+    token = settings.telegram.token.get_secret_value()
+    seat = Seat(store, token, lambda stop: _send(app, stop))
+    if seat.beacon is not None:
+        # Rows this worker posts must also wake the sender when another worker holds the seat.
+        store.outbox_posted = Posted(seat.beacon.ring)
+    app = RetailDesk(
+        settings, store, desk, application, poller, intake, sender, alarm, outbox, metrics, seat
+    )
+    return app
 
 
 def _application(settings: Settings) -> Application:  # type: ignore[type-arg]
@@ -94,51 +117,104 @@ def _application(settings: Settings) -> Application:  # type: ignore[type-arg]
     if telegram.base_file_url:
         builder = builder.base_file_url(telegram.base_file_url)
     if telegram.messages_per_second > 0:
-        # The outbox retries 429s itself, so the limiter only paces and never retries.
-        limiter = AIORateLimiter(
-            overall_max_rate=telegram.messages_per_second, overall_time_period=1, max_retries=0
-        )
+        # A strict one-second window, since one elected sender speaks for every worker.
+        limiter = PacedLimiter(telegram.messages_per_second)
         builder = builder.rate_limiter(limiter)  # type: ignore[arg-type]
     return builder.build()
 
 
 async def prepare(app: RetailDesk) -> None:
     """Migrate the schema and import the roster named in the config."""
-    await upgrade(app.store.engine)
-    retailers = load_roster(app.settings)
-    if retailers:
-        result = await import_retailers(app.store, retailers, app.desk.ctx.clock.now())
-        log.info("roster: %s", result)
+    # Workers starting together on PostgreSQL take turns; the later ones find nothing to do.
+    async with exclusive(app.store.engine, advisory_key("prepare")):
+        await upgrade(app.store.engine)
+        retailers = load_roster(app.settings)
+        if retailers:
+            result = await import_retailers(app.store, retailers, app.desk.ctx.clock.now())
+            log.info("roster: %s", result)
 
 
-async def serve(app: RetailDesk, stop: asyncio.Event) -> None:
-    """Run until `stop` is set, then drain the outbox briefly and shut down cleanly."""
-    await prepare(app)
+async def serve(app: RetailDesk, stop: asyncio.Event, *, webhook: bool = False) -> None:
+    """Run until `stop` is set, then drain the outbox briefly and shut down cleanly.
+
+    Polling (the default) prepares the database first and refuses to run beside another poller
+    of the same bot. A webhook worker expects `prepare` done and takes updates from its server.
+    """
+    polling = None
+    if not webhook:
+        await prepare(app)
+        polling = await hold_polling(app.store, app.settings.telegram.token.get_secret_value())
     application = app.application
     await application.initialize()
     await application.start()
-    if app.store.dialect == "sqlite":
-        # One process owns a SQLite file, so any lease left behind belongs to a dead run.
-        await app.outbox.release_leases(app.desk.ctx.clock.now())
     app.alarm.start()
     await app.alarm.fire()
+    app.webhook = webhook
     loops = [
-        asyncio.create_task(app.poller.run(stop), name="poller"),
         asyncio.create_task(app.intake.run(stop), name="intake"),
-        asyncio.create_task(app.sender.run(stop), name="sender"),
+        asyncio.create_task(app.seat.run(stop), name="seat"),
     ]
-    log.info("RetailDesk is running")
+    if app.seat.beacon is not None:
+        loops.append(asyncio.create_task(app.seat.beacon.run(stop, app.seat), name="beacon"))
+    poller = None if webhook else asyncio.create_task(app.poller.run(stop), name="poller")
+    log.info("RetailDesk is running (%s)", "webhook" if webhook else "polling")
     try:
-        await _until_stop_or_crash(stop, loops)
+        await _until_stop_or_crash(stop, loops if poller is None else [poller, *loops])
     finally:
         stop.set()
-        loops[0].cancel()
+        if poller is not None:
+            # A long poll in flight would only delay the stop.
+            poller.cancel()
+            loops.append(poller)
         await asyncio.gather(*loops, return_exceptions=True)
-        await app.sender.drain(DRAIN_SECONDS)
+        if app.seat.leading:
+            await app.sender.drain(DRAIN_SECONDS)
+        await app.seat.release()
+        if polling is not None:
+            await polling.release()
         await application.stop()
         await application.shutdown()
         await app.store.dispose()
         log.info("RetailDesk stopped")
+
+
+async def _send(app: RetailDesk, stop: asyncio.Event) -> None:
+    """Be the sender: free what a dead sender left leased, register the webhook, drain."""
+    # Only the sender leases outbox rows, so leases found on taking the seat are a dead run's.
+    await app.outbox.release_leases(app.desk.ctx.clock.now())
+    url = app.settings.telegram.webhook_url
+    registering = None
+    if app.webhook and url is not None:
+        registering = asyncio.create_task(_register_webhook(app, url, stop), name="setWebhook")
+    try:
+        await app.sender.run(stop)
+    finally:
+        if registering is not None:
+            registering.cancel()
+            await asyncio.gather(registering, return_exceptions=True)
+
+
+async def _register_webhook(app: RetailDesk, url: str, stop: asyncio.Event) -> None:
+    """Point Telegram at the webhook, retrying while Telegram cannot be reached."""
+    secret = app.settings.telegram.secret_token
+    pause = 1.0
+    while not stop.is_set():
+        try:
+            await app.application.bot.set_webhook(
+                url,
+                secret_token=secret.get_secret_value() if secret else None,
+                allowed_updates=Update.ALL_TYPES,
+            )
+        except (BadRequest, InvalidToken) as error:
+            log.error("Telegram refused the webhook %s: %s; fix [telegram] webhook_url", url, error)
+            return
+        except TelegramError as error:
+            log.warning("setWebhook failed, retrying in %.0fs: %s", pause, error)
+            await first_of(stop, within=pause)
+            pause = min(pause * 2, 60.0)
+        else:
+            log.info("webhook set to %s", url)
+            return
 
 
 async def _until_stop_or_crash(stop: asyncio.Event, loops: list[asyncio.Task[None]]) -> None:

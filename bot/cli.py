@@ -29,6 +29,10 @@ def parser() -> argparse.ArgumentParser:
         return command
 
     with_config("run", "run the bot (long polling)")
+    serving = with_config("serve", "serve the Telegram webhook (several workers on PostgreSQL)")
+    serving.add_argument("--workers", type=int, default=1, help="worker processes (default 1)")
+    # Set by `serve` itself on the worker processes it starts.
+    serving.add_argument("--worker-fd", type=int, help=argparse.SUPPRESS)
     with_config("check", "validate the config and the roster")
     with_config("migrate", "create or upgrade the database schema")
     with_config("status", "show open tickets, the outbox backlog and the last error")
@@ -66,6 +70,7 @@ def _commands() -> dict[str, Command]:
 
     return {
         "run": commands.run,
+        "serve": commands.serve_webhook,
         "check": commands.check,
         "migrate": commands.migrate,
         "status": commands.status,

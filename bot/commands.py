@@ -12,6 +12,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from bot.app import build, serve
 from bot.cli import install_stop_signals
 from bot.config import Settings, hide_password, load_settings, redacted
+from bot.leader import AlreadyPollingError
 from bot.problems import ConfigError, Problem
 from bot.roster import check as roster_check
 from bot.roster import read_roster, summary
@@ -43,12 +44,22 @@ async def run(args: argparse.Namespace) -> int:
     install_stop_signals(stop)
     try:
         await serve(app, stop)
+    except AlreadyPollingError as error:
+        print(error, file=sys.stderr)
+        return 1
     except SQLAlchemyError as error:
         reason = error.args[0] if error.args else ""
         where = hide_password(settings.storage.url)
         print(f"storage error at {where}: {reason}", file=sys.stderr)
         return 1
     return 0
+
+
+async def serve_webhook(args: argparse.Namespace) -> int:
+    """Serve the Telegram webhook with one or more workers until SIGTERM or SIGINT."""
+    from bot.serving import command
+
+    return await command(args)
 
 
 async def check(args: argparse.Namespace) -> int:

@@ -106,6 +106,20 @@ class TelegramSettings(_Section):
     poll_timeout: int = Field(default=25, ge=0)
     messages_per_second: float = Field(default=25.0, ge=0, allow_inf_nan=False)
 
+    @field_validator("webhook_url")
+    @classmethod
+    def _web_address(cls, value: str | None) -> str | None:
+        if value is not None and not re.fullmatch(r"https?://[^\s/]+(/\S*)?", value):
+            raise ValueError(f"{value!r} is not a URL; use https://HOST/PATH")
+        return value
+
+
+class ServeSettings(_Section):
+    """Where `retaildesk serve` listens for Telegram's webhook posts (behind your HTTPS proxy)."""
+
+    host: str = Field(default="127.0.0.1", min_length=1)
+    port: int = Field(default=8080, ge=0, le=65535)
+
 
 class StorageSettings(_Section):
     """Where the desk keeps its state; relative SQLite paths are next to the config file."""
@@ -267,6 +281,7 @@ class Settings(BaseSettings):
 
     timezone: str = "Asia/Shanghai"
     telegram: TelegramSettings = Field(default_factory=TelegramSettings)
+    serve: ServeSettings = Field(default_factory=ServeSettings)
     storage: StorageSettings = Field(default_factory=StorageSettings)
     escalation: EscalationSettings = Field(default_factory=EscalationSettings)
     supervisors: list[SupervisorSettings] = Field(default_factory=list)

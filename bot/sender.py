@@ -6,6 +6,7 @@ import asyncio
 import logging
 import random
 from collections import defaultdict
+from collections.abc import Callable
 from datetime import timedelta
 
 from bot.trouble import brief, passing
@@ -38,6 +39,8 @@ class Sender:
         clock: Clock,
         batch: int = 100,
         parallel_chats: int = 4,
+        idle: float = 30.0,
+        on_result: Callable[[str], None] | None = None,
     ) -> None:
         self.store = store
         self.outbox = outbox
@@ -47,6 +50,9 @@ class Sender:
         self.batch = batch
         # A few chats in flight hide latency; many only queue inside the HTTP pool.
         self._slots = asyncio.Semaphore(parallel_chats)
+        # Rows posted by another worker may wake nobody here, so idle waits are bounded.
+        self.idle = idle
+        self.on_result = on_result
         self.sent = 0
         self.last_error: str | None = None
 
@@ -65,7 +71,7 @@ class Sender:
                 pause = min(pause * 2, 30.0)
                 continue
             pause = 1.0
-            wait = 30.0
+            wait = self.idle
             if retry_at is not None:
                 wait = max(0.0, min(wait, (retry_at - self.clock.now()).total_seconds()))
             await first_of(self.store.outbox_posted, stop, within=wait)
@@ -116,6 +122,8 @@ class Sender:
             async with self._slots:
                 delivery = await self.courier.deliver(parcel.notice, repeat=parcel.repeat)
             outcomes.append((parcel, delivery))
+            if self.on_result is not None:
+                self.on_result(delivery.state)
             if delivery.state == "retry":
                 # Keep the chat's order: what follows waits for the failed one.
                 outcomes += [

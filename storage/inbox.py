@@ -4,15 +4,19 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
-from sqlalchemy import func, select, update
+from sqlalchemy import exists, func, select, text, update
+from sqlalchemy.ext.asyncio import AsyncConnection
 
 from storage.dialects import insert_new
+from storage.locks import advisory_key
 from storage.store import SqlStore
 from storage.tables import inbox
 
 MAX_ATTEMPTS = 5
+# Longer than a batch takes to handle; a worker that dies frees its updates after this.
+LEASE = timedelta(seconds=15)
 
 
 @dataclass(frozen=True)
@@ -33,6 +37,9 @@ class Pending:
     chat_id: int | None
     payload: str
     attempts: int
+
+
+_PENDING = (inbox.c.id, inbox.c.update_id, inbox.c.chat_id, inbox.c.payload, inbox.c.attempts)
 
 
 class Inbox:
@@ -58,17 +65,50 @@ class Inbox:
             return await insert_new(conn, inbox, rows, ["channel", "update_id"])
 
     async def pending(self, limit: int = 200) -> list[Pending]:
-        """Return updates not yet handled, oldest first."""
+        """Return updates not yet handled, oldest first; on PostgreSQL, claim them with a lease."""
+        if self.store.dialect == "postgresql":
+            async with self.store.engine.begin() as conn:
+                return await self._claim(conn, limit)
         query = (
-            select(
-                inbox.c.id, inbox.c.update_id, inbox.c.chat_id, inbox.c.payload, inbox.c.attempts
-            )
+            select(*_PENDING)
             .where(inbox.c.channel == self.channel, inbox.c.state == "new")
             .order_by(inbox.c.id)
             .limit(limit)
         )
         async with self.store.reading() as conn:
             return [Pending(*row) for row in (await conn.execute(query)).all()]
+
+    async def _claim(self, conn: AsyncConnection, limit: int) -> list[Pending]:
+        """Lease free updates of chats no other worker is busy with, so each chat stays in order."""
+        now = self.store.clock.now()
+        # Claims take turns, so each sees the leases the one before it committed.
+        key = advisory_key("inbox-claim", self.channel)
+        await conn.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": key})
+        other = inbox.alias("other")
+        busy = exists().where(
+            other.c.channel == self.channel,
+            other.c.chat_id == inbox.c.chat_id,
+            other.c.state == "taken",
+            other.c.lease_until > now,
+        )
+        free = (inbox.c.state == "new") | (
+            (inbox.c.state == "taken") & (inbox.c.lease_until <= now)
+        )
+        query = (
+            select(*_PENDING)
+            .where(inbox.c.channel == self.channel, free, ~busy)
+            .order_by(inbox.c.id)
+            .limit(limit)
+            .with_for_update(skip_locked=True, of=inbox)
+        )
+        rows = (await conn.execute(query)).all()
+        if rows:
+            await conn.execute(
+                update(inbox)
+                .where(inbox.c.id.in_([row.id for row in rows]))
+                .values(state="taken", lease_until=now + LEASE)
+            )
+        return [Pending(*row) for row in rows]
 
     async def settle(self, ids: Sequence[int]) -> None:
         """Mark updates handled (a no-op for those the desk settled itself)."""
@@ -84,7 +124,9 @@ class Inbox:
             await conn.execute(
                 update(inbox)
                 .where(inbox.c.id == entry.id)
-                .values(attempts=inbox.c.attempts + 1, error=error[:2000], state=state)
+                .values(
+                    attempts=inbox.c.attempts + 1, error=error[:2000], state=state, lease_until=None
+                )
             )
 
     async def last_update_id(self) -> int | None:

@@ -10,22 +10,18 @@ from pathlib import Path
 
 import pytest
 from sqlalchemy import text
+from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
 from storage.engine import async_url, make_engine
 from storage.migrate import upgrade
 
 PG_URL = os.environ.get("RETAILDESK_TEST_PG_URL")
-BACKENDS = [
-    "sqlite",
-    pytest.param(
-        "postgresql",
-        marks=pytest.mark.skipif(
-            PG_URL is None and not os.environ.get("CI"),
-            reason="RETAILDESK_TEST_PG_URL not set",
-        ),
-    ),
-]
+# Skipped only off CI; in CI a missing URL or an unreachable server fails the test.
+needs_postgres = pytest.mark.skipif(
+    PG_URL is None and not os.environ.get("CI"), reason="RETAILDESK_TEST_PG_URL not set"
+)
+BACKENDS = ["sqlite", pytest.param("postgresql", marks=needs_postgres)]
 
 
 @asynccontextmanager
@@ -55,4 +51,21 @@ async def migrated_engine(backend: str, tmp_path: Path) -> AsyncIterator[AsyncEn
         await engine.dispose()
         async with admin.begin() as conn:
             await conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
+        await admin.dispose()
+
+
+@asynccontextmanager
+async def fresh_database() -> AsyncIterator[str]:
+    """Yield the URL of a new empty PostgreSQL database, for processes that connect by URL."""
+    if PG_URL is None:
+        pytest.fail("CI must set RETAILDESK_TEST_PG_URL for the PostgreSQL tests")
+    name = f"rd_{uuid.uuid4().hex[:12]}"
+    admin = create_async_engine(async_url(PG_URL), isolation_level="AUTOCOMMIT")
+    async with admin.connect() as conn:
+        await conn.execute(text(f'CREATE DATABASE "{name}"'))
+    try:
+        yield make_url(PG_URL).set(database=name).render_as_string(hide_password=False)
+    finally:
+        async with admin.connect() as conn:
+            await conn.execute(text(f'DROP DATABASE "{name}" WITH (FORCE)'))
         await admin.dispose()

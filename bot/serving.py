@@ -1,0 +1,179 @@
+"""`retaildesk serve`: the Telegram webhook under uvicorn, in one process or several workers.
+
+The parent checks the config, migrates the database and binds the socket once. With several
+workers it starts each as `retaildesk serve --worker-fd FD` on that shared socket, restarts one
+that dies, and passes SIGTERM on. Every worker takes updates in and handles them; the elected
+sender among them drains the outbox (see bot.leader).
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import logging
+import re
+import signal
+import socket
+import sys
+from pathlib import Path
+
+import uvicorn
+from sqlalchemy.exc import SQLAlchemyError
+
+from bot.app import RetailDesk, build, prepare, serve
+from bot.cli import install_stop_signals
+from bot.config import Settings, hide_password, load_settings
+from bot.problems import ConfigError, Problem
+from bot.waiting import first_of
+from bot.webhook import webhook_app, webhook_path
+
+log = logging.getLogger(__name__)
+
+STOP_SECONDS = 30.0
+
+
+async def command(args: argparse.Namespace) -> int:
+    """Serve the webhook until SIGTERM or SIGINT."""
+    settings = load_settings(args.config)
+    _check(settings, str(args.config), args.workers)
+    if args.worker_fd is not None:
+        return await _worker(build(settings), [socket.socket(fileno=args.worker_fd)])
+    app = build(settings)
+    try:
+        await prepare(app)
+    except SQLAlchemyError as error:
+        await app.store.dispose()
+        return _storage_error(settings, error)
+    sock = _bind(settings)
+    host, port = sock.getsockname()[:2]
+    path = webhook_path(settings.telegram.webhook_url)
+    log.info("serving the webhook at http://%s:%s%s, %d worker(s)", host, port, path, args.workers)
+    if args.workers == 1:
+        return await _worker(app, [sock])
+    await app.store.dispose()
+    return await _supervise(args, sock)
+
+
+def _check(settings: Settings, file: str, workers: int) -> None:
+    telegram = settings.telegram
+    problems = []
+    if not telegram.token.get_secret_value():
+        problems.append(
+            Problem(file, "telegram.token", "missing; set it or RETAILDESK_TELEGRAM__TOKEN")
+        )
+    if telegram.webhook_url is None:
+        problems.append(
+            Problem(file, "telegram.webhook_url", "missing; serve needs the public URL")
+        )
+    if telegram.secret_token is None:
+        message = "missing; serve checks it on every post so nobody else can inject updates"
+        problems.append(Problem(file, "telegram.secret_token", message))
+    elif not re.fullmatch(r"[A-Za-z0-9_-]{1,256}", telegram.secret_token.get_secret_value()):
+        # Telegram's own rule; setWebhook refuses anything else.
+        message = "use 1 to 256 characters: letters, digits, _ and -"
+        problems.append(Problem(file, "telegram.secret_token", message))
+    if workers < 1:
+        problems.append(Problem(file, "--workers", "must be 1 or more"))
+    elif workers > 1 and not settings.storage.url.startswith("postgres"):
+        message = "SQLite has one writer, so it serves one worker; use postgresql:// for more"
+        problems.append(Problem(file, "storage.url", message))
+    if problems:
+        raise ConfigError(problems)
+
+
+def _bind(settings: Settings) -> socket.socket:
+    """Bind the listening socket once, so every worker accepts on the same one."""
+    host, port = settings.serve.host, settings.serve.port
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    sock = socket.socket(family, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    try:
+        sock.bind((host, port))
+    except OSError as error:
+        sock.close()
+        message = f"cannot listen on {host}:{port}: {error.strerror}"
+        raise ConfigError([Problem(settings.config_file, "serve.port", message)]) from None
+    sock.set_inheritable(True)
+    return sock
+
+
+def _storage_error(settings: Settings, error: SQLAlchemyError) -> int:
+    reason = error.args[0] if error.args else type(error).__name__
+    print(f"storage error at {hide_password(settings.storage.url)}: {reason}", file=sys.stderr)
+    return 1
+
+
+async def _worker(app: RetailDesk, sockets: list[socket.socket]) -> int:
+    """Run the desk and its web server side by side; when one ends, end the other."""
+    stop = asyncio.Event()
+    install_stop_signals(stop)
+    config = uvicorn.Config(
+        webhook_app(app), lifespan="off", log_config=None, access_log=False, server_header=False
+    )
+    server = uvicorn.Server(config)
+    web = asyncio.create_task(server.serve(sockets), name="web")
+    desk = asyncio.create_task(serve(app, stop, webhook=True), name="desk")
+    stopping = asyncio.create_task(stop.wait())
+    await asyncio.wait([web, desk, stopping], return_when=asyncio.FIRST_COMPLETED)
+    # Stop taking posts first, so every update Telegram was told we have is in the inbox.
+    server.should_exit = True
+    await asyncio.gather(web, return_exceptions=True)
+    stop.set()
+    stopping.cancel()
+    try:
+        await desk
+    except SQLAlchemyError as error:
+        return _storage_error(app.settings, error)
+    return 0
+
+
+async def _supervise(args: argparse.Namespace, sock: socket.socket) -> int:
+    """Keep `args.workers` workers running on the shared socket until told to stop."""
+    stop = asyncio.Event()
+    install_stop_signals(stop)
+    fd = sock.fileno()
+    argv = [sys.executable, "-m", "bot.cli", *(["-v"] if args.verbose else [])]
+    argv += ["serve", "--config", str(Path(args.config)), "--worker-fd", str(fd)]
+    loop = asyncio.get_running_loop()
+
+    async def spawn() -> asyncio.subprocess.Process:
+        return await asyncio.create_subprocess_exec(*argv, pass_fds=(fd,))
+
+    workers = [await spawn() for _ in range(args.workers)]
+    started = [loop.time()] * len(workers)
+    quick_deaths = [0] * len(workers)
+    while not stop.is_set():
+        exits = {asyncio.ensure_future(w.wait()): i for i, w in enumerate(workers)}
+        stopping = asyncio.ensure_future(stop.wait())
+        done, pending = await asyncio.wait([stopping, *exits], return_when=asyncio.FIRST_COMPLETED)
+        for waiter in pending:
+            waiter.cancel()
+        for waiter in done & exits.keys():
+            i = exits[waiter]
+            if stop.is_set():
+                break
+            log.error("worker %d (pid %s) exited with %s", i, workers[i].pid, waiter.result())
+            # A worker that dies at start keeps dying: back off instead of spinning.
+            quick_deaths[i] = quick_deaths[i] + 1 if loop.time() - started[i] < 10 else 0
+            if quick_deaths[i]:
+                await first_of(stop, within=min(2.0 ** quick_deaths[i], 30.0))
+            if not stop.is_set():
+                workers[i], started[i] = await spawn(), loop.time()
+                log.info("worker %d restarted as pid %s", i, workers[i].pid)
+    await asyncio.gather(*(_stop_worker(w) for w in workers))
+    sock.close()
+    return 0
+
+
+async def _stop_worker(worker: asyncio.subprocess.Process) -> None:
+    if worker.returncode is not None:
+        return
+    with contextlib.suppress(ProcessLookupError):
+        worker.send_signal(signal.SIGTERM)
+    try:
+        await asyncio.wait_for(worker.wait(), STOP_SECONDS)
+    except TimeoutError:
+        log.error("worker pid %s did not stop in %.0fs; killing it", worker.pid, STOP_SECONDS)
+        worker.kill()
+        await worker.wait()

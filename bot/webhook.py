@@ -1,0 +1,88 @@
+"""The webhook endpoint: check the secret, store the update, only then answer; health; metrics."""
+
+from __future__ import annotations
+
+import hmac
+import json
+import logging
+from urllib.parse import urlsplit
+
+from sqlalchemy.exc import SQLAlchemyError
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from starlette.routing import Route
+
+from bot.app import RetailDesk
+from bot.metrics import CONTENT_TYPE
+from bot.poller import chat_of
+from storage.inbox import Arrival
+from storage.vitals import ping
+
+log = logging.getLogger(__name__)
+
+SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
+
+
+def webhook_path(url: str | None) -> str:
+    """Return the path Telegram posts to, taken from the configured webhook URL."""
+    return urlsplit(url or "").path or "/"
+
+
+def webhook_app(app: RetailDesk) -> Starlette:
+    """Build the ASGI app that takes Telegram's posts for one running desk."""
+    telegram = app.settings.telegram
+    secret = telegram.secret_token.get_secret_value().encode() if telegram.secret_token else None
+    metrics, inbox, clock = app.metrics, app.intake.inbox, app.desk.ctx.clock
+
+    async def receive(request: Request) -> Response:
+        given = request.headers.get(SECRET_HEADER, "").encode()
+        # Constant time, so the secret cannot be guessed a character at a time.
+        if secret is not None and not hmac.compare_digest(given, secret):
+            metrics.updates_rejected.labels(reason="secret").inc()
+            return Response(status_code=403)
+        body = await request.body()
+        try:
+            raw = json.loads(body)
+            update_id = raw["update_id"]
+            if not isinstance(update_id, int) or isinstance(update_id, bool):
+                raise TypeError("update_id is not an integer")
+        except (ValueError, KeyError, TypeError) as error:
+            metrics.updates_rejected.labels(reason="unreadable").inc()
+            log.warning("webhook post is not an update: %s", error)
+            return Response(status_code=400)
+        # The body as sent keeps every field, even ones this version does not know.
+        arrival = Arrival(update_id, chat_of(raw), body.decode("utf-8"))
+        try:
+            await inbox.keep([arrival], clock.now())
+        except (SQLAlchemyError, OSError) as error:
+            # Not stored, so not confirmed: Telegram keeps the update and posts it again.
+            metrics.updates_rejected.labels(reason="storage").inc()
+            log.error("could not store update %s: %s", update_id, error)
+            return Response(status_code=500)
+        metrics.updates_received.inc()
+        app.intake.wake()
+        return Response(status_code=200)
+
+    async def healthz(request: Request) -> Response:
+        try:
+            async with app.store.reading() as conn:
+                await ping(conn)
+        except (SQLAlchemyError, OSError) as error:
+            return JSONResponse({"ok": False, "database": type(error).__name__}, status_code=503)
+        return JSONResponse({"ok": True, "sender": app.seat.leading})
+
+    async def metrics_page(request: Request) -> Response:
+        try:
+            body = await metrics.render(app.store)
+        except (SQLAlchemyError, OSError) as error:
+            return Response(f"database unreachable: {type(error).__name__}\n", status_code=503)
+        return Response(body, media_type=CONTENT_TYPE)
+
+    return Starlette(
+        routes=[
+            Route(webhook_path(telegram.webhook_url), receive, methods=["POST"]),
+            Route("/healthz", healthz, methods=["GET"]),
+            Route("/metrics", metrics_page, methods=["GET"]),
+        ]
+    )
