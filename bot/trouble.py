@@ -5,12 +5,16 @@ from __future__ import annotations
 from sqlalchemy import exc as sql
 from telegram.error import BadRequest, NetworkError, RetryAfter
 
+from storage.store import TransactionLostError
+
 
 def passing(error: BaseException) -> bool:
     """Say whether an error is about the surroundings, so retrying later will do."""
     if isinstance(error, sql.DBAPIError) and error.connection_invalidated:
         return True
     if isinstance(error, sql.OperationalError | sql.InterfaceError | sql.TimeoutError):
+        return True
+    if isinstance(error, TransactionLostError):
         return True
     # BadRequest is a NetworkError in python-telegram-bot, but it is the request's own fault.
     return isinstance(error, RetryAfter) or (

@@ -17,6 +17,10 @@ from storage.ledger import Appends, SqlLedger
 DueListener = Callable[[datetime], None]
 
 
+class TransactionLostError(RuntimeError):
+    """The database undid a whole group commit, as SQLite does on a full disk or an I/O error."""
+
+
 class GroupCommit:
     """One write transaction that several units of work of one task share, each a savepoint."""
 
@@ -29,6 +33,7 @@ class GroupCommit:
         self.posted = 0
         self.due_set: datetime | None = None
         self.open = True
+        self.lost: BaseException | None = None
         self._in_unit = False
 
     def serves(self, *, nested: bool = False) -> bool:
@@ -40,14 +45,21 @@ class GroupCommit:
     @asynccontextmanager
     async def unit(self) -> AsyncIterator[SqlLedger]:
         """Run one unit of work in a savepoint: it commits with the group or rolls back alone."""
+        if self.lost is not None:
+            raise TransactionLostError(_undone(self.lost)) from self.lost
         self._in_unit = True
         self.appends.begin()
         savepoint = await self.conn.begin_nested()
         ledger = SqlLedger(self.conn, self.clock, self.appends, self.chats)
         try:
             yield ledger
-        except BaseException:
-            await savepoint.rollback()
+        except BaseException as error:
+            try:
+                await savepoint.rollback()
+            except Exception as undone:
+                # SQLite rolled the whole transaction back: earlier units are gone too.
+                self.lost = error
+                raise TransactionLostError(_undone(error)) from undone
             self.appends.end(kept=False)
             self.chats.clear()
             raise
@@ -61,6 +73,11 @@ class GroupCommit:
                 self.due_set = ledger.due_set
         finally:
             self._in_unit = False
+
+
+def _undone(error: BaseException) -> str:
+    cause = getattr(error, "orig", None) or error
+    return f"the database undid this batch after: {cause}"
 
 
 _group: ContextVar[GroupCommit | None] = ContextVar("retaildesk_group_commit", default=None)
@@ -112,6 +129,8 @@ class SqlStore:
             token = _group.set(group)
             try:
                 yield group
+                if group.lost is not None:
+                    raise TransactionLostError(_undone(group.lost)) from group.lost
                 await group.appends.flush(conn)
             finally:
                 group.open = False
