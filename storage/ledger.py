@@ -4,11 +4,9 @@ from __future__ import annotations
 
 import json
 from collections.abc import Collection
-from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
 
-from sqlalchemy import Table, and_, bindparam, delete, func, insert, select, update
+from sqlalchemy import and_, bindparam, delete, func, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from desk.clock import Clock
@@ -17,10 +15,10 @@ from desk.notices import Notice, NoticeKind, Queued
 from desk.people import Address, Leave, Retailer
 from desk.tickets import Event, EventKind, Ticket, TicketMessage, TicketStatus
 from storage import codec
+from storage.appends import Appends
 from storage.dialects import insert_new
+from storage.readahead import ReadAhead
 from storage.tables import events, inbox, leaves, messages, outbox, reports_sent, retailers, tickets
-
-Row = dict[str, Any]
 
 # Hot statements are built once: building and hashing a statement costs more than running it.
 _SETTLE = (
@@ -43,57 +41,7 @@ _OPEN_TICKET_LOCKED = _OPEN_TICKET.with_for_update()
 _TICKET_LOCKED = _TICKET.with_for_update()
 _CREATE_TICKET = insert(tickets).returning(tickets.c.id)
 _SAVE_TICKET = update(tickets).where(tickets.c.id == bindparam("b_id"))
-_LEAVE_OF = select(leaves).where(
-    leaves.c.manager_id == bindparam("b_manager"), leaves.c.until > bindparam("b_at")
-)
-
-
-@dataclass
-class _Mark:
-    """Where a savepoint began in the appended rows, and earlier rows it flushed since."""
-
-    lengths: dict[Table, int]
-    flushed: dict[Table, list[Row]] = field(default_factory=dict)
-
-
-class Appends:
-    """Rows nobody reads back at once: inserted in bulk, one statement per table, at the end."""
-
-    TABLES = (messages, events, outbox)
-
-    def __init__(self) -> None:
-        self.rows: dict[Table, list[Row]] = {table: [] for table in self.TABLES}
-        self._mark: _Mark | None = None
-
-    def add(self, table: Table, row: Row) -> None:
-        """Queue one row for the next flush."""
-        self.rows[table].append(row)
-
-    def begin(self) -> None:
-        """Remember where a savepoint starts, so its rows can be taken back."""
-        self._mark = _Mark({table: len(rows) for table, rows in self.rows.items()})
-
-    def end(self, *, kept: bool) -> None:
-        """Close the savepoint; when it rolled back, drop its rows and requeue flushed ones."""
-        mark, self._mark = self._mark, None
-        if kept or mark is None:
-            return
-        for table, rows in self.rows.items():
-            # Rows of earlier units flushed inside the savepoint were rolled back with it.
-            self.rows[table] = mark.flushed.get(table, []) + rows[: mark.lengths[table]]
-
-    async def flush(self, conn: AsyncConnection, *tables: Table) -> None:
-        """Insert the queued rows of the given tables (all when none are named)."""
-        for table in tables or self.TABLES:
-            rows = self.rows[table]
-            if not rows:
-                continue
-            await conn.execute(insert(table), rows)
-            self.rows[table] = []
-            if self._mark is not None:
-                earlier = rows[: self._mark.lengths[table]]
-                self._mark.flushed.setdefault(table, []).extend(earlier)
-                self._mark.lengths[table] = 0
+_LEAVES_AT = select(leaves).where(leaves.c.until > bindparam("b_at"))
 
 
 class SqlLedger:
@@ -113,6 +61,9 @@ class SqlLedger:
         self.appends = appends if appends is not None else Appends()
         # Who owns a chat, remembered for one group commit (`who` then `ask` read it twice).
         self._chats = chats if chats is not None else {}
+        self._ahead = ReadAhead()
+        # Leaves in force at one moment: a small table, read whole once per transaction.
+        self._leaves: tuple[datetime, dict[str, Leave]] | None = None
         self._locking = conn.dialect.name == "postgresql"
 
     async def flush(self) -> None:
@@ -132,6 +83,8 @@ class SqlLedger:
 
     async def retailer(self, retailer_id: str) -> Retailer | None:
         """Return a retailer by roster id."""
+        if retailer_id in self._ahead.retailers:
+            return self._ahead.retailers[retailer_id]
         row = (await self.conn.execute(_RETAILER, {"b_id": retailer_id})).first()
         return codec.retailer_from_row(row) if row else None
 
@@ -150,6 +103,7 @@ class SqlLedger:
         if row is None:
             return None
         self._chats.clear()
+        self._ahead.retailers.clear()
         # One chat per retailer: unlink whoever held this chat before.
         await self.conn.execute(
             update(retailers)
@@ -197,6 +151,7 @@ class SqlLedger:
 
     async def add_message(self, message: TicketMessage) -> None:
         """Append a message to a ticket's conversation."""
+        self._ahead.forget(message.ticket_id)
         self.appends.add(
             messages,
             {
@@ -213,6 +168,9 @@ class SqlLedger:
 
     async def waiting_messages(self, ticket_id: int, since: datetime) -> list[TicketMessage]:
         """Return the retailer's messages not yet answered."""
+        ahead = self._ahead.waiting(ticket_id, since)
+        if ahead is not None:
+            return ahead
         await self.appends.flush(self.conn, messages)
         query = (
             select(messages)
@@ -233,6 +191,7 @@ class SqlLedger:
 
     async def record(self, event: Event) -> None:
         """Append an event to a ticket's history."""
+        self._ahead.forget(event.ticket_id)
         self.appends.add(
             events,
             {
@@ -309,6 +268,9 @@ class SqlLedger:
 
     async def notified(self, ticket_id: int, since: datetime) -> list[str]:
         """Return staff ids the ticket was escalated to since a moment."""
+        ahead = self._ahead.notified(ticket_id, since)
+        if ahead is not None:
+            return ahead
         await self.appends.flush(self.conn, events)
         query = (
             select(events.c.target)
@@ -330,11 +292,18 @@ class SqlLedger:
 
     async def leave_of(self, manager_id: str, at: datetime) -> Leave | None:
         """Return the manager's leave in force at a moment."""
-        row = (await self.conn.execute(_LEAVE_OF, {"b_manager": manager_id, "b_at": at})).first()
-        return Leave(row.manager_id, row.covering_id, row.until, row.started_at) if row else None
+        if self._leaves is None or self._leaves[0] != at:
+            rows = (await self.conn.execute(_LEAVES_AT, {"b_at": at})).all()
+            found = {
+                r.manager_id: Leave(r.manager_id, r.covering_id, r.until, r.started_at)
+                for r in rows
+            }
+            self._leaves = (at, found)
+        return self._leaves[1].get(manager_id)
 
     async def start_leave(self, leave: Leave) -> None:
         """Store a manager's leave, replacing any earlier one."""
+        self._leaves = None
         await self.conn.execute(delete(leaves).where(leaves.c.manager_id == leave.manager_id))
         await self.conn.execute(
             insert(leaves).values(
@@ -347,6 +316,7 @@ class SqlLedger:
 
     async def end_leave(self, manager_id: str, at: datetime) -> bool:
         """End a manager's leave; False when none was in force."""
+        self._leaves = None
         result = await self.conn.execute(
             delete(leaves).where(leaves.c.manager_id == manager_id, leaves.c.until > at)
         )
@@ -372,4 +342,8 @@ class SqlLedger:
         )
         if self._locking:
             query = query.with_for_update(skip_locked=True)
-        return [codec.ticket_from_row(r) for r in (await self.conn.execute(query)).all()]
+        due = [codec.ticket_from_row(r) for r in (await self.conn.execute(query)).all()]
+        # Each climb reads the retailer, the waiting messages and who was told: read them all now.
+        await self.appends.flush(self.conn, messages, events)
+        await self._ahead.load(self.conn, due)
+        return due

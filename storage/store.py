@@ -12,7 +12,8 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from desk.clock import Clock
 from desk.people import Retailer
-from storage.ledger import Appends, SqlLedger
+from storage.appends import Appends
+from storage.ledger import SqlLedger
 
 DueListener = Callable[[datetime], None]
 
