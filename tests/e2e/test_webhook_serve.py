@@ -1,0 +1,106 @@
+"""`retaildesk serve` as its own process: Telegram posts, the desk answers; one poller per bot."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import signal
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+from bot.standin import Standin
+from tests.databases import fresh_database, needs_postgres
+from tests.e2e.harness import ROSTER, DeskProcess, desk_mapping, write_config
+from tests.e2e.workers import ROOT, ServeProcess, clean_env, free_port, until
+
+SECRET = "e2e-hook_secret"
+
+
+def webhook_config(tg: Standin, folder: Path, port: int, storage: str | None = None) -> Path:
+    mapping: dict[str, Any] = desk_mapping(tg, folder)
+    mapping["telegram"] |= {
+        "webhook_url": f"http://127.0.0.1:{port}/telegram",
+        "secret_token": SECRET,
+    }
+    if storage is not None:
+        mapping["storage"] = {"url": storage}
+    return write_config(mapping, folder)
+
+
+async def test_telegram_posts_and_the_desk_answers_through_the_webhook(
+    tg: Standin, tmp_path: Path
+) -> None:
+    port = free_port()
+    desk = ServeProcess(webhook_config(tg, tmp_path, port), port)
+    desk.start()
+    try:
+        assert await desk.health() == {"ok": True, "sender": True}
+        [hook] = await tg.wait_for(lambda: tg.calls_to("setWebhook"), timeout=30)
+        assert hook.params["url"] == f"http://127.0.0.1:{port}/telegram"
+        assert hook.params["secret_token"] == SECRET
+
+        zhang, li = tg.get_user(9001), tg.get_user(5001)
+        zhang.send("软中华还有货吗？")
+        await tg.wait_message(9001, contains="已收到", timeout=20)
+        question = await tg.wait_message(5001, contains="软中华还有货吗？", timeout=20)
+        li.send("有的，明早给您送两条。", reply_to=question)
+        answer = await tg.wait_message(9001, timeout=20)
+        assert answer["text"] == "李经理：有的，明早给您送两条。"
+        assert tg.world.webhook.delivered == 2
+        assert tg.world.webhook.last_error_message is None
+    finally:
+        assert desk.terminate() == 0, desk.log.read_text()[-3000:]
+
+
+@needs_postgres
+async def test_a_second_poller_on_postgresql_is_refused_plainly(
+    tg: Standin, tmp_path: Path
+) -> None:
+    async with fresh_database() as url:
+        mapping = desk_mapping(tg, tmp_path)
+        mapping["storage"] = {"url": url}
+        config = write_config(mapping, tmp_path)
+        first = DeskProcess(config)
+        first.start()
+        try:
+            await tg.wait_for(lambda: tg.calls_to("getUpdates"), timeout=30)
+            second = await asyncio.to_thread(
+                subprocess.run,
+                [sys.executable, "-m", "bot.cli", "run", "--config", str(config)],
+                capture_output=True,
+                text=True,
+                env=clean_env(),
+                cwd=ROOT,
+                timeout=60,
+            )
+            assert second.returncode == 1
+            assert "one getUpdates consumer per token" in second.stderr
+            assert "Traceback" not in second.stderr
+            assert first.alive
+        finally:
+            assert first.terminate() == 0
+
+
+@needs_postgres
+async def test_serve_keeps_its_workers_running_on_one_socket(tg: Standin, tmp_path: Path) -> None:
+    (tmp_path / "retailers.csv").write_text(ROSTER, encoding="utf-8")
+    port = free_port()
+    async with fresh_database() as url:
+        desk = ServeProcess(webhook_config(tg, tmp_path, port, url), port, workers=2)
+        desk.start()
+        try:
+            await desk.health()
+            await until(lambda: len(desk.children()) == 2, what="two workers")
+            doomed = desk.children()[0]
+            os.kill(doomed, signal.SIGKILL)
+            await until(
+                lambda: len(desk.children()) == 2 and doomed not in desk.children(),
+                what="a new worker in place of the killed one",
+            )
+            await desk.health()
+            tg.get_user(9002).send("利群有货吗？")
+            await tg.wait_message(5002, contains="利群有货吗？", timeout=30)
+        finally:
+            assert desk.terminate() == 0, desk.log.read_text()[-3000:]

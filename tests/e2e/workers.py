@@ -1,0 +1,106 @@
+"""Run `retaildesk serve` as processes of their own, so a test can post to them and kill them."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import signal
+import socket
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import httpx
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def free_port() -> int:
+    """Return a loopback port nobody listens on right now."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port: int = probe.getsockname()[1]
+    return port
+
+
+def clean_env(**extra: str) -> dict[str, str]:
+    """Return this environment without RETAILDESK_* settings, plus the given ones."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("RETAILDESK_")}
+    return env | extra
+
+
+class ServeProcess:
+    """One `retaildesk serve` (and, with workers > 1, its worker processes)."""
+
+    def __init__(self, config: Path, port: int, *, workers: int = 1, name: str = "serve") -> None:
+        self.config = config
+        self.port = port
+        self.workers = workers
+        self.log = config.parent / f"{name}.log"
+        self.process: subprocess.Popen[bytes] | None = None
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    def start(self) -> None:
+        argv = [sys.executable, "-m", "bot.cli", "serve", "--config", str(self.config)]
+        argv += ["--workers", str(self.workers)]
+        with self.log.open("ab") as log:
+            self.process = subprocess.Popen(
+                argv,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                env=clean_env(RETAILDESK_SERVE__PORT=str(self.port)),
+                cwd=ROOT,
+            )
+
+    @property
+    def pid(self) -> int:
+        assert self.process is not None
+        return self.process.pid
+
+    @property
+    def alive(self) -> bool:
+        return self.process is not None and self.process.poll() is None
+
+    def children(self) -> list[int]:
+        """Return the pids of the worker processes this one started."""
+        path = Path(f"/proc/{self.pid}/task/{self.pid}/children")
+        return [int(pid) for pid in path.read_text().split()] if path.exists() else []
+
+    def kill(self) -> None:
+        assert self.process is not None
+        self.process.send_signal(signal.SIGKILL)
+        self.process.wait(timeout=10)
+
+    def terminate(self) -> int:
+        assert self.process is not None
+        if self.process.poll() is None:
+            self.process.send_signal(signal.SIGTERM)
+        return self.process.wait(timeout=30)
+
+    async def health(self, timeout: float = 30.0) -> dict[str, Any]:  # noqa: ASYNC109
+        """Wait until /healthz answers 200 and return what it says."""
+        deadline = asyncio.get_running_loop().time() + timeout
+        async with httpx.AsyncClient(timeout=2.0) as client:
+            while True:
+                assert self.alive, f"serve exited early:\n{self.log.read_text()[-3000:]}"
+                try:
+                    response = await client.get(f"{self.url}/healthz")
+                    if response.status_code == 200:
+                        health: dict[str, Any] = response.json()
+                        return health
+                except httpx.TransportError:
+                    pass
+                assert asyncio.get_running_loop().time() < deadline, "serve never became healthy"
+                await asyncio.sleep(0.1)
+
+
+async def until(condition: Any, within: float = 30.0, what: str = "condition") -> None:
+    """Poll a condition the processes under test reach by themselves; fail after `within`."""
+    deadline = asyncio.get_running_loop().time() + within
+    while not condition():
+        assert asyncio.get_running_loop().time() < deadline, f"{what} not reached in {within}s"
+        await asyncio.sleep(0.1)
