@@ -166,6 +166,11 @@ async def serve(app: RetailDesk, stop: asyncio.Event, *, webhook: bool = False) 
             # A long poll in flight would only delay the stop.
             poller.cancel()
             loops.append(poller)
+        # A loop stuck in a slow Bot API call must not hold the stop up; a row it was sending
+        # stays leased in the outbox and goes out (marked as a repeat) on the next start.
+        _, stuck = await asyncio.wait(loops, timeout=DRAIN_SECONDS)
+        for task in stuck:
+            task.cancel()
         await asyncio.gather(*loops, return_exceptions=True)
         if app.seat.leading:
             await app.sender.drain(DRAIN_SECONDS)

@@ -108,19 +108,39 @@ class Sender:
         by_chat: dict[int, list[Parcel]] = defaultdict(list)
         for parcel in parcels:
             by_chat[parcel.notice.address.chat_id].append(parcel)
-        chats = await asyncio.gather(*(self._deliver_chat(p) for p in by_chat.values()))
-        outcomes = [pair for chat in chats for pair in chat]
+        outcomes: list[tuple[Parcel, Delivery]] = []
+        in_flight: set[int] = set()
+        try:
+            await asyncio.gather(
+                *(self._deliver_chat(p, outcomes, in_flight) for p in by_chat.values())
+            )
+        except asyncio.CancelledError:
+            await self._settle_cut_short(parcels, outcomes, in_flight)
+            raise
         now = self.clock.now()
         await self.outbox.settle([self._settled(p, d) for p, d in outcomes], now)
         for parcel, delivery in outcomes:
             await self._after(parcel, delivery)
         return len(parcels)
 
-    async def _deliver_chat(self, parcels: list[Parcel]) -> list[tuple[Parcel, Delivery]]:
-        outcomes: list[tuple[Parcel, Delivery]] = []
-        for parcel in parcels:
+    async def _settle_cut_short(
+        self, parcels: list[Parcel], outcomes: list[tuple[Parcel, Delivery]], in_flight: set[int]
+    ) -> None:
+        """Record a batch stopped midway: what went out is sent, what was never tried waits."""
+        now = self.clock.now()
+        known = {parcel.id for parcel, _ in outcomes} | in_flight
+        untried = [Settled(p.id, "pending", retry_at=now) for p in parcels if p.id not in known]
+        # A call cut off in flight may have reached Telegram: its lease marks it as a repeat.
+        await self.outbox.settle([*(self._settled(p, d) for p, d in outcomes), *untried], now)
+
+    async def _deliver_chat(
+        self, parcels: list[Parcel], outcomes: list[tuple[Parcel, Delivery]], in_flight: set[int]
+    ) -> None:
+        for index, parcel in enumerate(parcels):
+            in_flight.add(parcel.id)
             async with self._slots:
                 delivery = await self.courier.deliver(parcel.notice, repeat=parcel.repeat)
+            in_flight.discard(parcel.id)
             outcomes.append((parcel, delivery))
             if self.on_result is not None:
                 self.on_result(delivery.state)
@@ -128,10 +148,9 @@ class Sender:
                 # Keep the chat's order: what follows waits for the failed one.
                 outcomes += [
                     (later, Delivery("retry", error="waiting for an earlier message"))
-                    for later in parcels[len(outcomes) :]
+                    for later in parcels[index + 1 :]
                 ]
-                break
-        return outcomes
+                return
 
     def _settled(self, parcel: Parcel, delivery: Delivery) -> Settled:
         notice = parcel.notice
