@@ -99,8 +99,8 @@ class Seat:
     async def _serve(self, stop: asyncio.Event) -> None:
         # A sender that lost its session notices within `every` seconds and stops; waiting a
         # little longer before taking over its leases keeps two senders from sending one row.
-        await first_of(stop, within=self.grace)
-        await self.duty(stop)
+        if not await first_of(stop, within=self.grace):
+            await self.duty(stop)
 
     async def release(self) -> None:
         """Give the seat up, after the final drain."""

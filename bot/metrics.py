@@ -19,6 +19,7 @@ from prometheus_client.core import (
 )
 from prometheus_client.exposition import CONTENT_TYPE_PLAIN_0_0_4
 from prometheus_client.registry import Collector
+from sqlalchemy.exc import SQLAlchemyError
 
 from storage.store import SqlStore
 from storage.vitals import Vitals, read_vitals
@@ -62,8 +63,12 @@ class Metrics:
 
     async def render(self, store: SqlStore) -> bytes:
         """Read the database figures, then render everything in the Prometheus text format."""
-        async with store.reading() as conn:
-            self.desk.vitals = await read_vitals(conn)
+        try:
+            async with store.reading() as conn:
+                self.desk.vitals = await read_vitals(conn)
+        except (SQLAlchemyError, OSError):
+            # This worker's own counters still tell something; the database figures are left out.
+            self.desk.vitals = None
         return generate_latest(self.registry)
 
 
@@ -82,6 +87,11 @@ class DeskFigures(Collector):
         return list(self._families(self.vitals))
 
     def _families(self, vitals: Vitals | None) -> Iterator[Metric]:
+        up = GaugeMetricFamily(
+            "retaildesk_database_up", "1 when the last scrape could read the database."
+        )
+        up.add_metric([], 0 if vitals is None else 1)
+        yield up
         backlog = GaugeMetricFamily(
             "retaildesk_outbox_backlog", "Outbox rows not yet delivered, in the whole desk."
         )

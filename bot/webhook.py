@@ -73,11 +73,7 @@ def webhook_app(app: RetailDesk) -> Starlette:
         return JSONResponse({"ok": True, "sender": app.seat.leading})
 
     async def metrics_page(request: Request) -> Response:
-        try:
-            body = await metrics.render(app.store)
-        except (SQLAlchemyError, OSError) as error:
-            return Response(f"database unreachable: {type(error).__name__}\n", status_code=503)
-        return Response(body, media_type=CONTENT_TYPE)
+        return Response(await metrics.render(app.store), media_type=CONTENT_TYPE)
 
     return Starlette(
         routes=[

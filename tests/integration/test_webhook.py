@@ -130,7 +130,7 @@ async def test_an_update_that_cannot_be_stored_gets_500_so_telegram_retries(
     assert 'retaildesk_updates_rejected_total{reason="storage"} 1.0' in await metrics(client)
 
 
-async def test_health_says_whether_the_database_answers(
+async def test_health_and_metrics_say_whether_the_database_answers(
     desk: RetailDesk, client: httpx.AsyncClient
 ) -> None:
     response = await client.get("/healthz")
@@ -142,6 +142,10 @@ async def test_health_says_whether_the_database_answers(
         response = await client.get("/healthz")
         assert response.status_code == 503
         assert response.json()["ok"] is False
+        # Metrics still show this worker's own counters, and that the database is down.
+        page = await metrics(client)
+        assert "retaildesk_database_up 0.0" in page
+        assert "retaildesk_updates_received_total 0.0" in page
     finally:
         await desk.store.engine.dispose()
         desk.store.engine = working
@@ -160,6 +164,7 @@ async def test_metrics_show_backlog_escalations_sends_and_first_response(
     desk.metrics.sent("retry")
     page = await metrics(client)
     for line in (
+        "retaildesk_database_up 1.0",
         "retaildesk_outbox_backlog 0.0",
         'retaildesk_escalations_fired_total{step="1"} 2.0',
         'retaildesk_escalations_fired_total{step="2"} 1.0',
