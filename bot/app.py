@@ -13,6 +13,7 @@ from telegram.request import HTTPXRequest
 
 from bot.alarm import Alarm
 from bot.config import Settings
+from bot.guidebook import load_guide
 from bot.intake import Intake
 from bot.leader import Posted, Seat, hold_polling
 from bot.metrics import Metrics
@@ -24,6 +25,7 @@ from bot.waiting import first_of
 from desk.clock import Clock, SystemClock
 from desk.context import DeskContext
 from desk.service import Desk
+from desk.shelf import Shelf
 from escalation.engine import Escalator
 from handlers.telegram.courier import Courier
 from handlers.telegram.render import Renderer
@@ -73,6 +75,9 @@ def build(settings: Settings, *, clock: Clock | None = None) -> RetailDesk:
         settings.policy(),
         settings.zone(),
         flood=settings.flood_policy(),
+        complaints=settings.complaint_policy(),
+        ratings=settings.rating_policy(),
+        guide=Shelf(load_guide(settings.guide_path())),
     )
     desk = Desk(ctx)
     application = _application(settings)
@@ -147,6 +152,7 @@ async def serve(app: RetailDesk, stop: asyncio.Event, *, webhook: bool = False) 
     application = app.application
     await application.initialize()
     await application.start()
+    await app.desk.load_staff_langs()
     app.alarm.start()
     await app.alarm.fire()
     app.webhook = webhook

@@ -36,10 +36,12 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError
 
 from bot.problems import ConfigError, Problem, toml_problem, validation_problems
+from desk.complaints import ComplaintPolicy, ComplaintStep
 from desk.flood import FloodPolicy
 from desk.hours import WEEKDAYS, OnDutyRota, Shift, WorkingHours, parse_days
 from desk.people import Manager, Supervisor, Team
 from desk.policy import EscalationStep, Notify, Policy, parse_duration
+from desk.ratings import RatingPolicy
 from storage.engine import async_url
 
 # The environment a Settings build reads; None means the process environment.
@@ -231,6 +233,41 @@ class FloodSettings(_Section):
         return value
 
 
+class GuideSettings(_Section):
+    """Where the guidance library's text file is (docs/GUIDE_FORMAT.md); none: no library."""
+
+    file: str | None = None
+
+
+class RatingsSettings(_Section):
+    """When retailers are asked to rate an answered ticket, and which scores alert."""
+
+    ask_after: Duration = timedelta(hours=24)
+    low: int = Field(default=2, ge=1, le=4)
+
+
+class ComplaintStepSettings(_Section):
+    """One reminder of a waiting complaint: to the manager's supervisor, or to every one."""
+
+    after: Duration
+    notify: Literal["supervisor", "supervisors"] = "supervisor"
+
+
+def _default_complaint_ladder() -> list[ComplaintStepSettings]:
+    return [
+        ComplaintStepSettings(after=timedelta(hours=2)),
+        ComplaintStepSettings(after=timedelta(hours=8)),
+        ComplaintStepSettings(after=timedelta(hours=24), notify="supervisors"),
+    ]
+
+
+class ComplaintsSettings(_Section):
+    """The ladder of a confidential complaint; it only ever reaches supervisors."""
+
+    steps: list[ComplaintStepSettings] = Field(default_factory=_default_complaint_ladder)
+    repeat_last_every: Duration | None = None
+
+
 class RosterSettings(_Section):
     """Where the retailers come from."""
 
@@ -290,6 +327,9 @@ class Settings(BaseSettings):
     roster: RosterSettings = Field(default_factory=RosterSettings)
     reports: ReportsSettings = Field(default_factory=ReportsSettings)
     flood: FloodSettings = Field(default_factory=FloodSettings)
+    guide: GuideSettings = Field(default_factory=GuideSettings)
+    ratings: RatingsSettings = Field(default_factory=RatingsSettings)
+    complaints: ComplaintsSettings = Field(default_factory=ComplaintsSettings)
 
     _config_dir: Path = PrivateAttr(default_factory=Path.cwd)
     _config_file: str = PrivateAttr(default="config.toml")
@@ -392,6 +432,24 @@ class Settings(BaseSettings):
         supervisors = [Supervisor(s.id, s.name, s.telegram_id, s.lang) for s in self.supervisors]
         shifts = [Shift(s.staff, parse_days(s.days), s.start, s.end) for s in self.on_duty]
         return Team(managers, supervisors, OnDutyRota(shifts))
+
+    def rating_policy(self) -> RatingPolicy:
+        """Return when ratings are asked for and which scores alert."""
+        return RatingPolicy(self.ratings.ask_after, self.ratings.low)
+
+    def complaint_policy(self) -> ComplaintPolicy:
+        """Return the ladder new complaints open under."""
+        return ComplaintPolicy(
+            steps=tuple(
+                ComplaintStep(s.after, everyone=s.notify == "supervisors")
+                for s in self.complaints.steps
+            ),
+            repeat_last_every=self.complaints.repeat_last_every,
+        )
+
+    def guide_path(self) -> Path | None:
+        """Return the guidance library file, resolved against the config file's folder."""
+        return self.config_dir / self.guide.file if self.guide.file else None
 
     def roster_path(self) -> Path | None:
         """Return the retailers CSV, resolved against the config file's folder."""

@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 
+from desk import feedback
 from desk.commands import Answer, OnIt, Outcome, Resolve
 from desk.context import DeskContext
 from desk.notices import Notice, NoticeKind
+from desk.ports import Ledger
 from desk.sla import with_due
-from desk.tickets import Event, EventKind, TicketMessage, TicketStatus
+from desk.tickets import Event, EventKind, Ticket, TicketMessage, TicketStatus
 
 ETA_CHOICES = (15, 30, 60, 120)
 
@@ -37,31 +39,38 @@ async def answer(ctx: DeskContext, cmd: Answer) -> Outcome:
                 copy_of=cmd.content if cmd.content.is_media else None,
             )
         )
-        if ticket.waiting_since is not None and ticket.is_open:
-            waited = (now - ticket.waiting_since).total_seconds()
-            await ledger.record(
-                Event(
-                    ticket.id,
-                    EventKind.ANSWERED,
-                    now,
-                    actor=cmd.staff_id,
-                    target=ticket.manager_id,
-                    seconds=waited,
-                    round=ticket.round,
-                    detail={"by_other": cmd.staff_id != ticket.manager_id},
-                )
-            )
-            ticket = ticket.evolve(
-                waiting_since=None,
-                round=ticket.round + 1,
-                last_step=-1,
-                last_fired_at=None,
-                eta_until=None,
-                hurry_at=None,
-                first_response_at=ticket.first_response_at or now,
-            )
-            await ledger.save_ticket(with_due(ticket))
+        await credit(ledger, ticket, cmd.staff_id, now)
+        await feedback.schedule(ctx, ledger, ticket, now)
     return Outcome.DONE
+
+
+async def credit(ledger: Ledger, ticket: Ticket, staff_id: str, now: datetime) -> None:
+    """Stop the clock of the waiting round and credit the answer to whoever gave it."""
+    if ticket.waiting_since is None or not ticket.is_open:
+        return
+    waited = (now - ticket.waiting_since).total_seconds()
+    await ledger.record(
+        Event(
+            ticket.id,
+            EventKind.ANSWERED,
+            now,
+            actor=staff_id,
+            target=ticket.manager_id,
+            seconds=waited,
+            round=ticket.round,
+            detail={"by_other": staff_id != ticket.manager_id},
+        )
+    )
+    ticket = ticket.evolve(
+        waiting_since=None,
+        round=ticket.round + 1,
+        last_step=-1,
+        last_fired_at=None,
+        eta_until=None,
+        hurry_at=None,
+        first_response_at=ticket.first_response_at or now,
+    )
+    await ledger.save_ticket(with_due(ticket))
 
 
 async def may_act(ctx: DeskContext, staff_id: str, ticket_id: int) -> Outcome:
@@ -142,4 +151,5 @@ async def resolve(ctx: DeskContext, cmd: Resolve) -> Outcome:
                     ticket_id=ticket.id,
                 )
             )
+            await feedback.ask_now(ctx, ledger, closed, retailer, now)
     return Outcome.DONE

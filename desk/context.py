@@ -7,10 +7,13 @@ from datetime import datetime
 from zoneinfo import ZoneInfo
 
 from desk.clock import Clock
+from desk.complaints import ComplaintPolicy
 from desk.flood import FloodPolicy
 from desk.people import Address, Retailer, Staff, Team
 from desk.policy import Policy
 from desk.ports import Store
+from desk.ratings import RatingPolicy
+from desk.shelf import Shelf
 
 
 @dataclass(frozen=True)
@@ -24,6 +27,9 @@ class DeskContext:
     timezone: ZoneInfo
     channel: str = "telegram"
     flood: FloodPolicy = field(default_factory=FloodPolicy)
+    complaints: ComplaintPolicy = field(default_factory=ComplaintPolicy)
+    ratings: RatingPolicy = field(default_factory=RatingPolicy)
+    guide: Shelf = field(default_factory=Shelf)
 
     def local(self, at: datetime) -> datetime:
         """Return a moment in the desk's timezone."""

@@ -26,6 +26,21 @@ class NoticeKind(StrEnum):
     REPORT = "report"
     WELCOME = "welcome"
     SLOW_DOWN = "slow_down"
+    PROMPT = "prompt"
+    RATE_ASK = "rate_ask"
+    RATED = "rated"
+    LOW_RATING = "low_rating"
+    COMPLAINT_ACK = "complaint_ack"
+    COMPLAINT = "complaint"
+    COMPLAINT_NUDGE = "complaint_nudge"
+    COMPLAINT_REPLY = "complaint_reply"
+    COMPLAINT_END = "complaint_end"
+    SUPPLY_ACK = "supply_ack"
+    SUPPLY = "supply"
+    SUPPLY_ANSWER = "supply_answer"
+    GUIDE_SUGGEST = "guide_suggest"
+    GUIDE_DRAFT = "guide_draft"
+    GUIDE_ADDED = "guide_added"
 
 
 @dataclass(frozen=True)

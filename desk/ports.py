@@ -7,8 +7,12 @@ from contextlib import AbstractAsyncContextManager
 from datetime import datetime
 from typing import Protocol
 
+from desk.complaints import Complaint, ComplaintMessage
+from desk.guide import GuideDraft
 from desk.notices import Notice, NoticeKind, Queued
 from desk.people import Address, Leave, Retailer
+from desk.ratings import Rating
+from desk.supply import SupplyRequest
 from desk.tickets import Event, Ticket, TicketMessage
 
 
@@ -107,6 +111,112 @@ class Ledger(Protocol):
 
     async def due_tickets(self, now: datetime, limit: int) -> list[Ticket]:
         """Claim open tickets whose next step is due."""
+        ...
+
+    async def expect(self, retailer_id: str, awaiting: str | None, until: datetime | None) -> None:
+        """Remember what the desk waits for from a retailer next (None: nothing)."""
+        ...
+
+    async def set_retailer_lang(self, retailer_id: str, lang: str, *, chosen: bool) -> None:
+        """Store a retailer's language; `chosen` when they picked it themselves."""
+        ...
+
+    async def staff_langs(self) -> dict[str, str]:
+        """Return the languages staff members picked in the chat, by staff id."""
+        ...
+
+    async def set_staff_lang(self, staff_id: str, lang: str, at: datetime) -> None:
+        """Store the language a staff member picked."""
+        ...
+
+    async def conversation(self, ticket_id: int) -> list[TicketMessage]:
+        """Return a ticket's whole conversation, both sides, oldest first."""
+        ...
+
+    async def staff_message(self, address: Address, message_id: int) -> TicketMessage | None:
+        """Return the staff answer that is this message of a staff member's own chat."""
+        ...
+
+    async def rating(self, ticket_id: int) -> Rating | None:
+        """Return a ticket's rating, asked for or given."""
+        ...
+
+    async def save_rating(self, rating: Rating) -> None:
+        """Insert or update a ticket's rating."""
+        ...
+
+    async def due_ratings(self, now: datetime, limit: int) -> list[Rating]:
+        """Claim ratings due to be asked for."""
+        ...
+
+    async def earliest_rating_due(self) -> datetime | None:
+        """Return when the next rating falls due to be asked for."""
+        ...
+
+    async def create_complaint(self, draft: Complaint) -> Complaint:
+        """Insert a new complaint and return it with its number."""
+        ...
+
+    async def complaint(self, complaint_id: int) -> Complaint | None:
+        """Return a complaint, locked for update."""
+        ...
+
+    async def open_complaint_of(self, retailer_id: str) -> Complaint | None:
+        """Return the retailer's open complaint, locked for update."""
+        ...
+
+    async def save_complaint(self, complaint: Complaint) -> None:
+        """Write a complaint's changed state."""
+        ...
+
+    async def add_complaint_message(self, message: ComplaintMessage) -> None:
+        """Append a message to a complaint's conversation."""
+        ...
+
+    async def complaint_messages(
+        self, complaint_id: int, since: datetime
+    ) -> list[ComplaintMessage]:
+        """Return the retailer's messages of a complaint since a moment."""
+        ...
+
+    async def complaint_of_message(self, address: Address, message_id: int) -> int | None:
+        """Return the complaint a bot message in this chat belongs to."""
+        ...
+
+    async def due_complaints(self, now: datetime, limit: int) -> list[Complaint]:
+        """Claim open complaints whose next reminder is due."""
+        ...
+
+    async def earliest_complaint_due(self) -> datetime | None:
+        """Return when the next complaint reminder falls due."""
+        ...
+
+    async def create_supply(self, draft: SupplyRequest) -> SupplyRequest:
+        """Insert a supply request and return it with its number."""
+        ...
+
+    async def supply(self, request_id: int) -> SupplyRequest | None:
+        """Return a supply request."""
+        ...
+
+    async def save_supply(self, request: SupplyRequest) -> None:
+        """Write how a supply request was answered."""
+        ...
+
+    async def create_draft(self, draft: GuideDraft) -> GuideDraft | None:
+        """Insert a guide draft; None when that answer was saved before."""
+        ...
+
+    async def guide_draft(self, draft_id: int) -> GuideDraft | None:
+        """Return a guide draft."""
+        ...
+
+    async def save_draft(self, draft: GuideDraft) -> None:
+        """Write a guide draft's decision."""
+        ...
+
+    async def approved_drafts(self) -> list[GuideDraft]:
+        """Return the drafts approved into the library, oldest first."""
         ...
 
 

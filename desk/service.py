@@ -4,10 +4,28 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from desk import answering, asking, delivery, linking, staffing
+from desk import (
+    answering,
+    asking,
+    complaining,
+    delivery,
+    feedback,
+    guiding,
+    languages,
+    linking,
+    ordering,
+    prompts,
+    staffing,
+)
 from desk.commands import Answer, Ask, Away, OnIt, Outcome, Resolve, ShareContact
+from desk.complaining import CloseComplaint, Complain
 from desk.context import DeskContext
+from desk.feedback import Comment, Rate
+from desk.guide import Library
+from desk.guiding import Decide, SaveDraft
+from desk.ordering import Order, SupplyAnswer
 from desk.people import Address, Retailer, Role, Staff
+from desk.prompts import Expect
 from desk.staffing import Waiting
 
 
@@ -81,3 +99,75 @@ class Desk:
     async def unreachable(self, ticket_id: int, staff_id: str, step: int | None) -> None:
         """Handle an undeliverable staff notification."""
         await delivery.unreachable(self.ctx, ticket_id, staff_id, step)
+
+    async def expect(self, cmd: Expect) -> Outcome:
+        """Take a retailer's next message as a complaint, an order or a comment."""
+        return await prompts.expect(self.ctx, cmd)
+
+    async def cancel_expectation(self, address: Address) -> Outcome:
+        """Take the retailer's next message as an ordinary question again."""
+        return await prompts.cancel(self.ctx, address)
+
+    async def complain(self, cmd: Complain) -> Outcome:
+        """Take a confidential complaint to the supervisor."""
+        return await complaining.complain(self.ctx, cmd)
+
+    async def answer_complaint(self, cmd: Answer) -> Outcome:
+        """Relay a supervisor's reply to a complaint; NOT_A_TICKET for other replies."""
+        return await complaining.answer_complaint(self.ctx, cmd)
+
+    async def close_complaint(self, cmd: CloseComplaint) -> Outcome:
+        """Close a complaint."""
+        return await complaining.close_complaint(self.ctx, cmd)
+
+    async def order(self, cmd: Order) -> Outcome:
+        """Take a supply request."""
+        return await ordering.order(self.ctx, cmd)
+
+    async def may_answer_supply(self, staff_id: str, request_id: int) -> Outcome:
+        """Check an order's button press before offering more choices."""
+        return await ordering.may_answer(self.ctx, staff_id, request_id)
+
+    async def answer_supply(self, cmd: SupplyAnswer) -> Outcome:
+        """Record how an order ends."""
+        return await ordering.answer_supply(self.ctx, cmd)
+
+    async def rate(self, cmd: Rate) -> Outcome:
+        """Store a retailer's score."""
+        return await feedback.rate(self.ctx, cmd)
+
+    async def want_comment(self, address: Address, ticket_id: int) -> Outcome:
+        """Take the retailer's next message as the comment on their score."""
+        return await feedback.want_comment(self.ctx, address, ticket_id)
+
+    async def comment(self, cmd: Comment) -> Outcome:
+        """Store the comment on a score."""
+        return await feedback.comment(self.ctx, cmd)
+
+    async def library(self) -> Library:
+        """Return the guidance library as retailers read it now."""
+        return await self.ctx.guide.current(self.ctx.store, self.ctx.clock.now())
+
+    async def suggest(self, address: Address, question: str) -> int:
+        """Show a waiting retailer the library entries that fit their question."""
+        return await guiding.suggest(self.ctx, address, question)
+
+    async def save_draft(self, cmd: SaveDraft) -> Outcome:
+        """Save a staff answer as a library draft."""
+        return await guiding.save_draft(self.ctx, cmd)
+
+    async def decide_draft(self, cmd: Decide) -> Outcome:
+        """Approve or reject a library draft."""
+        return await guiding.decide(self.ctx, cmd)
+
+    async def choose_lang(self, address: Address, lang: str) -> Outcome:
+        """Switch someone to the language they picked."""
+        return await languages.choose(self.ctx, address, lang)
+
+    async def follow_app_lang(self, address: Address, lang: str) -> bool:
+        """Follow the chat app's language for a retailer who never picked one."""
+        return await languages.follow_app(self.ctx, address, lang)
+
+    async def load_staff_langs(self) -> None:
+        """Apply the languages staff picked in the chat."""
+        await languages.load_staff_langs(self.ctx)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from desk import feedback
 from desk.asking import ticket_buttons
 from desk.context import DeskContext
 from desk.notices import Notice, NoticeKind
@@ -11,6 +12,7 @@ from desk.policy import Notify
 from desk.ports import Ledger
 from desk.sla import with_due
 from desk.tickets import Event, EventKind, Ticket
+from escalation import complaints
 from escalation.ladder import Climb, after_climb, next_climb, target_for
 
 
@@ -32,13 +34,24 @@ class Escalator:
                     await self._climb(ledger, ticket, now)
             moved += len(due)
             if len(due) < self.batch:
-                return moved
+                break
+        # Complaint reminders and rating requests ride the same alarm, on their own due times.
+        while await complaints.remind_due(self.ctx, self.ctx.clock.now(), self.batch) == self.batch:
+            pass
+        while await feedback.ask_due(self.ctx, self.ctx.clock.now(), self.batch) == self.batch:
+            pass
+        return moved
 
     async def earliest_due(self) -> datetime | None:
-        """Return when the next step anywhere falls due."""
+        """Return when the next step, complaint reminder or rating request falls due."""
         # A read: a step made due meanwhile re-arms the alarm from its own commit.
         async with self.ctx.store.peek() as ledger:
-            return await ledger.earliest_due()
+            times = [
+                await ledger.earliest_due(),
+                await ledger.earliest_complaint_due(),
+                await ledger.earliest_rating_due(),
+            ]
+        return min((t for t in times if t is not None), default=None)
 
     async def _present(
         self, ledger: Ledger, target_id: str | None, ticket: Ticket, now: datetime

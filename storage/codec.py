@@ -73,6 +73,9 @@ def retailer_from_row(row: Row[Any]) -> Retailer:
         manager_id=m["manager_id"],
         telegram_id=m["telegram_id"],
         lang=m["lang"],
+        lang_chosen=bool(m["lang_chosen"]),
+        awaiting=m["awaiting"],
+        awaiting_until=m["awaiting_until"],
     )
 
 

@@ -17,6 +17,7 @@ from desk.tickets import Event, EventKind, Ticket, TicketMessage, TicketStatus
 from storage import codec
 from storage.appends import Appends
 from storage.dialects import insert_new
+from storage.field_ledger import FieldLedger
 from storage.readahead import ReadAhead
 from storage.tables import events, inbox, leaves, messages, outbox, reports_sent, retailers, tickets
 
@@ -44,7 +45,7 @@ _SAVE_TICKET = update(tickets).where(tickets.c.id == bindparam("b_id"))
 _LEAVES_AT = select(leaves).where(leaves.c.until > bindparam("b_at"))
 
 
-class SqlLedger:
+class SqlLedger(FieldLedger):
     """Read and write the desk's state on one connection."""
 
     def __init__(

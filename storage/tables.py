@@ -16,6 +16,7 @@ from sqlalchemy import (
     Table,
     Text,
     UniqueConstraint,
+    false,
 )
 
 from storage.types import UtcDateTime
@@ -33,6 +34,11 @@ retailers = Table(
     Column("telegram_id", BigInteger, unique=True),
     Column("lang", String(8), nullable=False, server_default="zh"),
     Column("updated_at", UtcDateTime, nullable=False),
+    # Picked with /lang (true), or following the chat app's language (false).
+    Column("lang_chosen", Boolean, nullable=False, server_default=false()),
+    # What the retailer's next message is taken as (a complaint, an order), until when.
+    Column("awaiting", String(32)),
+    Column("awaiting_until", UtcDateTime),
 )
 
 inbox = Table(
@@ -151,4 +157,104 @@ reports_sent = Table(
     Column("supervisor_id", String(64), nullable=False),
     Column("sent_at", UtcDateTime, nullable=False),
     PrimaryKeyConstraint("week", "supervisor_id", name="pk_reports_sent"),
+)
+
+ratings = Table(
+    "ratings",
+    metadata,
+    Column("ticket_id", Integer, ForeignKey("tickets.id"), primary_key=True),
+    Column("retailer_id", String(64), nullable=False),
+    Column("manager_id", String(64), nullable=False),
+    # When to ask, while not asked yet; the escalation alarm wakes for it.
+    Column("due_at", UtcDateTime),
+    Column("asked_at", UtcDateTime),
+    Column("score", Integer),
+    Column("comment", Text),
+    Column("rated_at", UtcDateTime),
+    Index("ix_ratings_due_at", "due_at"),
+    Index("ix_ratings_rated_at", "rated_at"),
+)
+
+# Complaints live apart from tickets: no query of a manager's tickets or events can meet them.
+complaints = Table(
+    "complaints",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("retailer_id", String(64), nullable=False),
+    Column("manager_id", String(64), nullable=False),
+    Column("supervisor_id", String(64)),
+    Column("opened_at", UtcDateTime, nullable=False),
+    Column("policy", Text, nullable=False),
+    Column("closed_at", UtcDateTime),
+    Column("waiting_since", UtcDateTime),
+    Column("last_step", Integer, nullable=False),
+    Column("last_fired_at", UtcDateTime),
+    Column("next_due_at", UtcDateTime),
+    Column("first_response_at", UtcDateTime),
+    Index("ix_complaints_next_due_at", "next_due_at"),
+    Index("ix_complaints_retailer_closed", "retailer_id", "closed_at"),
+    Index("ix_complaints_opened_at", "opened_at"),
+)
+
+complaint_messages = Table(
+    "complaint_messages",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("complaint_id", Integer, ForeignKey("complaints.id"), nullable=False, index=True),
+    Column("author_id", String(64), nullable=False),
+    Column("from_retailer", Boolean, nullable=False),
+    Column("kind", String(16), nullable=False),
+    Column("text", Text, nullable=False),
+    Column("chat_id", BigInteger),
+    Column("message_id", BigInteger),
+    Column("at", UtcDateTime, nullable=False),
+)
+
+supply_requests = Table(
+    "supply_requests",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("ticket_id", Integer, ForeignKey("tickets.id"), nullable=False, index=True),
+    Column("retailer_id", String(64), nullable=False),
+    Column("manager_id", String(64), nullable=False),
+    Column("brand", String(100), nullable=False),
+    # Brands are counted by this form, so "Marlboro" and "marlboro " are one brand.
+    Column("brand_key", String(100), nullable=False),
+    Column("quantity", String(50), nullable=False),
+    Column("note", Text, nullable=False),
+    Column("opened_at", UtcDateTime, nullable=False),
+    Column("outcome", String(16)),
+    Column("expected", String(10)),
+    Column("reason", String(16)),
+    Column("answered_by", String(64)),
+    Column("answered_at", UtcDateTime),
+    Column("outcome_at", UtcDateTime),
+    Index("ix_supply_requests_opened_at", "opened_at"),
+)
+
+guide_drafts = Table(
+    "guide_drafts",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("ticket_id", Integer, nullable=False),
+    Column("author_id", String(64), nullable=False),
+    Column("question", Text, nullable=False),
+    Column("answer", Text, nullable=False),
+    Column("lang", String(8), nullable=False),
+    Column("state", String(16), nullable=False),
+    Column("created_at", UtcDateTime, nullable=False),
+    Column("chat_id", BigInteger, nullable=False),
+    Column("message_id", BigInteger, nullable=False),
+    Column("decided_by", String(64)),
+    Column("decided_at", UtcDateTime),
+    UniqueConstraint("chat_id", "message_id", name="uq_guide_drafts_message"),
+    Index("ix_guide_drafts_state", "state"),
+)
+
+staff_langs = Table(
+    "staff_langs",
+    metadata,
+    Column("staff_id", String(64), primary_key=True),
+    Column("lang", String(8), nullable=False),
+    Column("updated_at", UtcDateTime, nullable=False),
 )

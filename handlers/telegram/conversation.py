@@ -10,7 +10,8 @@ from desk.commands import Ask, Outcome, ShareContact
 from desk.content import MAX_TEXT
 from desk.people import Address
 from desk.service import Someone
-from handlers.telegram import staff
+from handlers.telegram import awaiting, staff
+from handlers.telegram.keyboards import menu_keyboard
 from handlers.telegram.services import Context
 from handlers.telegram.texts import pick_lang, say
 from handlers.telegram.translate import CHANNEL, address_of, content_of, inbound_of
@@ -45,7 +46,12 @@ async def on_message(update: Update, context: Context) -> None:
         key = "unsupported" if content is None else "too_long"
         await message.reply_text(say(lang, key, limit=MAX_TEXT))
         return
-    await context.bot_data.desk.ask(Ask(message_address(message), content, inbound_of(update)))
+    if await awaiting.intercept(update, context, someone.retailer, content, lang):
+        return
+    desk, address = context.bot_data.desk, message_address(message)
+    if await desk.ask(Ask(address, content, inbound_of(update))) is Outcome.DONE and content.text:
+        # The question is with the manager already; the library may help in the meantime.
+        await desk.suggest(address, content.text)
 
 
 async def on_contact(update: Update, context: Context) -> None:
@@ -79,7 +85,10 @@ async def on_start(update: Update, context: Context) -> None:
     if someone.role.value == "stranger":
         await ask_to_register(message, lang)
         return
-    await message.reply_text(say(lang, "help.staff" if someone.staff else "help.retailer"))
+    if someone.staff:
+        await message.reply_text(say(lang, "help.staff"))
+        return
+    await message.reply_text(say(lang, "help.retailer"), reply_markup=menu_keyboard(lang))
 
 
 async def ask_to_register(message: Message, lang: str) -> None:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -86,6 +86,10 @@ class Renderer:
             return "-"
         return datetime.fromisoformat(iso).astimezone(self.timezone).strftime("%m-%d %H:%M")
 
+    def local_date(self, iso: str | None) -> str:
+        """Show a stored local date the way local_time shows its date."""
+        return date.fromisoformat(iso).strftime("%m-%d") if iso else "-"
+
     def render(self, notice: Notice, *, repeat: bool = False) -> Outgoing:
         """Return the call that delivers a notice."""
         if notice.attachment is not None:
@@ -122,6 +126,11 @@ class Renderer:
             key = "ack.cover"
         if notice.kind is NoticeKind.FOLLOWUP and int(params.get("count", 1)) > 1:
             key = "followup.batch"
+        if "expected" in params:
+            params["expected"] = self.local_date(params["expected"])
+        # A notice that says one of several things names its text: "supply_answer.refused.quota".
+        if params.get("variant"):
+            key = f"{key}.{params['variant']}"
         return say(lang, key, **params)
 
     def keyboard(self, buttons: tuple[Button, ...], lang: str) -> InlineKeyboardMarkup | None:

@@ -14,7 +14,7 @@ from telegram.ext import (
     filters,
 )
 
-from handlers.telegram import buttons, conversation, guards, staff
+from handlers.telegram import buttons, conversation, field, guards, staff
 from handlers.telegram.services import Context
 
 log = logging.getLogger(__name__)
@@ -34,6 +34,7 @@ def install(application: Application) -> None:  # type: ignore[type-arg]
             CommandHandler("queue", staff.on_queue),
             CommandHandler("away", staff.on_away),
             CommandHandler("back", staff.on_back),
+            *field.handlers(),
             MessageHandler(PRIVATE & filters.CONTACT, conversation.on_contact),
             MessageHandler(PRIVATE, conversation.on_message),
             CallbackQueryHandler(buttons.on_button),

@@ -8,6 +8,7 @@ from telegram import Update
 
 from desk.commands import Answer, Away, Outcome
 from desk.people import Address, Staff
+from handlers.telegram.answered import offer_saving
 from handlers.telegram.render import humanize
 from handlers.telegram.services import Context
 from handlers.telegram.texts import pick_lang, say
@@ -23,15 +24,20 @@ async def on_staff_message(update: Update, context: Context, member: Staff, lang
     if replied is None or content is None:
         await message.reply_text(say(lang, "not_a_ticket"))
         return
-    outcome = await context.bot_data.desk.answer(
-        Answer(
-            member.id,
-            Address(CHANNEL, message.chat_id),
-            replied.message_id,
-            content,
-            inbound_of(update),
-        )
+    reply = Answer(
+        member.id,
+        Address(CHANNEL, message.chat_id),
+        replied.message_id,
+        content,
+        inbound_of(update),
     )
+    desk = context.bot_data.desk
+    # Complaint messages live only in supervisors' chats; every other reply is a ticket's.
+    outcome = await desk.answer_complaint(reply)
+    if outcome is Outcome.NOT_A_TICKET:
+        outcome = await desk.answer(reply)
+        if outcome is Outcome.DONE:
+            await offer_saving(message, lang)
     if outcome is Outcome.NOT_A_TICKET:
         await message.reply_text(say(lang, "not_a_ticket"))
 

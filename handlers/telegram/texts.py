@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from handlers.telegram import field_texts
+
 DEFAULT_LANG = "zh"
 
 ZH: dict[str, str] = {
@@ -54,8 +56,9 @@ ZH: dict[str, str] = {
     "too_long": "消息太长了（最多 {limit} 字），请分几条发送。",
     "groups": "请在与我的私聊中提问，群聊中的消息不会被处理。",
     "edited": "修改后的消息不会重新发送给客户经理，如需补充请发一条新消息。",
-    "help.retailer": "直接发送您的问题（文字、图片、语音、文件或位置），客户经理会尽快答复。",
-    "help.staff": "回复工单消息即可答复零售户。\n/queue 查看未结工单\n/away 日期 同事 登记休假\n/back 结束休假",
+    "help.retailer": "直接发送您的问题（文字、图片、语音、文件或位置），客户经理会尽快答复。\n"
+    "/order 品牌 数量 备注 订货\n/guide 经营指南\n/complain 向主管保密投诉\n/lang en English",
+    "help.staff": "回复工单消息即可答复零售户。\n/queue 查看未结工单\n/away 日期 同事 登记休假\n/back 结束休假\n/lang en English",
     "button.on_it": "🙋 处理中",
     "button.resolve": "✅ 已解决",
     "button.eta": "{minutes} 分钟",
@@ -121,9 +124,10 @@ EN: dict[str, str] = {
     "groups": "Please ask in a private chat with me; group messages are not handled.",
     "edited": "Edits are not re-sent to your manager; send a new message to add something.",
     "help.retailer": "Just send your question (text, photo, voice, document or location); "
-    "your manager will answer soon.",
+    "your manager will answer soon.\n/order BRAND QUANTITY NOTE place an order\n"
+    "/guide retail guide\n/complain a confidential complaint to the supervisor\n/lang zh 中文",
     "help.staff": "Reply to a ticket message to answer.\n/queue open tickets\n"
-    "/away DATE COLLEAGUE set leave\n/back end leave",
+    "/away DATE COLLEAGUE set leave\n/back end leave\n/lang zh 中文",
     "button.on_it": "🙋 On it",
     "button.resolve": "✅ Resolve",
     "button.eta": "{minutes} min",
@@ -133,6 +137,9 @@ EN: dict[str, str] = {
     "content.location": "[location]",
     "content.video": "[video]",
 }
+
+ZH.update(field_texts.ZH)
+EN.update(field_texts.EN)
 
 CATALOGS: dict[str, dict[str, str]] = {"zh": ZH, "en": EN}
 

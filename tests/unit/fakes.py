@@ -11,6 +11,7 @@ from desk.clock import Clock
 from desk.notices import Notice, NoticeKind, Queued
 from desk.people import Address, Leave, Retailer
 from desk.tickets import Event, EventKind, Ticket, TicketMessage, TicketStatus
+from tests.unit.field_fakes import FakeFieldLedger, FieldCases
 
 
 class FakeClock:
@@ -66,6 +67,7 @@ class _State:
     reports: set[tuple[str, str]] = field(default_factory=set)
     settled: set[tuple[str, int]] = field(default_factory=set)
     last_ticket_id: int = 0
+    field_cases: FieldCases = field(default_factory=FieldCases)
 
     def clone(self) -> _State:
         # Every stored value is a frozen dataclass, so copying the containers is a full copy.
@@ -79,10 +81,11 @@ class _State:
             leaves=dict(self.leaves),
             reports=set(self.reports),
             settled=set(self.settled),
+            field_cases=self.field_cases.clone(),
         )
 
 
-class FakeLedger:
+class FakeLedger(FakeFieldLedger):
     """The Ledger over one unit of work's private copy of the state."""
 
     def __init__(self, state: _State, *, writable: bool = True, clock: Clock | None = None) -> None:
@@ -365,6 +368,11 @@ class FakeStore:
     def leaves(self) -> dict[str, Leave]:
         """Return the leaves by manager id."""
         return self._state.leaves
+
+    @property
+    def field_cases(self) -> FieldCases:
+        """Return the ratings, complaints, supply requests, drafts and staff languages."""
+        return self._state.field_cases
 
     @property
     def settled(self) -> set[tuple[str, int]]:

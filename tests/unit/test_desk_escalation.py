@@ -149,7 +149,9 @@ async def test_after_an_answer_nothing_more_fires(desk, store, clock, escalator)
         assert await fire_at(escalator, clock, minute, asked) == 0
 
     assert kinds_to(store) == [("m1", NoticeKind.REMINDER, 0)]
-    assert await escalator.earliest_due() is None
+    # The ladder is done; what stays due is asking the retailer to rate, a day after the answer.
+    answered = asked + timedelta(minutes=20)
+    assert await escalator.earliest_due() == answered + timedelta(hours=24)
 
 
 async def test_an_eta_holds_the_ladder_and_its_expiry_is_counted(desk, store, clock, escalator):

@@ -1,0 +1,45 @@
+"""Which language each person reads: picked with /lang, or following their chat app."""
+
+from __future__ import annotations
+
+from desk.commands import Outcome
+from desk.context import DeskContext
+from desk.people import Address
+
+LANGS = ("zh", "en")
+
+
+async def choose(ctx: DeskContext, address: Address, lang: str) -> Outcome:
+    """Switch a retailer or staff member to the language they picked."""
+    if lang not in LANGS:
+        return Outcome.NOT_A_TICKET
+    staff = ctx.team.by_telegram(address.chat_id)
+    async with ctx.store.transaction() as ledger:
+        if staff is not None:
+            await ledger.set_staff_lang(staff.id, lang, ctx.clock.now())
+        else:
+            retailer = await ledger.retailer_at(address)
+            if retailer is None:
+                return Outcome.UNKNOWN_SENDER
+            await ledger.set_retailer_lang(retailer.id, lang, chosen=True)
+    if staff is not None:
+        ctx.team.speak(staff.id, lang)
+    return Outcome.DONE
+
+
+async def follow_app(ctx: DeskContext, address: Address, lang: str) -> bool:
+    """Follow the chat app's language for a retailer who never picked one; True if changed."""
+    async with ctx.store.transaction() as ledger:
+        retailer = await ledger.retailer_at(address)
+        if retailer is None or retailer.lang_chosen or retailer.lang == lang or lang not in LANGS:
+            return False
+        await ledger.set_retailer_lang(retailer.id, lang, chosen=False)
+    return True
+
+
+async def load_staff_langs(ctx: DeskContext) -> None:
+    """Apply the languages staff picked in the chat over those in the config."""
+    async with ctx.store.peek() as ledger:
+        picked = await ledger.staff_langs()
+    for staff_id, lang in picked.items():
+        ctx.team.speak(staff_id, lang)

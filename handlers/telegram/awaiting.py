@@ -1,0 +1,65 @@
+"""A retailer's message the desk takes as something else: a complaint, an order, a comment."""
+
+from __future__ import annotations
+
+from telegram import Message, Update
+
+from desk.commands import Inbound, Outcome
+from desk.complaining import Complain
+from desk.content import Content, ContentKind
+from desk.feedback import Comment
+from desk.ordering import Order
+from desk.people import Address, Retailer
+from desk.prompts import Awaited, Expectation, expected_of
+from desk.service import Desk
+from desk.supply import parse_order
+from handlers.telegram.services import Context
+from handlers.telegram.texts import say
+from handlers.telegram.translate import CHANNEL, inbound_of
+
+
+async def intercept(
+    update: Update, context: Context, retailer: Retailer, content: Content, lang: str
+) -> bool:
+    """Take the message as what the desk awaits, or into a complaint it replies to."""
+    message = update.effective_message
+    assert message is not None
+    desk, address, source = (
+        context.bot_data.desk,
+        Address(CHANNEL, message.chat_id),
+        inbound_of(update),
+    )
+    expected = expected_of(retailer, desk.ctx.clock.now())
+    if expected is not None:
+        await _take(desk, message, expected, address, content, source, lang)
+        return True
+    replied = message.reply_to_message
+    if replied is None:
+        return False
+    # A reply to any message of a complaint stays with the supervisor, never the manager.
+    outcome = await desk.complain(Complain(address, content, source, reply_to=replied.message_id))
+    return outcome is not Outcome.NOT_A_TICKET
+
+
+async def _take(
+    desk: Desk,
+    message: Message,
+    expected: Expectation,
+    address: Address,
+    content: Content,
+    source: Inbound,
+    lang: str,
+) -> None:
+    text = content.text if content.kind is ContentKind.TEXT else ""
+    if expected.kind is Awaited.COMPLAINT:
+        outcome = await desk.complain(Complain(address, content, source))
+    elif expected.kind is Awaited.ORDER:
+        line = parse_order(text)
+        outcome = await desk.order(Order(address, line, source)) if line else Outcome.BAD_ORDER
+    elif text and expected.ticket_id is not None:
+        outcome = await desk.comment(Comment(address, expected.ticket_id, text, source))
+    else:
+        await message.reply_text(say(lang, "comment.text_only"))
+        return
+    if outcome not in {Outcome.DONE, Outcome.REPEATED}:
+        await message.reply_text(say(lang, outcome.value))

@@ -1,0 +1,41 @@
+"""/lang: read the bot in Chinese or English."""
+
+from __future__ import annotations
+
+from telegram import Update
+
+from desk.commands import Outcome
+from desk.languages import LANGS
+from desk.people import Address
+from handlers.telegram.conversation import identify
+from handlers.telegram.services import Context
+from handlers.telegram.texts import say
+from handlers.telegram.translate import CHANNEL
+
+
+async def on_lang(update: Update, context: Context) -> None:
+    """Switch to the language named: /lang zh or /lang en."""
+    known = await identify(update, context)
+    if known is None:
+        return
+    message, _, lang = known
+    wanted = (context.args or [""])[0].lower()
+    if wanted not in LANGS:
+        await message.reply_text(say(lang, "lang.usage"))
+        return
+    await _choose(message.chat_id, wanted, update, context)
+
+
+async def switch(update: Update, context: Context) -> None:
+    """Switch to the other language (the menu's button)."""
+    known = await identify(update, context)
+    if known is not None:
+        chat_id, lang = known[0].chat_id, known[2]
+        await _choose(chat_id, "zh" if lang == "en" else "en", update, context)
+
+
+async def _choose(chat_id: int, lang: str, update: Update, context: Context) -> None:
+    outcome = await context.bot_data.desk.choose_lang(Address(CHANNEL, chat_id), lang)
+    message = update.effective_message
+    assert message is not None
+    await message.reply_text(say(lang, "lang.set" if outcome is Outcome.DONE else "register"))
