@@ -42,18 +42,14 @@ class Seat:
         self.every = every
         # How long a deposed sender may still be finishing a send; see _serve.
         self.grace = grace
-        self.shared = store.dialect == "postgresql"
-        self.lock = (
-            SessionLock(store.engine, advisory_key("sender", token)) if self.shared else None
-        )
-        self.leading = not self.shared
-        self.elected = asyncio.Event()
-        self.beacon = Beacon(store) if self.shared else None
+        shared = store.dialect == "postgresql"
+        self.lock = SessionLock(store.engine, advisory_key("sender", token)) if shared else None
+        self.leading = not shared
+        self.beacon = Beacon(store) if shared else None
 
     async def run(self, stop: asyncio.Event) -> None:
         """Seek or keep the seat until stopped; the duty runs only while the seat is held."""
         if self.lock is None:
-            self.elected.set()
             await self.duty(stop)
             return
         duty: asyncio.Task[None] | None = None
@@ -88,7 +84,6 @@ class Seat:
                 log.info("elected sender for this bot (pid %d)", os.getpid())
                 await self.lock.listen(OUTBOX_CHANNEL, lambda: self.store.outbox_posted.set())
                 self.leading = True
-                self.elected.set()
                 return True
         except (SQLAlchemyError, OSError) as error:
             log.warning("cannot reach the database for the sender's seat: %s", error)

@@ -26,11 +26,10 @@ def advisory_key(*parts: str) -> int:
 
 
 class SessionLock:
-    """A session-level advisory lock on a connection of its own, held until released or lost.
+    """A session-level advisory lock on a connection of its own, held until released or lost."""
 
-    The lock lives as long as the connection: if the process dies, PostgreSQL ends the session
-    and another process can take the lock at once.
-    """
+    # The lock lives as long as the session: when the process dies, PostgreSQL ends the session
+    # and another process can take the lock at once.
 
     def __init__(self, engine: AsyncEngine, key: int) -> None:
         self.engine = engine
