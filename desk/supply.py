@@ -20,6 +20,7 @@ _QUANTITY = re.compile(rf"^(?:[x×*]\s*{_NUMBER}|{_NUMBER}\s*{_UNIT}?)$", re.IGN
 # "软中华2条": a brand with its quantity glued on, as people type on a phone.
 _GLUED = re.compile(rf"^(?P<brand>.*?\D)(?P<quantity>\d+\s*{_UNIT})$", re.IGNORECASE)
 _SEPARATORS = re.compile(r"[\s,，;；、]+")
+_UNIT_ONLY = re.compile(rf"^{_UNIT}$", re.IGNORECASE)
 
 
 class SupplyOutcome(StrEnum):
@@ -66,6 +67,9 @@ def parse_order(text: str) -> OrderLine | None:
         brand, quantity = glued["brand"], glued["quantity"]
     elif rest and _QUANTITY.match(rest[0]):
         quantity, rest = rest[0], rest[1:]
+        if rest and _UNIT_ONLY.match(rest[0]) and not _UNIT_ONLY.match(quantity[-1:]):
+            # "3 cartons": the unit came as a word of its own.
+            quantity, rest = f"{quantity} {rest[0]}", rest[1:]
     note = " ".join(rest)
     if len(brand) > MAX_BRAND or len(quantity) > MAX_QUANTITY or len(note) > MAX_NOTE:
         return None

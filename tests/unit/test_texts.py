@@ -6,9 +6,18 @@ import string
 
 import pytest
 
+from desk.asking import ticket_buttons
 from desk.commands import Outcome
+from desk.complaining import close_button
 from desk.content import ContentKind
+from desk.feedback import rate_buttons
+from desk.guide import Entry
+from desk.guiding import entry_buttons
 from desk.notices import NoticeKind
+from desk.ordering import supply_buttons
+from desk.prompts import CANCEL, Awaited
+from desk.supply import RESTOCK_DAYS, RefusalReason, SupplyOutcome
+from handlers.telegram.keyboards import MENU
 from handlers.telegram.texts import CATALOGS, EN, ZH, pick_lang, say
 
 
@@ -52,6 +61,14 @@ SHOWN_OUTCOMES = [
     Outcome.BAD_COLLEAGUE,
     Outcome.BAD_DATE,
     Outcome.NOT_AWAY,
+    Outcome.NOT_ASKED,
+    Outcome.ALREADY_RATED,
+    Outcome.NO_SUPERVISOR,
+    Outcome.BAD_ORDER,
+    Outcome.NO_ENTRY,
+    Outcome.NOT_AN_ANSWER,
+    Outcome.ALREADY_SAVED,
+    Outcome.DECIDED,
 ]
 
 
@@ -84,3 +101,43 @@ def test_say_fills_the_blanks():
         "The retailer was told you will answer within 30 minutes."
     )
     assert say("zh", "button.eta", minutes=15) == "15 分钟"
+
+
+# Texts a notice names by its "variant" parameter, beside the notice kind's own text.
+VARIANTS = [
+    *(f"prompt.{kind.value}" for kind in Awaited),
+    "rated.comment",
+    "low_rating.comment",
+    *(f"supply_answer.{o.value}" for o in SupplyOutcome if o is not SupplyOutcome.REFUSED),
+    "supply_answer.out_of_stock_open",
+    *(f"supply_answer.refused.{reason.value}" for reason in RefusalReason),
+]
+
+# Every button label: those the desk puts on notices and those the handlers build.
+ENTRIES = [Entry(str(i), "t", {"zh": "t"}, {"zh": "x"}) for i in range(3)]
+LABELS = [
+    *(b.label for b in ticket_buttons(1)),
+    *(b.label for b in rate_buttons(1)),
+    *(b.label for b in supply_buttons(1)),
+    *(b.label for b in entry_buttons(ENTRIES)),
+    close_button(1).label,
+    CANCEL.label,
+    "button.comment",
+    "button.approve",
+    "button.reject",
+    "button.save_guide",
+    *(f"button.restock{days}" for days in RESTOCK_DAYS),
+    *(f"button.reason.{reason.value}" for reason in RefusalReason),
+    *(f"button.menu.{item}" for item in MENU),
+]
+
+
+@pytest.mark.parametrize("key", VARIANTS + LABELS)
+def test_every_variant_and_button_label_exists_in_both_languages(key):
+    assert key in ZH
+    assert key in EN
+
+
+def test_the_language_button_offers_the_other_language():
+    assert say("zh", "button.menu.lang") == "🌐 English"
+    assert say("en", "button.menu.lang") == "🌐 中文"

@@ -1,0 +1,55 @@
+"""Who reads which language: a pick with /lang wins over the chat app's language."""
+
+from __future__ import annotations
+
+from desk.commands import Ask, Outcome
+from desk.content import Content, ContentKind
+from desk.notices import NoticeKind
+from desk.people import Address
+
+R1 = Address("telegram", 9001)
+M1 = Address("telegram", 5001)
+
+
+async def test_a_retailer_follows_the_app_until_they_pick(desk, store):
+    assert await desk.follow_app_lang(R1, "en") is True
+    assert await desk.follow_app_lang(R1, "en") is False
+    assert (store.retailers["r1"].lang, store.retailers["r1"].lang_chosen) == ("en", False)
+
+    assert await desk.choose_lang(R1, "zh") is Outcome.DONE
+    assert await desk.follow_app_lang(R1, "en") is False
+    assert (store.retailers["r1"].lang, store.retailers["r1"].lang_chosen) == ("zh", True)
+
+
+async def test_the_acknowledgement_comes_in_the_picked_language(desk, store):
+    await desk.choose_lang(R1, "en")
+    await desk.ask(Ask(R1, Content(ContentKind.TEXT, "hello", 9001, 1)))
+
+    (ack,) = store.posted_to("r1", NoticeKind.ACK)
+    assert ack.lang == "en"
+
+
+async def test_a_staff_member_switches_now_and_after_a_restart(desk, store, ctx):
+    assert await desk.choose_lang(M1, "en") is Outcome.DONE
+    assert ctx.team.managers["m1"].lang == "en"
+    assert ctx.team.by_telegram(5001).lang == "en"
+    assert store.field_cases.staff_langs == {"m1": "en"}
+
+    ctx.team.speak("m1", "zh")  # as the config says, after a restart
+    await desk.load_staff_langs()
+    assert ctx.team.staff("m1").lang == "en"
+
+
+async def test_a_manager_in_english_gets_questions_in_english(desk, store):
+    await desk.choose_lang(M1, "en")
+    await desk.ask(Ask(R1, Content(ContentKind.TEXT, "有货吗", 9001, 1)))
+
+    (question,) = store.posted_to("m1", NoticeKind.QUESTION)
+    assert question.lang == "en"
+
+
+async def test_only_the_two_catalog_languages_and_known_chats(desk, store):
+    assert await desk.choose_lang(R1, "fr") is Outcome.NOT_A_TICKET
+    assert await desk.choose_lang(Address("telegram", 1), "en") is Outcome.UNKNOWN_SENDER
+    assert await desk.follow_app_lang(Address("telegram", 1), "en") is False
+    assert store.retailers["r1"].lang == "zh"
