@@ -140,11 +140,9 @@ async def prepare(app: RetailDesk) -> None:
 
 
 async def serve(app: RetailDesk, stop: asyncio.Event, *, webhook: bool = False) -> None:
-    """Run until `stop` is set, then drain the outbox briefly and shut down cleanly.
-
-    Polling (the default) prepares the database first and refuses to run beside another poller
-    of the same bot. A webhook worker expects `prepare` done and takes updates from its server.
-    """
+    """Run until `stop` is set, then drain the outbox briefly and shut down cleanly."""
+    # Polling prepares the database and refuses to run beside another poller of the bot; a
+    # webhook worker finds the database prepared and gets its updates from the web server.
     polling = None
     if not webhook:
         await prepare(app)
