@@ -1,0 +1,50 @@
+"""Weekly and on-demand response-time summaries: SQL figures, text, CSV and PNG, delivery."""
+
+from reports.build import RenderedReport, ReportFormat, build_report, render_as, render_report
+from reports.chart import ChineseFontMissingError, chinese_font, render_chart
+from reports.delivery import (
+    Audience,
+    Summarize,
+    deliver_due_reports,
+    on_demand,
+    report_notices,
+    summarizer,
+)
+from reports.figures import Latency, ManagerWeek, TeamWeek, WeekFigures, WeeklySummary, change
+from reports.metrics import weekly_summary
+from reports.progress import Progress, TerminalBar, terminal_progress
+from reports.table import render_table
+from reports.text import duration_text, render_text
+from reports.weeks import IsoWeek, WeeklySchedule
+
+__all__ = [
+    "Audience",
+    "ChineseFontMissingError",
+    "IsoWeek",
+    "Latency",
+    "ManagerWeek",
+    "Progress",
+    "RenderedReport",
+    "ReportFormat",
+    "Summarize",
+    "TeamWeek",
+    "TerminalBar",
+    "WeekFigures",
+    "WeeklySchedule",
+    "WeeklySummary",
+    "build_report",
+    "change",
+    "chinese_font",
+    "deliver_due_reports",
+    "duration_text",
+    "on_demand",
+    "render_as",
+    "render_chart",
+    "render_report",
+    "render_table",
+    "render_text",
+    "report_notices",
+    "summarizer",
+    "terminal_progress",
+    "weekly_summary",
+]

@@ -1,0 +1,81 @@
+"""Turn a week's figures into the text, chart and table people receive."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import StrEnum
+from zoneinfo import ZoneInfo
+
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from desk.notices import Attachment
+from desk.people import Team
+from reports.chart import render_chart
+from reports.figures import WeeklySummary
+from reports.metrics import weekly_summary
+from reports.progress import Progress
+from reports.table import render_table
+from reports.text import render_text
+from reports.weeks import IsoWeek
+
+
+class ReportFormat(StrEnum):
+    """How the CLI writes a report out."""
+
+    TEXT = "text"
+    CSV = "csv"
+    PNG = "png"
+
+
+@dataclass(frozen=True)
+class RenderedReport:
+    """A week's report ready to send: the message text, the chart photo and the CSV file."""
+
+    week: IsoWeek
+    text: str
+    chart: Attachment
+    table: Attachment
+
+
+def render_report(summary: WeeklySummary) -> RenderedReport:
+    """Render all three forms of a summary."""
+    stem = f"report-{summary.week}"
+    return RenderedReport(
+        week=summary.week,
+        text=render_text(summary),
+        chart=Attachment(f"{stem}.png", render_chart(summary), as_photo=True),
+        table=Attachment(f"{stem}.csv", render_table(summary), as_photo=False),
+    )
+
+
+def render_as(summary: WeeklySummary, form: ReportFormat) -> bytes:
+    """Render one form of a summary as the bytes of a file."""
+    if form is ReportFormat.CSV:
+        return render_table(summary)
+    if form is ReportFormat.PNG:
+        return render_chart(summary)
+    return render_text(summary).encode("utf-8")
+
+
+async def build_report(
+    conn: AsyncConnection,
+    team: Team,
+    week: IsoWeek,
+    tz: ZoneInfo,
+    form: ReportFormat,
+    *,
+    supervisor_id: str | None = None,
+    manager_id: str | None = None,
+    progress: Progress | None = None,
+) -> bytes:
+    """Compute a week's summary and render it in one form, for the CLI."""
+    summary = await weekly_summary(
+        conn,
+        team,
+        week,
+        tz,
+        supervisor_id=supervisor_id,
+        manager_id=manager_id,
+        progress=progress,
+    )
+    return render_as(summary, form)

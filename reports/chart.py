@@ -1,0 +1,140 @@
+"""The summary as a PNG chart: first response per manager, business hours beside off hours."""
+
+from __future__ import annotations
+
+import importlib.util
+import io
+import threading
+from collections.abc import Callable
+from pathlib import Path
+
+from matplotlib import font_manager
+from matplotlib.axes import Axes
+from matplotlib.backends.backend_agg import FigureCanvasAgg
+from matplotlib.figure import Figure
+from matplotlib.font_manager import FontProperties
+
+from reports.figures import Latency, WeekFigures, WeeklySummary
+from reports.text import duration_text
+
+DPI = 100
+WIDTH_INCHES = 10.0
+# Telegram refuses photos whose sides add up to more than 10000 pixels.
+MAX_HEIGHT_INCHES = 40.0
+
+_PACKAGED_FONT = ("mpl_font", "fonts/noto/NotoSansCJKsc-Regular.otf")
+_CHINESE_FAMILIES = (
+    "Noto Sans CJK SC",
+    "Source Han Sans SC",
+    "WenQuanYi Micro Hei",
+    "Microsoft YaHei",
+    "PingFang SC",
+)
+_FALLBACK_FAMILY = "DejaVu Sans"
+_registering = threading.Lock()
+
+_MEDIAN_COLOUR = "#1f5f99"
+_P90_COLOUR = "#a9c8e8"
+_TARGET_COLOUR = "#c0392b"
+
+
+class ChineseFontMissingError(RuntimeError):
+    """No font with Simplified Chinese glyphs is installed for the chart."""
+
+
+def chart_height(rows: int) -> float:
+    """Return the chart's height in inches for this many bars per panel."""
+    return min(MAX_HEIGHT_INCHES, max(4.0, 1.8 + 0.45 * rows))
+
+
+def chinese_font(font_file: Path | None = None) -> FontProperties:
+    """Register a Simplified Chinese font with matplotlib and return properties that use it."""
+    with _registering:
+        for path in (font_file, _packaged_font()):
+            if path is not None and str(path) not in _registered_files():
+                font_manager.fontManager.addfont(path)
+        installed = {entry.name for entry in font_manager.fontManager.ttflist}
+    if font_file is not None:
+        family: str | None = FontProperties(fname=font_file).get_name()
+    else:
+        family = next((name for name in _CHINESE_FAMILIES if name in installed), None)
+    if family is None:
+        raise ChineseFontMissingError(
+            "no Simplified Chinese font found for the report chart; install mpl-font"
+        )
+    # The Latin fallback covers any symbol the Chinese font lacks.
+    return FontProperties(family=[family, _FALLBACK_FAMILY])
+
+
+def _packaged_font() -> Path | None:
+    package, relative = _PACKAGED_FONT
+    # find_spec locates the package without importing it: its __init__ imports pyplot.
+    spec = importlib.util.find_spec(package)
+    if spec is None or not spec.submodule_search_locations:
+        return None
+    path = Path(next(iter(spec.submodule_search_locations))) / relative
+    return path if path.is_file() else None
+
+
+def _registered_files() -> set[str]:
+    return {entry.fname for entry in font_manager.fontManager.ttflist}
+
+
+def render_chart(summary: WeeklySummary, *, font_file: Path | None = None) -> bytes:
+    """Draw median and p90 first response per manager, business vs off hours, as PNG bytes."""
+    font = chinese_font(font_file)
+    rows: list[tuple[str, WeekFigures]] = [("团队", summary.team)]
+    rows.extend((m.name, m) for m in summary.managers)
+    height = chart_height(len(rows))
+    figure = Figure(figsize=(WIDTH_INCHES, height), dpi=DPI)
+    FigureCanvasAgg(figure)
+    business: Axes
+    off_hours: Axes
+    business, off_hours = figure.subplots(1, 2, sharey=True)
+    panels: tuple[tuple[Axes, str, Callable[[WeekFigures], Latency]], ...] = (
+        (business, "工作时间", lambda f: f.business),
+        (off_hours, "非工作时间", lambda f: f.off_hours),
+    )
+    positions = list(range(len(rows)))
+    for axes, title, pick in panels:
+        _panel(axes, title, [pick(figures) for _, figures in rows], summary.target_seconds, font)
+    business.set_yticks(positions, labels=[name for name, _ in rows], fontproperties=font)
+    business.invert_yaxis()
+    figure.suptitle(f"首次响应时间 {summary.week}（{summary.timezone}）", fontproperties=font)
+    handles, labels = business.get_legend_handles_labels()
+    figure.legend(handles, labels, loc="lower center", ncols=3, prop=font, frameon=False)
+    # Fixed margins in inches keep the title and legend clear however many managers there are.
+    figure.subplots_adjust(left=0.16, right=0.97, top=1 - 0.9 / height, bottom=1.1 / height)
+    out = io.BytesIO()
+    figure.savefig(out, format="png")
+    return out.getvalue()
+
+
+def _panel(
+    axes: Axes,
+    title: str,
+    latencies: list[Latency],
+    target_seconds: float | None,
+    font: FontProperties,
+) -> None:
+    positions = list(range(len(latencies)))
+    p90 = [_minutes(latency.p90) for latency in latencies]
+    median = [_minutes(latency.median) for latency in latencies]
+    axes.barh(positions, p90, height=0.7, color=_P90_COLOUR, label="P90")
+    axes.barh(positions, median, height=0.35, color=_MEDIAN_COLOUR, label="中位数")
+    if target_seconds is not None:
+        axes.axvline(
+            target_seconds / 60,
+            color=_TARGET_COLOUR,
+            linestyle="--",
+            linewidth=1.5,
+            label=f"目标 {duration_text(target_seconds)}",
+        )
+    axes.set_title(title, fontproperties=font)
+    axes.set_xlabel("分钟", fontproperties=font)
+    axes.set_xlim(left=0)
+    axes.grid(axis="x", alpha=0.3)
+
+
+def _minutes(seconds: float | None) -> float:
+    return 0.0 if seconds is None else seconds / 60

@@ -1,0 +1,127 @@
+"""Send each supervisor the week's summary once, and answer /report and /mystats."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Awaitable, Callable
+from contextlib import AbstractAsyncContextManager
+from dataclasses import dataclass
+from zoneinfo import ZoneInfo
+
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from desk.context import DeskContext
+from desk.notices import Attachment, Notice, NoticeKind
+from desk.people import Staff, Supervisor, Team
+from reports.build import RenderedReport, render_report
+from reports.figures import WeeklySummary
+from reports.metrics import weekly_summary
+from reports.weeks import IsoWeek, WeeklySchedule
+
+logger = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class Audience:
+    """Whose figures a report covers: a supervisor's managers, or one manager."""
+
+    supervisor_id: str | None = None
+    manager_id: str | None = None
+
+
+Summarize = Callable[[IsoWeek, Audience], Awaitable[WeeklySummary]]
+"""Compute a week's summary for an audience."""
+
+
+def summarizer(
+    reading: Callable[[], AbstractAsyncContextManager[AsyncConnection]],
+    team: Team,
+    tz: ZoneInfo,
+) -> Summarize:
+    """Return a Summarize that reads through a connection opener such as SqlStore.reading."""
+
+    async def summarize(week: IsoWeek, audience: Audience) -> WeeklySummary:
+        async with reading() as conn:
+            return await weekly_summary(
+                conn,
+                team,
+                week,
+                tz,
+                supervisor_id=audience.supervisor_id,
+                manager_id=audience.manager_id,
+            )
+
+    return summarize
+
+
+async def deliver_due_reports(
+    ctx: DeskContext, schedule: WeeklySchedule, summarize: Summarize
+) -> int:
+    """Send the due week's summary to every supervisor with managers who lacks it; count them."""
+    now = ctx.clock.now()
+    week = schedule.due_week(now, ctx.timezone)
+    sent = 0
+    for supervisor in ctx.team.supervisors.values():
+        if not ctx.team.team_of(supervisor.id):
+            continue
+        try:
+            sent += await _deliver(ctx, summarize, week, supervisor)
+        except Exception:
+            # One supervisor's failure must not cost the others their report; the claim
+            # rolled back with it, so the next run tries again.
+            logger.exception("weekly report %s for %s failed", week, supervisor.id)
+    return sent
+
+
+async def _deliver(
+    ctx: DeskContext, summarize: Summarize, week: IsoWeek, supervisor: Supervisor
+) -> int:
+    async with ctx.store.transaction() as ledger:
+        # Claim first, then build: a restart or a second worker skips the work entirely,
+        # and the claim commits only together with the notices.
+        if not await ledger.claim_report(str(week), supervisor.id, ctx.clock.now()):
+            return 0
+        summary = await summarize(week, Audience(supervisor_id=supervisor.id))
+        report = await asyncio.to_thread(render_report, summary)
+        for notice in report_notices(ctx, supervisor, report):
+            await ledger.post(notice)
+    return 1
+
+
+def report_notices(ctx: DeskContext, staff: Staff, report: RenderedReport) -> list[Notice]:
+    """Return the three messages of a report: the text, the chart photo and the CSV file."""
+    address = ctx.reach(staff)
+    week = str(report.week)
+
+    def notice(params: dict[str, str], attachment: Attachment | None = None) -> Notice:
+        return Notice(
+            to=staff.id,
+            address=address,
+            kind=NoticeKind.REPORT,
+            lang=staff.lang,
+            params=dict(params),
+            attachment=attachment,
+        )
+
+    return [
+        notice({"week": week, "text": report.text}),
+        notice({"week": week}, report.chart),
+        notice({"week": week}, report.table),
+    ]
+
+
+async def on_demand(
+    ctx: DeskContext, summarize: Summarize, staff: Staff, week: IsoWeek | None = None
+) -> RenderedReport:
+    """Build the report a staff member asks for: a supervisor's team, or a manager's own week.
+
+    Without a week it covers the week in progress, as it stands now.
+    """
+    week = week or IsoWeek.containing(ctx.clock.now(), ctx.timezone)
+    if isinstance(staff, Supervisor):
+        audience = Audience(supervisor_id=staff.id)
+    else:
+        audience = Audience(manager_id=staff.id)
+    summary = await summarize(week, audience)
+    return await asyncio.to_thread(render_report, summary)

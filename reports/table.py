@@ -1,0 +1,105 @@
+"""The summary as a CSV file that spreadsheets open with Chinese names intact."""
+
+from __future__ import annotations
+
+import csv
+import io
+from typing import Any
+
+from reports.figures import WeekFigures, WeeklySummary
+
+TEAM_NAME = "团队合计"
+PREVIOUS_TEAM_NAME = "上周团队合计"
+
+_FIGURES = (
+    "received",
+    "answered",
+    "unanswered",
+    "first_response_median_s",
+    "first_response_p90_s",
+    "first_response_max_s",
+    "within_target",
+    "met_target",
+    "target_due",
+    "next_reply_median_s",
+    "business_received",
+    "business_median_s",
+    "business_p90_s",
+    "off_hours_received",
+    "off_hours_median_s",
+    "off_hours_p90_s",
+)
+_AFTER_STEPS = (
+    "answered_by_others",
+    "on_it",
+    "eta_broken",
+    "unreachable",
+    "rating_average",
+    "complaints",
+)
+
+
+def render_table(summary: WeeklySummary) -> bytes:
+    """Write one row per manager, then the team and the team's week before, as UTF-8 with BOM."""
+    previous = summary.previous
+    steps = max(summary.steps, len(previous.escalations) if previous else 0)
+    header = [
+        "week",
+        "manager",
+        "name",
+        *_FIGURES,
+        *(f"escalated_step{n}" for n in range(1, steps + 1)),
+        *_AFTER_STEPS,
+    ]
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\r\n")
+    writer.writerow(header)
+    week = str(summary.week)
+    for manager in summary.managers:
+        writer.writerow([week, manager.manager_id, manager.name, *_cells(manager, steps)])
+    writer.writerow([week, "", TEAM_NAME, *_cells(summary.team, steps)])
+    if previous is not None:
+        writer.writerow(
+            [str(summary.week.previous()), "", PREVIOUS_TEAM_NAME, *_cells(previous, steps)]
+        )
+    # Excel reads the BOM as "this is UTF-8"; without it the Chinese names come out garbled.
+    return out.getvalue().encode("utf-8-sig")
+
+
+def _cells(figures: WeekFigures, steps: int) -> list[str]:
+    escalations = [*figures.escalations, *([0] * steps)][:steps]
+    values: list[Any] = [
+        figures.received,
+        figures.answered,
+        figures.unanswered,
+        figures.first_response.median,
+        figures.first_response.p90,
+        figures.first_response.max,
+        None if figures.within_target is None else round(figures.within_target, 4),
+        figures.met_target,
+        figures.target_due,
+        figures.next_reply.median,
+        figures.business_received,
+        figures.business.median,
+        figures.business.p90,
+        figures.off_hours_received,
+        figures.off_hours.median,
+        figures.off_hours.p90,
+        *escalations,
+        figures.answered_by_others,
+        figures.on_it,
+        figures.eta_broken,
+        figures.unreachable,
+        figures.rating_average,
+        figures.complaints,
+    ]
+    return [_cell(value) for value in values]
+
+
+def _cell(value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, float):
+        # Four decimals keep shares precise and seconds readable; whole numbers stay whole.
+        return f"{value:.4f}".rstrip("0").rstrip(".") if value % 1 else str(int(value))
+    return str(value)

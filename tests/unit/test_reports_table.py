@@ -1,0 +1,45 @@
+"""The CSV a supervisor opens in a spreadsheet."""
+
+from __future__ import annotations
+
+import csv
+import io
+
+from reports import render_table
+from tests.unit.test_reports_figures import sample_summary
+
+
+def rows_of(table: bytes) -> list[dict[str, str]]:
+    """Read the CSV back the way a spreadsheet would."""
+    return list(csv.DictReader(io.StringIO(table.decode("utf-8-sig"))))
+
+
+def test_the_file_starts_with_a_byte_order_mark() -> None:
+    assert render_table(sample_summary()).startswith(b"\xef\xbb\xbf")
+
+
+def test_one_row_per_manager_then_the_team_and_the_week_before() -> None:
+    rows = rows_of(render_table(sample_summary()))
+
+    assert [(r["week"], r["manager"], r["name"]) for r in rows] == [
+        ("2026-W47", "m1", "李经理"),
+        ("2026-W47", "m2", "欧阳娜娜喆"),
+        ("2026-W47", "", "团队合计"),
+        ("2026-W46", "", "上周团队合计"),
+    ]
+
+
+def test_every_figure_has_a_column() -> None:
+    header = render_table(sample_summary()).decode("utf-8-sig").splitlines()[0].split(",")
+    assert header[:3] == ["week", "manager", "name"]
+    assert {"escalated_step1", "escalated_step2", "escalated_step3"} <= set(header)
+    assert {"rating_average", "complaints", "within_target", "off_hours_median_s"} <= set(header)
+
+
+def test_figures_are_written_plainly() -> None:
+    m1 = rows_of(render_table(sample_summary()))[0]
+    assert (m1["received"], m1["answered"], m1["unanswered"]) == ("10", "7", "3")
+    assert (m1["first_response_median_s"], m1["first_response_p90_s"]) == ("600", "4680")
+    assert m1["within_target"] == "0.4444"
+    assert (m1["escalated_step1"], m1["escalated_step3"]) == ("5", "2")
+    assert (m1["rating_average"], m1["complaints"]) == ("", "")
