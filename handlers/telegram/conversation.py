@@ -24,8 +24,15 @@ async def identify(update: Update, context: Context) -> tuple[Message, Someone, 
     message, address, user = update.effective_message, address_of(update), update.effective_user
     if message is None or address is None or user is None:
         return None
-    someone = await context.bot_data.desk.who(address)
-    return message, someone, someone.lang or pick_lang(user.language_code)
+    desk = context.bot_data.desk
+    someone = await desk.who(address)
+    app_lang = pick_lang(user.language_code)
+    retailer = someone.retailer
+    if retailer and user.language_code and not retailer.lang_chosen and retailer.lang != app_lang:
+        # A retailer who never picked a language with /lang reads the chat app's.
+        await desk.follow_app_lang(address, app_lang)
+        return message, someone, app_lang
+    return message, someone, someone.lang or app_lang
 
 
 async def on_message(update: Update, context: Context) -> None:

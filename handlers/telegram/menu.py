@@ -20,6 +20,11 @@ async def retailer_of(update: Update, context: Context) -> tuple[Message, Retail
     if known is None:
         return None
     message, someone, lang = known
+    presser = update.effective_user
+    if update.callback_query is not None and (presser is None or presser.id != message.chat_id):
+        # Only a private chat's own user presses its buttons; anyone else is refused.
+        await update.callback_query.answer(say(lang, "not_yours"), show_alert=True)
+        return None
     if someone.retailer is not None:
         return message, someone.retailer, lang
     if someone.staff is not None:
