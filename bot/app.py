@@ -19,6 +19,7 @@ from bot.leader import Posted, Seat, hold_polling
 from bot.metrics import Metrics
 from bot.pacing import PacedLimiter
 from bot.poller import Poller
+from bot.reporting import WeeklyReports
 from bot.roster import load_roster
 from bot.sender import Sender
 from bot.waiting import first_of
@@ -31,6 +32,7 @@ from handlers.telegram.courier import Courier
 from handlers.telegram.render import Renderer
 from handlers.telegram.router import install
 from handlers.telegram.services import Services
+from reports import WeeklySchedule
 from storage.engine import make_engine
 from storage.inbox import Inbox
 from storage.locks import advisory_key, exclusive
@@ -61,6 +63,7 @@ class RetailDesk:
     outbox: Outbox
     metrics: Metrics
     seat: Seat
+    weekly: WeeklyReports
     webhook: bool = False
 
 
@@ -81,8 +84,9 @@ def build(settings: Settings, *, clock: Clock | None = None) -> RetailDesk:
     )
     desk = Desk(ctx)
     application = _application(settings)
+    weekly = WeeklyReports(ctx, store, WeeklySchedule.parse(settings.reports.weekly))
     services: Services = application.bot_data
-    services.wire(desk)
+    services.wire(desk, weekly.maker())
     install(application)
     inbox, outbox = Inbox(store), Outbox(store)
     intake = Intake(application, services, inbox)
@@ -104,7 +108,18 @@ def build(settings: Settings, *, clock: Clock | None = None) -> RetailDesk:
         # Rows this worker posts must also wake the sender when another worker holds the seat.
         store.outbox_posted = Posted(seat.beacon.ring)
     app = RetailDesk(
-        settings, store, desk, application, poller, intake, sender, alarm, outbox, metrics, seat
+        settings,
+        store,
+        desk,
+        application,
+        poller,
+        intake,
+        sender,
+        alarm,
+        outbox,
+        metrics,
+        seat,
+        weekly,
     )
     return app
 
@@ -153,6 +168,10 @@ async def serve(app: RetailDesk, stop: asyncio.Event, *, webhook: bool = False) 
     await app.desk.load_staff_langs()
     app.alarm.start()
     await app.alarm.fire()
+    assert application.job_queue is not None
+    app.weekly.start(application.job_queue, app.settings.reports.weekly)
+    # A summary whose moment passed while the bot was down goes out now; the claim keeps it once.
+    await app.weekly.deliver_due()
     app.webhook = webhook
     loops = [
         asyncio.create_task(app.intake.run(stop), name="intake"),

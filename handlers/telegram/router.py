@@ -14,7 +14,7 @@ from telegram.ext import (
     filters,
 )
 
-from handlers.telegram import buttons, conversation, field, guards, staff
+from handlers.telegram import buttons, conversation, field, guards, reports, staff
 from handlers.telegram.services import Context
 
 log = logging.getLogger(__name__)
@@ -34,6 +34,8 @@ def install(application: Application) -> None:  # type: ignore[type-arg]
             CommandHandler("queue", staff.on_queue),
             CommandHandler("away", staff.on_away),
             CommandHandler("back", staff.on_back),
+            CommandHandler("report", reports.on_report),
+            CommandHandler("mystats", reports.on_mystats),
             *field.handlers(),
             MessageHandler(PRIVATE & filters.CONTACT, conversation.on_contact),
             MessageHandler(PRIVATE, conversation.on_message),

@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from telegram.ext import CallbackContext, ExtBot
 
 from desk.service import Desk
+
+if TYPE_CHECKING:
+    from handlers.telegram.reports import ReportMaker
 
 
 class Services:
@@ -12,12 +17,21 @@ class Services:
 
     def __init__(self) -> None:
         self._desk: Desk | None = None
+        self._reports: ReportMaker | None = None
         # Why each failed update failed, so the intake can tell passing trouble from bad input.
         self.failures: dict[int, Exception] = {}
 
-    def wire(self, desk: Desk) -> None:
-        """Attach the desk once everything is built."""
+    def wire(self, desk: Desk, reports: ReportMaker | None = None) -> None:
+        """Attach the desk (and the report maker) once everything is built."""
         self._desk = desk
+        self._reports = reports
+
+    @property
+    def reports(self) -> ReportMaker:
+        """Return what builds /report and /mystats answers."""
+        if self._reports is None:
+            raise RuntimeError("reports used before wiring")
+        return self._reports
 
     @property
     def desk(self) -> Desk:

@@ -1,0 +1,104 @@
+"""Reports in the running bot (weekly delivery, /report) and on the command line."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import sys
+from pathlib import Path
+
+from telegram.ext import JobQueue
+
+from bot.config import Settings
+from desk.clock import SystemClock
+from desk.context import DeskContext
+from desk.people import Staff
+from handlers.telegram.reports import ReportMaker, StaffReport
+from reports import (
+    IsoWeek,
+    ReportFormat,
+    Summarize,
+    WeeklySchedule,
+    build_report,
+    deliver_due_reports,
+    on_demand,
+    summarizer,
+    terminal_progress,
+)
+from storage.engine import make_engine
+from storage.store import SqlStore
+
+log = logging.getLogger(__name__)
+
+
+class WeeklyReports:
+    """Deliver last week's summary to each supervisor once, on schedule and after downtime."""
+
+    def __init__(self, ctx: DeskContext, store: SqlStore, schedule: WeeklySchedule) -> None:
+        self.ctx = ctx
+        self.schedule = schedule
+        self.summarize: Summarize = summarizer(store.reading, ctx.team, ctx.timezone)
+
+    def start(self, job_queue: JobQueue, weekly: str) -> None:  # type: ignore[type-arg]
+        """Schedule delivery with a cron trigger in the desk's timezone."""
+        day, _, at = weekly.partition(" ")
+        hour, minute = at.split(":")
+        job_queue.run_custom(
+            self._job,
+            job_kwargs={
+                "trigger": "cron",
+                "day_of_week": day,
+                "hour": int(hour),
+                "minute": int(minute),
+                "timezone": self.ctx.timezone,
+            },
+            name="weekly-reports",
+        )
+
+    async def deliver_due(self) -> int:
+        """Send the due week's summaries that were not sent yet."""
+        return await deliver_due_reports(self.ctx, self.schedule, self.summarize)
+
+    def maker(self) -> ReportMaker:
+        """Return what /report and /mystats use."""
+
+        async def make(staff: Staff, week: str | None) -> StaffReport:
+            chosen = IsoWeek.parse(week) if week else None
+            return await on_demand(self.ctx, self.summarize, staff, chosen)
+
+        return make
+
+    async def _job(self, _context: object) -> None:
+        try:
+            sent = await self.deliver_due()
+        except Exception:
+            log.exception("weekly reports failed; they go out at the next start or run")
+            return
+        log.info("weekly reports sent to %d supervisors", sent)
+
+
+async def print_report(settings: Settings, week: str | None, form: str, out: Path | None) -> int:
+    """Write a week's summary for all supervisors to a file or stdout."""
+    zone = settings.zone()
+    clock = SystemClock()
+    chosen = IsoWeek.parse(week) if week else IsoWeek.containing(clock.now(), zone).previous()
+    store = SqlStore(make_engine(settings.storage.url, settings.config_dir), clock)
+    try:
+        async with store.reading() as conn:
+            body = await build_report(
+                conn,
+                settings.team(),
+                chosen,
+                zone,
+                ReportFormat(form),
+                progress=terminal_progress(sys.stderr),
+            )
+    finally:
+        await store.dispose()
+    if out is not None:
+        await asyncio.to_thread(out.write_bytes, body)
+        print(f"{out}: {form} report for {chosen}", file=sys.stderr)
+    else:
+        sys.stdout.buffer.write(body)
+        sys.stdout.flush()
+    return 0

@@ -1,0 +1,72 @@
+"""/report for supervisors and /mystats for managers: the summary, on demand."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from typing import Protocol
+
+from telegram import InputFile, Message, Update
+
+from desk.notices import Attachment
+from desk.people import Manager, Staff, Supervisor
+from handlers.telegram.services import Context
+from handlers.telegram.staff import staff_member
+from handlers.telegram.texts import say
+
+
+class StaffReport(Protocol):
+    """A rendered summary: the message text, the chart and the table."""
+
+    @property
+    def text(self) -> str:
+        """Return the phone-sized text table."""
+        ...
+
+    @property
+    def chart(self) -> Attachment:
+        """Return the PNG chart."""
+        ...
+
+    @property
+    def table(self) -> Attachment:
+        """Return the CSV file."""
+        ...
+
+
+ReportMaker = Callable[[Staff, str | None], Awaitable[StaffReport]]
+"""Build the report a staff member may see, for an ISO week like '2026-W47' or the current one."""
+
+
+async def on_report(update: Update, context: Context) -> None:
+    """Send a supervisor their team's summary: /report or /report 2026-W47."""
+    await _send_report(update, context, Supervisor)
+
+
+async def on_mystats(update: Update, context: Context) -> None:
+    """Send a manager their own figures."""
+    await _send_report(update, context, Manager)
+
+
+async def _send_report(update: Update, context: Context, role: type[Staff]) -> None:
+    found = await staff_member(update, context)
+    message = update.effective_message
+    if found is None or message is None:
+        return
+    member, lang = found
+    if not isinstance(member, role):
+        await message.reply_text(say(lang, "staff_only"))
+        return
+    week = context.args[0] if context.args else None
+    try:
+        report = await context.bot_data.reports(member, week)
+    except ValueError:
+        await message.reply_text(say(lang, "report.bad_week"))
+        return
+    await deliver(message, report)
+
+
+async def deliver(message: Message, report: StaffReport) -> None:
+    """Reply with the text, the chart and the CSV."""
+    await message.reply_text(report.text)
+    await message.reply_photo(InputFile(report.chart.data, filename=report.chart.filename))
+    await message.reply_document(InputFile(report.table.data, filename=report.table.filename))

@@ -1,0 +1,62 @@
+"""Supervisors get the weekly summary once, with chart and table; staff ask on demand."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+from bot.standin import Standin
+from desk.clock import ShiftedClock
+from tests.e2e.harness import desk_settings, running_desk
+
+SHANGHAI = ZoneInfo("Asia/Shanghai")
+MONDAY_MORNING = datetime(2026, 11, 30, 9, 5, tzinfo=SHANGHAI)  # 2026-W49 begins; W48 is due
+
+
+def kinds(tg: Standin, chat: int) -> list[str]:
+    found = []
+    for message in tg.inbox(chat):
+        found += [k for k in ("text", "photo", "document") if message.get(k)]
+    return found
+
+
+async def test_the_weekly_summary_goes_out_once_across_restarts(
+    tg: Standin, tmp_path: Path
+) -> None:
+    settings = desk_settings(tg, tmp_path)
+    async with running_desk(settings, tg, clock=ShiftedClock(MONDAY_MORNING)):
+        await tg.wait_for(lambda: len(tg.inbox(7001)) >= 3, timeout=20)
+    text, photo, table = tg.inbox(7001)[:3]
+    assert "2026-W48" in text["text"]
+    assert "李经理" in text["text"]
+    assert photo.get("photo")
+    assert table["document"]["file_name"].endswith(".csv")
+
+    async with running_desk(settings, tg, clock=ShiftedClock(MONDAY_MORNING)):
+        tg.get_user(7001).send("/queue")  # something to wait on, so the restart has settled
+        await tg.wait_message(7001, contains="未结工单")
+    assert kinds(tg, 7001) == ["text", "photo", "document", "text"]
+
+
+async def test_staff_ask_for_figures_and_others_are_refused(tg: Standin, tmp_path: Path) -> None:
+    async with running_desk(desk_settings(tg, tmp_path), tg):
+        tg.get_user(7001).send("/report 2026-W47")
+        summary = await tg.wait_message(7001, contains="2026-W47")
+        assert "王经理" in summary["text"]
+        await tg.wait_for(lambda: "document" in kinds(tg, 7001), timeout=15)
+
+        tg.get_user(5001).send("/mystats")
+        mine = await tg.wait_message(5001, contains="李经理")
+        assert "王经理" not in mine["text"]
+
+        tg.get_user(5001).send("/report")
+        assert "仅供" in (await tg.wait_message(5001, contains="仅供"))["text"]
+        tg.get_user(7001).send("/report 2026-W99")
+        assert "ISO" in (await tg.wait_message(7001, contains="ISO"))["text"]
+        for outsider in (9001, 6660001):
+            person = tg.get_user(outsider) if outsider == 9001 else tg.user(outsider, "路人甲")
+            person.send("/report")
+            person.send("/mystats")
+        await tg.wait_for(lambda: len(tg.inbox(9001)) >= 2, timeout=10)
+    assert all("仅供" in m["text"] for m in tg.inbox(9001))
