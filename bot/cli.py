@@ -11,6 +11,8 @@ from collections.abc import Callable, Coroutine, Sequence
 from pathlib import Path
 from typing import Any
 
+from sqlalchemy.exc import DBAPIError, SQLAlchemyError
+
 from bot import logs
 from bot.problems import ConfigError
 
@@ -61,6 +63,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     except ConfigError as error:
         print(error, file=sys.stderr)
         return 2
+    except SQLAlchemyError as error:
+        # The database is missing, locked or unreachable: say so plainly, without SQL values.
+        cause = error.orig if isinstance(error, DBAPIError) else error
+        reason = str(cause).splitlines()[0]
+        print(f"storage error: {reason}", file=sys.stderr)
+        return 1
     except KeyboardInterrupt:
         return 130
 

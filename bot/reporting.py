@@ -26,6 +26,7 @@ from reports import (
     terminal_progress,
 )
 from storage.engine import make_engine
+from storage.migrate import upgrade
 from storage.store import SqlStore
 
 log = logging.getLogger(__name__)
@@ -81,9 +82,14 @@ async def print_report(settings: Settings, week: str | None, form: str, out: Pat
     """Write a week's summary for all supervisors to a file or stdout."""
     zone = settings.zone()
     clock = SystemClock()
-    chosen = IsoWeek.parse(week) if week else IsoWeek.containing(clock.now(), zone).previous()
+    try:
+        chosen = IsoWeek.parse(week) if week else IsoWeek.containing(clock.now(), zone).previous()
+    except ValueError as error:
+        print(f"--week {week}: {error}", file=sys.stderr)
+        return 2
     store = SqlStore(make_engine(settings.storage.url, settings.config_dir), clock)
     try:
+        await upgrade(store.engine)
         async with store.reading() as conn:
             body = await build_report(
                 conn,
