@@ -87,11 +87,17 @@ class Intake:
         done: list[int] = []
         failed: list[tuple[Pending, str]] = []
         stalled: set[int | None] = set()
-        for start in range(0, len(pending), self.group_size):
-            async with self.inbox.store.group_commit():
-                for entry in pending[start : start + self.group_size]:
+        store, queue = self.inbox.store, pending[::-1]
+        while queue:
+            async with store.group_commit():
+                for turn in range(min(self.group_size, len(queue))):
+                    entry = queue.pop()
                     if entry.chat_id in stalled:
                         continue
+                    # The sender and the poller get their turn between two updates.
+                    if turn and store.writers_waiting:
+                        queue.append(entry)
+                        break
                     error = await self._handle(entry)
                     if error is None:
                         done.append(entry.id)

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import random
 from collections import defaultdict
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from datetime import timedelta
 
 from bot.trouble import brief, passing
@@ -20,6 +21,63 @@ from storage.store import SqlStore
 log = logging.getLogger(__name__)
 
 STAFF_NOTICES = {"question", "followup", "reminder", "escalation"}
+
+
+Outcome = tuple[Parcel, Delivery]
+
+
+class Book:
+    """Record delivery outcomes in the background as they come, a few per write."""
+
+    # Recording sends as they happen, not at the end of a batch, keeps a crash from sending a
+    # whole batch twice. Writing in the background keeps sends flowing while the writer is
+    # busy, but only up to `in_doubt` sends: a crash can repeat no more than that.
+
+    def __init__(self, write: Callable[[list[Outcome]], Awaitable[None]], in_doubt: int) -> None:
+        self.write = write
+        self.in_doubt = in_doubt
+        self.waiting: list[Outcome] = []
+        self.written: set[int] = set()
+        self._writing = 0
+        self._task: asyncio.Task[None] | None = None
+        self._progress = asyncio.Event()
+
+    async def add(self, outcomes: list[Outcome]) -> None:
+        """Queue outcomes for writing; wait while too many sends are unrecorded."""
+        self.waiting += outcomes
+        task = self._writer()
+        while len(self.waiting) + self._writing > self.in_doubt and not task.done():
+            self._progress.clear()
+            await self._progress.wait()
+        if task.done():
+            task.result()
+
+    async def close(self) -> None:
+        """Wait until everything queued is written; raise what a write raised."""
+        while self.waiting or (self._task is not None and not self._task.done()):
+            await self._writer()
+        if self._task is not None:
+            self._task.result()
+
+    def _writer(self) -> asyncio.Task[None]:
+        """Return the running write task, starting one if needed; raise a failed write's error."""
+        if self._task is not None and self._task.done():
+            self._task.result()
+        if self._task is None or self._task.done():
+            self._task = asyncio.create_task(self._flush(), name="outbox-book")
+        return self._task
+
+    async def _flush(self) -> None:
+        try:
+            while self.waiting:
+                batch, self.waiting = self.waiting, []
+                self._writing = len(batch)
+                await self.write(batch)
+                self.written.update(parcel.id for parcel, _ in batch)
+                self._writing = 0
+                self._progress.set()
+        finally:
+            self._progress.set()
 
 
 def backoff(attempts: int) -> float:
@@ -50,6 +108,8 @@ class Sender:
         self.batch = batch
         # A few chats in flight hide latency; many only queue inside the HTTP pool.
         self._slots = asyncio.Semaphore(parallel_chats)
+        # Sends not yet recorded; a crash sends these again, marked as repeats.
+        self.in_doubt = parallel_chats
         # Rows posted by another worker may wake nobody here, so idle waits are bounded.
         self.idle = idle
         self.on_result = on_result
@@ -108,49 +168,53 @@ class Sender:
         by_chat: dict[int, list[Parcel]] = defaultdict(list)
         for parcel in parcels:
             by_chat[parcel.notice.address.chat_id].append(parcel)
-        outcomes: list[tuple[Parcel, Delivery]] = []
+        book = Book(self._record, in_doubt=self.in_doubt)
         in_flight: set[int] = set()
         try:
             await asyncio.gather(
-                *(self._deliver_chat(p, outcomes, in_flight) for p in by_chat.values())
+                *(self._deliver_chat(p, book, in_flight) for p in by_chat.values())
             )
         except asyncio.CancelledError:
-            await self._settle_cut_short(parcels, outcomes, in_flight)
+            await self._settle_cut_short(parcels, book, in_flight)
             raise
-        now = self.clock.now()
-        await self.outbox.settle([self._settled(p, d) for p, d in outcomes], now)
-        for parcel, delivery in outcomes:
-            await self._after(parcel, delivery)
+        await book.close()
         return len(parcels)
 
+    async def _record(self, outcomes: list[Outcome]) -> None:
+        await self.outbox.settle([self._settled(p, d) for p, d in outcomes], self.clock.now())
+        for parcel, delivery in outcomes:
+            await self._after(parcel, delivery)
+
     async def _settle_cut_short(
-        self, parcels: list[Parcel], outcomes: list[tuple[Parcel, Delivery]], in_flight: set[int]
+        self, parcels: list[Parcel], book: Book, in_flight: set[int]
     ) -> None:
         """Record a batch stopped midway: what went out is sent, what was never tried waits."""
+        with contextlib.suppress(Exception):
+            await book.close()
         now = self.clock.now()
-        known = {parcel.id for parcel, _ in outcomes} | in_flight
+        known = book.written | {parcel.id for parcel, _ in book.waiting} | in_flight
         untried = [Settled(p.id, "pending", retry_at=now) for p in parcels if p.id not in known]
         # A call cut off in flight may have reached Telegram: its lease marks it as a repeat.
-        await self.outbox.settle([*(self._settled(p, d) for p, d in outcomes), *untried], now)
+        unwritten = [self._settled(p, d) for p, d in book.waiting]
+        await self.outbox.settle([*unwritten, *untried], now)
 
-    async def _deliver_chat(
-        self, parcels: list[Parcel], outcomes: list[tuple[Parcel, Delivery]], in_flight: set[int]
-    ) -> None:
+    async def _deliver_chat(self, parcels: list[Parcel], book: Book, in_flight: set[int]) -> None:
         for index, parcel in enumerate(parcels):
             in_flight.add(parcel.id)
             async with self._slots:
                 delivery = await self.courier.deliver(parcel.notice, repeat=parcel.repeat)
             in_flight.discard(parcel.id)
-            outcomes.append((parcel, delivery))
             if self.on_result is not None:
                 self.on_result(delivery.state)
             if delivery.state == "retry":
                 # Keep the chat's order: what follows waits for the failed one.
-                outcomes += [
-                    (later, Delivery("retry", error="waiting for an earlier message"))
-                    for later in parcels[index + 1 :]
+                later = [
+                    (after, Delivery("retry", error="waiting for an earlier message"))
+                    for after in parcels[index + 1 :]
                 ]
+                await book.add([(parcel, delivery), *later])
                 return
+            await book.add([(parcel, delivery)])
 
     def _settled(self, parcel: Parcel, delivery: Delivery) -> Settled:
         notice = parcel.notice

@@ -94,6 +94,7 @@ class SqlStore:
         self._due_listeners: list[DueListener] = []
         # SQLite allows one writer; queueing in-process avoids busy-waiting on its file lock.
         self._writer = asyncio.Lock() if engine.dialect.name == "sqlite" else None
+        self.writers_waiting = 0
 
     @property
     def dialect(self) -> str:
@@ -158,7 +159,21 @@ class SqlStore:
 
     def writing(self) -> AbstractAsyncContextManager[object]:
         """Hold the in-process writer slot (a no-op on PostgreSQL)."""
-        return self._writer if self._writer is not None else nullcontext()
+        return self._taking_turn() if self._writer is not None else nullcontext()
+
+    @asynccontextmanager
+    async def _taking_turn(self) -> AsyncIterator[None]:
+        assert self._writer is not None
+        # Counted, so that a long group commit can see someone waiting and end early.
+        self.writers_waiting += 1
+        try:
+            await self._writer.acquire()
+        finally:
+            self.writers_waiting -= 1
+        try:
+            yield
+        finally:
+            self._writer.release()
 
     @asynccontextmanager
     async def reading(self) -> AsyncIterator[AsyncConnection]:
