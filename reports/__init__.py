@@ -10,7 +10,16 @@ from reports.delivery import (
     report_notices,
     summarizer,
 )
-from reports.figures import Latency, ManagerWeek, TeamWeek, WeekFigures, WeeklySummary, change
+from reports.figures import (
+    BrandWeek,
+    Latency,
+    ManagerWeek,
+    SupplyCount,
+    TeamWeek,
+    WeekFigures,
+    WeeklySummary,
+    change,
+)
 from reports.metrics import weekly_summary
 from reports.progress import Progress, TerminalBar, terminal_progress
 from reports.table import render_table
@@ -19,6 +28,7 @@ from reports.weeks import IsoWeek, WeeklySchedule
 
 __all__ = [
     "Audience",
+    "BrandWeek",
     "ChineseFontMissingError",
     "IsoWeek",
     "Latency",
@@ -27,6 +37,7 @@ __all__ = [
     "RenderedReport",
     "ReportFormat",
     "Summarize",
+    "SupplyCount",
     "TeamWeek",
     "TerminalBar",
     "WeekFigures",

@@ -20,6 +20,36 @@ class Latency:
 NO_LATENCY = Latency()
 
 
+@dataclass(frozen=True)
+class SupplyCount:
+    """Supply requests opened in the week, and how many ended out of stock or refused."""
+
+    requests: int = 0
+    out_of_stock: int = 0
+    refused: int = 0
+
+    @property
+    def denied(self) -> int:
+        """Return the requests that ended out of stock or refused."""
+        return self.out_of_stock + self.refused
+
+    @property
+    def denied_share(self) -> float | None:
+        """Return the share of requests denied, None without requests."""
+        return self.denied / self.requests if self.requests else None
+
+    def __add__(self, other: SupplyCount) -> SupplyCount:
+        """Return both counts together."""
+        return SupplyCount(
+            self.requests + other.requests,
+            self.out_of_stock + other.out_of_stock,
+            self.refused + other.refused,
+        )
+
+
+NO_SUPPLY = SupplyCount()
+
+
 @dataclass(frozen=True, kw_only=True)
 class WeekFigures:
     """What happened to the questions opened in one week, as it stood at the week's end."""
@@ -40,9 +70,17 @@ class WeekFigures:
     on_it: int = 0
     eta_broken: int = 0
     unreachable: int = 0
-    # Ratings and complaints are not collected yet; the columns wait for them.
+    # Ratings given in the week; complaints opened in it, None where they must not be shown.
     rating_average: float | None = None
     complaints: int | None = None
+    rating_count: int = 0
+    low_ratings: int = 0
+    supply: SupplyCount = NO_SUPPLY
+
+    @property
+    def low_rating_share(self) -> float | None:
+        """Return the share of ratings that were low, None without ratings."""
+        return self.low_ratings / self.rating_count if self.rating_count else None
 
     @property
     def unanswered(self) -> int:
@@ -76,6 +114,15 @@ class TeamWeek(WeekFigures):
 
 
 @dataclass(frozen=True)
+class BrandWeek:
+    """How one brand's supply requests ended: for one manager, or for the team."""
+
+    brand: str
+    manager_id: str | None
+    supply: SupplyCount
+
+
+@dataclass(frozen=True)
 class WeeklySummary:
     """A week's report: each manager, the team, and the team's week before for comparison."""
 
@@ -85,6 +132,8 @@ class WeeklySummary:
     managers: tuple[ManagerWeek, ...]
     team: TeamWeek
     previous: TeamWeek | None = None
+    # Supply outcomes by brand: for the team (manager_id None), then by manager.
+    brands: tuple[BrandWeek, ...] = ()
 
     @property
     def steps(self) -> int:

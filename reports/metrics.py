@@ -15,6 +15,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from desk.people import Team
+from reports.field_figures import with_field_figures
 from reports.figures import ManagerWeek, TeamWeek, WeeklySummary
 from reports.history import count_history
 from reports.percentiles import RankedGroups
@@ -40,7 +41,7 @@ async def weekly_summary(
     steps = _Steps(progress, 2 * _QUERIES_PER_WEEK)
     now = await _measure(conn, team, scope, week, tz, steps)
     before = await _measure(conn, team, scope, week.previous(), tz, steps)
-    return WeeklySummary(
+    summary = WeeklySummary(
         week=week,
         timezone=tz.key,
         target_seconds=now.target,
@@ -48,6 +49,9 @@ async def weekly_summary(
         team=now.team,
         previous=before.team,
     )
+    # Complaints are for supervisors (and the admin's command line), never a manager's own view.
+    shown = supervisor_id is not None or manager_id is None
+    return await with_field_figures(conn, summary, tz, complaints_shown=shown)
 
 
 def _scope(team: Team, supervisor_id: str | None, manager_id: str | None) -> tuple[str, ...] | None:

@@ -36,6 +36,11 @@ _AFTER_STEPS = (
     "unreachable",
     "rating_average",
     "complaints",
+    "rating_count",
+    "low_ratings",
+    "supply_requests",
+    "supply_out_of_stock",
+    "supply_refused",
 )
 
 
@@ -43,30 +48,32 @@ def render_table(summary: WeeklySummary) -> bytes:
     """Write one row per manager, then the team and the team's week before, as UTF-8 with BOM."""
     previous = summary.previous
     steps = max(summary.steps, len(previous.escalations) if previous else 0)
+    # A manager's own view has no complaints column at all, not even an empty one.
+    shown = summary.team.complaints is not None
+    hidden = set() if shown else {"complaints"}
     header = [
         "week",
         "manager",
         "name",
         *_FIGURES,
         *(f"escalated_step{n}" for n in range(1, steps + 1)),
-        *_AFTER_STEPS,
+        *(name for name in _AFTER_STEPS if name not in hidden),
     ]
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\r\n")
     writer.writerow(header)
     week = str(summary.week)
     for manager in summary.managers:
-        writer.writerow([week, manager.manager_id, manager.name, *_cells(manager, steps)])
-    writer.writerow([week, "", TEAM_NAME, *_cells(summary.team, steps)])
+        writer.writerow([week, manager.manager_id, manager.name, *_cells(manager, steps, shown)])
+    writer.writerow([week, "", TEAM_NAME, *_cells(summary.team, steps, shown)])
     if previous is not None:
-        writer.writerow(
-            [str(summary.week.previous()), "", PREVIOUS_TEAM_NAME, *_cells(previous, steps)]
-        )
+        before = _cells(previous, steps, shown)
+        writer.writerow([str(summary.week.previous()), "", PREVIOUS_TEAM_NAME, *before])
     # Excel reads the BOM as "this is UTF-8"; without it the Chinese names come out garbled.
     return out.getvalue().encode("utf-8-sig")
 
 
-def _cells(figures: WeekFigures, steps: int) -> list[str]:
+def _cells(figures: WeekFigures, steps: int, complaints_shown: bool) -> list[str]:
     escalations = [*figures.escalations, *([0] * steps)][:steps]
     values: list[Any] = [
         figures.received,
@@ -91,7 +98,12 @@ def _cells(figures: WeekFigures, steps: int) -> list[str]:
         figures.eta_broken,
         figures.unreachable,
         figures.rating_average,
-        figures.complaints,
+        *([figures.complaints] if complaints_shown else []),
+        figures.rating_count,
+        figures.low_ratings,
+        figures.supply.requests,
+        figures.supply.out_of_stock,
+        figures.supply.refused,
     ]
     return [_cell(value) for value in values]
 

@@ -6,7 +6,7 @@ import unicodedata
 from collections.abc import Iterable
 from datetime import timedelta
 
-from reports.figures import ManagerWeek, WeekFigures, WeeklySummary, change
+from reports.figures import ManagerWeek, SupplyCount, WeekFigures, WeeklySummary, change
 
 WIDTH = 40
 _NAME_WIDTH = 12
@@ -51,6 +51,7 @@ def render_text(summary: WeeklySummary) -> str:
     ]
     for manager in summary.managers:
         lines.extend(_manager_lines(manager))
+    lines.extend(_supply_lines(summary))
     return "\n".join(lines).strip() + "\n"
 
 
@@ -110,8 +111,38 @@ def _exceptions(figures: WeekFigures) -> list[str]:
     )
     parts.extend(f"{label}{count}" for label, count in named if count)
     if figures.rating_average is not None:
-        parts.append(f"评分{figures.rating_average:.1f}")
+        parts.append(
+            f"评分{figures.rating_average:.1f}（{figures.rating_count}条，"
+            f"低分{_share(figures.low_rating_share)}）"
+        )
     return parts
+
+
+def _supply_lines(summary: WeeklySummary) -> list[str]:
+    """Show how often orders ended out of stock or refused: team, managers, then brands."""
+    team = summary.team.supply
+    if not team.requests:
+        return []
+    names = {m.manager_id: _short_name(m.name) for m in summary.managers}
+    lines = ["", f"【订货】缺货或拒绝 团队{_denied(team)}"]
+    lines += [
+        f"{names[m.manager_id]} {_denied(m.supply)} 缺{m.supply.out_of_stock} 拒{m.supply.refused}"
+        for m in summary.managers
+        if m.supply.requests
+    ]
+    lines.append("按品牌：")
+    for brand in (b for b in summary.brands if b.manager_id is None):
+        lines.append(f"{brand.brand} {_denied(brand.supply)}")
+        lines += [
+            f"{_INDENT}{names.get(b.manager_id or '', b.manager_id)} {_denied(b.supply)}"
+            for b in summary.brands
+            if b.manager_id is not None and b.brand == brand.brand and b.supply.denied
+        ]
+    return lines
+
+
+def _denied(supply: SupplyCount) -> str:
+    return f"{supply.denied}/{supply.requests}（{_share(supply.denied_share)}）"
 
 
 def _wrap(indent: str, parts: Iterable[str]) -> list[str]:

@@ -18,7 +18,10 @@ SECRETS = (COMPLAINT, MORE, THANKS, "投诉", "complaint", "Complaint", "保密"
 def everything_sent_to(tg: Standin, chat_id: int) -> list[str]:
     """Return every Bot API call the bot made towards a chat, as text."""
     return [
-        json.dumps(call.params, ensure_ascii=False)
+        # An uploaded file (the CSV of /mystats) is read as the text it holds.
+        json.dumps(
+            call.params, ensure_ascii=False, default=lambda f: f.data.decode("utf-8", "replace")
+        )
         for call in tg.calls
         if str(call.params.get("chat_id")) == str(chat_id)
     ]
@@ -69,6 +72,12 @@ async def test_a_complaint_goes_to_the_supervisor_and_never_reaches_the_manager(
 
         li.send("明天上午送到。", reply_to=question)
         await tg.wait_message(9001, contains="明天上午送到")
+        # The manager's own figures: the text, the chart and the table say nothing of it.
+        li.send("/mystats")
+        await tg.wait_for(lambda: len(tg.calls_to("sendDocument")) == 1)
+        chen.send("/report")
+        report = await tg.wait_message(7001, contains="客服响应周报")
+        assert "投诉1" in report["text"]  # one complaint, however many messages
         chen.press(complaint, "cpx:1")
         await tg.wait_message(9001, contains="已由陈主任结案")
 
@@ -78,6 +87,9 @@ async def test_a_complaint_goes_to_the_supervisor_and_never_reaches_the_manager(
         leaked = [call for call in sent for secret in SECRETS if secret in call]
         assert leaked == [], leaked
     # The manager's chat holds exactly what the ordinary question brought.
-    manager_saw = [m["text"] for m in tg.inbox(5001)]
+    manager_saw = [m.get("text") or m.get("caption") or "" for m in tg.inbox(5001)]
     assert manager_saw[0].startswith("🆕 工单 #1 · 张伟（张记烟酒店）\n明天送货吗？")
-    assert sorted(text[:2] for text in manager_saw[1:]) == sorted(["⏰ ", "您的", "✓ "])
+    assert sorted(text[:2] for text in manager_saw[1:4]) == sorted(["⏰ ", "您的", "✓ "])
+    assert manager_saw[4].startswith("客服响应周报")  # /mystats
+    table = [c for c in tg.calls_to("sendDocument") if str(c.params["chat_id"]) == "5001"]
+    assert len(table) == 1

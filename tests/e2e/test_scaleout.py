@@ -210,7 +210,7 @@ async def test_two_workers_one_killed_halfway_keep_every_guarantee(
         first = ServeProcess(path, ports[0], name="first")
         second = ServeProcess(path, ports[1], name="second")
         first.start()
-        assert (await first.health())["sender"] is True
+        await first.health(sender=True)
         second.start()
         assert (await second.health())["sender"] is False
         telegram = Telegram([first, second])
@@ -230,10 +230,13 @@ async def scenario(tg: Standin, db: AsyncEngine, telegram: Telegram, sender: Ser
         for k in range(QUESTIONS_EACH)
         for r in range(RETAILERS)
     ]
+    phases = Phases()
     await telegram.post_all(updates[: total // 2])
+    phases.mark("first half posted")
     # Halfway, the worker holding the sender's seat dies with work in every stage.
     sender.kill()
     await telegram.post_all(updates[total // 2 :])
+    phases.mark("second half posted")
     assert telegram.live == [w for w in telegram.live if w is not sender]
 
     # Every question reaches its own manager.
@@ -243,6 +246,7 @@ async def scenario(tg: Standin, db: AsyncEngine, telegram: Telegram, sender: Ser
         return [n for n in range(total) if f"Q{n:04d} " not in seen[n % RETAILERS % MANAGERS]]
 
     await until(lambda: not missing(), within=60, what="every question at its manager")
+    phases.mark("questions delivered")
 
     # Every due step fires exactly once: two steps for each of the 200 unanswered tickets.
     fired = select(func.count()).where(events.c.kind == "escalated")
@@ -256,6 +260,7 @@ async def scenario(tg: Standin, db: AsyncEngine, telegram: Telegram, sender: Ser
     assert len(per_step) == RETAILERS * len(LADDER)
     assert {count for *_, count in per_step} == {1}
     await until(lambda: reminders_delivered(tg) == RETAILERS * len(LADDER), within=30, what="steps")
+    phases.mark("steps delivered")
 
     # Each manager answers their retailer's ticket once; each answer reaches the retailer once.
     questions = await rows(
@@ -277,6 +282,7 @@ async def scenario(tg: Standin, db: AsyncEngine, telegram: Telegram, sender: Ser
         )
 
     await until(lambda: answered() == RETAILERS, within=30, what="every answer at its retailer")
+    phases.mark("answers delivered")
     for r in range(RETAILERS):
         copies = [b for b in bodies(tg, retailer_chat(r)) if answer_text(r) in b]
         assert len(copies) == 1, (r, copies)
@@ -290,10 +296,25 @@ async def scenario(tg: Standin, db: AsyncEngine, telegram: Telegram, sender: Ser
     # One sender for the bot at a time, so the rate held across both workers.
     sends = [c.at for c in tg.calls if "chat_id" in c.params]
     worst = busiest_second(sends)
-    print(
-        f"\nsends {len(sends)}, busiest second {worst}/{RATE}, redelivered {telegram.redelivered}"
-    )
+    print(f"\n{phases}; sends {len(sends)}, busiest second {worst}/{RATE}")
+    print(f"posts redelivered after the kill: {telegram.redelivered}")
     assert worst <= RATE * 1.05
+
+
+class Phases:
+    """Note how long each stage took, for the test's printed summary."""
+
+    def __init__(self) -> None:
+        self.start = self.last = time.monotonic()
+        self.marks: list[str] = []
+
+    def mark(self, name: str) -> None:
+        now = time.monotonic()
+        self.marks.append(f"{name} +{now - self.last:.1f}s")
+        self.last = now
+
+    def __str__(self) -> str:
+        return ", ".join(self.marks) + f" (total {self.last - self.start:.1f}s)"
 
 
 def reminders_delivered(tg: Standin) -> int:

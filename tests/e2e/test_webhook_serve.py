@@ -36,7 +36,7 @@ async def test_telegram_posts_and_the_desk_answers_through_the_webhook(
     desk = ServeProcess(webhook_config(tg, tmp_path, port), port)
     desk.start()
     try:
-        assert await desk.health() == {"ok": True, "sender": True}
+        assert await desk.health(sender=True) == {"ok": True, "sender": True}
         [hook] = await tg.wait_for(lambda: tg.calls_to("setWebhook"), timeout=30)
         assert hook.params["url"] == f"http://127.0.0.1:{port}/telegram"
         assert hook.params["secret_token"] == SECRET

@@ -81,16 +81,21 @@ class ServeProcess:
             self.process.send_signal(signal.SIGTERM)
         return self.process.wait(timeout=30)
 
-    async def health(self, timeout: float = 30.0) -> dict[str, Any]:  # noqa: ASYNC109
-        """Wait until /healthz answers 200 and return what it says."""
+    async def health(
+        self,
+        timeout: float = 30.0,  # noqa: ASYNC109
+        *,
+        sender: bool = False,
+    ) -> dict[str, Any]:
+        """Wait until /healthz answers 200 (and, with sender, names this the sender)."""
         deadline = asyncio.get_running_loop().time() + timeout
         async with httpx.AsyncClient(timeout=2.0) as client:
             while True:
                 assert self.alive, f"serve exited early:\n{self.log.read_text()[-3000:]}"
                 try:
                     response = await client.get(f"{self.url}/healthz")
-                    if response.status_code == 200:
-                        health: dict[str, Any] = response.json()
+                    health: dict[str, Any] = response.json()
+                    if response.status_code == 200 and (health["sender"] or not sender):
                         return health
                 except httpx.TransportError:
                     pass

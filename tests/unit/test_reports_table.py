@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
+from dataclasses import replace
 
 from reports import render_table
 from tests.unit.test_reports_figures import sample_summary
@@ -33,7 +34,7 @@ def test_every_figure_has_a_column() -> None:
     header = render_table(sample_summary()).decode("utf-8-sig").splitlines()[0].split(",")
     assert header[:3] == ["week", "manager", "name"]
     assert {"escalated_step1", "escalated_step2", "escalated_step3"} <= set(header)
-    assert {"rating_average", "complaints", "within_target", "off_hours_median_s"} <= set(header)
+    assert {"rating_average", "within_target", "off_hours_median_s"} <= set(header)
 
 
 def test_figures_are_written_plainly() -> None:
@@ -42,4 +43,12 @@ def test_figures_are_written_plainly() -> None:
     assert (m1["first_response_median_s"], m1["first_response_p90_s"]) == ("600", "4680")
     assert m1["within_target"] == "0.4444"
     assert (m1["escalated_step1"], m1["escalated_step3"]) == ("5", "2")
-    assert (m1["rating_average"], m1["complaints"]) == ("", "")
+    assert m1["rating_average"] == ""
+
+
+def test_complaints_have_a_column_only_where_they_are_counted() -> None:
+    hidden = sample_summary()
+    counted = replace(hidden, team=replace(hidden.team, complaints=3))
+
+    assert "complaints" not in rows_of(render_table(hidden))[0]
+    assert rows_of(render_table(counted))[2]["complaints"] == "3"
