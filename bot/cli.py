@@ -43,6 +43,9 @@ def parser() -> argparse.ArgumentParser:
     report.add_argument("--format", choices=("text", "csv", "png"), default="text")
     report.add_argument("--out", type=Path, help="write to a file instead of stdout")
     sub.add_parser("demo", help="play a short story offline against a local Telegram stand-in")
+    drafts = with_config("guide", "list the guide drafts managers saved, or decide one")
+    drafts.add_argument("action", choices=("drafts", "approve", "reject"))
+    drafts.add_argument("draft", type=int, nargs="?", help="the draft's number")
     roster = sub.add_parser("roster", help="manage the retailer roster")
     roster_sub = roster.add_subparsers(dest="roster_command", required=True)
     importing = roster_sub.add_parser("import", help="import retailers from a CSV file")
@@ -74,7 +77,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def _commands() -> dict[str, Command]:
-    from bot import commands
+    from bot import commands, guide_admin
 
     return {
         "run": commands.run,
@@ -85,6 +88,7 @@ def _commands() -> dict[str, Command]:
         "report": commands.report,
         "demo": commands.demo,
         "roster": commands.roster_import,
+        "guide": guide_admin.guide,
     }
 
 
