@@ -145,3 +145,15 @@ class DeskProcess:
     @property
     def alive(self) -> bool:
         return self.process is not None and self.process.poll() is None
+
+
+def is_weekly_report(message: dict[str, Any]) -> bool:
+    """Say whether a message is part of the weekly summary a supervisor gets at start-up."""
+    document = message.get("document") or {}
+    text = message.get("text") or ""
+    return bool(message.get("photo")) or "report-" in document.get("file_name", "") or "周报" in text
+
+
+def supervisor_inbox(tg: Standin, chat_id: int = 7001) -> list[dict[str, Any]]:
+    """Return what the supervisor got apart from the weekly summary."""
+    return [m for m in tg.inbox(chat_id) if not is_weekly_report(m)]

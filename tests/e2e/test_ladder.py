@@ -12,6 +12,7 @@ from tests.e2e.harness import (
     desk_mapping,
     desk_settings,
     running_desk,
+    supervisor_inbox,
     write_config,
 )
 
@@ -42,7 +43,7 @@ async def test_silence_climbs_the_ladder_and_the_backup_answers(
         # The supervisor's step (due at 6 s) never comes once the backup has answered.
         settle = time.monotonic() + 4
         await tg.wait_for(lambda: time.monotonic() > settle, timeout=8)
-    assert tg.inbox(7001) == []
+    assert supervisor_inbox(tg) == []
     assert len([m for m in tg.inbox(5001) if "提醒" in m.get("text", "")]) == 1
 
 

@@ -3,23 +3,10 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
 
-from bot.config import Settings
 from bot.standin import Standin
-from tests.e2e.harness import desk_mapping, running_desk
-
-
-def field_settings(tg: Standin, folder: Path, **sections: Any) -> Settings:
-    """Return the small team's settings with the given sections added or replaced."""
-    mapping = desk_mapping(tg, folder)
-    mapping.update(sections)
-    return Settings.from_mapping(mapping, env={}, config_dir=folder)
-
-
-def buttons(message: dict) -> list[str]:
-    markup = message.get("reply_markup") or {}
-    return [b["callback_data"] for row in markup.get("inline_keyboard", []) for b in row]
+from tests.e2e.field_harness import buttons, field_settings
+from tests.e2e.harness import running_desk, supervisor_inbox
 
 
 async def test_a_low_rating_reaches_the_supervisor_with_the_conversation(
@@ -59,7 +46,7 @@ async def test_a_low_rating_reaches_the_supervisor_with_the_conversation(
     assert "这不是您负责的工单。" in shown  # 刘芳's press
     assert "这个工单已经评过了，谢谢！" in shown  # 张伟's second press
     assert not any("评分" in (m.get("text") or "") for m in tg.inbox(5001))
-    assert len(tg.inbox(7001)) == 2
+    assert len(supervisor_inbox(tg)) == 2
 
 
 async def test_a_day_after_the_answer_the_retailer_is_asked_once(
@@ -76,4 +63,4 @@ async def test_a_day_after_the_answer_the_retailer_is_asked_once(
         zhang.press(ask, "rate:1:5")
         await tg.wait_message(9001, contains="谢谢您的评分（5 分）")
     assert len([m for m in tg.inbox(9001) if "请为这次服务打分" in (m.get("text") or "")]) == 1
-    assert tg.inbox(7001) == []
+    assert supervisor_inbox(tg) == []
