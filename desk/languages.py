@@ -12,7 +12,7 @@ LANGS = ("zh", "en")
 async def choose(ctx: DeskContext, address: Address, lang: str) -> Outcome:
     """Switch a retailer or staff member to the language they picked."""
     if lang not in LANGS:
-        return Outcome.NOT_A_TICKET
+        raise ValueError(f"no catalog for language {lang!r}; pick one of {LANGS}")
     staff = ctx.team.by_telegram(address.chat_id)
     async with ctx.store.transaction() as ledger:
         if staff is not None:

@@ -6,8 +6,8 @@ import json
 from pathlib import Path
 
 from bot.standin import Standin
+from tests.e2e.field_harness import buttons, field_settings
 from tests.e2e.harness import FAST_LADDER, running_desk
-from tests.e2e.test_ratings import buttons, field_settings
 
 COMPLAINT = "李经理说软中华没货，可隔壁店天天有。"
 MORE = "他还嫌我订得少"

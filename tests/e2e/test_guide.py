@@ -5,8 +5,8 @@ from __future__ import annotations
 from pathlib import Path
 
 from bot.standin import Standin
+from tests.e2e.field_harness import buttons, field_settings
 from tests.e2e.harness import running_desk
-from tests.e2e.test_ratings import buttons, field_settings
 
 GUIDE = Path(__file__).resolve().parents[2] / "guide.txt"
 DAMP = "烟最近有点受潮，怎么存放比较好？"

@@ -5,8 +5,8 @@ from __future__ import annotations
 from pathlib import Path
 
 from bot.standin import Standin
+from tests.e2e.field_harness import buttons, field_settings
 from tests.e2e.harness import running_desk
-from tests.e2e.test_ratings import buttons, field_settings
 
 
 async def test_each_side_reads_its_own_language(tg: Standin, tmp_path: Path) -> None:

@@ -5,8 +5,8 @@ from __future__ import annotations
 from pathlib import Path
 
 from bot.standin import Standin
+from tests.e2e.field_harness import buttons, field_settings
 from tests.e2e.harness import running_desk
-from tests.e2e.test_ratings import buttons, field_settings
 
 
 async def test_order_outcomes_reach_the_retailer_and_the_supervisors_report(

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pytest
+
 from desk.commands import Ask, Outcome
 from desk.content import Content, ContentKind
 from desk.notices import NoticeKind
@@ -49,7 +51,8 @@ async def test_a_manager_in_english_gets_questions_in_english(desk, store):
 
 
 async def test_only_the_two_catalog_languages_and_known_chats(desk, store):
-    assert await desk.choose_lang(R1, "fr") is Outcome.NOT_A_TICKET
+    with pytest.raises(ValueError, match="no catalog for language 'fr'"):
+        await desk.choose_lang(R1, "fr")
     assert await desk.choose_lang(Address("telegram", 1), "en") is Outcome.UNKNOWN_SENDER
     assert await desk.follow_app_lang(Address("telegram", 1), "en") is False
     assert store.retailers["r1"].lang == "zh"
