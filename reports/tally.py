@@ -57,8 +57,9 @@ class WeekTickets:
         opened_at: ColumnElement[Any] = tickets.c.opened_at
         found: list[ColumnElement[bool]] = []
         if in_id_order:
-            # Read the week in id order: the events index is in ticket order, so the join walks
-            # it front to back instead of jumping about as the opened_at index would make it.
+            # Read the week in id order through the id range: the events index is in ticket
+            # order, so the join walks it front to back. coalesce() keeps the opened_at index,
+            # which would visit tickets in time order and make the join jump about, out of it.
             opened_at = func.coalesce(tickets.c.opened_at, tickets.c.opened_at)
             found.append(tickets.c.id.between(self.first_id, self.last_id))
         found += [opened_at >= self.start, opened_at < self.end]
