@@ -151,7 +151,9 @@ def is_weekly_report(message: dict[str, Any]) -> bool:
     """Say whether a message is part of the weekly summary a supervisor gets at start-up."""
     document = message.get("document") or {}
     text = message.get("text") or ""
-    return bool(message.get("photo")) or "report-" in document.get("file_name", "") or "周报" in text
+    return (
+        bool(message.get("photo")) or "report-" in document.get("file_name", "") or "周报" in text
+    )
 
 
 def supervisor_inbox(tg: Standin, chat_id: int = 7001) -> list[dict[str, Any]]:
