@@ -84,6 +84,7 @@ tickets = Table(
     Index("ix_tickets_retailer_status", "retailer_id", "status"),
     Index("ix_tickets_manager_status", "manager_id", "status"),
     Index("ix_tickets_opened_at", "opened_at"),
+    Index("ix_tickets_manager_opened", "manager_id", "opened_at"),
 )
 
 messages = Table(
@@ -115,6 +116,10 @@ events = Table(
     Column("delivered", Boolean),
     Column("detail", Text, nullable=False, server_default="{}"),
     Index("ix_events_kind_at", "kind", "at"),
+    # Covers the reports' join from a week's tickets to their events without touching rows.
+    Index(
+        "ix_events_ticket_figures", "ticket_id", "kind", "at", "round", "seconds", "step", "actor"
+    ),
 )
 
 outbox = Table(
