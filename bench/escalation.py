@@ -339,4 +339,4 @@ if __name__ == "__main__":
     results = run(smoke=args.smoke, open_tickets=args.open_tickets, rounds=args.rounds)
     print(render(results))
     if args.save:
-        print(measure.save(args.save, {"escalation": results}))
+        print(measure.save(args.save, {args.save: results}))

@@ -6,7 +6,6 @@ python -m bench.plot bench/results/full.json        # writes docs/growth.png
 from __future__ import annotations
 
 import json
-import sys
 from pathlib import Path
 from typing import Any
 
@@ -16,6 +15,16 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt
 
 OUT = Path(__file__).resolve().parents[1] / "docs" / "growth.png"
+RESULTS = Path(__file__).with_name("results")
+
+
+def load(folder: Path = RESULTS) -> dict[str, Any]:
+    """Merge every saved part's figures."""
+    figures: dict[str, Any] = {}
+    for path in sorted(folder.glob("*.json")):
+        saved = json.loads(path.read_text(encoding="utf-8"))
+        figures.update({k: v for k, v in saved.items() if k != "machine"})
+    return figures
 
 
 def series(figures: dict[str, Any]) -> dict[str, list[tuple[int, float]]]:
@@ -72,9 +81,4 @@ def draw(figures: dict[str, Any], out: Path = OUT) -> Path:
 
 
 if __name__ == "__main__":
-    source = (
-        Path(sys.argv[1])
-        if len(sys.argv) > 1
-        else Path(__file__).with_name("results") / "full.json"
-    )
-    print(draw(json.loads(source.read_text(encoding="utf-8"))))
+    print(draw(load()))

@@ -278,4 +278,4 @@ if __name__ == "__main__":
     )
     print(render(results))
     if args.save:
-        print(measure.save(args.save, {"relay": results}))
+        print(measure.save(args.save, {args.save: results}))

@@ -173,4 +173,4 @@ if __name__ == "__main__":
     results = run(smoke=args.smoke, open_tickets=args.open_tickets, rounds=args.rounds)
     print(render(results))
     if args.save:
-        print(measure.save(args.save, {"startup": results}))
+        print(measure.save(args.save, {args.save: results}))

@@ -1,0 +1,208 @@
+"""Weekly report: the full summary for every supervisor over a generated week of messages.
+
+A province of 20,000 retailers, 500 managers and 25 supervisors sends M retailer messages in
+the reported ISO week (about four per ticket) and as many the week before, which the summary
+compares against. The figure is the time to compute reports.weekly_summary for each of the 25
+supervisors, as the weekly delivery does (and, beside it, one summary of all 500 managers). The floor is the bare SQL aggregate over the same two
+weeks (one GROUP BY per week over the week's tickets joined to their events), run through the
+same engine in the same run.
+
+    python -m bench.report                                  # 1,000,000 messages, 3 rounds
+    python -m bench.report --messages 10000 100000 1000000
+    python -m bench.report --smoke
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import subprocess
+import sys
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import text
+
+from bench import measure
+from bench.province import Province
+from bot.config import Settings
+from desk.people import Team
+from reports import weekly_summary
+from reports.weeks import IsoWeek
+from storage.engine import make_engine
+
+WEEK = IsoWeek(2026, 47)
+TZ = ZoneInfo("Asia/Shanghai")
+
+FLOOR = text(
+    """
+    SELECT t.manager_id,
+           count(DISTINCT t.id) AS tickets,
+           sum(e.kind = 'answered' AND e.round = 0) AS answered,
+           avg(CASE WHEN e.kind = 'answered' AND e.round = 0 THEN e.seconds END) AS first_response,
+           sum(e.kind = 'escalated') AS escalations
+    FROM tickets AS t JOIN events AS e ON e.ticket_id = t.id
+    WHERE t.opened_at >= :start AND t.opened_at < :end AND e.at < :end
+    GROUP BY t.manager_id
+    """
+)
+
+
+@dataclass(frozen=True)
+class Plan:
+    """Sizes for one run."""
+
+    messages: int
+    rounds: int
+    retailers: int = 20_000
+    managers: int = 500
+    supervisors: int = 25
+
+
+def generate(db: Path, plan: Plan) -> dict[str, int]:
+    """Build the two weeks in a child process; return what the reported week holds."""
+    common = [
+        sys.executable,
+        "-m",
+        "bench.province",
+        "--db",
+        str(db),
+        "--retailers",
+        str(plan.retailers),
+        "--managers",
+        str(plan.managers),
+        "--supervisors",
+        str(plan.supervisors),
+        "--week-messages",
+        str(plan.messages),
+    ]
+    weeks = []
+    for monday in (WEEK.previous().monday, WEEK.monday):
+        out = subprocess.run(
+            [*common, "--week-start", f"{monday.isoformat()}T00:00:00+08:00"],
+            check=True,
+            capture_output=True,
+            text=True,
+        ).stdout
+        weeks.append(out)
+    return json.loads(weeks[-1].splitlines()[0])
+
+
+def team_of(plan: Plan) -> Team:
+    province = Province(plan.retailers, plan.managers, plan.supervisors)
+    mapping = province.config("http://127.0.0.1:9/bot", "1:x")
+    mapping["roster"] = {}
+    return Settings.from_mapping(mapping, env={}).team()
+
+
+async def measure_size(plan: Plan) -> dict[str, Any]:
+    team = team_of(plan)
+    supervisors = list(team.supervisors)
+    with tempfile.TemporaryDirectory(prefix="bench-report-") as name:
+        db = Path(name) / "week.db"
+        week = await asyncio.to_thread(generate, db, plan)
+        engine = make_engine(f"sqlite:///{db}")
+        floors, summaries, everyone = [], [], []
+        try:
+            for _ in range(plan.rounds):
+                with measure.Stopwatch() as floor:
+                    async with engine.connect() as plain:
+                        conn = await plain.execution_options(reading=True)
+                        for w in (WEEK, WEEK.previous()):
+                            start, end = w.bounds(TZ)
+                            params = {"start": _stamp(start), "end": _stamp(end)}
+                            (await conn.execute(FLOOR, params)).all()
+                floors.append(floor.seconds)
+                with measure.Stopwatch() as summary:
+                    async with engine.connect() as plain:
+                        conn = await plain.execution_options(reading=True)
+                        for supervisor in supervisors:
+                            await weekly_summary(conn, team, WEEK, TZ, supervisor_id=supervisor)
+                summaries.append(summary.seconds)
+                with measure.Stopwatch() as whole:
+                    async with engine.connect() as plain:
+                        conn = await plain.execution_options(reading=True)
+                        await weekly_summary(conn, team, WEEK, TZ)
+                everyone.append(whole.seconds)
+        finally:
+            await engine.dispose()
+    seconds, floor_s = measure.median(summaries), measure.median(floors)
+    return {
+        "messages": plan.messages,
+        "week": week,
+        "supervisors": len(supervisors),
+        "rounds": plan.rounds,
+        "summary_s": seconds,
+        "floor_s": floor_s,
+        "ratio": seconds / floor_s,
+        "all_managers_s": measure.median(everyone),
+        "all_managers_ratio": measure.median(everyone) / floor_s,
+    }
+
+
+def _stamp(moment: Any) -> str:
+    return moment.strftime("%Y-%m-%d %H:%M:%S.%f")
+
+
+def render(rows: list[dict[str, Any]]) -> str:
+    return measure.table(
+        [
+            "retailer messages in the week",
+            "tickets",
+            "summary for 25 supervisors s",
+            "floor: bare aggregate s",
+            "ratio",
+            "one summary of all managers s",
+            "ratio",
+        ],
+        [
+            [
+                f"{r['messages']:,}",
+                f"{r['week']['tickets']:,}",
+                f"{r['summary_s']:.2f}",
+                f"{r['floor_s']:.2f}",
+                f"{r['ratio']:.2f}",
+                f"{r['all_managers_s']:.2f}",
+                f"{r['all_managers_ratio']:.2f}",
+            ]
+            for r in rows
+        ],
+    )
+
+
+def run(
+    *, smoke: bool = False, messages: list[int] | None = None, rounds: int = 3
+) -> list[dict[str, Any]]:
+    """Run the report benchmark and return its rows."""
+    if smoke:
+        plans = [Plan(10_000, 1, retailers=1_000, managers=50, supervisors=5)]
+    else:
+        plans = [Plan(m, rounds) for m in messages or [1_000_000]]
+
+    async def main() -> list[dict[str, Any]]:
+        rows = []
+        for plan in plans:
+            rows.append(await measure_size(plan))
+            print(render(rows[-1:]).splitlines()[-1], flush=True)
+        return rows
+
+    return asyncio.run(main())
+
+
+if __name__ == "__main__":
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--smoke", action="store_true", help="10,000 messages, one round")
+    parser.add_argument("--messages", type=int, nargs="+", default=[1_000_000])
+    parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--save", help="write the figures to bench/results/NAME.json")
+    args = parser.parse_args()
+    results = run(smoke=args.smoke, messages=args.messages, rounds=args.rounds)
+    print(render(results))
+    if args.save:
+        print(measure.save(args.save, {args.save: results}))
