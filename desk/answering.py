@@ -26,6 +26,9 @@ async def answer(ctx: DeskContext, cmd: Answer) -> Outcome:
         retailer = await ledger.retailer(ticket.retailer_id) if ticket else None
         if ticket is None or retailer is None:
             return Outcome.NOT_A_TICKET
+        if retailer.telegram_id is None:
+            # The retailer's chat went to another roster entry: say so rather than lose it.
+            return Outcome.NO_CHAT
         now = ctx.clock.now()
         await ledger.add_message(TicketMessage(ticket.id, cmd.staff_id, False, cmd.content, now))
         await ledger.post(
@@ -95,6 +98,8 @@ async def on_it(ctx: DeskContext, cmd: OnIt) -> Outcome:
         retailer = await ledger.retailer(ticket.retailer_id)
         if ticket.waiting_since is None or retailer is None:
             return Outcome.NOTHING_WAITING
+        if retailer.telegram_id is None:
+            return Outcome.NO_CHAT
         now = ctx.clock.now()
         eta = now + timedelta(minutes=cmd.minutes)
         await ledger.record(
@@ -140,7 +145,7 @@ async def resolve(ctx: DeskContext, cmd: Resolve) -> Outcome:
         await ledger.record(Event(ticket.id, EventKind.RESOLVED, now, actor=cmd.staff_id))
         closed = ticket.evolve(status=TicketStatus.RESOLVED, resolved_at=now, eta_until=None)
         await ledger.save_ticket(with_due(closed))
-        if retailer is not None:
+        if retailer is not None and retailer.telegram_id is not None:
             await ledger.post(
                 Notice(
                     to=retailer.id,

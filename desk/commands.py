@@ -85,6 +85,7 @@ class Outcome(StrEnum):
     REPEATED = "repeated"
     UNKNOWN_SENDER = "unknown_sender"
     NOT_A_TICKET = "not_a_ticket"
+    NO_CHAT = "no_chat"
     NOT_YOURS = "not_yours"
     CLOSED = "closed"
     NOTHING_WAITING = "nothing_waiting"

@@ -136,6 +136,8 @@ async def answer_complaint(ctx: DeskContext, cmd: Answer) -> Outcome:
         # Only supervisors ever hold complaint messages; this keeps it so if one is forwarded.
         if cmd.staff_id not in ctx.team.supervisors:
             return Outcome.NOT_YOURS
+        if retailer.telegram_id is None:
+            return Outcome.NO_CHAT
         now = ctx.clock.now()
         await ledger.add_complaint_message(
             ComplaintMessage(complaint.id, cmd.staff_id, False, cmd.content, now)

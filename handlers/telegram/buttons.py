@@ -46,7 +46,7 @@ async def on_button(update: Update, context: Context) -> None:
             await query.answer(say(lang, allowed.value), show_alert=True)
             return
         await query.answer()
-        await ask_for_eta(update, ticket_id, lang)
+        await ask_for_eta(context, user.id, ticket_id, lang)
         return
     source = inbound_of(update)
     if action == "eta" and minutes is not None:
@@ -55,20 +55,18 @@ async def on_button(update: Update, context: Context) -> None:
     else:
         outcome = await desk.resolve(Resolve(member.id, ticket_id, source))
         done_text = say(lang, "resolved_ok", ticket=ticket_id)
-    await query.answer(
-        done_text if outcome is Outcome.DONE else say(lang, outcome.value), show_alert=True
-    )
+    # REPEATED: this very press was applied before, and only its answer went missing.
+    done = outcome in (Outcome.DONE, Outcome.REPEATED)
+    await query.answer(done_text if done else say(lang, outcome.value), show_alert=True)
 
 
-async def ask_for_eta(update: Update, ticket_id: int, lang: str) -> None:
-    """Offer the ETA choices under the pressed message."""
-    message = update.effective_message
-    if message is None:
-        return
+async def ask_for_eta(context: Context, chat_id: int, ticket_id: int, lang: str) -> None:
+    """Offer the ETA choices in the presser's own chat, wherever the press came from."""
     row = [
         InlineKeyboardButton(
             say(lang, "button.eta", minutes=m), callback_data=f"eta:{ticket_id}:{m}"
         )
         for m in ETA_CHOICES
     ]
-    await message.reply_text(say(lang, "choose_eta"), reply_markup=InlineKeyboardMarkup([row]))
+    markup = InlineKeyboardMarkup([row])
+    await context.bot.send_message(chat_id, say(lang, "choose_eta"), reply_markup=markup)

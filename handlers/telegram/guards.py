@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 
 from telegram import Update
+from telegram.ext import ApplicationHandlerStop
 
 from handlers.telegram.services import Context
 from handlers.telegram.texts import pick_lang, say
@@ -28,6 +29,21 @@ async def on_edited(update: Update, context: Context) -> None:
     if message is None or user is None or message.chat.type != message.chat.PRIVATE:
         return
     await message.reply_text(say(pick_lang(user.language_code), "edited"))
+
+
+async def gate_presses(update: Update, context: Context) -> None:
+    """Stop a button press with no data, or made by someone outside the chat it was in."""
+    query, user = update.callback_query, update.effective_user
+    if query is None or user is None:
+        return
+    chat = query.message.chat if query.message is not None else None
+    # A private chat's buttons are pressed by its own user; PTB would also let a press without
+    # data through every handler's pattern.
+    foreign = chat is not None and chat.type == chat.PRIVATE and chat.id != user.id
+    if query.data and not foreign:
+        return
+    await query.answer(say(pick_lang(user.language_code), "button.stale"), show_alert=True)
+    raise ApplicationHandlerStop
 
 
 async def on_membership(update: Update, context: Context) -> None:

@@ -11,6 +11,7 @@ from telegram.ext import (
     ChatMemberHandler,
     CommandHandler,
     MessageHandler,
+    TypeHandler,
     filters,
 )
 
@@ -42,6 +43,8 @@ def install(application: Application) -> None:  # type: ignore[type-arg]
             CallbackQueryHandler(buttons.on_button),
         ]
     )
+    # Before every other group: a press no handler may see is stopped here.
+    application.add_handler(TypeHandler(Update, guards.gate_presses), group=-1)
     application.add_error_handler(remember_failure)
 
 

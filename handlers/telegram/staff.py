@@ -38,8 +38,8 @@ async def on_staff_message(update: Update, context: Context, member: Staff, lang
         outcome = await desk.answer(reply)
         if outcome is Outcome.DONE:
             await offer_saving(message, lang)
-    if outcome is Outcome.NOT_A_TICKET:
-        await message.reply_text(say(lang, "not_a_ticket"))
+    if outcome in (Outcome.NOT_A_TICKET, Outcome.NO_CHAT):
+        await message.reply_text(say(lang, outcome.value))
 
 
 async def staff_member(update: Update, context: Context) -> tuple[Staff, str] | None:
