@@ -16,6 +16,7 @@ from bot.leader import AlreadyPollingError
 from bot.problems import ConfigError, Problem
 from bot.roster import check as roster_check
 from bot.roster import read_roster, summary
+from bot.trouble import brief
 from desk.clock import SystemClock
 from storage.engine import make_engine
 from storage.migrate import upgrade
@@ -47,12 +48,16 @@ async def run(args: argparse.Namespace) -> int:
     except AlreadyPollingError as error:
         print(error, file=sys.stderr)
         return 1
-    except SQLAlchemyError as error:
-        reason = error.args[0] if error.args else ""
-        where = hide_password(settings.storage.url)
-        print(f"storage error at {where}: {reason}", file=sys.stderr)
-        return 1
+    except (SQLAlchemyError, OSError) as error:
+        return _storage_trouble(settings, error)
     return 0
+
+
+def _storage_trouble(settings: Settings, error: BaseException) -> int:
+    """Say plainly that the database could not be used, without the password or a traceback."""
+    where = hide_password(settings.storage.url)
+    print(f"storage error at {where}: {brief(error)}", file=sys.stderr)
+    return 1
 
 
 async def serve_webhook(args: argparse.Namespace) -> int:
@@ -99,7 +104,8 @@ async def roster_import(args: argparse.Namespace) -> int:
 
 async def status(args: argparse.Namespace) -> int:
     """Print open tickets, the outbox backlog, its oldest message and the last error."""
-    store = _store(_settings(args))
+    settings = _settings(args)
+    store = _store(settings)
     try:
         await upgrade(store.engine)
         backlog = await Outbox(store).backlog()
@@ -107,6 +113,8 @@ async def status(args: argparse.Namespace) -> int:
             open_count = await conn.scalar(
                 select(func.count()).select_from(tickets).where(tickets.c.status == "open")
             )
+    except (SQLAlchemyError, OSError) as error:
+        return _storage_trouble(settings, error)
     finally:
         await store.dispose()
     print(f"open tickets: {open_count}")
