@@ -7,15 +7,17 @@ import io
 import threading
 from collections.abc import Callable
 from pathlib import Path
-
-from matplotlib import font_manager
-from matplotlib.axes import Axes
-from matplotlib.backends.backend_agg import FigureCanvasAgg
-from matplotlib.figure import Figure
-from matplotlib.font_manager import FontProperties
+from typing import TYPE_CHECKING
 
 from reports.figures import Latency, WeekFigures, WeeklySummary
 from reports.text import duration_text
+
+if TYPE_CHECKING:
+    from matplotlib.axes import Axes
+    from matplotlib.font_manager import FontProperties
+
+# matplotlib is imported where a chart is drawn: loading it at start-up would cost the bot
+# about 70 MB of memory and half a second for a chart drawn once a week.
 
 DPI = 100
 WIDTH_INCHES = 10.0
@@ -49,6 +51,9 @@ def chart_height(rows: int) -> float:
 
 def chinese_font(font_file: Path | None = None) -> FontProperties:
     """Register a Simplified Chinese font with matplotlib and return properties that use it."""
+    from matplotlib import font_manager
+    from matplotlib.font_manager import FontProperties
+
     with _registering:
         for path in (font_file, _packaged_font()):
             if path is not None and str(path) not in _registered_files():
@@ -77,11 +82,16 @@ def _packaged_font() -> Path | None:
 
 
 def _registered_files() -> set[str]:
+    from matplotlib import font_manager
+
     return {entry.fname for entry in font_manager.fontManager.ttflist}
 
 
 def render_chart(summary: WeeklySummary, *, font_file: Path | None = None) -> bytes:
     """Draw median and p90 first response per manager, business vs off hours, as PNG bytes."""
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.figure import Figure
+
     font = chinese_font(font_file)
     rows: list[tuple[str, WeekFigures]] = [("团队", summary.team)]
     rows.extend((m.name, m) for m in summary.managers)
