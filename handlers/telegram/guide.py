@@ -25,8 +25,6 @@ async def _reader(update: Update, context: Context) -> tuple[Message, Library, s
     known = await identify(update, context)
     if known is None:
         return None
-    if update.callback_query is not None:
-        await update.callback_query.answer()
     return known[0], await context.bot_data.desk.library(), known[2]
 
 
@@ -51,6 +49,7 @@ async def on_browse(update: Update, context: Context) -> None:
     if found is None or query is None:
         return
     message, library, lang = found
+    await query.answer()
     what, key = fields(query)
     topic, entry = library.topic(key), library.entry(key)
     if what == "t" and topic is not None:

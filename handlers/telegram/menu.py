@@ -20,11 +20,6 @@ async def retailer_of(update: Update, context: Context) -> tuple[Message, Retail
     if known is None:
         return None
     message, someone, lang = known
-    presser = update.effective_user
-    if update.callback_query is not None and (presser is None or presser.id != message.chat_id):
-        # Only a private chat's own user presses its buttons; anyone else is refused.
-        await update.callback_query.answer(say(lang, "not_yours"), show_alert=True)
-        return None
     if someone.retailer is not None:
         return message, someone.retailer, lang
     if someone.staff is not None:
@@ -47,7 +42,7 @@ async def prompt_for(update: Update, context: Context, kind: Awaited) -> None:
 
 
 async def on_menu(update: Update, context: Context) -> None:
-    """Answer a press on the retailer's menu."""
+    """Answer a press on the retailer's menu (the router's gate let only its own user press)."""
     query = update.callback_query
     assert query is not None
     await query.answer()

@@ -47,6 +47,13 @@ async def test_a_question_brings_suggestions_and_still_reaches_the_manager(
         zhang.press(listed, "gd:e:regulations.minors")
         rule = await tg.wait_message(9001, contains="不向未成年人售烟")
         assert "身份证件" in rule["text"]
+
+        # The same shelf from the menu's button.
+        zhang.start()
+        menu = await tg.wait_message(9001, contains="/guide")
+        zhang.press(menu, "menu:guide")
+        again = await tg.wait_message(9001, contains="经营指南")
+        assert buttons(again) == buttons(topics)
     # Once per round: the question's follow-ups bring no more suggestions.
     assert len([m for m in tg.inbox(9001) if "指南也许有帮助" in m.get("text", "")]) == 1
 

@@ -43,7 +43,7 @@ async def test_a_low_rating_reaches_the_supervisor_with_the_conversation(
         assert "态度太差了。" in comment["text"]
 
     shown = [c.get("text") for c in tg.answered_callbacks]
-    assert "这不是您负责的工单。" in shown  # 刘芳's press
+    assert "这个按钮已失效。" in shown  # 刘芳's press, in 张伟's chat
     assert "这个工单已经评过了，谢谢！" in shown  # 张伟's second press
     assert not any("评分" in (m.get("text") or "") for m in tg.inbox(5001))
     assert len(supervisor_inbox(tg)) == 2

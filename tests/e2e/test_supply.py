@@ -58,5 +58,5 @@ async def test_order_outcomes_reach_the_retailer_and_the_supervisors_report(
     ]
     assert lines[3:] == ["按品牌：", "软中华 2/2（100%）", "  李经理 2/2（100%）", "玉溪 0/1（0%）"]
     said = [c.get("text") for c in tg.answered_callbacks]
-    assert "这不是您负责的工单。" in said  # 王经理 on 李经理's order
+    assert "这个按钮已失效。" in said  # 王经理 on 李经理's order, in 李经理's chat
     assert said.count("已告知零售户。") == 3
