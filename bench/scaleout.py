@@ -15,6 +15,7 @@ run, alternating round by round:
 
     python -m bench.scaleout                          # N = 500, 3 rounds
     python -m bench.scaleout --sizes 200 1000 --rounds 5
+    python -m bench.scaleout --setups postgresql:2   # one setup only
     python -m bench.scaleout --smoke                  # N = 50, one round
 """
 
@@ -69,6 +70,7 @@ class Round:
     ingest_per_second: float
     lag_p50_ms: float
     lag_p99_ms: float
+    fired_p50_ms: float
     offsets: tuple[float, ...] = ()
 
 
@@ -243,13 +245,20 @@ async def desk_round(
             finally:
                 for worker in started:
                     worker.stop()
-    offsets = tuple(sorted(due for due, _ in lags))
-    late = [lag for _, lag in lags]
-    return Round(n / seconds, measure.median(late), measure.percentile(late, 99), offsets)
+    offsets = tuple(sorted(due for due, _, _ in lags))
+    late = [lag for _, lag, _ in lags]
+    fired = [lag for _, _, lag in lags]
+    return Round(
+        n / seconds,
+        measure.median(late),
+        measure.percentile(late, 99),
+        measure.median(fired),
+        offsets,
+    )
 
 
-async def reminder_lags(url: str, n: int, after: float) -> list[tuple[float, float]]:
-    """Wait until every reminder is sent; return (due offset, lag ms) for each, from the database."""
+async def reminder_lags(url: str, n: int, after: float) -> list[tuple[float, float, float]]:
+    """Wait until every reminder is sent; return (due offset, sent lag, fired lag) for each."""
     engine = make_engine(url)
     sent = select(func.count()).where(outbox.c.kind == "reminder", outbox.c.state == "sent")
     try:
@@ -261,7 +270,7 @@ async def reminder_lags(url: str, n: int, after: float) -> list[tuple[float, flo
         else:
             raise TimeoutError("not every reminder was sent")
         query = (
-            select(tickets.c.opened_at, outbox.c.sent_at)
+            select(tickets.c.opened_at, outbox.c.sent_at, outbox.c.created_at)
             .join(tickets, tickets.c.id == outbox.c.ticket_id)
             .where(outbox.c.kind == "reminder")
         )
@@ -269,11 +278,16 @@ async def reminder_lags(url: str, n: int, after: float) -> list[tuple[float, flo
             rows = (await conn.execute(query)).all()
     finally:
         await engine.dispose()
-    due = [opened + timedelta(seconds=after) for opened, _ in rows]
+    due = [opened + timedelta(seconds=after) for opened, _, _ in rows]
     first = min(due)
+    # The reminder row is written when the step fires, so created_at is the firing time.
     return [
-        ((d - first).total_seconds(), (sent - d).total_seconds() * 1000)
-        for d, (_, sent) in zip(due, rows, strict=True)
+        (
+            (d - first).total_seconds(),
+            (sent - d).total_seconds() * 1000,
+            (fired - d).total_seconds() * 1000,
+        )
+        for d, (_, sent, fired) in zip(due, rows, strict=True)
     ]
 
 
@@ -319,12 +333,18 @@ async def floor_lag(tg: StandinProcess, offsets: tuple[float, ...]) -> tuple[flo
     return measure.median(lags), measure.percentile(lags, 99)
 
 
-async def main(sizes: list[int], rounds: int, after: float, pg_url: str) -> list[dict[str, Any]]:
+async def main(
+    sizes: list[int],
+    rounds: int,
+    after: float,
+    pg_url: str,
+    setups: list[tuple[str, int]],
+) -> list[dict[str, Any]]:
     results = []
     for n in sizes:
         with StandinProcess() as tg:
             await asyncio.to_thread(tg.users, people(n))
-            for backend, workers in SETUPS:
+            for backend, workers in setups:
                 desk: list[Round] = []
                 floors: list[tuple[float, float, float]] = []
                 for _ in range(rounds):
@@ -351,6 +371,7 @@ def summary(
         "ingest_ratio": round(ingest / floor_ingest_, 3),
         "lag_p50_ms": round(lag50, 1),
         "lag_p99_ms": round(measure.median([r.lag_p99_ms for r in desk]), 1),
+        "fired_p50_ms": round(measure.median([r.fired_p50_ms for r in desk]), 1),
         "floor_lag_p50_ms": round(floor50, 1),
         "floor_lag_p99_ms": round(measure.median([f[2] for f in floors]), 1),
         "lag_p50_ratio": round(lag50 / floor50, 1) if floor50 else float("nan"),
@@ -368,6 +389,7 @@ def render(rows: list[dict[str, Any]]) -> str:
             "ratio",
             "lag p50 ms",
             "lag p99 ms",
+            "fired p50 ms",
             "floor p50 ms",
             "floor p99 ms",
             "p50 ratio",
@@ -381,6 +403,7 @@ def render(rows: list[dict[str, Any]]) -> str:
                 r["ingest_ratio"],
                 r["lag_p50_ms"],
                 r["lag_p99_ms"],
+                r["fired_p50_ms"],
                 r["floor_lag_p50_ms"],
                 r["floor_lag_p99_ms"],
                 r["lag_p50_ratio"],
@@ -405,10 +428,17 @@ if __name__ == "__main__":
         ),
         help="a PostgreSQL database to create the benchmark's databases from",
     )
+    parser.add_argument(
+        "--setups",
+        nargs="+",
+        default=[f"{backend}:{workers}" for backend, workers in SETUPS],
+        help="database:workers pairs, e.g. postgresql:2",
+    )
     parser.add_argument("--save", help="write the figures to bench/results/NAME.json")
     args = parser.parse_args()
+    setups = [(name, int(count)) for name, count in (s.split(":") for s in args.setups)]
     sizes, count, after = ([50], 1, 3) if args.smoke else (args.sizes, args.rounds, args.after)
-    figures = asyncio.run(main(sizes, count, after, args.pg_url))
+    figures = asyncio.run(main(sizes, count, after, args.pg_url, setups))
     print(render(figures))
     if args.save:
         print(measure.save(args.save, {"scaleout": figures}))
