@@ -11,6 +11,7 @@ from desk.notices import Notice, NoticeKind
 from desk.ports import Ledger
 from desk.sla import with_due
 from desk.tickets import Event, EventKind, Ticket, TicketMessage, TicketStatus
+from desk.turns import first_time, managers_turn
 
 ETA_CHOICES = (15, 30, 60, 120)
 
@@ -18,7 +19,7 @@ ETA_CHOICES = (15, 30, 60, 120)
 async def answer(ctx: DeskContext, cmd: Answer) -> Outcome:
     """Relay a staff reply to the retailer and stop the clock of the waiting round."""
     async with ctx.store.transaction() as ledger:
-        if cmd.source and not await ledger.settle(cmd.source.channel, cmd.source.update_id):
+        if not await first_time(ledger, cmd.source):
             return Outcome.REPEATED
         # Keyed on the replier's own chat: a message id from another chat can never match.
         ticket_id = await ledger.ticket_of_message(cmd.address, cmd.reply_to)
@@ -88,13 +89,9 @@ async def may_act(ctx: DeskContext, staff_id: str, ticket_id: int) -> Outcome:
 async def on_it(ctx: DeskContext, cmd: OnIt) -> Outcome:
     """Record the manager's promise, tell the retailer, and pause the ladder until then."""
     async with ctx.store.transaction() as ledger:
-        if cmd.source and not await ledger.settle(cmd.source.channel, cmd.source.update_id):
-            return Outcome.REPEATED
-        ticket = await ledger.ticket(cmd.ticket_id)
-        if ticket is None or ticket.manager_id != cmd.staff_id:
-            return Outcome.NOT_YOURS
-        if not ticket.is_open:
-            return Outcome.CLOSED
+        ticket = await managers_turn(ledger, cmd.source, cmd.ticket_id, cmd.staff_id)
+        if isinstance(ticket, Outcome):
+            return ticket
         retailer = await ledger.retailer(ticket.retailer_id)
         if ticket.waiting_since is None or retailer is None:
             return Outcome.NOTHING_WAITING
@@ -133,13 +130,9 @@ async def on_it(ctx: DeskContext, cmd: OnIt) -> Outcome:
 async def resolve(ctx: DeskContext, cmd: Resolve) -> Outcome:
     """Close the ticket and tell the retailer."""
     async with ctx.store.transaction() as ledger:
-        if cmd.source and not await ledger.settle(cmd.source.channel, cmd.source.update_id):
-            return Outcome.REPEATED
-        ticket = await ledger.ticket(cmd.ticket_id)
-        if ticket is None or ticket.manager_id != cmd.staff_id:
-            return Outcome.NOT_YOURS
-        if not ticket.is_open:
-            return Outcome.CLOSED
+        ticket = await managers_turn(ledger, cmd.source, cmd.ticket_id, cmd.staff_id)
+        if isinstance(ticket, Outcome):
+            return ticket
         retailer = await ledger.retailer(ticket.retailer_id)
         now = ctx.clock.now()
         await ledger.record(Event(ticket.id, EventKind.RESOLVED, now, actor=cmd.staff_id))

@@ -13,6 +13,7 @@ from desk.people import Retailer
 from desk.ports import Ledger
 from desk.sla import with_due
 from desk.tickets import Event, EventKind, Ticket, TicketMessage
+from desk.turns import retailer_turn
 
 TO_MANAGER = (NoticeKind.QUESTION, NoticeKind.FOLLOWUP)
 
@@ -25,11 +26,9 @@ def ticket_buttons(ticket_id: int) -> tuple[Button, ...]:
 async def ask(ctx: DeskContext, cmd: Ask) -> Outcome:
     """Take a retailer's message into their ticket and notify both sides."""
     async with ctx.store.transaction() as ledger:
-        if cmd.source and not await ledger.settle(cmd.source.channel, cmd.source.update_id):
-            return Outcome.REPEATED
-        retailer = await ledger.retailer_at(cmd.address)
-        if retailer is None:
-            return Outcome.UNKNOWN_SENDER
+        retailer = await retailer_turn(ledger, cmd.source, cmd.address)
+        if isinstance(retailer, Outcome):
+            return retailer
         now = ctx.clock.now()
         ticket = await ledger.open_ticket_of(retailer.id)
         if ticket is None:

@@ -16,6 +16,7 @@ from desk.context import DeskContext
 from desk.notices import Button, Notice, NoticeKind
 from desk.people import Address, Retailer
 from desk.ports import Ledger
+from desk.turns import first_time
 
 
 @dataclass(frozen=True)
@@ -53,7 +54,7 @@ async def complain(ctx: DeskContext, cmd: Complain) -> Outcome:
         )
         if not thread:
             return Outcome.NOT_A_TICKET
-        if cmd.source and not await ledger.settle(cmd.source.channel, cmd.source.update_id):
+        if not await first_time(ledger, cmd.source):
             return Outcome.REPEATED
         retailer = await ledger.retailer_at(cmd.address)
         if retailer is None:
@@ -127,7 +128,7 @@ async def answer_complaint(ctx: DeskContext, cmd: Answer) -> Outcome:
         complaint_id = await ledger.complaint_of_message(cmd.address, cmd.reply_to)
         if complaint_id is None:
             return Outcome.NOT_A_TICKET
-        if cmd.source and not await ledger.settle(cmd.source.channel, cmd.source.update_id):
+        if not await first_time(ledger, cmd.source):
             return Outcome.REPEATED
         complaint = await ledger.complaint(complaint_id)
         retailer = await ledger.retailer(complaint.retailer_id) if complaint else None
@@ -172,7 +173,7 @@ async def close_complaint(ctx: DeskContext, cmd: CloseComplaint) -> Outcome:
     if cmd.staff_id not in ctx.team.supervisors:
         return Outcome.NOT_YOURS
     async with ctx.store.transaction() as ledger:
-        if cmd.source and not await ledger.settle(cmd.source.channel, cmd.source.update_id):
+        if not await first_time(ledger, cmd.source):
             return Outcome.REPEATED
         complaint = await ledger.complaint(cmd.complaint_id)
         if complaint is None:

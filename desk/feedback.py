@@ -14,6 +14,7 @@ from desk.ports import Ledger
 from desk.prompts import Awaited, Expectation, prompt
 from desk.ratings import SCORES, Rating
 from desk.tickets import Ticket, TicketMessage
+from desk.turns import first_time
 
 # The low-rating alert shows this much of the conversation: the end is what went wrong.
 SHOWN_MESSAGES = 20
@@ -118,7 +119,7 @@ async def rate(ctx: DeskContext, cmd: Rate) -> Outcome:
     if cmd.score not in SCORES:
         return Outcome.NOT_YOURS
     async with ctx.store.transaction() as ledger:
-        if cmd.source and not await ledger.settle(cmd.source.channel, cmd.source.update_id):
+        if not await first_time(ledger, cmd.source):
             return Outcome.REPEATED
         found = await _own_rating(ledger, cmd.address, cmd.ticket_id)
         if isinstance(found, Outcome):
@@ -165,7 +166,7 @@ async def want_comment(ctx: DeskContext, address: Address, ticket_id: int) -> Ou
 async def comment(ctx: DeskContext, cmd: Comment) -> Outcome:
     """Store the comment on a score once; on a low score the supervisor reads it too."""
     async with ctx.store.transaction() as ledger:
-        if cmd.source and not await ledger.settle(cmd.source.channel, cmd.source.update_id):
+        if not await first_time(ledger, cmd.source):
             return Outcome.REPEATED
         found = await _own_rating(ledger, cmd.address, cmd.ticket_id)
         if isinstance(found, Outcome):

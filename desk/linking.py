@@ -6,6 +6,7 @@ from desk.commands import Outcome, ShareContact
 from desk.context import DeskContext
 from desk.notices import Notice, NoticeKind
 from desk.phones import normalize_phone
+from desk.turns import first_time
 
 
 async def share_contact(ctx: DeskContext, cmd: ShareContact) -> Outcome:
@@ -13,7 +14,7 @@ async def share_contact(ctx: DeskContext, cmd: ShareContact) -> Outcome:
     if cmd.contact_user_id != cmd.sender_id:
         return Outcome.NOT_OWN_CONTACT
     async with ctx.store.transaction() as ledger:
-        if cmd.source and not await ledger.settle(cmd.source.channel, cmd.source.update_id):
+        if not await first_time(ledger, cmd.source):
             return Outcome.REPEATED
         retailer = await ledger.link_retailer(normalize_phone(cmd.phone), cmd.address)
         if retailer is None:

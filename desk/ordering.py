@@ -21,6 +21,7 @@ from desk.people import Address
 from desk.sla import with_due
 from desk.supply import RESTOCK_DAYS, OrderLine, RefusalReason, SupplyOutcome, SupplyRequest
 from desk.tickets import Event, EventKind, TicketMessage
+from desk.turns import first_time, retailer_turn
 
 # Button data names the outcome briefly: callback data is limited to 64 bytes.
 OUTCOME_CODES = {
@@ -64,11 +65,9 @@ def supply_buttons(request_id: int) -> tuple[Button, ...]:
 async def order(ctx: DeskContext, cmd: Order) -> Outcome:
     """Put the order into the retailer's ticket, acknowledge it, and reach the manager."""
     async with ctx.store.transaction() as ledger:
-        if cmd.source and not await ledger.settle(cmd.source.channel, cmd.source.update_id):
-            return Outcome.REPEATED
-        retailer = await ledger.retailer_at(cmd.address)
-        if retailer is None:
-            return Outcome.UNKNOWN_SENDER
+        retailer = await retailer_turn(ledger, cmd.source, cmd.address)
+        if isinstance(retailer, Outcome):
+            return retailer
         now = ctx.clock.now()
         ticket = await ledger.open_ticket_of(retailer.id) or await open_ticket(
             ctx, ledger, retailer, now
@@ -144,7 +143,7 @@ async def answer_supply(ctx: DeskContext, cmd: SupplyAnswer) -> Outcome:
     if cmd.restock_days is not None and cmd.restock_days not in RESTOCK_DAYS:
         return Outcome.NOT_A_TICKET
     async with ctx.store.transaction() as ledger:
-        if cmd.source and not await ledger.settle(cmd.source.channel, cmd.source.update_id):
+        if not await first_time(ledger, cmd.source):
             return Outcome.REPEATED
         request = await ledger.supply(cmd.request_id)
         ticket = await ledger.ticket(request.ticket_id) if request else None

@@ -17,6 +17,7 @@ from desk.context import DeskContext
 from desk.notices import Button, Notice, NoticeKind
 from desk.people import Address, Retailer
 from desk.ports import Ledger
+from desk.turns import retailer_turn
 
 WINDOW = timedelta(minutes=30)
 CANCEL = Button("button.cancel", "cancel")
@@ -67,11 +68,9 @@ class Expect:
 async def expect(ctx: DeskContext, cmd: Expect) -> Outcome:
     """Take the retailer's next message as the kind they chose, and tell them how."""
     async with ctx.store.transaction() as ledger:
-        if cmd.source and not await ledger.settle(cmd.source.channel, cmd.source.update_id):
-            return Outcome.REPEATED
-        retailer = await ledger.retailer_at(cmd.address)
-        if retailer is None:
-            return Outcome.UNKNOWN_SENDER
+        retailer = await retailer_turn(ledger, cmd.source, cmd.address)
+        if isinstance(retailer, Outcome):
+            return retailer
         supervisors = overseers(ctx.team, retailer.manager_id)
         if cmd.expectation.kind is Awaited.COMPLAINT and not supervisors:
             return Outcome.NO_SUPERVISOR
