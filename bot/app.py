@@ -170,8 +170,9 @@ async def serve(app: RetailDesk, stop: asyncio.Event, *, webhook: bool = False) 
     await app.alarm.fire()
     assert application.job_queue is not None
     app.weekly.start(application.job_queue, app.settings.reports.weekly)
-    # A summary whose moment passed while the bot was down goes out now; the claim keeps it once.
-    await app.weekly.deliver_due()
+    # A summary whose moment passed while the bot was down goes out now (the claim keeps it
+    # once), beside polling: a province's summaries and charts take seconds to build.
+    app.weekly.catch_up(application.job_queue)
     app.webhook = webhook
     loops = [
         asyncio.create_task(app.intake.run(stop), name="intake"),

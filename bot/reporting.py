@@ -56,6 +56,10 @@ class WeeklyReports:
             name="weekly-reports",
         )
 
+    def catch_up(self, job_queue: JobQueue) -> None:  # type: ignore[type-arg]
+        """Send any summary missed while the bot was down, at once but as a job of its own."""
+        job_queue.run_once(self._job, when=0, name="weekly-reports-catch-up")
+
     async def deliver_due(self) -> int:
         """Send the due week's summaries that were not sent yet."""
         return await deliver_due_reports(self.ctx, self.schedule, self.summarize)
