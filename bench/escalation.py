@@ -71,6 +71,7 @@ def generate(db: Path, plan: Plan) -> None:
             str(plan.retailers),
             "--open-tickets",
             str(plan.open_tickets),
+            "--reports-sent",
         ],
         check=True,
         stdout=subprocess.DEVNULL,

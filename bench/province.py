@@ -20,8 +20,10 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from desk.policy import EscalationStep, Notify, Policy
+from reports.weeks import WeeklySchedule
 from storage.codec import policy_text
 from storage.engine import make_engine
 from storage.migrate import upgrade
@@ -296,6 +298,20 @@ def add_week(
     return Week(start, ticket_count, message_count, event_count)
 
 
+def mark_reports_sent(db: Path, supervisors: list[str], now: datetime) -> None:
+    """Record the due week's summary as delivered, as after any start once Monday has passed.
+
+    Without it the first start on a new file sends last week's summary to every supervisor,
+    charts and all, while the figures are being taken.
+    """
+    week = WeeklySchedule.parse("mon 09:00").due_week(now, ZoneInfo("Asia/Shanghai"))
+    with _connect(db) as conn:
+        conn.executemany(
+            "INSERT OR IGNORE INTO reports_sent (week, supervisor_id, sent_at) VALUES (?, ?, ?)",
+            [(str(week), s, stamp(now)) for s in supervisors],
+        )
+
+
 def _chunks(rows: Iterator[Any], size: int = 20_000) -> Iterator[list[Any]]:
     chunk: list[Any] = []
     for row in rows:
@@ -437,6 +453,9 @@ def main() -> None:
     parser.add_argument("--first-retailer", type=int, default=0)
     parser.add_argument("--week-messages", type=int, default=0)
     parser.add_argument("--week-start", default="2026-11-16T00:00:00+08:00")
+    parser.add_argument(
+        "--reports-sent", action="store_true", help="mark the due week's summaries delivered"
+    )
     args = parser.parse_args()
     province = Province(args.retailers, args.managers, args.supervisors)
     started = time.perf_counter()
@@ -448,6 +467,8 @@ def main() -> None:
         add_open_tickets(
             args.db, province, args.open_tickets, first_retailer=args.first_retailer, now=now
         )
+    if args.reports_sent:
+        mark_reports_sent(args.db, [f"s{s}" for s in range(province.supervisors)], now)
     if args.week_messages:
         week = add_week(
             args.db, province, args.week_messages, datetime.fromisoformat(args.week_start)

@@ -28,7 +28,7 @@ from telegram import Update
 from telegram.ext import Application, ApplicationBuilder, ContextTypes, MessageHandler, filters
 
 from bench import measure
-from bench.province import Province, add_open_tickets, migrate
+from bench.province import Province, add_open_tickets, mark_reports_sent, migrate
 from bench.standin_process import StandinProcess
 from bot.app import build, serve
 from bot.config import Settings
@@ -82,22 +82,25 @@ async def prefilled(folder: Path, n: int, open_tickets: int) -> Path:
     """Build a database holding `open_tickets` waiting tickets of retailers outside the burst."""
     db = folder / "template.db"
     await migrate(db)
-    # The burst's retailers (0..n-1) have no ticket yet, so every question opens one.
-    province = Province(retailers=n + 10_000, managers=MANAGERS, supervisors=1)
-    await asyncio.to_thread(
-        add_open_tickets, db, province, open_tickets, first_retailer=n, now=datetime.now(UTC)
-    )
+    now = datetime.now(UTC)
+    # Last week's summary counts as sent, so no catch-up delivery runs during the burst.
+    await asyncio.to_thread(mark_reports_sent, db, ["s1"], now)
+    if open_tickets:
+        # The burst's retailers (0..n-1) have no ticket yet, so every question opens one.
+        province = Province(retailers=n + 10_000, managers=MANAGERS, supervisors=1)
+        await asyncio.to_thread(
+            add_open_tickets, db, province, open_tickets, first_retailer=n, now=now
+        )
     return db
 
 
-def retaildesk_with(template: Path | None) -> Callable[..., AbstractAsyncContextManager[None]]:
-    """Return a RetailDesk runner that starts from a copy of `template` when given."""
+def retaildesk_with(template: Path) -> Callable[..., AbstractAsyncContextManager[None]]:
+    """Return a RetailDesk runner that starts from a copy of `template`."""
 
     @asynccontextmanager
     async def retaildesk(tg: StandinProcess, n: int) -> AsyncIterator[None]:
         with tempfile.TemporaryDirectory(prefix="bench-relay-") as folder:
-            if template is not None:
-                await asyncio.to_thread(shutil.copy, template, Path(folder) / "bench.db")
+            await asyncio.to_thread(shutil.copy, template, Path(folder) / "bench.db")
             app = build(settings_for(tg, Path(folder), n))
             stop = asyncio.Event()
             task = asyncio.create_task(serve(app, stop))
@@ -190,7 +193,7 @@ async def measure_size(n: int, count: int, open_tickets: int) -> dict[str, Any]:
     floors: list[Round] = []
     desks: list[Round] = []
     with tempfile.TemporaryDirectory(prefix="bench-relay-template-") as folder:
-        template = await prefilled(Path(folder), n, open_tickets) if open_tickets else None
+        template = await prefilled(Path(folder), n, open_tickets)
         retaildesk = retaildesk_with(template)
         with StandinProcess() as tg:
             await asyncio.to_thread(tg.users, people(n))

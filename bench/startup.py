@@ -6,6 +6,10 @@ the time from spawning the process to its first getUpdates at the stand-in, and 
 memory (VmRSS from /proc) once it is polling, plus the start-up peak (VmHWM). The floor is a
 bare python-telegram-bot echo bot process (bench.echo_bot) started the same way.
 
+Rounds are ordinary restarts: last week's summary was delivered already. One more start per
+size is the first after a missed Monday delivery, when 25 summaries with charts go out at once;
+its memory is read after the last of them reached the stand-in.
+
     python -m bench.startup                                   # 100,000 open tickets, 3 rounds
     python -m bench.startup --open-tickets 10000 100000 1000000
     python -m bench.startup --smoke
@@ -16,6 +20,7 @@ from __future__ import annotations
 import argparse
 import os
 import shutil
+import sqlite3
 import subprocess
 import sys
 import tempfile
@@ -54,7 +59,19 @@ def first_poll(
     raise TimeoutError("no getUpdates in time")
 
 
-def launch(tg: StandinProcess, command: list[str], folder: Path) -> dict[str, float]:
+def delivered(tg: StandinProcess, count: int, within: float = 300) -> None:
+    """Wait until the stand-in has `count` documents (each summary ends with its CSV)."""
+    deadline = time.monotonic() + within
+    while time.monotonic() < deadline:
+        if tg.stats()["by_method"].get("sendDocument", {}).get("200", 0) >= count:
+            return
+        time.sleep(0.2)
+    raise TimeoutError(f"fewer than {count} summaries arrived")
+
+
+def launch(
+    tg: StandinProcess, command: list[str], folder: Path, reports: int = 0
+) -> dict[str, float]:
     """Start a bot process; return seconds to its first poll, settled RSS and peak RSS."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("RETAILDESK_")}
     since = tg.stats()["calls"]
@@ -63,6 +80,8 @@ def launch(tg: StandinProcess, command: list[str], folder: Path) -> dict[str, fl
     process = subprocess.Popen(command, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
     try:
         polled = first_poll(tg, since, process, 120)
+        if reports:
+            delivered(tg, reports)
         time.sleep(SETTLE)
         figures = {
             "first_poll_s": polled - started,
@@ -83,6 +102,8 @@ def measure_size(plan: Plan) -> dict[str, Any]:
         template = Path(name) / "template.db"
         generate(template, plan)
         with StandinProcess() as tg:
+            staff = [p for p in province.people() if p["user_id"] < 10_000_000]
+            tg.users(staff)
             for _ in range(plan.rounds):
                 with tempfile.TemporaryDirectory(prefix="bench-startup-") as run_dir:
                     folder = Path(run_dir)
@@ -103,6 +124,7 @@ def measure_size(plan: Plan) -> dict[str, Any]:
                             folder,
                         )
                     )
+            catch_up = first_after_missed_delivery(tg, template, province)
     desk = {key: measure.median([d[key] for d in desks]) for key in desks[0]}
     floor = {key: measure.median([f[key] for f in floors]) for key in floors[0]}
     return {
@@ -111,9 +133,26 @@ def measure_size(plan: Plan) -> dict[str, Any]:
         "rounds": plan.rounds,
         "desk": desk,
         "floor": floor,
+        "catch_up": catch_up,
         "first_poll_ratio": desk["first_poll_s"] / floor["first_poll_s"],
         "rss_ratio": desk["rss_mb"] / floor["rss_mb"],
     }
+
+
+def first_after_missed_delivery(
+    tg: StandinProcess, template: Path, province: Province
+) -> dict[str, float]:
+    """Start once with last week's summaries unsent; read memory after they all went out."""
+    with tempfile.TemporaryDirectory(prefix="bench-startup-") as run_dir:
+        folder = Path(run_dir)
+        shutil.copy(template, folder / "province.db")
+        with sqlite3.connect(folder / "province.db") as conn:
+            conn.execute("DELETE FROM reports_sent")
+        province.write_roster(folder)
+        config = write_config(province.config(tg.base_url, tg.token), folder)
+        command = [sys.executable, "-m", "bot.cli", "run", "--config", str(config)]
+        before = tg.stats()["by_method"].get("sendDocument", {}).get("200", 0)
+        return launch(tg, command, folder, reports=before + province.supervisors)
 
 
 def render(rows: list[dict[str, Any]]) -> str:
@@ -127,6 +166,8 @@ def render(rows: list[dict[str, Any]]) -> str:
             "floor RSS MB",
             "ratio",
             "start-up peak MB",
+            "after a missed delivery: first getUpdates s",
+            "RSS MB",
         ],
         [
             [
@@ -138,6 +179,8 @@ def render(rows: list[dict[str, Any]]) -> str:
                 f"{r['floor']['rss_mb']:.0f}",
                 f"{r['rss_ratio']:.2f}",
                 f"{r['desk']['peak_mb']:.0f}",
+                f"{r['catch_up']['first_poll_s']:.2f}",
+                f"{r['catch_up']['rss_mb']:.0f}",
             ]
             for r in rows
         ],
