@@ -103,7 +103,7 @@ class Outbox:
             )
 
     async def backlog(self) -> Backlog:
-        """Return the number and age of undelivered rows and the last error seen."""
+        """Return the number and age of undelivered rows, and the last error not yet overcome."""
         waiting = outbox.c.state.in_(("pending", "sending"))
         async with self.store.reading() as conn:
             count, oldest = (
@@ -113,7 +113,8 @@ class Outbox:
             ).one()
             error = await conn.scalar(
                 select(outbox.c.error)
-                .where(outbox.c.error.is_not(None))
+                # A row that went out in the end no longer explains anything that is stuck.
+                .where(outbox.c.error.is_not(None), outbox.c.state != "sent")
                 .order_by(outbox.c.id.desc())
                 .limit(1)
             )
