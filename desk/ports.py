@@ -109,6 +109,10 @@ class Ledger(Protocol):
         """Return the earliest next due time of any open ticket."""
         ...
 
+    async def earliest_wakeup(self) -> datetime | None:
+        """Return when the next step, complaint reminder or rating request falls due."""
+        ...
+
     async def due_tickets(self, now: datetime, limit: int) -> list[Ticket]:
         """Claim open tickets whose next step is due."""
         ...

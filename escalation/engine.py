@@ -53,12 +53,7 @@ class Escalator:
         """Return when the next step, complaint reminder or rating request falls due."""
         # A read: a step made due meanwhile re-arms the alarm from its own commit.
         async with self.ctx.store.peek() as ledger:
-            times = [
-                await ledger.earliest_due(),
-                await ledger.earliest_complaint_due(),
-                await ledger.earliest_rating_due(),
-            ]
-        return min((t for t in times if t is not None), default=None)
+            return await ledger.earliest_wakeup()
 
     async def _present(
         self, ledger: Ledger, target_id: str | None, ticket: Ticket, now: datetime

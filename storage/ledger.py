@@ -19,7 +19,18 @@ from storage.appends import Appends
 from storage.dialects import insert_new
 from storage.field_ledger import FieldLedger
 from storage.readahead import ReadAhead
-from storage.tables import events, inbox, leaves, messages, outbox, reports_sent, retailers, tickets
+from storage.tables import (
+    complaints,
+    events,
+    inbox,
+    leaves,
+    messages,
+    outbox,
+    ratings,
+    reports_sent,
+    retailers,
+    tickets,
+)
 
 # Hot statements are built once: building and hashing a statement costs more than running it.
 _SETTLE = (
@@ -43,6 +54,12 @@ _TICKET_LOCKED = _TICKET.with_for_update()
 _CREATE_TICKET = insert(tickets).returning(tickets.c.id)
 _SAVE_TICKET = update(tickets).where(tickets.c.id == bindparam("b_id"))
 _LEAVES_AT = select(leaves).where(leaves.c.until > bindparam("b_at"))
+# Every sweep asks this, so the three earliest times come back in one statement.
+_WAKEUP = select(
+    select(func.min(tickets.c.next_due_at)).scalar_subquery(),
+    select(func.min(complaints.c.next_due_at)).scalar_subquery(),
+    select(func.min(ratings.c.due_at)).where(ratings.c.asked_at.is_(None)).scalar_subquery(),
+)
 
 
 class SqlLedger(FieldLedger):
@@ -332,6 +349,11 @@ class SqlLedger(FieldLedger):
         """Return the earliest next due time of any open ticket."""
         earliest: datetime | None = await self.conn.scalar(select(func.min(tickets.c.next_due_at)))
         return earliest
+
+    async def earliest_wakeup(self) -> datetime | None:
+        """Return when the next step, complaint reminder or rating request falls due."""
+        row = (await self.conn.execute(_WAKEUP)).one()
+        return min((t for t in row if t is not None), default=None)
 
     async def due_tickets(self, now: datetime, limit: int) -> list[Ticket]:
         """Claim open tickets whose next step is due."""

@@ -258,6 +258,15 @@ class FakeLedger(FakeFieldLedger):
         """Return the earliest next due time of any ticket."""
         return min((t.next_due_at for t in self._s.tickets.values() if t.next_due_at), default=None)
 
+    async def earliest_wakeup(self) -> datetime | None:
+        """Return when the next step, complaint reminder or rating request falls due."""
+        times = [
+            await self.earliest_due(),
+            await self.earliest_complaint_due(),
+            await self.earliest_rating_due(),
+        ]
+        return min((t for t in times if t is not None), default=None)
+
     async def due_tickets(self, now: datetime, limit: int) -> list[Ticket]:
         """Return tickets whose next step is due, most overdue first."""
         self._write()
