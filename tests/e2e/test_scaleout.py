@@ -209,18 +209,17 @@ async def test_two_workers_one_killed_halfway_keep_every_guarantee(
         path = config(tg, tmp_path, url, ports[0])
         first = ServeProcess(path, ports[0], name="first")
         second = ServeProcess(path, ports[1], name="second")
-        first.start()
-        await first.health(sender=True)
-        second.start()
-        assert (await second.health())["sender"] is False
         telegram = Telegram([first, second])
         try:
+            first.start()
+            await first.health(sender=True)
+            second.start()
+            assert (await second.health())["sender"] is False
             await scenario(tg, db, telegram, first)
         finally:
             await telegram.client.aclose()
-            for worker in (first, second):
-                if worker.alive:
-                    assert worker.terminate() == 0, worker.log.read_text()[-3000:]
+            exits = [worker.terminate() for worker in (first, second) if worker.alive]
+        assert exits == [0], second.log.read_text()[-3000:]
 
 
 async def scenario(tg: Standin, db: AsyncEngine, telegram: Telegram, sender: ServeProcess) -> None:

@@ -34,8 +34,8 @@ async def test_telegram_posts_and_the_desk_answers_through_the_webhook(
 ) -> None:
     port = free_port()
     desk = ServeProcess(webhook_config(tg, tmp_path, port), port)
-    desk.start()
     try:
+        desk.start()
         assert await desk.health(sender=True) == {"ok": True, "sender": True}
         [hook] = await tg.wait_for(lambda: tg.calls_to("setWebhook"), timeout=30)
         assert hook.params["url"] == f"http://127.0.0.1:{port}/telegram"
@@ -51,7 +51,8 @@ async def test_telegram_posts_and_the_desk_answers_through_the_webhook(
         assert tg.world.webhook.delivered == 2
         assert tg.world.webhook.last_error_message is None
     finally:
-        assert desk.terminate() == 0, desk.log.read_text()[-3000:]
+        code = desk.terminate()
+    assert code == 0, desk.log.read_text()[-3000:]
 
 
 @needs_postgres
@@ -63,8 +64,8 @@ async def test_a_second_poller_on_postgresql_is_refused_plainly(
         mapping["storage"] = {"url": url}
         config = write_config(mapping, tmp_path)
         first = DeskProcess(config)
-        first.start()
         try:
+            first.start()
             await tg.wait_for(lambda: tg.calls_to("getUpdates"), timeout=30)
             second = await asyncio.to_thread(
                 subprocess.run,
@@ -80,7 +81,8 @@ async def test_a_second_poller_on_postgresql_is_refused_plainly(
             assert "Traceback" not in second.stderr
             assert first.alive
         finally:
-            assert first.terminate() == 0
+            code = first.terminate()
+        assert code == 0
 
 
 @needs_postgres
@@ -89,8 +91,8 @@ async def test_serve_keeps_its_workers_running_on_one_socket(tg: Standin, tmp_pa
     port = free_port()
     async with fresh_database() as url:
         desk = ServeProcess(webhook_config(tg, tmp_path, port, url), port, workers=2)
-        desk.start()
         try:
+            desk.start()
             await desk.health()
             await until(lambda: len(desk.children()) == 2, what="two workers")
             doomed = desk.children()[0]
@@ -103,4 +105,5 @@ async def test_serve_keeps_its_workers_running_on_one_socket(tg: Standin, tmp_pa
             tg.get_user(9002).send("利群有货吗？")
             await tg.wait_message(5002, contains="利群有货吗？", timeout=30)
         finally:
-            assert desk.terminate() == 0, desk.log.read_text()[-3000:]
+            code = desk.terminate()
+        assert code == 0, desk.log.read_text()[-3000:]

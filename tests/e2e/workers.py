@@ -76,10 +76,16 @@ class ServeProcess:
         self.process.wait(timeout=10)
 
     def terminate(self) -> int:
+        """Stop with SIGTERM and return the exit code; kill it (-9) if it hangs."""
         assert self.process is not None
         if self.process.poll() is None:
             self.process.send_signal(signal.SIGTERM)
-        return self.process.wait(timeout=30)
+        try:
+            return self.process.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+            self.process.wait()
+            return -9
 
     async def health(
         self,
