@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from sqlalchemy import (
     BigInteger,
     Boolean,
@@ -22,6 +24,20 @@ from sqlalchemy import (
 from storage.types import UtcDateTime
 
 metadata = MetaData()
+
+
+def said_columns() -> list[Column[Any]]:
+    """Return fresh columns for one message of a conversation (tickets and complaints alike)."""
+    return [
+        Column("author_id", String(64), nullable=False),
+        Column("from_retailer", Boolean, nullable=False),
+        Column("kind", String(16), nullable=False),
+        Column("text", Text, nullable=False),
+        Column("chat_id", BigInteger),
+        Column("message_id", BigInteger),
+        Column("at", UtcDateTime, nullable=False),
+    ]
+
 
 retailers = Table(
     "retailers",
@@ -92,13 +108,7 @@ messages = Table(
     metadata,
     Column("id", Integer, primary_key=True, autoincrement=True),
     Column("ticket_id", Integer, ForeignKey("tickets.id"), nullable=False, index=True),
-    Column("author_id", String(64), nullable=False),
-    Column("from_retailer", Boolean, nullable=False),
-    Column("kind", String(16), nullable=False),
-    Column("text", Text, nullable=False),
-    Column("chat_id", BigInteger),
-    Column("message_id", BigInteger),
-    Column("at", UtcDateTime, nullable=False),
+    *said_columns(),
 )
 
 events = Table(
@@ -206,13 +216,7 @@ complaint_messages = Table(
     metadata,
     Column("id", Integer, primary_key=True, autoincrement=True),
     Column("complaint_id", Integer, ForeignKey("complaints.id"), nullable=False, index=True),
-    Column("author_id", String(64), nullable=False),
-    Column("from_retailer", Boolean, nullable=False),
-    Column("kind", String(16), nullable=False),
-    Column("text", Text, nullable=False),
-    Column("chat_id", BigInteger),
-    Column("message_id", BigInteger),
-    Column("at", UtcDateTime, nullable=False),
+    *said_columns(),
 )
 
 supply_requests = Table(
