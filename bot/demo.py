@@ -85,7 +85,8 @@ async def _story(tg: Standin, timeline: Timeline) -> None:
     question = "李经理，软中华还有货吗？明早想订两条。"
     zhang.send(question)
     timeline.saw("张伟", question, sent=True)
-    await _see(tg, timeline, zhang, "张伟")
+    await _see(tg, timeline, zhang, "张伟", contains="已收到")
+    await _see(tg, timeline, zhang, "张伟", contains="指南")
     await _see(tg, timeline, li, "李经理")
     timeline.saw("李经理", "(phone switched off for the night: no answer)", aside=True)
     await _see(tg, timeline, li, "李经理", within=15)
@@ -94,7 +95,7 @@ async def _story(tg: Standin, timeline: Timeline) -> None:
     answer = "张老板您好，软中华有货，明早八点前给您送两条。"
     wang.send(answer, reply_to=escalation)
     timeline.saw("王经理", answer, sent=True)
-    await _see(tg, timeline, zhang, "张伟")
+    await _see(tg, timeline, zhang, "张伟", contains="王经理")
 
     stranger.send("你好，我想进货")
     timeline.saw("路人甲", "你好，我想进货", sent=True)
@@ -104,8 +105,13 @@ async def _story(tg: Standin, timeline: Timeline) -> None:
 
 
 async def _see(
-    tg: Standin, timeline: Timeline, person: StandinUser, name: str, within: float = 10.0
+    tg: Standin,
+    timeline: Timeline,
+    person: StandinUser,
+    name: str,
+    within: float = 10.0,
+    contains: str | None = None,
 ) -> dict[str, Any]:
-    message = await tg.wait_message(person.chat_id, timeout=within)
+    message = await tg.wait_message(person.chat_id, contains, timeout=within)
     timeline.saw(name, str(message.get("text") or message.get("caption") or ""))
     return message
