@@ -6,6 +6,7 @@ import json
 import os
 import platform
 import statistics
+import subprocess
 import time
 from collections.abc import Sequence
 from datetime import UTC, datetime
@@ -60,7 +61,19 @@ def machine() -> dict[str, Any]:
         "memory_gb": round(int(memory) / 1024 / 1024, 1),
         "python": platform.python_version(),
         "load_average": [round(x, 2) for x in os.getloadavg()],
+        "commit": _commit(),
     }
+
+
+def _commit() -> str:
+    """Return the checked-out commit the figures belong to, when run from a git tree."""
+    try:
+        done = subprocess.run(
+            ["git", "rev-parse", "--short", "HEAD"], capture_output=True, text=True, check=False
+        )
+    except OSError:
+        return "unknown"
+    return done.stdout.strip() or "unknown"
 
 
 class Stopwatch:

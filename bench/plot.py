@@ -45,6 +45,9 @@ def series(figures: dict[str, Any]) -> dict[str, list[tuple[int, float]]]:
         curves["report: 25 summaries (s)"] = [
             (r["messages"], r["summary_s"]) for r in figures["report"]
         ]
+        curves["report floor: bare aggregate (s)"] = [
+            (r["messages"], r["floor_s"]) for r in figures["report"]
+        ]
     if "startup" in figures:
         rows = figures["startup"]
         curves["start-up: first getUpdates (s)"] = [
