@@ -318,14 +318,7 @@ def run(
     else:
         plans = [Plan(n, 1_000, 10.0, rounds) for n in open_tickets or [100_000]]
 
-    async def main() -> list[dict[str, Any]]:
-        rows = []
-        for plan in plans:
-            rows.append(await measure_size(plan))
-            print(render(rows[-1:]).splitlines()[-1], flush=True)
-        return rows
-
-    return asyncio.run(main())
+    return measure.run_plans(plans, measure_size, render)
 
 
 if __name__ == "__main__":

@@ -2,17 +2,19 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 import os
 import platform
 import statistics
 import subprocess
 import time
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
+P = TypeVar("P")
 RESULTS = Path(__file__).with_name("results")
 
 
@@ -104,3 +106,20 @@ def table(header: Sequence[str], rows: Sequence[Sequence[object]]) -> str:
     lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
     lines += ["| " + " | ".join(str(cell) for cell in row) + " |" for row in rows]
     return "\n".join(lines)
+
+
+def run_plans(
+    plans: Sequence[P],
+    measure_size: Callable[[P], Awaitable[dict[str, Any]]],
+    render: Callable[[list[dict[str, Any]]], str],
+) -> list[dict[str, Any]]:
+    """Measure each size in turn, printing its table row as soon as it is known."""
+
+    async def each() -> list[dict[str, Any]]:
+        rows: list[dict[str, Any]] = []
+        for plan in plans:
+            rows.append(await measure_size(plan))
+            print(render(rows[-1:]).splitlines()[-1], flush=True)
+        return rows
+
+    return asyncio.run(each())
