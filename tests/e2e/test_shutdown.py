@@ -88,7 +88,10 @@ async def test_sigterm_keeps_sending_a_few_seconds_then_stops(tg: Standin, tmp_p
     left = [state for state, _ in outbox(tmp_path) if state != "sent"]
     assert left, "the drain is bounded; the rest waits for the next run"
 
+    polls = len(tg.calls_to("getUpdates"))
     desk.start()
+    # Signals sent before the restarted process installs its handlers would kill it outright.
+    await tg.wait_for(lambda: len(tg.calls_to("getUpdates")) > polls, timeout=30)
     await tg.wait_for(lambda: set(relayed(tg)) == set(asked), timeout=30)
     assert desk.terminate() == 0
     assert all(state == "sent" for state, _ in outbox(tmp_path))
