@@ -9,7 +9,6 @@ from dataclasses import dataclass
 from telegram import Update
 from telegram.error import BadRequest, InvalidToken, TelegramError
 from telegram.ext import Application, ApplicationBuilder, ContextTypes
-from telegram.request import HTTPXRequest
 
 from bot.alarm import Alarm
 from bot.config import Settings
@@ -32,6 +31,7 @@ from handlers.telegram.courier import Courier
 from handlers.telegram.render import Renderer
 from handlers.telegram.router import install
 from handlers.telegram.services import Services
+from handlers.telegram.transport import AiohttpRequest
 from reports import WeeklySchedule
 from storage.engine import make_engine
 from storage.inbox import Inbox
@@ -132,7 +132,8 @@ def _application(settings: Settings) -> Application:  # type: ignore[type-arg]
         .base_url(telegram.base_url)
         .context_types(ContextTypes(bot_data=Services))
         .updater(None)
-        .request(HTTPXRequest(connection_pool_size=32, connect_timeout=5, read_timeout=10))
+        .request(AiohttpRequest(connection_pool_size=32, connect_timeout=5, read_timeout=10))
+        .get_updates_request(AiohttpRequest(connection_pool_size=1, connect_timeout=5))
     )
     if telegram.base_file_url:
         builder = builder.base_file_url(telegram.base_file_url)

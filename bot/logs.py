@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import logging
 
+# Libraries that print URLs (with the token) or chatter at INFO.
+_NOISY = ("httpx", "httpcore", "aiohttp", "telegram", "apscheduler", "uvicorn.access", "alembic")
+
 
 def configure(verbose: bool = False) -> None:
     """Log to stderr; keep chatty libraries that print URLs (with the token) at WARNING."""
@@ -11,5 +14,5 @@ def configure(verbose: bool = False) -> None:
         level=logging.DEBUG if verbose else logging.INFO,
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
     )
-    for noisy in ("httpx", "httpcore", "telegram", "apscheduler", "uvicorn.access", "alembic"):
+    for noisy in _NOISY:
         logging.getLogger(noisy).setLevel(logging.WARNING)

@@ -10,6 +10,8 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 from sqlalchemy.pool import NullPool
 
+from storage import sqlite_driver
+
 
 def async_url(url: str, base_dir: Path | None = None) -> str:
     """Turn a config URL into an async driver URL; SQLite paths are relative to base_dir."""
@@ -30,8 +32,14 @@ def make_engine(url: str, base_dir: Path | None = None, *, pool_size: int = 5) -
     # hide_parameters: errors (and so logs) never echo values, which carry what retailers wrote.
     driver_url = async_url(url, base_dir)
     if driver_url.startswith("sqlite"):
+        database = make_url(driver_url).database or ":memory:"
         options: dict[str, Any] = {"poolclass": NullPool} if ":memory:" in driver_url else {}
-        engine = create_async_engine(driver_url, hide_parameters=True, **options)
+        engine = create_async_engine(
+            driver_url,
+            hide_parameters=True,
+            async_creator=lambda: sqlite_driver.connect(database),
+            **options,
+        )
         _tune_sqlite(engine)
         return engine
     return create_async_engine(
