@@ -8,10 +8,11 @@ the same whenever it is asked for.
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from zoneinfo import ZoneInfo
 
+from sqlalchemy import Column, MetaData, String, Table, insert
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from desk.people import Team
@@ -20,10 +21,20 @@ from reports.figures import ManagerWeek, TeamWeek, WeeklySummary
 from reports.history import count_history
 from reports.percentiles import RankedGroups
 from reports.progress import Progress
-from reports.tally import Policy, Tally, count_opened, count_undecided, find_week, usual_target
+from reports.tally import (
+    Opened,
+    Tally,
+    count_opened,
+    count_undecided,
+    find_week,
+    policies_of,
+    usual_target,
+)
 from reports.weeks import IsoWeek
 
 _QUERIES_PER_WEEK = 4
+# Stands for a summary's only team when every manager in it is on one team.
+_ONE_TEAM = ""
 
 
 async def weekly_summary(
@@ -39,9 +50,59 @@ async def weekly_summary(
     """Compute a week's figures per manager and for the team, with the team's week before."""
     scope = _scope(team, supervisor_id, manager_id)
     steps = _Steps(progress, 2 * _QUERIES_PER_WEEK)
-    now = await _measure(conn, team, scope, week, tz, steps)
-    before = await _measure(conn, team, scope, week.previous(), tz, steps)
-    summary = WeeklySummary(
+    now = await _read(conn, scope, week, tz, steps)
+    before = await _read(conn, scope, week.previous(), tz, steps, per_manager=False)
+    ids = _manager_ids(team, scope, now.tallies)
+    summary = _summary(team, week, tz, now.cut(team, ids, _ONE_TEAM), before.cut(team, ids))
+    # Complaints are for supervisors (and the admin's command line), never a manager's own view.
+    shown = supervisor_id is not None or manager_id is None
+    return await with_field_figures(conn, summary, tz, complaints_shown=shown)
+
+
+async def team_summaries(
+    conn: AsyncConnection,
+    team: Team,
+    week: IsoWeek,
+    tz: ZoneInfo,
+    supervisor_ids: Iterable[str],
+) -> dict[str, WeeklySummary]:
+    """Compute several supervisors' summaries at once, each as weekly_summary would.
+
+    Both weeks are read once for all of them: the answers are ranked per manager and per team
+    in one statement instead of one per supervisor.
+    """
+    teams = {s: tuple(m.id for m in team.team_of(s)) for s in supervisor_ids}
+    table = Table(
+        "report_teams",
+        MetaData(),
+        Column("manager_id", String(64), primary_key=True),
+        Column("team", String(64), nullable=False),
+        prefixes=["TEMPORARY"],
+    )
+    # A temporary table rather than a VALUES list: SQLite looks each ticket's team up by key
+    # in it, where it would loop over a VALUES list and walk the tickets once per manager.
+    await conn.run_sync(table.create)
+    try:
+        rows = [{"manager_id": m, "team": s} for s, ids in teams.items() for m in ids]
+        if rows:
+            await conn.execute(insert(table), rows)
+        steps = _Steps(None, 2 * _QUERIES_PER_WEEK)
+        now = await _read(conn, None, week, tz, steps, teams=table)
+        before = await _read(conn, None, week.previous(), tz, steps, teams=table, per_manager=False)
+    finally:
+        await conn.run_sync(table.drop)
+    summaries = {}
+    for key, ids in teams.items():
+        cut = list(ids)
+        summary = _summary(team, week, tz, now.cut(team, cut, key), before.cut(team, cut, key))
+        summaries[key] = await with_field_figures(conn, summary, tz, complaints_shown=True)
+    return summaries
+
+
+def _summary(
+    team: Team, week: IsoWeek, tz: ZoneInfo, now: _Measured, before: _Measured
+) -> WeeklySummary:
+    return WeeklySummary(
         week=week,
         timezone=tz.key,
         target_seconds=now.target,
@@ -49,9 +110,6 @@ async def weekly_summary(
         team=now.team,
         previous=before.team,
     )
-    # Complaints are for supervisors (and the admin's command line), never a manager's own view.
-    shown = supervisor_id is not None or manager_id is None
-    return await with_field_figures(conn, summary, tz, complaints_shown=shown)
 
 
 def _scope(team: Team, supervisor_id: str | None, manager_id: str | None) -> tuple[str, ...] | None:
@@ -80,65 +138,84 @@ class _Measured:
     team: TeamWeek
 
 
-async def _measure(
+@dataclass(frozen=True)
+class _Counted:
+    """A week's counts per manager and its ranked answers, before they are cut per team."""
+
+    opened: list[Opened]
+    tallies: dict[str, Tally]
+    ranked: RankedGroups
+
+    def cut(self, team: Team, ids: list[str], team_key: str = _ONE_TEAM) -> _Measured:
+        """Return the figures of these managers and of them together as the team team_key."""
+        chosen = set(ids)
+        policies = policies_of(o for o in self.opened if o.manager_id in chosen)
+        tallies = [self.tallies.get(i, Tally()) for i in ids]
+        step_count = max(
+            [p.steps for p in policies.values()]
+            + [max(t.escalations, default=-1) + 1 for t in tallies]
+            + [0]
+        )
+        managers: list[ManagerWeek] = []
+        whole = Tally()
+        for manager_id, tally in zip(ids, tallies, strict=True):
+            whole.add(tally)
+            latencies = {
+                "all": self.ranked.latency("first/manager", (manager_id,)),
+                "business": self.ranked.latency("first/manager_hours", (manager_id, False)),
+                "off_hours": self.ranked.latency("first/manager_hours", (manager_id, True)),
+                "next": self.ranked.latency("next/manager", (manager_id,)),
+            }
+            managers.append(
+                ManagerWeek(
+                    manager_id=manager_id,
+                    name=team.name_of(manager_id),
+                    **tally.figures(step_count, latencies),
+                )
+            )
+        team_latencies = {
+            "all": self.ranked.latency("first/team", (team_key,)),
+            "business": self.ranked.latency("first/team_hours", (team_key, False)),
+            "off_hours": self.ranked.latency("first/team_hours", (team_key, True)),
+            "next": self.ranked.latency("next/team", (team_key,)),
+        }
+        return _Measured(
+            target=usual_target(policies),
+            managers=tuple(managers),
+            team=TeamWeek(managers=len(managers), **whole.figures(step_count, team_latencies)),
+        )
+
+
+async def _read(
     conn: AsyncConnection,
-    team: Team,
     scope: tuple[str, ...] | None,
     week: IsoWeek,
     tz: ZoneInfo,
     steps: _Steps,
-) -> _Measured:
+    *,
+    teams: Table | None = None,
+    per_manager: bool = True,
+) -> _Counted:
     start, end = week.bounds(tz)
     tallies: dict[str, Tally] = defaultdict(Tally)
-    policies: dict[str, Policy] = {}
+    opened: list[Opened] = []
     ranked = RankedGroups()
     found = await find_week(conn, start, end, scope)
     steps.tick()
     if found is None:
         steps.tick(_QUERIES_PER_WEEK - 1)
     else:
-        policies = await count_opened(conn, found, tallies)
+        opened = await count_opened(conn, found, tallies)
         steps.tick()
+        policies = policies_of(opened)
         targets = {text: p.target for text, p in policies.items() if p.target is not None}
         await count_undecided(conn, found, targets, tallies)
         steps.tick()
-        ranked = await count_history(conn, found, targets, tallies)
-        steps.tick()
-
-    step_count = max(
-        [p.steps for p in policies.values()]
-        + [max(t.escalations, default=-1) + 1 for t in tallies.values()]
-        + [0]
-    )
-    managers: list[ManagerWeek] = []
-    whole = Tally()
-    for manager_id in _manager_ids(team, scope, tallies):
-        tally = tallies.get(manager_id, Tally())
-        whole.add(tally)
-        latencies = {
-            "all": ranked.latency("first/manager", (manager_id,)),
-            "business": ranked.latency("first/hours", (manager_id, False)),
-            "off_hours": ranked.latency("first/hours", (manager_id, True)),
-            "next": ranked.latency("next/manager", (manager_id,)),
-        }
-        managers.append(
-            ManagerWeek(
-                manager_id=manager_id,
-                name=team.name_of(manager_id),
-                **tally.figures(step_count, latencies),
-            )
+        ranked = await count_history(
+            conn, found, targets, tallies, teams=teams, per_manager=per_manager
         )
-    team_latencies = {
-        "all": ranked.latency("first/team", ()),
-        "business": ranked.latency("first/team_hours", (False,)),
-        "off_hours": ranked.latency("first/team_hours", (True,)),
-        "next": ranked.latency("next/team", ()),
-    }
-    return _Measured(
-        target=usual_target(policies),
-        managers=tuple(managers),
-        team=TeamWeek(managers=len(managers), **whole.figures(step_count, team_latencies)),
-    )
+        steps.tick()
+    return _Counted(opened, tallies, ranked)
 
 
 def _manager_ids(

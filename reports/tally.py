@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import json
 from collections import Counter
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
@@ -133,9 +133,19 @@ async def find_week(
     return WeekTickets(start, end, scope, int(first_id), int(last_id))
 
 
+@dataclass(frozen=True)
+class Opened:
+    """Questions one manager received in the week under one policy, in or out of hours."""
+
+    off_hours: bool
+    manager_id: str
+    policy: str
+    count: int
+
+
 async def count_opened(
     conn: AsyncConnection, week: WeekTickets, tallies: dict[str, Tally]
-) -> dict[str, Policy]:
+) -> list[Opened]:
     """Count questions per manager and hours, and find the policies they were opened under."""
     # Off hours first in the grouping, or SQLite walks the manager index to spare a sort.
     grouping = (tickets.c.off_hours, tickets.c.manager_id)
@@ -147,26 +157,31 @@ async def count_opened(
         )
     ).all()
     if all(low == high for *_, low, high in rows):
-        found = [(bool(off), manager, low, int(count)) for off, manager, count, low, _ in rows]
+        found = [Opened(bool(off), m, low, int(count)) for off, m, count, low, _ in rows]
     else:
         # A week that spans a change of the escalation config: count each policy apart.
         found = [
-            (bool(off), manager, policy, int(count))
+            Opened(bool(off), manager, policy, int(count))
             for off, manager, policy, count in await conn.execute(
                 select(*grouping, tickets.c.policy, func.count())
                 .where(*week.conditions(in_id_order=True))
                 .group_by(*grouping, tickets.c.policy)
             )
         ]
+    targets = {text: _first_target(text)[0] for text in {o.policy for o in found}}
+    for opened in found:
+        tallies[opened.manager_id].received[opened.off_hours] += opened.count
+        if targets[opened.policy] is not None:
+            tallies[opened.manager_id].with_target += opened.count
+    return found
+
+
+def policies_of(found: Iterable[Opened]) -> dict[str, Policy]:
+    """Return the policies some questions were opened under, with how many each."""
     per_policy: Counter[str] = Counter()
-    for _, _, policy, count in found:
-        per_policy[policy] += count
-    policies = {text: Policy(count, *_first_target(text)) for text, count in per_policy.items()}
-    for off, manager, policy, count in found:
-        tallies[manager].received[off] += count
-        if policies[policy].target is not None:
-            tallies[manager].with_target += count
-    return policies
+    for opened in found:
+        per_policy[opened.policy] += opened.count
+    return {text: Policy(count, *_first_target(text)) for text, count in per_policy.items()}
 
 
 def _first_target(policy: str) -> tuple[float | None, int]:
