@@ -11,7 +11,7 @@ from telegram.error import BadRequest, InvalidToken, TelegramError
 from telegram.ext import Application, ApplicationBuilder, ContextTypes
 
 from bot.alarm import Alarm
-from bot.config import Settings
+from bot.config import Settings, TelegramSettings
 from bot.guidebook import load_guide
 from bot.intake import Intake
 from bot.leader import Posted, Seat, hold_polling
@@ -28,6 +28,7 @@ from desk.service import Desk
 from desk.shelf import Shelf
 from escalation.engine import Escalator
 from handlers.telegram.courier import Courier
+from handlers.telegram.deskbot import DeskBot
 from handlers.telegram.render import Renderer
 from handlers.telegram.router import install
 from handlers.telegram.services import Services
@@ -44,6 +45,7 @@ from storage.store import SqlStore
 log = logging.getLogger(__name__)
 
 DRAIN_SECONDS = 3.0
+DEFAULT_FILE_URL = "https://api.telegram.org/file/bot"
 # With several workers, rows posted elsewhere reach the sender by NOTIFY, or by this poll.
 SHARED_IDLE_SECONDS = 2.0
 
@@ -83,17 +85,16 @@ def build(settings: Settings, *, clock: Clock | None = None) -> RetailDesk:
         guide=Shelf(load_guide(settings.guide_path())),
     )
     desk = Desk(ctx)
-    application = _application(settings)
+    bot = _bot(settings.telegram)
+    application = _application(bot)
     weekly = WeeklyReports(ctx, store, WeeklySchedule.parse(settings.reports.weekly))
     services: Services = application.bot_data
     services.wire(desk, weekly.maker())
     install(application)
     inbox, outbox = Inbox(store), Outbox(store)
     intake = Intake(application, services, inbox)
-    poller = Poller(
-        application.bot, inbox, clock, intake.wake, timeout=settings.telegram.poll_timeout
-    )
-    courier = Courier(application.bot, Renderer(ctx.timezone))
+    poller = Poller(bot, inbox, clock, intake.wake, timeout=settings.telegram.poll_timeout)
+    courier = Courier(bot, Renderer(ctx.timezone))
     metrics = Metrics()
     shared = store.dialect == "postgresql"
     idle = SHARED_IDLE_SECONDS if shared else 30.0
@@ -124,24 +125,25 @@ def build(settings: Settings, *, clock: Clock | None = None) -> RetailDesk:
     return app
 
 
-def _application(settings: Settings) -> Application:  # type: ignore[type-arg]
-    telegram = settings.telegram
-    builder = (
-        ApplicationBuilder()
-        .token(telegram.token.get_secret_value())
-        .base_url(telegram.base_url)
-        .context_types(ContextTypes(bot_data=Services))
-        .updater(None)
-        .request(AiohttpRequest(connection_pool_size=32, connect_timeout=5, read_timeout=10))
-        .get_updates_request(AiohttpRequest(connection_pool_size=1, connect_timeout=5))
-    )
-    if telegram.base_file_url:
-        builder = builder.base_file_url(telegram.base_file_url)
+def _bot(telegram: TelegramSettings) -> DeskBot:
+    """Build the bot: aiohttp transport, and the paced limiter when a rate is set."""
+    limiter = None
     if telegram.messages_per_second > 0:
         # A strict one-second window, since one elected sender speaks for every worker.
         limiter = PacedLimiter(telegram.messages_per_second)
-        builder = builder.rate_limiter(limiter)  # type: ignore[arg-type]
-    return builder.build()
+    return DeskBot(
+        telegram.token.get_secret_value(),
+        base_url=telegram.base_url,
+        base_file_url=telegram.base_file_url or DEFAULT_FILE_URL,
+        request=AiohttpRequest(connection_pool_size=32, connect_timeout=5, read_timeout=10),
+        get_updates_request=AiohttpRequest(connection_pool_size=1, connect_timeout=5),
+        rate_limiter=limiter,
+    )
+
+
+def _application(bot: DeskBot) -> Application:  # type: ignore[type-arg]
+    contexts = ContextTypes(bot_data=Services)
+    return ApplicationBuilder().bot(bot).context_types(contexts).updater(None).build()
 
 
 async def prepare(app: RetailDesk) -> None:

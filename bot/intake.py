@@ -34,15 +34,18 @@ class Intake:
         services: Services,
         inbox: Inbox,
         parallel_chats: int = 32,
-        group_size: int = 50,
+        group_size: int = 100,
+        min_group: int = 20,
     ) -> None:
         self.application = application
         self.services = services
         self.inbox = inbox
         self.arrived = asyncio.Event()
         self._slots = asyncio.Semaphore(parallel_chats)
-        # Small enough that the sender and the poller get the writer often during a burst.
+        # One commit and a handful of statements serve a whole group; the sender and the
+        # poller, when they wait for the writer, get it after `min_group` updates.
         self.group_size = group_size
+        self.min_group = min_group
 
     def wake(self) -> None:
         """Signal that new updates were stored."""
@@ -84,32 +87,38 @@ class Intake:
         return len(done)
 
     async def _grouped(self, pending: list[Pending]) -> int:
-        done: list[int] = []
+        done = 0
         failed: list[tuple[Pending, str]] = []
         stalled: set[int | None] = set()
         store, queue = self.inbox.store, pending[::-1]
         while queue:
-            async with store.group_commit():
-                for turn in range(min(self.group_size, len(queue))):
-                    entry = queue.pop()
-                    if entry.chat_id in stalled:
-                        continue
-                    # The sender and the poller get their turn between two updates.
-                    if turn and store.writers_waiting:
-                        queue.append(entry)
+            async with store.group_commit() as group:
+                chunk = queue[-self.group_size :][::-1]
+                # Checked inside the write transaction: nobody can settle these meanwhile.
+                fresh = await self.inbox.still_new(group.conn, [entry.id for entry in chunk])
+                group.batch.fresh = {
+                    (self.inbox.channel, e.update_id) for e in chunk if e.id in fresh
+                }
+                await group.batch.read_ahead(group.conn, [entry.chat_id for entry in chunk])
+                for turn, entry in enumerate(chunk):
+                    # The sender and the poller get the writer between groups, or after a few.
+                    if turn >= self.min_group and store.writers_waiting:
                         break
+                    queue.pop()
+                    if entry.id not in fresh or entry.chat_id in stalled:
+                        continue
                     error = await self._handle(entry)
                     if error is None:
-                        done.append(entry.id)
-                    else:
-                        if error is not WAITING:
-                            failed.append((entry, error))
-                        # Later updates of this chat wait, so the chat's order is kept.
-                        stalled.add(entry.chat_id)
+                        group.done.append(entry.id)
+                        continue
+                    if error is not WAITING:
+                        failed.append((entry, error))
+                    # Later updates of this chat wait, so the chat's order is kept.
+                    stalled.add(entry.chat_id)
+                done += len(group.done)
         for entry, error in failed:
             await self.inbox.failed(entry, error)
-        await self.inbox.settle(done)
-        return len(done)
+        return done
 
     async def _chat(self, entries: list[Pending]) -> list[int]:
         done: list[int] = []

@@ -8,12 +8,12 @@ import logging
 from collections.abc import Callable
 from typing import Any
 
-from telegram import Bot, Update
 from telegram.error import InvalidToken
 
 from bot.trouble import brief
 from bot.waiting import first_of
 from desk.clock import Clock
+from handlers.telegram.deskbot import DeskBot
 from storage.inbox import Arrival, Inbox
 
 log = logging.getLogger(__name__)
@@ -44,7 +44,7 @@ class Poller:
     """Fetch updates; the offset moves past a batch only after it is stored."""
 
     def __init__(
-        self, bot: Bot, inbox: Inbox, clock: Clock, wake: Callable[[], None], timeout: int = 25
+        self, bot: DeskBot, inbox: Inbox, clock: Clock, wake: Callable[[], None], timeout: int = 25
     ) -> None:
         self.bot = bot
         self.inbox = inbox
@@ -79,19 +79,19 @@ class Poller:
 
     async def poll_once(self) -> int:
         """Fetch one batch, store it, then advance the offset; return how many were new."""
-        updates = await self.bot.get_updates(
-            offset=self.offset,
-            timeout=self.timeout,
-            read_timeout=self.timeout + 10,
-            allowed_updates=Update.ALL_TYPES,
-        )
-        if not updates:
-            return 0
-        # to_dict keeps fields this library does not know, so the stored update is complete.
+        updates = await self.bot.raw_updates(self.offset, self.timeout)
+        # Stored as Telegram sent them, fields this library does not know included.
         arrivals = [
-            Arrival(u.update_id, chat_of(raw := u.to_dict()), json.dumps(raw, ensure_ascii=False))
-            for u in updates
+            Arrival(raw["update_id"], chat_of(raw), json.dumps(raw, ensure_ascii=False))
+            for raw in updates
+            if isinstance(raw, dict) and isinstance(raw.get("update_id"), int)
         ]
+        if len(arrivals) < len(updates):
+            log.warning(
+                "getUpdates returned %d entries without an update id", len(updates) - len(arrivals)
+            )
+        if not arrivals:
+            return 0
         fresh = await self.inbox.keep(arrivals, self.clock.now())
         self.offset = max(a.update_id for a in arrivals) + 1
         self.wake()

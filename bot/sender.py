@@ -96,7 +96,8 @@ class Sender:
         desk: Desk,
         clock: Clock,
         batch: int = 100,
-        parallel_chats: int = 4,
+        parallel_chats: int = 8,
+        in_doubt: int = 32,
         idle: float = 30.0,
         on_result: Callable[[str], None] | None = None,
     ) -> None:
@@ -108,8 +109,9 @@ class Sender:
         self.batch = batch
         # A few chats in flight hide latency; many only queue inside the HTTP pool.
         self._slots = asyncio.Semaphore(parallel_chats)
-        # Sends not yet recorded; a crash sends these again, marked as repeats.
-        self.in_doubt = parallel_chats
+        # Sends not yet recorded; a crash sends these (and those in flight) again, marked as
+        # repeats. Recorded a few dozen at a time, they cost one statement per batch, not each.
+        self.in_doubt = in_doubt
         # Rows posted by another worker may wake nobody here, so idle waits are bounded.
         self.idle = idle
         self.on_result = on_result

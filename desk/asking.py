@@ -31,10 +31,11 @@ async def ask(ctx: DeskContext, cmd: Ask) -> Outcome:
             return retailer
         now = ctx.clock.now()
         ticket = await ledger.open_ticket_of(retailer.id)
+        new_round = ticket is None or ticket.waiting_since is None
         if ticket is None:
+            # Opened already waiting, with its first due time: the final save changes nothing.
             ticket = await _open(ctx, ledger, retailer, now)
-        new_round = ticket.waiting_since is None
-        if new_round:
+        elif new_round:
             ticket = ticket.evolve(waiting_since=now)
         await ledger.add_message(TicketMessage(ticket.id, retailer.id, True, cmd.content, now))
         await ledger.record(
@@ -105,8 +106,9 @@ async def _open(ctx: DeskContext, ledger: Ledger, retailer: Retailer, now: datet
         opened_at=now,
         policy=ctx.policy,
         off_hours=off_hours,
+        waiting_since=now,
     )
-    ticket = await ledger.create_ticket(draft)
+    ticket = await ledger.create_ticket(with_due(draft))
     await ledger.record(
         Event(ticket.id, EventKind.OPENED, now, actor=retailer.id, target=manager_id)
     )

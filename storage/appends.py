@@ -1,16 +1,23 @@
-"""Rows nobody reads back at once, inserted in bulk at the end of a unit of work."""
+"""Rows nobody reads back at once, written in bulk at the end of a unit of work."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import Table, insert
+from sqlalchemy import Executable, Table, bindparam, insert, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from storage.tables import events, messages, outbox
+from storage.tables import events, inbox, messages, outbox, tickets
 
 Row = dict[str, Any]
+
+# Inbound updates the desk settled, marked done with the rest of the batch.
+_SETTLE_MANY = (
+    update(inbox)
+    .where(inbox.c.channel == bindparam("b_channel"), inbox.c.update_id == bindparam("b_update"))
+    .values(state="done")
+)
 
 
 @dataclass
@@ -22,17 +29,35 @@ class _Mark:
 
 
 class Appends:
-    """Rows nobody reads back at once: inserted in bulk, one statement per table, at the end."""
+    """Rows nobody reads back at once: written in bulk, one statement per table, at the end."""
 
-    TABLES = (messages, events, outbox)
+    # Tickets first: messages and events refer to them.
+    TABLES = (tickets, messages, events, outbox, inbox)
 
     def __init__(self) -> None:
         self.rows: dict[Table, list[Row]] = {table: [] for table in self.TABLES}
         self._mark: _Mark | None = None
 
     def add(self, table: Table, row: Row) -> None:
-        """Queue one row for the next flush."""
+        """Queue one row for the next flush (for the inbox: an update to mark done)."""
         self.rows[table].append(row)
+
+    def own_ticket(self, ticket_id: int) -> Row | None:
+        """Return a queued ticket row added by the current unit, to change before it is written."""
+        start = self._mark.lengths[tickets] if self._mark is not None else 0
+        for row in self.rows[tickets][start:]:
+            if row["id"] == ticket_id:
+                return row
+        return None
+
+    def holds_ticket(self, ticket_id: int) -> bool:
+        """Tell whether a ticket is still waiting to be inserted."""
+        return any(row["id"] == ticket_id for row in self.rows[tickets])
+
+    def settles(self, channel: str, update_id: int) -> bool:
+        """Tell whether an update is already queued to be marked done."""
+        wanted = {"b_channel": channel, "b_update": update_id}
+        return wanted in self.rows[inbox]
 
     def begin(self) -> None:
         """Remember where a savepoint starts, so its rows can be taken back."""
@@ -48,14 +73,20 @@ class Appends:
             self.rows[table] = mark.flushed.get(table, []) + rows[: mark.lengths[table]]
 
     async def flush(self, conn: AsyncConnection, *tables: Table) -> None:
-        """Insert the queued rows of the given tables (all when none are named)."""
-        for table in tables or self.TABLES:
+        """Write the queued rows of the given tables (all when none are named)."""
+        # Queued tickets go first whatever is asked for: the other rows may refer to them.
+        for table in (tickets, *tables) if tables else self.TABLES:
             rows = self.rows[table]
             if not rows:
                 continue
-            await conn.execute(insert(table), rows)
+            await conn.execute(_statement(table), rows)
             self.rows[table] = []
             if self._mark is not None:
                 earlier = rows[: self._mark.lengths[table]]
                 self._mark.flushed.setdefault(table, []).extend(earlier)
                 self._mark.lengths[table] = 0
+
+
+def _statement(table: Table) -> Executable:
+    """Return the bulk statement for a table's queued rows."""
+    return _SETTLE_MANY if table is inbox else insert(table)

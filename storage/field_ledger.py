@@ -14,11 +14,12 @@ from desk.complaints import Complaint, ComplaintMessage
 from desk.content import Content, ContentKind
 from desk.guide import DraftState, GuideDraft
 from desk.notices import NoticeKind
-from desk.people import Address, Retailer
+from desk.people import Address
 from desk.ratings import Rating
 from desk.supply import SupplyRequest
 from desk.tickets import TicketMessage
 from storage import field_codec
+from storage.batch import Batch
 from storage.dialects import upsert
 from storage.tables import (
     complaint_messages,
@@ -64,7 +65,7 @@ class FieldLedger:
     conn: AsyncConnection
     appends: Buffered
     due_set: datetime | None
-    _chats: dict[int, Retailer | None]
+    _batch: Batch
     _locking: bool
 
     def _note_due(self, due: datetime | None) -> None:
@@ -84,7 +85,7 @@ class FieldLedger:
             .values(awaiting=awaiting, awaiting_until=until)
         )
         # The retailer read earlier in this group commit is stale now.
-        self._chats.clear()
+        self._batch.forget()
 
     async def set_retailer_lang(self, retailer_id: str, lang: str, *, chosen: bool) -> None:
         """Store a retailer's language; `chosen` when they picked it themselves."""
@@ -93,7 +94,7 @@ class FieldLedger:
             .where(retailers.c.id == retailer_id)
             .values(lang=lang, lang_chosen=chosen)
         )
-        self._chats.clear()
+        self._batch.forget()
 
     async def staff_langs(self) -> dict[str, str]:
         """Return the languages staff members picked in the chat, by staff id."""

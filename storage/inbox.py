@@ -110,6 +110,13 @@ class Inbox:
             )
         return [Pending(*row) for row in rows]
 
+    async def still_new(self, conn: AsyncConnection, ids: Sequence[int]) -> set[int]:
+        """Return which of these updates are still waiting, read on the caller's transaction."""
+        if not ids:
+            return set()
+        query = select(inbox.c.id).where(inbox.c.id.in_(ids), inbox.c.state == "new")
+        return set((await conn.scalars(query)).all())
+
     async def settle(self, ids: Sequence[int]) -> None:
         """Mark updates handled (a no-op for those the desk settled itself)."""
         if not ids:

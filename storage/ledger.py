@@ -16,6 +16,7 @@ from desk.people import Address, Leave, Retailer
 from desk.tickets import Event, EventKind, Ticket, TicketMessage, TicketStatus
 from storage import codec
 from storage.appends import Appends
+from storage.batch import Batch
 from storage.dialects import insert_new
 from storage.field_ledger import FieldLedger
 from storage.readahead import ReadAhead
@@ -53,7 +54,6 @@ _OPEN_TICKET_LOCKED = _OPEN_TICKET.with_for_update()
 _TICKET_LOCKED = _TICKET.with_for_update()
 _CREATE_TICKET = insert(tickets).returning(tickets.c.id)
 _SAVE_TICKET = update(tickets).where(tickets.c.id == bindparam("b_id"))
-_LEAVES_AT = select(leaves).where(leaves.c.until > bindparam("b_at"))
 # Every sweep asks this, so the three earliest times come back in one statement.
 _WAKEUP = select(
     select(func.min(tickets.c.next_due_at)).scalar_subquery(),
@@ -65,23 +65,27 @@ _WAKEUP = select(
 class SqlLedger(FieldLedger):
     """Read and write the desk's state on one connection."""
 
+    appends: Appends
+
     def __init__(
         self,
         conn: AsyncConnection,
         clock: Clock,
         appends: Appends | None = None,
-        chats: dict[int, Retailer | None] | None = None,
+        batch: Batch | None = None,
+        *,
+        numbered: bool = False,
     ) -> None:
         self.conn = conn
         self.clock = clock
         self.posted = 0
         self.due_set: datetime | None = None
         self.appends = appends if appends is not None else Appends()
-        # Who owns a chat, remembered for one group commit (`who` then `ask` read it twice).
-        self._chats = chats if chats is not None else {}
+        # What a group commit read once for all its updates (or this transaction alone).
+        self._batch = batch if batch is not None else Batch()
+        # Ticket numbers come from the batch, and new tickets are inserted with the rest.
+        self._numbered = numbered
         self._ahead = ReadAhead()
-        # Leaves in force at one moment: a small table, read whole once per transaction.
-        self._leaves: tuple[datetime, dict[str, Leave]] | None = None
         self._locking = conn.dialect.name == "postgresql"
 
     async def flush(self) -> None:
@@ -90,6 +94,12 @@ class SqlLedger(FieldLedger):
 
     async def settle(self, channel: str, update_id: int) -> bool:
         """Mark an inbound update handled; False when it was handled before."""
+        if (channel, update_id) in self._batch.fresh:
+            # Read as new inside this very transaction: it is marked done with the batch.
+            if self.appends.settles(channel, update_id):
+                return False
+            self.appends.add(inbox, {"b_channel": channel, "b_update": update_id})
+            return True
         result = await self.conn.execute(_SETTLE, {"b_channel": channel, "b_update": update_id})
         if result.rowcount:
             return True
@@ -108,11 +118,12 @@ class SqlLedger(FieldLedger):
 
     async def retailer_at(self, address: Address) -> Retailer | None:
         """Return the retailer linked to this chat."""
-        if address.chat_id in self._chats:
-            return self._chats[address.chat_id]
+        chats = self._batch.chats
+        if address.chat_id in chats:
+            return chats[address.chat_id]
         row = (await self.conn.execute(_RETAILER_AT, {"b_chat": address.chat_id})).first()
         found = codec.retailer_from_row(row) if row else None
-        self._chats[address.chat_id] = found
+        chats[address.chat_id] = found
         return found
 
     async def link_retailer(self, phone: str, address: Address) -> Retailer | None:
@@ -120,7 +131,7 @@ class SqlLedger(FieldLedger):
         row = (await self.conn.execute(select(retailers).where(retailers.c.phone == phone))).first()
         if row is None:
             return None
-        self._chats.clear()
+        self._batch.forget()
         self._ahead.retailers.clear()
         # One chat per retailer: unlink whoever held this chat before.
         await self.conn.execute(
@@ -135,15 +146,29 @@ class SqlLedger(FieldLedger):
 
     async def open_ticket_of(self, retailer_id: str) -> Ticket | None:
         """Return the retailer's open ticket, locked for update."""
+        known = self._batch.open_tickets
+        if retailer_id in known:
+            return known[retailer_id]
+        await self._flush_tickets()
         query = _OPEN_TICKET_LOCKED if self._locking else _OPEN_TICKET
         row = (await self.conn.execute(query, {"b_retailer": retailer_id})).first()
-        return codec.ticket_from_row(row) if row else None
+        known[retailer_id] = None
+        return self._saw(codec.ticket_from_row(row)) if row else None
 
     async def ticket(self, ticket_id: int) -> Ticket | None:
         """Return a ticket, locked for update."""
+        await self._flush_tickets()
         query = _TICKET_LOCKED if self._locking else _TICKET
         row = (await self.conn.execute(query, {"b_id": ticket_id})).first()
-        return codec.ticket_from_row(row) if row else None
+        return self._saw(codec.ticket_from_row(row)) if row else None
+
+    def _saw(self, ticket: Ticket) -> Ticket:
+        self._batch.saw(ticket)
+        return ticket
+
+    async def _flush_tickets(self) -> None:
+        """Insert tickets still queued, before a read of the tickets table."""
+        await self.appends.flush(self.conn, tickets)
 
     async def create_ticket(self, draft: Ticket) -> Ticket:
         """Insert a new ticket and return it with its number."""
@@ -156,13 +181,26 @@ class SqlLedger(FieldLedger):
             "off_hours": draft.off_hours,
             **codec.ticket_state(draft),
         }
-        ticket_id = await self.conn.scalar(_CREATE_TICKET, values)
+        if self._numbered:
+            ticket_id: int | None = await self._batch.next_ticket_id(self.conn)
+            self.appends.add(tickets, {"id": ticket_id, **values})
+        else:
+            ticket_id = await self.conn.scalar(_CREATE_TICKET, values)
         assert ticket_id is not None
-        return draft.evolve(id=ticket_id)
+        return self._saw(draft.evolve(id=ticket_id))
 
     async def save_ticket(self, ticket: Ticket) -> None:
         """Write a ticket's changed state."""
-        await self.conn.execute(_SAVE_TICKET, {"b_id": ticket.id, **codec.ticket_state(ticket)})
+        state = codec.ticket_state(ticket)
+        queued = self.appends.own_ticket(ticket.id)
+        if queued is not None:
+            # Created in this unit and not inserted yet: the insert carries the new state.
+            queued.update(state)
+        elif self._batch.states.get(ticket.id) != state:
+            if self.appends.holds_ticket(ticket.id):
+                await self._flush_tickets()
+            await self.conn.execute(_SAVE_TICKET, {"b_id": ticket.id, **state})
+        self._saw(ticket)
         due = ticket.next_due_at
         if due is not None and (self.due_set is None or due < self.due_set):
             self.due_set = due
@@ -301,6 +339,7 @@ class SqlLedger(FieldLedger):
 
     async def open_tickets_of(self, staff_id: str) -> list[Ticket]:
         """Return open tickets assigned to a manager, oldest first."""
+        await self._flush_tickets()
         query = (
             select(tickets)
             .where(tickets.c.manager_id == staff_id, tickets.c.status == TicketStatus.OPEN.value)
@@ -310,18 +349,11 @@ class SqlLedger(FieldLedger):
 
     async def leave_of(self, manager_id: str, at: datetime) -> Leave | None:
         """Return the manager's leave in force at a moment."""
-        if self._leaves is None or self._leaves[0] != at:
-            rows = (await self.conn.execute(_LEAVES_AT, {"b_at": at})).all()
-            found = {
-                r.manager_id: Leave(r.manager_id, r.covering_id, r.until, r.started_at)
-                for r in rows
-            }
-            self._leaves = (at, found)
-        return self._leaves[1].get(manager_id)
+        return await self._batch.leave_of(self.conn, manager_id, at)
 
     async def start_leave(self, leave: Leave) -> None:
         """Store a manager's leave, replacing any earlier one."""
-        self._leaves = None
+        self._batch.forget()
         await self.conn.execute(delete(leaves).where(leaves.c.manager_id == leave.manager_id))
         await self.conn.execute(
             insert(leaves).values(
@@ -334,7 +366,7 @@ class SqlLedger(FieldLedger):
 
     async def end_leave(self, manager_id: str, at: datetime) -> bool:
         """End a manager's leave; False when none was in force."""
-        self._leaves = None
+        self._batch.forget()
         result = await self.conn.execute(
             delete(leaves).where(leaves.c.manager_id == manager_id, leaves.c.until > at)
         )
@@ -347,16 +379,19 @@ class SqlLedger(FieldLedger):
 
     async def earliest_due(self) -> datetime | None:
         """Return the earliest next due time of any open ticket."""
+        await self._flush_tickets()
         earliest: datetime | None = await self.conn.scalar(select(func.min(tickets.c.next_due_at)))
         return earliest
 
     async def earliest_wakeup(self) -> datetime | None:
         """Return when the next step, complaint reminder or rating request falls due."""
+        await self._flush_tickets()
         row = (await self.conn.execute(_WAKEUP)).one()
         return min((t for t in row if t is not None), default=None)
 
     async def due_tickets(self, now: datetime, limit: int) -> list[Ticket]:
         """Claim open tickets whose next step is due."""
+        await self._flush_tickets()
         query = (
             select(tickets)
             .where(and_(tickets.c.next_due_at.is_not(None), tickets.c.next_due_at <= now))

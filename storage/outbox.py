@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import func, or_, select, update
+from sqlalchemy import bindparam, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from desk.notices import Notice
@@ -16,6 +16,12 @@ from storage.store import SqlStore
 from storage.tables import events, outbox
 
 LEASE = timedelta(seconds=60)
+
+_SENT = (
+    update(outbox)
+    .where(outbox.c.id == bindparam("b_id"))
+    .values(state="sent", sent_at=bindparam("b_at"), message_id=bindparam("b_message"))
+)
 
 
 @dataclass(frozen=True)
@@ -82,8 +88,14 @@ class Outbox:
         """Record a batch of delivery outcomes in one transaction."""
         if not outcomes:
             return
+        plain = [o for o in outcomes if o.state == "sent" and o.escalation is None]
+        rest = [o for o in outcomes if o.state != "sent" or o.escalation is not None]
         async with self.store.writing(), self.store.engine.begin() as conn:
-            for outcome in outcomes:
+            if plain:
+                # The common case, a plain delivery, is one statement for the whole batch.
+                rows = [{"b_id": o.id, "b_message": o.message_id, "b_at": at} for o in plain]
+                await conn.execute(_SENT, rows)
+            for outcome in rest:
                 values: dict[str, Any] = {"state": outcome.state}
                 if outcome.error is not None:
                     values["error"] = outcome.error

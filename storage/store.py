@@ -7,13 +7,16 @@ from collections.abc import AsyncIterator, Callable
 from contextlib import AbstractAsyncContextManager, asynccontextmanager, nullcontext
 from contextvars import ContextVar
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
+from sqlalchemy import CursorResult, Executable, TextClause, update
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncTransaction
 
 from desk.clock import Clock
-from desk.people import Retailer
 from storage.appends import Appends
+from storage.batch import Batch
 from storage.ledger import SqlLedger
+from storage.tables import inbox
 
 DueListener = Callable[[datetime], None]
 
@@ -22,20 +25,60 @@ class TransactionLostError(RuntimeError):
     """The database undid a whole group commit, as SQLite does on a full disk or an I/O error."""
 
 
+class UnitConnection(AsyncConnection):
+    """The group's connection as one unit of work sees it: its first write opens a savepoint.
+
+    A unit that only reads, or only queues rows for the end of the batch, costs no savepoint.
+    """
+
+    __slots__ = ("savepoint",)
+
+    def __init__(self, conn: AsyncConnection) -> None:
+        super().__init__(conn.engine, conn.sync_connection)
+        self.savepoint: AsyncTransaction | None = None
+
+    async def execute(
+        self, statement: Executable, parameters: Any = None, **options: Any
+    ) -> CursorResult[Any]:
+        """Execute a statement, opening the unit's savepoint before its first write."""
+        if self.savepoint is None and _writes(statement):
+            self.savepoint = await self.begin_nested()
+        return await super().execute(statement, parameters, **options)
+
+
+def _writes(statement: Executable) -> bool:
+    if isinstance(statement, TextClause):
+        return not statement.text.lstrip().upper().startswith("SELECT")
+    return bool(getattr(statement, "is_dml", False))
+
+
 class GroupCommit:
     """One write transaction that several units of work of one task share, each a savepoint."""
 
-    def __init__(self, conn: AsyncConnection, clock: Clock) -> None:
+    def __init__(self, conn: AsyncConnection, clock: Clock, *, numbers: bool = False) -> None:
         self.conn = conn
         self.clock = clock
         self.owner = asyncio.current_task()
         self.appends = Appends()
-        self.chats: dict[int, Retailer | None] = {}
+        self.batch = Batch()
+        # Inbox rows handled in this group, marked done in the same commit.
+        self.done: list[int] = []
+        # On SQLite the group hands out ticket numbers itself, so new tickets wait for the flush.
+        self.numbers = numbers
         self.posted = 0
         self.due_set: datetime | None = None
         self.open = True
         self.lost: BaseException | None = None
-        self._in_unit = False
+        self._unit: UnitConnection | None = None
+
+    @property
+    def _in_unit(self) -> bool:
+        return self._unit is not None
+
+    @property
+    def current(self) -> AsyncConnection:
+        """Return the connection work should use now: the running unit's, or the group's."""
+        return self._unit if self._unit is not None else self.conn
 
     def serves(self, *, nested: bool = False) -> bool:
         """Tell whether the running task may work inside this group now."""
@@ -43,29 +86,34 @@ class GroupCommit:
         mine = self.open and asyncio.current_task() is self.owner
         return mine and (nested or not self._in_unit)
 
+    def ledger(self, conn: AsyncConnection) -> SqlLedger:
+        """Return a ledger on a connection of this group, sharing its reads and queued rows."""
+        return SqlLedger(conn, self.clock, self.appends, self.batch, numbered=self.numbers)
+
     @asynccontextmanager
     async def unit(self) -> AsyncIterator[SqlLedger]:
         """Run one unit of work in a savepoint: it commits with the group or rolls back alone."""
         if self.lost is not None:
             raise TransactionLostError(_undone(self.lost)) from self.lost
-        self._in_unit = True
         self.appends.begin()
-        savepoint = await self.conn.begin_nested()
-        ledger = SqlLedger(self.conn, self.clock, self.appends, self.chats)
+        self._unit = conn = UnitConnection(self.conn)
+        ledger = self.ledger(conn)
         try:
             yield ledger
         except BaseException as error:
             try:
-                await savepoint.rollback()
+                if conn.savepoint is not None:
+                    await conn.savepoint.rollback()
             except Exception as undone:
                 # SQLite rolled the whole transaction back: earlier units are gone too.
                 self.lost = error
                 raise TransactionLostError(_undone(error)) from undone
             self.appends.end(kept=False)
-            self.chats.clear()
+            self.batch.forget()
             raise
         else:
-            await savepoint.commit()
+            if conn.savepoint is not None:
+                await conn.savepoint.commit()
             self.appends.end(kept=True)
             self.posted += ledger.posted
             if ledger.due_set is not None and (
@@ -73,7 +121,15 @@ class GroupCommit:
             ):
                 self.due_set = ledger.due_set
         finally:
-            self._in_unit = False
+            self._unit = None
+
+    async def finish(self) -> None:
+        """Write every queued row and mark the handled updates done, before the commit."""
+        await self.appends.flush(self.conn)
+        if self.done:
+            await self.conn.execute(
+                update(inbox).where(inbox.c.id.in_(self.done)).values(state="done")
+            )
 
 
 def _undone(error: BaseException) -> str:
@@ -127,13 +183,13 @@ class SqlStore:
         keep up with a burst. Rows nobody reads back at once are inserted in bulk at the end.
         """
         async with self.writing(), self.engine.begin() as conn:
-            group = GroupCommit(conn, self.clock)
+            group = GroupCommit(conn, self.clock, numbers=self.dialect == "sqlite")
             token = _group.set(group)
             try:
                 yield group
                 if group.lost is not None:
                     raise TransactionLostError(_undone(group.lost)) from group.lost
-                await group.appends.flush(conn)
+                await group.finish()
             finally:
                 group.open = False
                 _group.reset(token)
@@ -151,8 +207,9 @@ class SqlStore:
         """Read through the ledger on a connection that does not wait for the writer."""
         group = _group.get()
         if group is not None and group.serves(nested=True):
-            # Inside a group commit the writer's own connection is at hand and sees its writes.
-            yield SqlLedger(group.conn, self.clock, group.appends, group.chats)
+            # Inside a group commit the writer's own connection is at hand and sees its writes;
+            # inside a unit, the unit's, so that rows it flushes roll back with it.
+            yield group.ledger(group.current)
             return
         async with self.reading() as conn:
             yield SqlLedger(conn, self.clock)

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from telegram import Bot, InputFile
+from telegram import InputFile
 from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TelegramError
 
 from desk.notices import Notice
+from handlers.telegram.deskbot import DeskBot
 from handlers.telegram.render import CopyOut, FileOut, Renderer, TextOut
 
 UNREACHABLE_HINTS = ("chat not found", "user is deactivated", "bot can't initiate")
@@ -28,7 +29,7 @@ class Courier:
 
     channel = "telegram"
 
-    def __init__(self, bot: Bot, renderer: Renderer) -> None:
+    def __init__(self, bot: DeskBot, renderer: Renderer) -> None:
         self.bot = bot
         self.renderer = renderer
 
@@ -52,17 +53,17 @@ class Courier:
         chat_id = notice.address.chat_id
         outgoing = self.renderer.render(notice, repeat=repeat)
         if isinstance(outgoing, TextOut):
-            sent = await self.bot.send_message(chat_id, outgoing.text, reply_markup=outgoing.markup)
-            return sent.message_id
+            params = {"chat_id": chat_id, "text": outgoing.text, "reply_markup": outgoing.markup}
+            return await self.bot.send_for_id("sendMessage", params)
         if isinstance(outgoing, CopyOut):
-            copied = await self.bot.copy_message(
-                chat_id,
-                outgoing.from_chat_id,
-                outgoing.message_id,
-                caption=outgoing.caption,
-                reply_markup=outgoing.markup,
-            )
-            return copied.message_id
+            params = {
+                "chat_id": chat_id,
+                "from_chat_id": outgoing.from_chat_id,
+                "message_id": outgoing.message_id,
+                "caption": outgoing.caption,
+                "reply_markup": outgoing.markup,
+            }
+            return await self.bot.send_for_id("copyMessage", params)
         return await self._upload(chat_id, outgoing)
 
     async def _upload(self, chat_id: int, outgoing: FileOut) -> int:

@@ -51,9 +51,10 @@ def arm(tg: Standin, kind: str) -> None:
     elif kind == "drop":
         tg.drop("*", times=12)
     elif kind == "5xx":
-        # The first fault still in force wins: 500, then 502, then 503, one after another.
-        for n, status in enumerate((500, 502, 503), start=1):
-            tg.fail("*", status=status, seconds=OUTAGE * n / 3)
+        # The first fault still in force wins: 500, then 502, then 503, three calls each.
+        # Counted in calls, not seconds, so a slow machine cannot skip one of them.
+        for status in (500, 502, 503):
+            tg.fail("*", status=status, times=3)
     else:
         tg.fail("*", status=int(kind), seconds=OUTAGE, retry_after=1)
 
