@@ -77,13 +77,13 @@ class AiohttpRequest(BaseRequest):
                 read_timeout, self._media_write_timeout if files else self._read_timeout
             ),
         )
+        body = _body(request_data)
+        headers = {"User-Agent": self.USER_AGENT}
+        if isinstance(body, bytes):
+            headers["Content-Type"] = "application/x-www-form-urlencoded"
         try:
             async with self._session.request(
-                method,
-                url,
-                data=_body(request_data),
-                headers={"User-Agent": self.USER_AGENT},
-                timeout=timeout,
+                method, url, data=body, headers=headers, timeout=timeout
             ) as response:
                 return response.status, await response.read()
         except TimeoutError as error:
@@ -98,11 +98,14 @@ def _given(value: ODVInput[float], default: float | None) -> float | None:
     return default if isinstance(value, DefaultValue) else value
 
 
-def _body(request_data: RequestData | None) -> aiohttp.FormData | None:
-    """Encode the parameters as a form, with any files as multipart parts."""
+def _body(request_data: RequestData | None) -> bytes | aiohttp.FormData | None:
+    """Encode the parameters as a plain form, or as multipart when files go with them."""
     if request_data is None:
         return None
-    form = aiohttp.FormData(request_data.json_parameters)
+    if not request_data.contains_files:
+        return request_data.url_encoded_parameters().encode()
+    # Unquoted field values keep UTF-8 file names (周报.csv) as they are, as httpx sends them.
+    form = aiohttp.FormData(request_data.json_parameters, quote_fields=False)
     for name, part in (request_data.multipart_data or {}).items():
         filename, content, mime = part[0], part[1], part[2] if len(part) > 2 else None
         form.add_field(name, content, filename=filename, content_type=mime)
