@@ -6,16 +6,17 @@ import asyncio
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 import pytest
-from sqlalchemy import func, insert, select
+from sqlalchemy import event, func, insert, select
 
 from desk.notices import Notice, NoticeKind
 from desk.people import Address
 from desk.policy import EscalationStep, Notify, Policy
-from desk.tickets import Event, EventKind, Ticket
+from desk.tickets import Event, EventKind, Ticket, TicketStatus
 from storage.store import SqlStore
-from storage.tables import events, outbox, retailers, tickets
+from storage.tables import events, inbox, outbox, retailers, tickets
 from tests.databases import migrated_engine
 
 T0 = datetime(2026, 11, 26, 19, 0, tzinfo=UTC)
@@ -126,3 +127,121 @@ async def test_other_tasks_wait_for_the_group_instead_of_joining_it(store: SqlSt
         assert not other.done()
     await other
     assert await counts(store) == (2, 2, 2)
+
+
+def statements_of(store: SqlStore) -> list[str]:
+    """Record every statement the store's engine runs from now on."""
+    seen: list[str] = []
+
+    @event.listens_for(store.engine.sync_engine, "before_cursor_execute")
+    def _seen(_conn: Any, _cursor: Any, statement: str, *_rest: Any) -> None:
+        seen.append(statement.split()[0].upper())
+
+    return seen
+
+
+async def test_a_unit_that_only_queues_rows_opens_no_savepoint(store: SqlStore) -> None:
+    seen = statements_of(store)
+    async with store.group_commit():
+        await ask(store, "r0")
+        await ask(store, "r1")
+    assert "SAVEPOINT" not in seen
+    # Both new tickets, their events and notices went in as one insert per table.
+    assert seen.count("INSERT") == 3
+    assert await counts(store) == (2, 2, 2)
+
+
+async def test_a_unit_s_direct_write_rolls_back_with_it(store: SqlStore) -> None:
+    until = T0 + timedelta(minutes=5)
+    async with store.group_commit():
+        await ask(store, "r0")
+        with pytest.raises(RuntimeError, match="boom"):
+            async with store.transaction() as ledger:
+                await ledger.expect("r1", "complaint", until)
+                raise RuntimeError("boom")
+        async with store.transaction() as ledger:
+            await ledger.expect("r2", "order", until)
+    async with store.reading() as conn:
+        awaiting = dict((await conn.execute(select(retailers.c.id, retailers.c.awaiting))).all())
+    assert awaiting == {"r0": None, "r1": None, "r2": "order"}
+    assert await counts(store) == (1, 1, 1)
+
+
+async def test_new_tickets_are_numbered_on_from_the_highest(store: SqlStore) -> None:
+    first = await ask(store, "r0")
+    async with store.group_commit():
+        second = await ask(store, "r1")
+        with pytest.raises(RuntimeError, match="boom"):
+            await ask(store, "r2", fail=True)
+        third = await ask(store, "r2")
+        async with store.transaction() as ledger:
+            # A ticket still waiting to be inserted is written before it is read.
+            found = await ledger.ticket(third)
+    assert (second, third) == (first + 1, first + 3)
+    assert found is not None and found.retailer_id == "r2"
+    async with store.reading() as conn:
+        stored = (await conn.scalars(select(tickets.c.id).order_by(tickets.c.id))).all()
+    assert stored == [first, second, third]
+
+
+async def test_read_ahead_answers_who_and_which_ticket_without_a_statement(
+    store: SqlStore,
+) -> None:
+    opened = await ask(store, "r0")
+    async with store.group_commit() as group:
+        await group.batch.read_ahead(group.conn, [9000, 9001, 7777])
+        seen = statements_of(store)
+        async with store.transaction() as ledger:
+            zero = await ledger.retailer_at(Address("telegram", 9000))
+            stranger = await ledger.retailer_at(Address("telegram", 7777))
+            ticket = await ledger.open_ticket_of("r0")
+            none = await ledger.open_ticket_of("r1")
+            assert ticket is not None
+            await ledger.save_ticket(ticket.evolve(status=TicketStatus.RESOLVED, resolved_at=T0))
+            closed = await ledger.open_ticket_of("r0")
+        # The reads cost nothing; closing the ticket is its one write, in the unit's savepoint.
+        assert seen == ["SAVEPOINT", "UPDATE", "RELEASE"]
+    assert zero is not None and zero.id == "r0"
+    assert stranger is None and none is None
+    assert ticket.id == opened and closed is None
+
+
+async def test_a_rolled_back_unit_leaves_no_stale_reads(store: SqlStore) -> None:
+    opened = await ask(store, "r0")
+    async with store.group_commit() as group:
+        await group.batch.read_ahead(group.conn, [9000])
+        with pytest.raises(RuntimeError, match="boom"):
+            async with store.transaction() as ledger:
+                ticket = await ledger.open_ticket_of("r0")
+                assert ticket is not None
+                await ledger.save_ticket(
+                    ticket.evolve(status=TicketStatus.RESOLVED, resolved_at=T0)
+                )
+                raise RuntimeError("boom")
+        async with store.transaction() as ledger:
+            again = await ledger.open_ticket_of("r0")
+    assert again is not None and again.id == opened and again.is_open
+
+
+async def test_an_update_read_as_new_is_settled_once_and_marked_with_the_batch(
+    store: SqlStore,
+) -> None:
+    async with store.engine.begin() as conn:
+        for update_id in (41, 42):
+            await conn.execute(
+                insert(inbox).values(
+                    channel="telegram", update_id=update_id, payload="{}", received_at=T0
+                )
+            )
+    async with store.group_commit() as group:
+        group.batch.fresh = {("telegram", 41), ("telegram", 42)}
+        async with store.transaction() as ledger:
+            assert await ledger.settle("telegram", 41)
+            assert not await ledger.settle("telegram", 41)
+        with pytest.raises(RuntimeError, match="boom"):
+            async with store.transaction() as ledger:
+                assert await ledger.settle("telegram", 42)
+                raise RuntimeError("boom")
+    async with store.reading() as conn:
+        states = dict((await conn.execute(select(inbox.c.update_id, inbox.c.state))).all())
+    assert states == {41: "done", 42: "new"}

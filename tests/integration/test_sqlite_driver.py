@@ -1,0 +1,85 @@
+"""The one-trip aiosqlite cursor under SQLAlchemy: rows, counts and errors as sqlite3 has them."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from sqlalchemy import Column, Integer, MetaData, String, Table, insert, select, text, update
+from sqlalchemy.exc import IntegrityError, OperationalError
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from storage import sqlite_driver
+from storage.engine import make_engine
+
+metadata = MetaData()
+shelf = Table(
+    "shelf",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("brand", String, nullable=False, unique=True),
+    Column("cartons", Integer, nullable=False),
+)
+
+
+@pytest.fixture
+async def engine(tmp_path: Path) -> AsyncIterator[AsyncEngine]:
+    engine = make_engine("sqlite:///shelf.db", tmp_path)
+    async with engine.begin() as conn:
+        await conn.run_sync(metadata.create_all)
+    yield engine
+    await engine.dispose()
+
+
+def trips(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """Count every trip to the driver's thread from now on."""
+    taken: list[str] = []
+    real = sqlite_driver.OneHopConnection.in_thread
+
+    async def counted(self: sqlite_driver.OneHopConnection, function: Any, *args: Any) -> Any:
+        taken.append(str(args[0]).split()[0] if args else function.__name__)
+        return await real(self, function, *args)
+
+    monkeypatch.setattr(sqlite_driver.OneHopConnection, "in_thread", counted)
+    return taken
+
+
+async def test_rows_counts_and_returning_match_sqlite(engine: AsyncEngine) -> None:
+    async with engine.begin() as conn:
+        returned = await conn.execute(
+            insert(shelf).returning(shelf.c.id),
+            [{"brand": "软中华", "cartons": 2}, {"brand": "玉溪", "cartons": 5}],
+        )
+        assert sorted(returned.scalars().all()) == [1, 2]
+        single = await conn.execute(insert(shelf).values(brand="黄鹤楼", cartons=1))
+        assert single.inserted_primary_key == (3,)
+        changed = await conn.execute(update(shelf).where(shelf.c.cartons < 5).values(cartons=0))
+        assert changed.rowcount == 2
+        rows = (await conn.execute(select(shelf.c.brand).order_by(shelf.c.id))).all()
+    assert [r.brand for r in rows] == ["软中华", "玉溪", "黄鹤楼"]
+
+
+async def test_each_statement_is_one_trip(
+    engine: AsyncEngine, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    async with engine.connect() as conn:
+        taken = trips(monkeypatch)
+        await conn.execute(insert(shelf), [{"brand": f"b{i}", "cartons": i} for i in range(50)])
+        await conn.execute(select(shelf))
+        await conn.scalar(select(shelf.c.cartons).where(shelf.c.brand == "b7"))
+        await conn.commit()
+    # SQLAlchemy's own adapter makes four trips a statement: cursor, execute, fetch, close.
+    assert [t.upper() for t in taken] == ["BEGIN", "INSERT", "SELECT", "SELECT"]
+
+
+async def test_errors_are_sqlalchemy_s_and_the_connection_goes_on(engine: AsyncEngine) -> None:
+    async with engine.connect() as conn:
+        await conn.execute(insert(shelf).values(brand="软中华", cartons=2))
+        with pytest.raises(IntegrityError):
+            await conn.execute(insert(shelf).values(brand="软中华", cartons=3))
+        with pytest.raises(OperationalError):
+            await conn.execute(text("SELECT nothing FROM nowhere"))
+        await conn.rollback()
+        assert await conn.scalar(select(shelf.c.cartons)) is None
