@@ -1,9 +1,10 @@
 """Relay throughput: a burst of questions until each is acknowledged and forwarded.
 
 The floor is a bare python-telegram-bot echo bot (stores nothing, one message per update) on
-the same stand-in, in the same run, alternating with RetailDesk round by round. RetailDesk
-stores every update, ticket, message, event and outbox row in SQLite and sends two messages
-per question (the acknowledgement and the forward to the manager).
+the same stand-in, in the same run, alternating with RetailDesk round by round: once with PTB's
+default transport (httpx), and once with the aiohttp transport RetailDesk itself uses, the
+stricter of the two. RetailDesk stores every update, ticket, message, event and outbox row in
+SQLite and sends two messages per question (the acknowledgement and the forward to the manager).
 
     python -m bench.relay                               # N = 300 and 3000, 5 rounds each
     python -m bench.relay --open-tickets 10000 100000 1000000 --sizes 300 --rounds 3
@@ -32,6 +33,7 @@ from bench.province import Province, add_open_tickets, mark_reports_sent, migrat
 from bench.standin_process import StandinProcess
 from bot.app import build, serve
 from bot.config import Settings
+from handlers.telegram.transport import AiohttpRequest
 
 MANAGERS = 10
 FIRST_RETAILER = 1_000_000
@@ -114,13 +116,27 @@ def retaildesk_with(template: Path) -> Callable[..., AbstractAsyncContextManager
     return retaildesk
 
 
+def echo_bot(transport: str) -> Callable[..., AbstractAsyncContextManager[None]]:
+    """Return a runner for the bare echo bot on PTB's default transport or on aiohttp."""
+
+    @asynccontextmanager
+    async def run(tg: StandinProcess, n: int) -> AsyncIterator[None]:
+        builder = ApplicationBuilder().token(tg.token).base_url(tg.base_url)
+        if transport == "aiohttp":
+            builder = builder.request(AiohttpRequest(connection_pool_size=32))
+            builder = builder.get_updates_request(AiohttpRequest(connection_pool_size=1))
+        async with _echo(builder.build()):
+            yield
+
+    return run
+
+
 @asynccontextmanager
-async def echo_bot(tg: StandinProcess, n: int) -> AsyncIterator[None]:
+async def _echo(app: Application) -> AsyncIterator[None]:  # type: ignore[type-arg]
     async def echo(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         assert update.effective_message is not None
         await update.effective_message.reply_text(update.effective_message.text or "")
 
-    app: Application = ApplicationBuilder().token(tg.token).base_url(tg.base_url).build()  # type: ignore[type-arg]
     app.add_handler(MessageHandler(filters.TEXT, echo))
     await app.initialize()
     assert app.updater is not None
@@ -189,8 +205,9 @@ def median_round(results: list[Round]) -> Round:
 
 
 async def measure_size(n: int, count: int, open_tickets: int) -> dict[str, Any]:
-    """Alternate echo and RetailDesk bursts of n questions; return the medians."""
+    """Alternate the echo floors and RetailDesk bursts of n questions; return the medians."""
     floors: list[Round] = []
+    same: list[Round] = []
     desks: list[Round] = []
     with tempfile.TemporaryDirectory(prefix="bench-relay-template-") as folder:
         template = await prefilled(Path(folder), n, open_tickets)
@@ -198,19 +215,26 @@ async def measure_size(n: int, count: int, open_tickets: int) -> dict[str, Any]:
         with StandinProcess() as tg:
             await asyncio.to_thread(tg.users, people(n))
             for r in range(count):
-                async with echo_bot(tg, n):
+                async with echo_bot("httpx")(tg, n):
                     floors.append(await burst(tg, n, 1, f"e{r}", is_echo))
+                async with echo_bot("aiohttp")(tg, n):
+                    same.append(await burst(tg, n, 1, f"a{r}", is_echo))
                 async with retaildesk(tg, n):
                     desks.append(await burst(tg, n, 2, f"d{r}", is_forward))
-    floor, desk = median_round(floors), median_round(desks)
+    floor, floor_same, desk = median_round(floors), median_round(same), median_round(desks)
     return {
         "n": n,
         "open_tickets": open_tickets,
         "rounds": count,
         "floor": asdict(floor),
+        "floor_same_transport": asdict(floor_same),
         "desk": asdict(desk),
         "ratio": desk.per_second / floor.per_second,
+        "ratio_same_transport": desk.per_second / floor_same.per_second,
         "ratios": [d.per_second / f.per_second for d, f in zip(desks, floors, strict=True)],
+        "ratios_same_transport": [
+            d.per_second / f.per_second for d, f in zip(desks, same, strict=True)
+        ],
     }
 
 
@@ -219,25 +243,26 @@ def render(rows: list[dict[str, Any]]) -> str:
         [
             "N",
             "open tickets",
-            "echo floor q/s",
+            "echo floor q/s (httpx / aiohttp)",
             "RetailDesk q/s",
-            "ratio",
+            "ratio (httpx / aiohttp floor)",
             "p50 ms",
             "p99 ms",
             "echo p50 ms",
-            "bot CPU ms/q (echo / RetailDesk)",
+            "bot CPU ms/q (echo httpx / aiohttp / RetailDesk)",
         ],
         [
             [
                 r["n"],
                 f"{r['open_tickets']:,}",
-                f"{r['floor']['per_second']:.0f}",
+                f"{r['floor']['per_second']:.0f} / {r['floor_same_transport']['per_second']:.0f}",
                 f"{r['desk']['per_second']:.0f}",
-                f"{r['ratio']:.2f}",
+                f"{r['ratio']:.2f} / {r['ratio_same_transport']:.2f}",
                 f"{r['desk']['p50_ms']:.0f}",
                 f"{r['desk']['p99_ms']:.0f}",
                 f"{r['floor']['p50_ms']:.0f}",
-                f"{r['floor']['cpu_ms']:.2f} / {r['desk']['cpu_ms']:.2f}",
+                f"{r['floor']['cpu_ms']:.2f} / {r['floor_same_transport']['cpu_ms']:.2f}"
+                f" / {r['desk']['cpu_ms']:.2f}",
             ]
             for r in rows
         ],
