@@ -7,7 +7,6 @@ the same whenever it is asked for.
 
 from __future__ import annotations
 
-from collections import defaultdict
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from zoneinfo import ZoneInfo
@@ -18,7 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from desk.people import Team
 from reports.field_figures import with_field_figures
 from reports.figures import ManagerWeek, TeamWeek, WeeklySummary
-from reports.history import count_history
+from reports.history import Tallies, count_history
 from reports.percentiles import RankedGroups
 from reports.progress import Progress
 from reports.tally import (
@@ -52,7 +51,7 @@ async def weekly_summary(
     steps = _Steps(progress, 2 * _QUERIES_PER_WEEK)
     now = await _read(conn, scope, week, tz, steps)
     before = await _read(conn, scope, week.previous(), tz, steps, per_manager=False)
-    ids = _manager_ids(team, scope, now.tallies)
+    ids = _manager_ids(team, scope, now.tallies.managers)
     summary = _summary(team, week, tz, now.cut(team, ids, _ONE_TEAM), before.cut(team, ids))
     # Complaints are for supervisors (and the admin's command line), never a manager's own view.
     shown = supervisor_id is not None or manager_id is None
@@ -143,14 +142,14 @@ class _Counted:
     """A week's counts per manager and its ranked answers, before they are cut per team."""
 
     opened: list[Opened]
-    tallies: dict[str, Tally]
+    tallies: Tallies
     ranked: RankedGroups
 
     def cut(self, team: Team, ids: list[str], team_key: str = _ONE_TEAM) -> _Measured:
         """Return the figures of these managers and of them together as the team team_key."""
         chosen = set(ids)
         policies = policies_of(o for o in self.opened if o.manager_id in chosen)
-        tallies = [self.tallies.get(i, Tally()) for i in ids]
+        tallies = [self.tallies.managers.get(i, Tally()) for i in ids]
         step_count = max(
             [p.steps for p in policies.values()]
             + [max(t.escalations, default=-1) + 1 for t in tallies]
@@ -173,6 +172,10 @@ class _Counted:
                     **tally.figures(step_count, latencies),
                 )
             )
+        # The team's answers are counted where they are ranked, on the team's own partition.
+        answers = self.tallies.teams.get(team_key, Tally())
+        whole.answered, whole.met_target = answers.answered, answers.met_target
+        whole.answered_by_others = answers.answered_by_others
         team_latencies = {
             "all": self.ranked.latency("first/team", (team_key,)),
             "business": self.ranked.latency("first/team_hours", (team_key, False)),
@@ -197,7 +200,7 @@ async def _read(
     per_manager: bool = True,
 ) -> _Counted:
     start, end = week.bounds(tz)
-    tallies: dict[str, Tally] = defaultdict(Tally)
+    tallies = Tallies()
     opened: list[Opened] = []
     ranked = RankedGroups()
     found = await find_week(conn, start, end, scope)
@@ -205,11 +208,11 @@ async def _read(
     if found is None:
         steps.tick(_QUERIES_PER_WEEK - 1)
     else:
-        opened = await count_opened(conn, found, tallies)
+        opened = await count_opened(conn, found, tallies.managers)
         steps.tick()
         policies = policies_of(opened)
         targets = {text: p.target for text, p in policies.items() if p.target is not None}
-        await count_undecided(conn, found, targets, tallies)
+        await count_undecided(conn, found, targets, tallies.managers)
         steps.tick()
         ranked = await count_history(
             conn, found, targets, tallies, teams=teams, per_manager=per_manager
