@@ -19,10 +19,12 @@ from reports import (
     ReportFormat,
     Summarize,
     WeeklySchedule,
+    batched,
     build_report,
     deliver_due_reports,
     on_demand,
     summarizer,
+    team_summarizer,
     terminal_progress,
 )
 from storage.engine import make_engine
@@ -39,6 +41,7 @@ class WeeklyReports:
         self.ctx = ctx
         self.schedule = schedule
         self.summarize: Summarize = summarizer(store.reading, ctx.team, ctx.timezone)
+        self.summarize_teams = team_summarizer(store.reading, ctx.team, ctx.timezone)
 
     def start(self, job_queue: JobQueue, weekly: str) -> None:  # type: ignore[type-arg]
         """Schedule delivery with a cron trigger in the desk's timezone."""
@@ -61,8 +64,9 @@ class WeeklyReports:
         job_queue.run_once(self._job, when=0, name="weekly-reports-catch-up")
 
     async def deliver_due(self) -> int:
-        """Send the due week's summaries that were not sent yet."""
-        return await deliver_due_reports(self.ctx, self.schedule, self.summarize)
+        """Send the due week's summaries that were not sent yet, reading the week once."""
+        summarize = batched(self.summarize, self.summarize_teams, self.ctx.team)
+        return await deliver_due_reports(self.ctx, self.schedule, summarize)
 
     def maker(self) -> ReportMaker:
         """Return what /report and /mystats use."""

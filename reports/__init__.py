@@ -5,10 +5,13 @@ from reports.chart import ChineseFontMissingError, chinese_font, render_chart
 from reports.delivery import (
     Audience,
     Summarize,
+    SummarizeTeams,
+    batched,
     deliver_due_reports,
     on_demand,
     report_notices,
     summarizer,
+    team_summarizer,
 )
 from reports.figures import (
     BrandWeek,
@@ -20,7 +23,7 @@ from reports.figures import (
     WeeklySummary,
     change,
 )
-from reports.metrics import weekly_summary
+from reports.metrics import team_summaries, weekly_summary
 from reports.progress import Progress, TerminalBar, terminal_progress
 from reports.table import render_table
 from reports.text import duration_text, render_text
@@ -37,12 +40,14 @@ __all__ = [
     "RenderedReport",
     "ReportFormat",
     "Summarize",
+    "SummarizeTeams",
     "SupplyCount",
     "TeamWeek",
     "TerminalBar",
     "WeekFigures",
     "WeeklySchedule",
     "WeeklySummary",
+    "batched",
     "build_report",
     "change",
     "chinese_font",
@@ -56,6 +61,8 @@ __all__ = [
     "render_text",
     "report_notices",
     "summarizer",
+    "team_summaries",
+    "team_summarizer",
     "terminal_progress",
     "weekly_summary",
 ]

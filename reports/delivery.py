@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Mapping
 from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass
 from zoneinfo import ZoneInfo
@@ -16,7 +16,7 @@ from desk.notices import Attachment, Notice, NoticeKind
 from desk.people import Staff, Supervisor, Team
 from reports.build import RenderedReport, render_report
 from reports.figures import WeeklySummary
-from reports.metrics import weekly_summary
+from reports.metrics import team_summaries, weekly_summary
 from reports.weeks import IsoWeek, WeeklySchedule
 
 logger = logging.getLogger(__name__)
@@ -53,6 +53,48 @@ def summarizer(
             )
 
     return summarize
+
+
+SummarizeTeams = Callable[[IsoWeek, tuple[str, ...]], Awaitable[Mapping[str, WeeklySummary]]]
+"""Compute a week's summary for each of several supervisors at once."""
+
+
+def team_summarizer(
+    reading: Callable[[], AbstractAsyncContextManager[AsyncConnection]],
+    team: Team,
+    tz: ZoneInfo,
+) -> SummarizeTeams:
+    """Return a SummarizeTeams that reads through a connection opener such as SqlStore.reading."""
+
+    async def summarize(week: IsoWeek, supervisor_ids: tuple[str, ...]) -> dict[str, WeeklySummary]:
+        return await team_summaries(reading, team, week, tz, supervisor_ids)
+
+    return summarize
+
+
+def batched(summarize: Summarize, summarize_teams: SummarizeTeams, team: Team) -> Summarize:
+    """Return a Summarize for one delivery run that reads a week once for every supervisor.
+
+    The first supervisor asked for brings every supervisor's summary of that week, and each is
+    handed out once. Asked again, or for anyone else, a summary is computed on its own, as it is
+    after a failure of the shared one.
+    """
+    ready: dict[tuple[IsoWeek, str], WeeklySummary] = {}
+    tried: set[IsoWeek] = set()
+
+    async def summarize_one(week: IsoWeek, audience: Audience) -> WeeklySummary:
+        supervisor_id = audience.supervisor_id
+        if supervisor_id is None or audience.manager_id is not None:
+            return await summarize(week, audience)
+        if week not in tried:
+            tried.add(week)
+            ids = tuple(s for s in team.supervisors if team.team_of(s))
+            found = await summarize_teams(week, ids)
+            ready.update({(week, s): summary for s, summary in found.items()})
+        summary = ready.pop((week, supervisor_id), None)
+        return summary if summary is not None else await summarize(week, audience)
+
+    return summarize_one
 
 
 async def deliver_due_reports(

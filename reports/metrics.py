@@ -7,7 +7,9 @@ the same whenever it is asked for.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+import asyncio
+from collections.abc import Callable, Iterable, Mapping
+from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass
 from zoneinfo import ZoneInfo
 
@@ -58,8 +60,12 @@ async def weekly_summary(
     return await with_field_figures(conn, summary, tz, complaints_shown=shown)
 
 
+Reading = Callable[[], AbstractAsyncContextManager[AsyncConnection]]
+"""Open a read connection, such as SqlStore.reading."""
+
+
 async def team_summaries(
-    conn: AsyncConnection,
+    reading: Reading,
     team: Team,
     week: IsoWeek,
     tz: ZoneInfo,
@@ -67,10 +73,31 @@ async def team_summaries(
 ) -> dict[str, WeeklySummary]:
     """Compute several supervisors' summaries at once, each as weekly_summary would.
 
-    Both weeks are read once for all of them: the answers are ranked per manager and per team
-    in one statement instead of one per supervisor.
+    Each week is read once for all of them, the answers ranked per manager and per team in one
+    statement, and the two weeks are read side by side on connections of their own.
     """
     teams = {s: tuple(m.id for m in team.team_of(s)) for s in supervisor_ids}
+    now, before = await asyncio.gather(
+        _read_teams(reading, teams, week, tz, per_manager=True),
+        _read_teams(reading, teams, week.previous(), tz, per_manager=False),
+    )
+    summaries = {}
+    async with reading() as conn:
+        for key, ids in teams.items():
+            cut = list(ids)
+            summary = _summary(team, week, tz, now.cut(team, cut, key), before.cut(team, cut, key))
+            summaries[key] = await with_field_figures(conn, summary, tz, complaints_shown=True)
+    return summaries
+
+
+async def _read_teams(
+    reading: Reading,
+    teams: Mapping[str, tuple[str, ...]],
+    week: IsoWeek,
+    tz: ZoneInfo,
+    *,
+    per_manager: bool,
+) -> _Counted:
     table = Table(
         "report_teams",
         MetaData(),
@@ -78,24 +105,18 @@ async def team_summaries(
         Column("team", String(64), nullable=False),
         prefixes=["TEMPORARY"],
     )
-    # A temporary table rather than a VALUES list: SQLite looks each ticket's team up by key
-    # in it, where it would loop over a VALUES list and walk the tickets once per manager.
-    await conn.run_sync(table.create)
-    try:
-        rows = [{"manager_id": m, "team": s} for s, ids in teams.items() for m in ids]
-        if rows:
-            await conn.execute(insert(table), rows)
-        steps = _Steps(None, 2 * _QUERIES_PER_WEEK)
-        now = await _read(conn, None, week, tz, steps, teams=table)
-        before = await _read(conn, None, week.previous(), tz, steps, teams=table, per_manager=False)
-    finally:
-        await conn.run_sync(table.drop)
-    summaries = {}
-    for key, ids in teams.items():
-        cut = list(ids)
-        summary = _summary(team, week, tz, now.cut(team, cut, key), before.cut(team, cut, key))
-        summaries[key] = await with_field_figures(conn, summary, tz, complaints_shown=True)
-    return summaries
+    async with reading() as conn:
+        # A temporary table rather than a VALUES list: SQLite looks each ticket's team up by
+        # key in it, where it would loop over a VALUES list and walk the tickets per manager.
+        await conn.run_sync(table.create)
+        try:
+            rows = [{"manager_id": m, "team": s} for s, ids in teams.items() for m in ids]
+            if rows:
+                await conn.execute(insert(table), rows)
+            steps = _Steps(None, _QUERIES_PER_WEEK)
+            return await _read(conn, None, week, tz, steps, teams=table, per_manager=per_manager)
+        finally:
+            await conn.run_sync(table.drop)
 
 
 def _summary(

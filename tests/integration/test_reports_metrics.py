@@ -7,7 +7,8 @@ import os
 import statistics
 import tempfile
 import uuid
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator, Callable, Iterator
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
 from typing import Any
@@ -19,7 +20,7 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncConnection, create_async_engine
 
 from desk.people import Manager, Supervisor, Team
-from reports import IsoWeek, Latency, weekly_summary
+from reports import IsoWeek, Latency, team_summaries, weekly_summary
 from storage.tables import events, metadata, tickets
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
@@ -369,3 +370,55 @@ async def test_progress_skips_ahead_over_an_empty_week(conn: AsyncConnection) ->
         conn, TEAM, W47, SHANGHAI, progress=lambda done, total: seen.append((done, total))
     )
     assert seen == [(1, 8), (4, 8), (5, 8), (8, 8)]
+
+
+def reading_of(conn: AsyncConnection) -> Callable[[], AbstractAsyncContextManager[AsyncConnection]]:
+    """Return an opener of further connections to the same database."""
+
+    @asynccontextmanager
+    async def reading() -> AsyncIterator[AsyncConnection]:
+        async with conn.engine.connect() as other:
+            yield other
+
+    return reading
+
+
+async def test_one_read_for_every_supervisor_gives_each_their_own_summary(
+    conn: AsyncConnection,
+) -> None:
+    await golden_week(conn)
+    await conn.commit()
+
+    shared = await team_summaries(reading_of(conn), TEAM, W47, SHANGHAI, ["s1", "s2"])
+
+    assert shared.keys() == {"s1", "s2"}
+    for supervisor_id, summary in shared.items():
+        alone = await weekly_summary(conn, TEAM, W47, SHANGHAI, supervisor_id=supervisor_id)
+        assert summary == alone, supervisor_id
+    assert shared["s1"].team.first_response == Latency(count=10, median=350, p90=3420, max=7200)
+
+
+async def test_each_team_is_ranked_on_its_own_answers(conn: AsyncConnection) -> None:
+    # Three supervisors over uneven teams of managers with 1 to 12 answers each.
+    managers, samples = [], {}
+    h = History(conn)
+    for size in range(1, 13):
+        manager, supervisor = f"x{size:02d}", f"s{size % 3}"
+        managers.append(Manager(manager, manager, 6000 + size, supervisor=supervisor))
+        samples[manager] = [float((size * 7919 + k * 104729) % 5000 + k) for k in range(size)]
+        for k, answer in enumerate(samples[manager]):
+            await h.ticket(manager, local(WED, 12), off_hours=k % 3 == 0, first=answer)
+    team = Team(managers=managers, supervisors=[Supervisor(f"s{i}", f"s{i}", i) for i in range(3)])
+    await conn.commit()
+
+    shared = await team_summaries(reading_of(conn), team, W47, SHANGHAI, ["s0", "s1", "s2"])
+
+    for supervisor_id, summary in shared.items():
+        assert summary == await weekly_summary(
+            conn, team, W47, SHANGHAI, supervisor_id=supervisor_id
+        )
+        every = [a for m in team.team_of(supervisor_id) for a in samples[m.id]]
+        deciles = statistics.quantiles(every, n=10, method="inclusive")
+        assert summary.team.first_response.median == pytest.approx(statistics.median(every))
+        assert summary.team.first_response.p90 == pytest.approx(deciles[8])
+        assert summary.team.first_response.max == max(every)

@@ -19,6 +19,7 @@ from reports import (
     IsoWeek,
     WeeklySchedule,
     WeeklySummary,
+    batched,
     deliver_due_reports,
     on_demand,
 )
@@ -184,3 +185,58 @@ async def test_a_manager_asks_for_their_own_figures_of_a_given_week(store: FakeS
     await on_demand(context(store), summaries, TEAM.managers["m2"], IsoWeek(2026, 40))
 
     assert summaries.asked == [(IsoWeek(2026, 40), Audience(manager_id="m2"))]
+
+
+class FakeTeamSummaries:
+    """Hand out the sample summary for every supervisor asked for, or fail."""
+
+    def __init__(self, *, failing: bool = False) -> None:
+        self.asked: list[tuple[IsoWeek, tuple[str, ...]]] = []
+        self.failing = failing
+
+    async def __call__(
+        self, week: IsoWeek, supervisor_ids: tuple[str, ...]
+    ) -> dict[str, WeeklySummary]:
+        """Return the sample week for each supervisor, relabelled."""
+        self.asked.append((week, supervisor_ids))
+        if self.failing:
+            raise RuntimeError("the database went away")
+        return {s: replace(sample_summary(), week=week) for s in supervisor_ids}
+
+
+async def test_a_batched_delivery_reads_the_week_once_for_every_supervisor(
+    store: FakeStore,
+) -> None:
+    single, shared = FakeSummaries(), FakeTeamSummaries()
+
+    sent = await deliver_due_reports(context(store), SCHEDULE, batched(single, shared, TEAM))
+
+    assert sent == 2
+    assert shared.asked == [(IsoWeek(2026, 47), ("s1", "s2"))]
+    assert single.asked == []
+    assert {n.to for n in store.outbox} == {"s1", "s2"}
+
+
+async def test_a_batched_delivery_falls_back_to_one_summary_each(store: FakeStore) -> None:
+    single, shared = FakeSummaries(), FakeTeamSummaries(failing=True)
+    summarize = batched(single, shared, TEAM)
+
+    sent = await deliver_due_reports(context(store), SCHEDULE, summarize)
+
+    # The shared read failed for s1's report, which is retried next run; s2 got its own.
+    assert sent == 1
+    assert single.asked == [(IsoWeek(2026, 47), Audience(supervisor_id="s2"))]
+    assert len(shared.asked) == 1
+
+
+async def test_a_batched_summary_is_handed_out_once(store: FakeStore) -> None:
+    single, shared = FakeSummaries(), FakeTeamSummaries()
+    summarize = batched(single, shared, TEAM)
+    week, s1 = IsoWeek(2026, 47), Audience(supervisor_id="s1")
+
+    await summarize(week, s1)
+    await summarize(week, s1)
+    await summarize(week, Audience(manager_id="m1"))
+
+    assert len(shared.asked) == 1
+    assert single.asked == [(week, s1), (week, Audience(manager_id="m1"))]
