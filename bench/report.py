@@ -2,14 +2,16 @@
 
 A province of 20,000 retailers, 500 managers and 25 supervisors sends M retailer messages in
 the reported ISO week (about four per ticket) and as many the week before, which the summary
-compares against. The figure is the time to compute reports.weekly_summary for each of the 25
-supervisors, as the weekly delivery does (and, beside it, one summary of all 500 managers). The floor is the bare SQL aggregate over the same two
-weeks (one GROUP BY per week over the week's tickets joined to their events), run through the
-same engine in the same run.
+compares against. The figure is the time to compute the summary of each of the 25 supervisors
+as the weekly delivery does: reports.team_summaries reads each week once for all of them (and,
+beside it, reports.weekly_summary of all 500 managers). The floor is the bare SQL aggregate over
+the same two weeks (one GROUP BY per week over the week's tickets joined to their events), run
+through the same engine in the same run.
 
     python -m bench.report                                  # 1,000,000 messages, 3 rounds
     python -m bench.report --messages 10000 100000 1000000
     python -m bench.report --smoke
+    python -m bench.report --db /tmp/week.db                # keep the data, reuse it next time
 """
 
 from __future__ import annotations
@@ -17,21 +19,25 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
+import sqlite3
 import subprocess
 import sys
 import tempfile
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager, closing
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import text
+from sqlalchemy.ext.asyncio import AsyncConnection
 
 from bench import measure
 from bench.province import Province
 from bot.config import Settings
 from desk.people import Team
-from reports import weekly_summary
+from reports import team_summaries, weekly_summary
 from reports.weeks import IsoWeek
 from storage.engine import make_engine
 
@@ -99,37 +105,60 @@ def team_of(plan: Plan) -> Team:
     return Settings.from_mapping(mapping, env={}).team()
 
 
-async def measure_size(plan: Plan) -> dict[str, Any]:
+async def measure_size(plan: Plan, kept: Path | None = None) -> dict[str, Any]:
+    with tempfile.TemporaryDirectory(prefix="bench-report-") as name:
+        db = kept or Path(name) / "week.db"
+        week = await asyncio.to_thread(prepare, db, plan)
+        return await measure_db(plan, db, week)
+
+
+def prepare(db: Path, plan: Plan) -> dict[str, int]:
+    """Generate the two weeks into db, or read what an already generated file holds."""
+    return stored_week(db) if db.exists() else generate(db, plan)
+
+
+def stored_week(db: Path) -> dict[str, int]:
+    """Return what the reported week of an already generated file holds."""
+    start, end = (_stamp(moment) for moment in WEEK.bounds(TZ))
+    with closing(sqlite3.connect(db)) as conn:
+        (tickets,) = conn.execute(
+            "SELECT count(*) FROM tickets WHERE opened_at >= ? AND opened_at < ?", (start, end)
+        ).fetchone()
+    return {"tickets": int(tickets)}
+
+
+async def measure_db(plan: Plan, db: Path, week: dict[str, int]) -> dict[str, Any]:
+    """Time the floor, the delivery's summaries and the all-managers summary, round by round."""
     team = team_of(plan)
     supervisors = list(team.supervisors)
-    with tempfile.TemporaryDirectory(prefix="bench-report-") as name:
-        db = Path(name) / "week.db"
-        week = await asyncio.to_thread(generate, db, plan)
-        engine = make_engine(f"sqlite:///{db}")
-        floors, summaries, everyone = [], [], []
-        try:
-            for _ in range(plan.rounds):
-                with measure.Stopwatch() as floor:
-                    async with engine.connect() as plain:
-                        conn = await plain.execution_options(reading=True)
-                        for w in (WEEK, WEEK.previous()):
-                            start, end = w.bounds(TZ)
-                            params = {"start": _stamp(start), "end": _stamp(end)}
-                            (await conn.execute(FLOOR, params)).all()
-                floors.append(floor.seconds)
-                with measure.Stopwatch() as summary:
-                    async with engine.connect() as plain:
-                        conn = await plain.execution_options(reading=True)
-                        for supervisor in supervisors:
-                            await weekly_summary(conn, team, WEEK, TZ, supervisor_id=supervisor)
-                summaries.append(summary.seconds)
-                with measure.Stopwatch() as whole:
-                    async with engine.connect() as plain:
-                        conn = await plain.execution_options(reading=True)
-                        await weekly_summary(conn, team, WEEK, TZ)
-                everyone.append(whole.seconds)
-        finally:
-            await engine.dispose()
+    engine = make_engine(f"sqlite:///{db}")
+
+    @asynccontextmanager
+    async def reading() -> AsyncIterator[AsyncConnection]:
+        async with engine.connect() as plain:
+            yield await plain.execution_options(reading=True)
+
+    floors, summaries, everyone = [], [], []
+    try:
+        for _ in range(plan.rounds):
+            with measure.Stopwatch() as floor:
+                async with engine.connect() as plain:
+                    conn = await plain.execution_options(reading=True)
+                    for w in (WEEK, WEEK.previous()):
+                        start, end = w.bounds(TZ)
+                        params = {"start": _stamp(start), "end": _stamp(end)}
+                        (await conn.execute(FLOOR, params)).all()
+            floors.append(floor.seconds)
+            with measure.Stopwatch() as summary:
+                await team_summaries(reading, team, WEEK, TZ, supervisors)
+            summaries.append(summary.seconds)
+            with measure.Stopwatch() as whole:
+                async with engine.connect() as plain:
+                    conn = await plain.execution_options(reading=True)
+                    await weekly_summary(conn, team, WEEK, TZ)
+            everyone.append(whole.seconds)
+    finally:
+        await engine.dispose()
     seconds, floor_s = measure.median(summaries), measure.median(floors)
     return {
         "messages": plan.messages,
@@ -175,15 +204,24 @@ def render(rows: list[dict[str, Any]]) -> str:
 
 
 def run(
-    *, smoke: bool = False, messages: list[int] | None = None, rounds: int = 3
+    *,
+    smoke: bool = False,
+    messages: list[int] | None = None,
+    rounds: int = 3,
+    db: Path | None = None,
 ) -> list[dict[str, Any]]:
-    """Run the report benchmark and return its rows."""
+    """Run the report benchmark and return its rows; with db, keep the data there (one size)."""
     if smoke:
         plans = [Plan(10_000, 1, retailers=1_000, managers=50, supervisors=5)]
     else:
         plans = [Plan(m, rounds) for m in messages or [1_000_000]]
+    if db is not None and len(plans) > 1:
+        raise ValueError("--db keeps the data of one size only")
 
-    return measure.run_plans(plans, measure_size, render)
+    async def each(plan: Plan) -> dict[str, Any]:
+        return await measure_size(plan, db)
+
+    return measure.run_plans(plans, each, render)
 
 
 if __name__ == "__main__":
@@ -194,8 +232,9 @@ if __name__ == "__main__":
     parser.add_argument("--messages", type=int, nargs="+", default=[1_000_000])
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--save", help="write the figures to bench/results/NAME.json")
+    parser.add_argument("--db", type=Path, help="generate the data into this file, or reuse it")
     args = parser.parse_args()
-    results = run(smoke=args.smoke, messages=args.messages, rounds=args.rounds)
+    results = run(smoke=args.smoke, messages=args.messages, rounds=args.rounds, db=args.db)
     print(render(results))
     if args.save:
         print(measure.save(args.save, {args.save: results}))
