@@ -16,7 +16,7 @@ from desk.clock import Clock
 from storage.appends import Appends
 from storage.batch import Batch
 from storage.ledger import SqlLedger
-from storage.tables import inbox
+from storage.tables import inbox, tickets
 
 DueListener = Callable[[datetime], None]
 
@@ -31,18 +31,23 @@ class UnitConnection(AsyncConnection):
     A unit that only reads, or only queues rows for the end of the batch, costs no savepoint.
     """
 
-    __slots__ = ("savepoint",)
+    __slots__ = ("appends", "savepoint")
 
-    def __init__(self, conn: AsyncConnection) -> None:
+    def __init__(self, conn: AsyncConnection, appends: Appends) -> None:
         super().__init__(conn.engine, conn.sync_connection)
+        self.appends = appends
         self.savepoint: AsyncTransaction | None = None
 
     async def execute(
         self, statement: Executable, parameters: Any = None, **options: Any
     ) -> CursorResult[Any]:
         """Execute a statement, opening the unit's savepoint before its first write."""
-        if self.savepoint is None and _writes(statement):
-            self.savepoint = await self.begin_nested()
+        if _writes(statement):
+            if self.savepoint is None:
+                self.savepoint = await self.begin_nested()
+            if self.appends.rows[tickets] and getattr(statement, "table", None) is not tickets:
+                # What is written now may refer to a ticket still queued: it goes in first.
+                await self.appends.flush(self, tickets)
         return await super().execute(statement, parameters, **options)
 
 
@@ -96,7 +101,7 @@ class GroupCommit:
         if self.lost is not None:
             raise TransactionLostError(_undone(self.lost)) from self.lost
         self.appends.begin()
-        self._unit = conn = UnitConnection(self.conn)
+        self._unit = conn = UnitConnection(self.conn, self.appends)
         ledger = self.ledger(conn)
         try:
             yield ledger

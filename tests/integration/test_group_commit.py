@@ -14,9 +14,10 @@ from sqlalchemy import event, func, insert, select
 from desk.notices import Notice, NoticeKind
 from desk.people import Address
 from desk.policy import EscalationStep, Notify, Policy
+from desk.supply import OrderLine, SupplyRequest
 from desk.tickets import Event, EventKind, Ticket, TicketStatus
 from storage.store import SqlStore
-from storage.tables import events, inbox, outbox, retailers, tickets
+from storage.tables import events, inbox, outbox, retailers, supply_requests, tickets
 from tests.databases import migrated_engine
 
 T0 = datetime(2026, 11, 26, 19, 0, tzinfo=UTC)
@@ -245,3 +246,17 @@ async def test_an_update_read_as_new_is_settled_once_and_marked_with_the_batch(
     async with store.reading() as conn:
         states = dict((await conn.execute(select(inbox.c.update_id, inbox.c.state))).all())
     assert states == {41: "done", 42: "new"}
+
+
+async def test_a_direct_write_about_a_queued_ticket_inserts_the_ticket_first(
+    store: SqlStore,
+) -> None:
+    async with store.group_commit():
+        opened = await ask(store, "r0")
+        async with store.transaction() as ledger:
+            # The order refers to the ticket, which is still waiting for the end of the batch.
+            draft = SupplyRequest(0, opened, "r0", "m1", OrderLine("软中华", "2条"), T0)
+            order = await ledger.create_supply(draft)
+    async with store.reading() as conn:
+        stored = (await conn.execute(select(supply_requests.c.ticket_id))).scalars().all()
+    assert order.id > 0 and stored == [opened]
