@@ -108,15 +108,15 @@ async def _read_teams(
     async with reading() as conn:
         # A temporary table rather than a VALUES list: SQLite looks each ticket's team up by
         # key in it, where it would loop over a VALUES list and walk the tickets per manager.
+        # On an error the connection rolls back, and the table with it.
         await conn.run_sync(table.create)
-        try:
-            rows = [{"manager_id": m, "team": s} for s, ids in teams.items() for m in ids]
-            if rows:
-                await conn.execute(insert(table), rows)
-            steps = _Steps(None, _QUERIES_PER_WEEK)
-            return await _read(conn, None, week, tz, steps, teams=table, per_manager=per_manager)
-        finally:
-            await conn.run_sync(table.drop)
+        rows = [{"manager_id": m, "team": s} for s, ids in teams.items() for m in ids]
+        if rows:
+            await conn.execute(insert(table), rows)
+        steps = _Steps(None, _QUERIES_PER_WEEK)
+        counted = await _read(conn, None, week, tz, steps, teams=table, per_manager=per_manager)
+        await conn.run_sync(table.drop)
+        return counted
 
 
 def _summary(

@@ -396,6 +396,8 @@ async def test_one_read_for_every_supervisor_gives_each_their_own_summary(
         alone = await weekly_summary(conn, TEAM, W47, SHANGHAI, supervisor_id=supervisor_id)
         assert summary == alone, supervisor_id
     assert shared["s1"].team.first_response == Latency(count=10, median=350, p90=3420, max=7200)
+    # Its working table is gone afterwards: pooled connections run it again as well.
+    assert await team_summaries(reading_of(conn), TEAM, W47, SHANGHAI, ["s1", "s2"]) == shared
 
 
 async def test_each_team_is_ranked_on_its_own_answers(conn: AsyncConnection) -> None:
