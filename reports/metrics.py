@@ -13,7 +13,7 @@ from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import Column, MetaData, String, Table, insert
+from sqlalchemy import Column, MetaData, String, Table, delete, insert
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from desk.people import Team
@@ -108,8 +108,10 @@ async def _read_teams(
     async with reading() as conn:
         # A temporary table rather than a VALUES list: SQLite looks each ticket's team up by
         # key in it, where it would loop over a VALUES list and walk the tickets per manager.
-        # On an error the connection rolls back, and the table with it.
-        await conn.run_sync(table.create)
+        # Whether DDL commits or rolls back with the transaction differs between drivers, so
+        # a table left on a pooled connection is taken over and emptied first.
+        await conn.run_sync(table.create, checkfirst=True)
+        await conn.execute(delete(table))
         rows = [{"manager_id": m, "team": s} for s, ids in teams.items() for m in ids]
         if rows:
             await conn.execute(insert(table), rows)
