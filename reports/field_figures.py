@@ -57,11 +57,28 @@ async def with_field_figures(
     """Return the summary with ratings, complaints (where shown) and supply outcomes."""
     ids = [m.manager_id for m in summary.managers]
     now = await _read(conn, summary.week, tz, ids)
+    before = await _read(conn, summary.week.previous(), tz, ids) if summary.previous else None
+    return _filled(summary, now, before, complaints_shown)
+
+
+async def with_teams_field_figures(
+    conn: AsyncConnection, summaries: Mapping[str, WeeklySummary], week: IsoWeek, tz: ZoneInfo
+) -> dict[str, WeeklySummary]:
+    """Return supervisors' summaries of one week with their field figures, read once for all."""
+    ids = sorted({m.manager_id for s in summaries.values() for m in s.managers})
+    now = await _read(conn, week, tz, ids)
+    before = await _read(conn, week.previous(), tz, ids)
+    return {key: _filled(s, now, before, True) for key, s in summaries.items()}
+
+
+def _filled(
+    summary: WeeklySummary, now: _Week, before: _Week | None, complaints_shown: bool
+) -> WeeklySummary:
+    ids = [m.manager_id for m in summary.managers]
     managers = tuple(_fill(m, now, [m.manager_id], complaints_shown) for m in summary.managers)
     team = _fill(summary.team, now, ids, complaints_shown)
     previous = summary.previous
-    if previous is not None:
-        before = await _read(conn, summary.week.previous(), tz, ids)
+    if previous is not None and before is not None:
         previous = _fill(previous, before, ids, complaints_shown)
     return replace(
         summary, managers=managers, team=team, previous=previous, brands=_brands(now, ids)

@@ -17,7 +17,7 @@ from sqlalchemy import Column, MetaData, String, Table, delete, insert
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from desk.people import Team
-from reports.field_figures import with_field_figures
+from reports.field_figures import with_field_figures, with_teams_field_figures
 from reports.figures import ManagerWeek, TeamWeek, WeeklySummary
 from reports.history import Tallies, count_history
 from reports.percentiles import RankedGroups
@@ -81,13 +81,14 @@ async def team_summaries(
         _read_teams(reading, teams, week, tz, per_manager=True),
         _read_teams(reading, teams, week.previous(), tz, per_manager=False),
     )
-    summaries = {}
+    summaries = {
+        key: _summary(
+            team, week, tz, now.cut(team, list(ids), key), before.cut(team, list(ids), key)
+        )
+        for key, ids in teams.items()
+    }
     async with reading() as conn:
-        for key, ids in teams.items():
-            cut = list(ids)
-            summary = _summary(team, week, tz, now.cut(team, cut, key), before.cut(team, cut, key))
-            summaries[key] = await with_field_figures(conn, summary, tz, complaints_shown=True)
-    return summaries
+        return await with_teams_field_figures(conn, summaries, week, tz)
 
 
 async def _read_teams(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from datetime import UTC, datetime, time, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -12,7 +13,15 @@ from sqlalchemy import insert
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from desk.people import Manager, Supervisor, Team
-from reports import BrandWeek, IsoWeek, SupplyCount, render_table, render_text, weekly_summary
+from reports import (
+    BrandWeek,
+    IsoWeek,
+    SupplyCount,
+    render_table,
+    render_text,
+    team_summaries,
+    weekly_summary,
+)
 from storage.tables import complaints, ratings, supply_requests, tickets
 from tests.databases import BACKENDS, migrated_engine
 
@@ -179,3 +188,20 @@ async def test_the_text_shows_the_supply_pattern_beside_the_teams_rate(conn):
         "  王经理 1/2（50%）",
         "利群 0/1（0%）",
     ]
+
+
+async def test_one_read_for_every_supervisor_fills_each_their_own_field_figures(conn):
+    await a_week(conn)
+
+    @asynccontextmanager
+    async def reading() -> AsyncIterator[AsyncConnection]:
+        async with conn.engine.connect() as other:
+            yield other
+
+    shared = await team_summaries(reading, TEAM, W47, SHANGHAI, ["s1", "s2"])
+
+    for supervisor_id in ("s1", "s2"):
+        alone = await weekly_summary(conn, TEAM, W47, SHANGHAI, supervisor_id=supervisor_id)
+        assert shared[supervisor_id] == alone, supervisor_id
+    assert shared["s1"].team.complaints == 2
+    assert shared["s2"].team.rating_count == 1
