@@ -105,6 +105,10 @@ class Ledger(Protocol):
         """Reserve a week's summary for a supervisor; False when it was already sent."""
         ...
 
+    async def report_claimed(self, week: str, supervisor_id: str) -> bool:
+        """Tell whether a week's summary for a supervisor was sent already."""
+        ...
+
     async def earliest_due(self) -> datetime | None:
         """Return the earliest next due time of any open ticket."""
         ...

@@ -119,13 +119,19 @@ async def deliver_due_reports(
 async def _deliver(
     ctx: DeskContext, summarize: Summarize, week: IsoWeek, supervisor: Supervisor
 ) -> int:
+    async with ctx.store.peek() as ledger:
+        # A restart or a second worker finds the week sent and skips the work entirely.
+        if await ledger.report_claimed(str(week), supervisor.id):
+            return 0
+    # Built outside the write transaction: on SQLite, holding the one writer while the chart
+    # is drawn would keep every question out of the inbox for seconds.
+    summary = await summarize(week, Audience(supervisor_id=supervisor.id))
+    report = await asyncio.to_thread(render_report, summary)
     async with ctx.store.transaction() as ledger:
-        # Claim first, then build: a restart or a second worker skips the work entirely,
-        # and the claim commits only together with the notices.
+        # The claim commits only together with the notices; a worker that lost the race
+        # meanwhile throws its copy away.
         if not await ledger.claim_report(str(week), supervisor.id, ctx.clock.now()):
             return 0
-        summary = await summarize(week, Audience(supervisor_id=supervisor.id))
-        report = await asyncio.to_thread(render_report, summary)
         for notice in report_notices(ctx, supervisor, report):
             await ledger.post(notice)
     return 1

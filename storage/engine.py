@@ -8,7 +8,7 @@ from typing import Any
 from sqlalchemy import event
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
-from sqlalchemy.pool import NullPool
+from sqlalchemy.pool import NullPool, PoolResetState
 
 from storage import sqlite_driver
 
@@ -38,6 +38,8 @@ def make_engine(url: str, base_dir: Path | None = None, *, pool_size: int = 5) -
             driver_url,
             hide_parameters=True,
             async_creator=lambda: sqlite_driver.connect(database),
+            # Reset below, only when SQLite really has a transaction open.
+            pool_reset_on_return=None,
             **options,
         )
         _tune_sqlite(engine)
@@ -59,6 +61,22 @@ def _tune_sqlite(engine: AsyncEngine) -> None:
         cursor.execute("PRAGMA busy_timeout=10000")
         cursor.execute("PRAGMA foreign_keys=ON")
         cursor.close()
+
+    @event.listens_for(engine.sync_engine, "reset")
+    def _on_reset(dbapi_connection: Any, _record: Any, state: PoolResetState) -> None:
+        # A connection back from a committed transaction has nothing to undo, and a needless
+        # rollback is one more trip to the driver's thread per transaction.
+        import sys
+
+        print(
+            "RESET",
+            state,
+            sqlite_driver.in_transaction(dbapi_connection),
+            type(dbapi_connection),
+            file=sys.stderr,
+        )
+        if state.asyncio_safe and sqlite_driver.in_transaction(dbapi_connection):
+            dbapi_connection.rollback()
 
     @event.listens_for(engine.sync_engine, "begin")
     def _on_begin(conn: Any) -> None:

@@ -377,6 +377,13 @@ class SqlLedger(FieldLedger):
         row = {"week": week, "supervisor_id": supervisor_id, "sent_at": at}
         return await insert_new(self.conn, reports_sent, [row], ["week", "supervisor_id"]) == 1
 
+    async def report_claimed(self, week: str, supervisor_id: str) -> bool:
+        """Tell whether a week's summary for a supervisor was sent already."""
+        query = select(reports_sent.c.week).where(
+            reports_sent.c.week == week, reports_sent.c.supervisor_id == supervisor_id
+        )
+        return await self.conn.scalar(query) is not None
+
     async def earliest_due(self) -> datetime | None:
         """Return the earliest next due time of any open ticket."""
         await self._flush_tickets()

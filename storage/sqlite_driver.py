@@ -130,6 +130,13 @@ class _Ready:
         await self.cursor.close()
 
 
+def in_transaction(pooled: Any) -> bool:
+    """Tell whether SQLite has a transaction open on a pooled connection (True when unsure)."""
+    driver = getattr(pooled, "_connection", None)
+    raw = getattr(driver, "_connection", None)
+    return not isinstance(raw, sqlite3.Connection) or raw.in_transaction
+
+
 async def connect(database: str) -> OneHopConnection:
     """Open a SQLite file (or :memory:) in its own thread."""
 

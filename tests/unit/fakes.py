@@ -254,6 +254,10 @@ class FakeLedger(FakeFieldLedger):
         self._s.reports.add(key)
         return True
 
+    async def report_claimed(self, week: str, supervisor_id: str) -> bool:
+        """Tell whether a week's summary for a supervisor was claimed."""
+        return (week, supervisor_id) in self._s.reports
+
     async def earliest_due(self) -> datetime | None:
         """Return the earliest next due time of any ticket."""
         return min((t.next_due_at for t in self._s.tickets.values() if t.next_due_at), default=None)

@@ -60,6 +60,10 @@ class FakeLedger:
         self.claims: set[tuple[str, str]] = set()
         self.posted: list[Notice] = []
 
+    async def report_claimed(self, week: str, supervisor_id: str) -> bool:
+        """Tell whether the week went to the supervisor already."""
+        return (week, supervisor_id) in self.store.claims
+
     async def claim_report(self, week: str, supervisor_id: str, at: datetime) -> bool:
         """Reserve a week for a supervisor unless someone did already."""
         key = (week, supervisor_id)
@@ -79,14 +83,24 @@ class FakeStore:
     def __init__(self) -> None:
         self.claims: set[tuple[str, str]] = set()
         self.outbox: list[Notice] = []
+        self.writing = False
 
     @asynccontextmanager
     async def transaction(self) -> AsyncIterator[FakeLedger]:
         """Run one unit of work."""
         ledger = FakeLedger(self)
-        yield ledger
+        self.writing = True
+        try:
+            yield ledger
+        finally:
+            self.writing = False
         self.claims |= ledger.claims
         self.outbox.extend(ledger.posted)
+
+    @asynccontextmanager
+    async def peek(self) -> AsyncIterator[FakeLedger]:
+        """Read without writing."""
+        yield FakeLedger(self)
 
 
 class FakeSummaries:
@@ -148,6 +162,29 @@ async def test_a_second_run_sends_nothing_and_builds_nothing(store: FakeStore) -
     assert await deliver_due_reports(context(store), SCHEDULE, again) == 0
     assert again.asked == []
     assert len(store.outbox) == 6
+
+
+async def test_reports_are_built_while_no_write_transaction_is_open(store: FakeStore) -> None:
+    building: list[bool] = []
+
+    async def summarize(week: IsoWeek, audience: Audience) -> WeeklySummary:
+        building.append(store.writing)
+        return replace(sample_summary(), week=week)
+
+    assert await deliver_due_reports(context(store), SCHEDULE, summarize) == 2
+    # SQLite has one writer: holding it while a chart is drawn keeps questions waiting.
+    assert building == [False, False]
+
+
+async def test_a_claim_lost_meanwhile_sends_nothing(store: FakeStore) -> None:
+    async def summarize(week: IsoWeek, audience: Audience) -> WeeklySummary:
+        # Another worker sends this supervisor's week while this one builds it.
+        assert audience.supervisor_id is not None
+        store.claims.add((str(week), audience.supervisor_id))
+        return replace(sample_summary(), week=week)
+
+    assert await deliver_due_reports(context(store), SCHEDULE, summarize) == 0
+    assert store.outbox == []
 
 
 async def test_before_the_delivery_moment_the_week_before_is_due(store: FakeStore) -> None:
