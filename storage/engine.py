@@ -66,15 +66,6 @@ def _tune_sqlite(engine: AsyncEngine) -> None:
     def _on_reset(dbapi_connection: Any, _record: Any, state: PoolResetState) -> None:
         # A connection back from a committed transaction has nothing to undo, and a needless
         # rollback is one more trip to the driver's thread per transaction.
-        import sys
-
-        print(
-            "RESET",
-            state,
-            sqlite_driver.in_transaction(dbapi_connection),
-            type(dbapi_connection),
-            file=sys.stderr,
-        )
         if state.asyncio_safe and sqlite_driver.in_transaction(dbapi_connection):
             dbapi_connection.rollback()
 
