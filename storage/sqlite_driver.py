@@ -141,7 +141,8 @@ async def connect(database: str) -> OneHopConnection:
     """Open a SQLite file (or :memory:) in its own thread."""
 
     def connector() -> sqlite3.Connection:
-        # SQLAlchemy hands the connection between tasks, never between threads at once.
+        # Statements run in the driver's thread only; the pool's reset reads in_transaction
+        # from the event loop's thread, as SQLAlchemy's own aiosqlite set-up also allows.
         return sqlite3.connect(database, check_same_thread=False)
 
     connection = OneHopConnection(connector, iter_chunk_size=64)
