@@ -34,6 +34,7 @@ from handlers.telegram.router import install
 from handlers.telegram.services import Services
 from handlers.telegram.transport import AiohttpRequest
 from reports import WeeklySchedule
+from storage.checkpoint import Checkpointer
 from storage.engine import make_engine
 from storage.inbox import Inbox
 from storage.locks import advisory_key, exclusive
@@ -183,6 +184,9 @@ async def serve(app: RetailDesk, stop: asyncio.Event, *, webhook: bool = False) 
     ]
     if app.seat.beacon is not None:
         loops.append(asyncio.create_task(app.seat.beacon.run(stop, app.seat), name="beacon"))
+    if app.store.dialect == "sqlite":
+        checkpoints = Checkpointer(app.store.engine)
+        loops.append(asyncio.create_task(checkpoints.run(stop), name="checkpoint"))
     poller = None if webhook else asyncio.create_task(app.poller.run(stop), name="poller")
     log.info("RetailDesk is running (%s)", "webhook" if webhook else "polling")
     try:

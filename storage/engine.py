@@ -60,8 +60,9 @@ def _tune_sqlite(engine: AsyncEngine) -> None:
         cursor.execute("PRAGMA synchronous=NORMAL")
         cursor.execute("PRAGMA busy_timeout=10000")
         cursor.execute("PRAGMA foreign_keys=ON")
-        # Copying the log back into a large file costs an fsync and scattered writes; at the
-        # default (1,000 pages) a burst on a province-sized file spent most of its time there.
+        # Copying the log back into a large file costs an fsync and scattered writes, inside
+        # the commit that finds the log long. A running bot checkpoints every second off the
+        # writer's path (storage/checkpoint.py); this is only the backstop.
         cursor.execute("PRAGMA wal_autocheckpoint=10000")
         cursor.close()
 
