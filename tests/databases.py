@@ -9,7 +9,7 @@ from contextlib import asynccontextmanager
 from pathlib import Path
 
 import pytest
-from sqlalchemy import text
+from sqlalchemy import MetaData, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
@@ -22,6 +22,18 @@ needs_postgres = pytest.mark.skipif(
     PG_URL is None and not os.environ.get("CI"), reason="RETAILDESK_TEST_PG_URL not set"
 )
 BACKENDS = ["sqlite", pytest.param("postgresql", marks=needs_postgres)]
+
+
+@asynccontextmanager
+async def sqlite_with(metadata: MetaData, path: Path) -> AsyncIterator[AsyncEngine]:
+    """Yield an engine on a new SQLite file holding just these tables."""
+    engine = make_engine(f"sqlite:///{path.name}", path.parent)
+    async with engine.begin() as conn:
+        await conn.run_sync(metadata.create_all)
+    try:
+        yield engine
+    finally:
+        await engine.dispose()
 
 
 @asynccontextmanager

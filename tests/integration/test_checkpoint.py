@@ -11,7 +11,7 @@ from sqlalchemy import Column, Integer, MetaData, String, Table, insert
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from storage.checkpoint import Checkpointer
-from storage.engine import make_engine
+from tests.databases import sqlite_with
 
 metadata = MetaData()
 notes = Table("notes", metadata, Column("id", Integer, primary_key=True), Column("text", String))
@@ -19,11 +19,8 @@ notes = Table("notes", metadata, Column("id", Integer, primary_key=True), Column
 
 @pytest.fixture
 async def engine(tmp_path: Path) -> AsyncIterator[AsyncEngine]:
-    engine = make_engine("sqlite:///desk.db", tmp_path)
-    async with engine.begin() as conn:
-        await conn.run_sync(metadata.create_all)
-    yield engine
-    await engine.dispose()
+    async with sqlite_with(metadata, tmp_path / "desk.db") as engine:
+        yield engine
 
 
 async def write(engine: AsyncEngine, rows: int) -> None:

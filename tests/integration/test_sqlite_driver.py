@@ -12,7 +12,7 @@ from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from storage import sqlite_driver
-from storage.engine import make_engine
+from tests.databases import sqlite_with
 
 metadata = MetaData()
 shelf = Table(
@@ -26,11 +26,8 @@ shelf = Table(
 
 @pytest.fixture
 async def engine(tmp_path: Path) -> AsyncIterator[AsyncEngine]:
-    engine = make_engine("sqlite:///shelf.db", tmp_path)
-    async with engine.begin() as conn:
-        await conn.run_sync(metadata.create_all)
-    yield engine
-    await engine.dispose()
+    async with sqlite_with(metadata, tmp_path / "shelf.db") as engine:
+        yield engine
 
 
 def trips(monkeypatch: pytest.MonkeyPatch) -> list[str]:
