@@ -21,6 +21,11 @@ from storage.store import SqlStore
 log = logging.getLogger(__name__)
 
 STAFF_NOTICES = {"question", "followup", "reminder", "escalation"}
+# Sends in flight at once, and sends made but not yet recorded: together the most a SIGKILL
+# can send twice (marked as repeats). Recording 32 per statement, not 4, is worth ~16 % of
+# the relay's throughput.
+PARALLEL_CHATS = 8
+IN_DOUBT = 32
 
 
 Outcome = tuple[Parcel, Delivery]
@@ -96,8 +101,8 @@ class Sender:
         desk: Desk,
         clock: Clock,
         batch: int = 100,
-        parallel_chats: int = 8,
-        in_doubt: int = 32,
+        parallel_chats: int = PARALLEL_CHATS,
+        in_doubt: int = IN_DOUBT,
         idle: float = 30.0,
         on_result: Callable[[str], None] | None = None,
     ) -> None:

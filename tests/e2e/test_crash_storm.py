@@ -19,6 +19,7 @@ from pathlib import Path
 
 import pytest
 
+from bot.sender import IN_DOUBT, PARALLEL_CHATS
 from bot.standin import Standin
 from tests.e2e.harness import DeskProcess, desk_mapping, write_config
 
@@ -31,6 +32,8 @@ LADDER = [
 STAFF = {"m1": 5001, "m2": 5002}
 NAMES = {"m1": "李经理", "m2": "王经理"}
 REPEAT = "（重发）"
+# The most one kill can leave in doubt: sends not yet recorded, and those in flight.
+IN_DOUBT_PER_KILL = IN_DOUBT + PARALLEL_CHATS
 QUESTION = re.compile(r"问题-\d+-\d+")
 ANSWER = re.compile(r"答-\d+-\d+")
 
@@ -248,8 +251,8 @@ async def test_ten_kills_during_a_burst_of_300_questions(tg: Standin, tmp_path: 
     assert storm.kills == 10
     assert storm.escalations > 0, "the ladder was exercised"
     assert len(storm.answered) >= 25
-    # Repeats come only from the rare kill between a send and its record.
-    assert storm.forward_repeats + storm.answer_repeats <= storm.kills * 4
+    # Repeats come only from sends made but not yet recorded when a kill lands.
+    assert storm.forward_repeats + storm.answer_repeats <= storm.kills * IN_DOUBT_PER_KILL
 
 
 @pytest.mark.slow
@@ -257,4 +260,4 @@ async def test_thirty_kills_during_a_burst_of_600_questions(tg: Standin, tmp_pat
     storm = await run_storm(tg, tmp_path, retailers=120, each=5, kills=30, seed=7)
     print(storm.summary())
     assert storm.kills == 30
-    assert storm.forward_repeats + storm.answer_repeats <= storm.kills * 4
+    assert storm.forward_repeats + storm.answer_repeats <= storm.kills * IN_DOUBT_PER_KILL
