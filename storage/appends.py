@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -12,12 +13,18 @@ from storage.tables import events, inbox, messages, outbox, tickets
 
 Row = dict[str, Any]
 
-# Inbound updates the desk settled, marked done with the rest of the batch.
-_SETTLE_MANY = (
+# An inbound update the desk settled; rowcount 0 when it was settled before.
+SETTLE = (
     update(inbox)
     .where(inbox.c.channel == bindparam("b_channel"), inbox.c.update_id == bindparam("b_update"))
+    .where(inbox.c.state != "done")
     .values(state="done")
 )
+
+
+def mark_done(ids: Sequence[int]) -> Executable:
+    """Return the statement that marks these inbox rows handled."""
+    return update(inbox).where(inbox.c.id.in_(ids)).values(state="done")
 
 
 @dataclass
@@ -49,10 +56,6 @@ class Appends:
             if row["id"] == ticket_id:
                 return row
         return None
-
-    def holds_ticket(self, ticket_id: int) -> bool:
-        """Tell whether a ticket is still waiting to be inserted."""
-        return any(row["id"] == ticket_id for row in self.rows[tickets])
 
     def settles(self, channel: str, update_id: int) -> bool:
         """Tell whether an update is already queued to be marked done."""
@@ -89,4 +92,4 @@ class Appends:
 
 def _statement(table: Table) -> Executable:
     """Return the bulk statement for a table's queued rows."""
-    return _SETTLE_MANY if table is inbox else insert(table)
+    return SETTLE if table is inbox else insert(table)

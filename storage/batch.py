@@ -66,12 +66,11 @@ class Batch:
     def saw(self, ticket: Ticket) -> None:
         """Remember a ticket as the database holds it (or will, at commit)."""
         self.states[ticket.id] = codec.ticket_state(ticket)
+        current = self.open_tickets.get(ticket.retailer_id)
         if ticket.is_open:
             self.open_tickets[ticket.retailer_id] = ticket
-        elif self.open_tickets.get(ticket.retailer_id) is not None:
-            current = self.open_tickets[ticket.retailer_id]
-            if current is not None and current.id == ticket.id:
-                self.open_tickets[ticket.retailer_id] = None
+        elif current is not None and current.id == ticket.id:
+            self.open_tickets[ticket.retailer_id] = None
 
     async def leave_of(self, conn: AsyncConnection, manager_id: str, at: datetime) -> Leave | None:
         """Return the manager's leave in force at a moment; the table is read once."""

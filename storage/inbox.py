@@ -9,6 +9,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import exists, func, select, text, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from storage.appends import mark_done
 from storage.dialects import insert_new
 from storage.locks import advisory_key
 from storage.store import SqlStore
@@ -122,7 +123,7 @@ class Inbox:
         if not ids:
             return
         async with self.store.writing(), self.store.engine.begin() as conn:
-            await conn.execute(update(inbox).where(inbox.c.id.in_(ids)).values(state="done"))
+            await conn.execute(mark_done(ids))
 
     async def failed(self, entry: Pending, error: str) -> None:
         """Count a failed attempt; after several, park the update as dead for an admin."""

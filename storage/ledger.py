@@ -15,7 +15,7 @@ from desk.notices import Notice, NoticeKind, Queued
 from desk.people import Address, Leave, Retailer
 from desk.tickets import Event, EventKind, Ticket, TicketMessage, TicketStatus
 from storage import codec
-from storage.appends import Appends
+from storage.appends import SETTLE, Appends
 from storage.batch import Batch
 from storage.dialects import insert_new
 from storage.field_ledger import FieldLedger
@@ -34,12 +34,6 @@ from storage.tables import (
 )
 
 # Hot statements are built once: building and hashing a statement costs more than running it.
-_SETTLE = (
-    update(inbox)
-    .where(inbox.c.channel == bindparam("b_channel"), inbox.c.update_id == bindparam("b_update"))
-    .where(inbox.c.state != "done")
-    .values(state="done")
-)
 _RETAILER = select(retailers).where(retailers.c.id == bindparam("b_id"))
 _RETAILER_AT = select(retailers).where(retailers.c.telegram_id == bindparam("b_chat"))
 _OPEN_TICKET = (
@@ -100,7 +94,7 @@ class SqlLedger(FieldLedger):
                 return False
             self.appends.add(inbox, {"b_channel": channel, "b_update": update_id})
             return True
-        result = await self.conn.execute(_SETTLE, {"b_channel": channel, "b_update": update_id})
+        result = await self.conn.execute(SETTLE, {"b_channel": channel, "b_update": update_id})
         if result.rowcount:
             return True
         # An update that never went through the inbox (a direct call) counts as new.
@@ -197,8 +191,7 @@ class SqlLedger(FieldLedger):
             # Created in this unit and not inserted yet: the insert carries the new state.
             queued.update(state)
         elif self._batch.states.get(ticket.id) != state:
-            if self.appends.holds_ticket(ticket.id):
-                await self._flush_tickets()
+            # A ticket queued by an earlier unit is inserted first, by the unit's connection.
             await self.conn.execute(_SAVE_TICKET, {"b_id": ticket.id, **state})
         self._saw(ticket)
         due = ticket.next_due_at

@@ -9,14 +9,14 @@ from contextvars import ContextVar
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import CursorResult, Executable, TextClause, update
+from sqlalchemy import CursorResult, Executable, Insert, TextClause
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncTransaction
 
 from desk.clock import Clock
-from storage.appends import Appends
+from storage.appends import Appends, mark_done
 from storage.batch import Batch
 from storage.ledger import SqlLedger
-from storage.tables import inbox, tickets
+from storage.tables import tickets
 
 DueListener = Callable[[datetime], None]
 
@@ -45,10 +45,15 @@ class UnitConnection(AsyncConnection):
         if _writes(statement):
             if self.savepoint is None:
                 self.savepoint = await self.begin_nested()
-            if self.appends.rows[tickets] and getattr(statement, "table", None) is not tickets:
-                # What is written now may refer to a ticket still queued: it goes in first.
+            if self.appends.rows[tickets] and not _inserts_tickets(statement):
+                # What is written now may refer to, or change, a ticket still queued: it goes
+                # in first.
                 await self.appends.flush(self, tickets)
         return await super().execute(statement, parameters, **options)
+
+
+def _inserts_tickets(statement: Executable) -> bool:
+    return isinstance(statement, Insert) and statement.table is tickets
 
 
 def _writes(statement: Executable) -> bool:
@@ -132,9 +137,7 @@ class GroupCommit:
         """Write every queued row and mark the handled updates done, before the commit."""
         await self.appends.flush(self.conn)
         if self.done:
-            await self.conn.execute(
-                update(inbox).where(inbox.c.id.in_(self.done)).values(state="done")
-            )
+            await self.conn.execute(mark_done(self.done))
 
 
 def _undone(error: BaseException) -> str:

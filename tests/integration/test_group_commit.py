@@ -260,3 +260,17 @@ async def test_a_direct_write_about_a_queued_ticket_inserts_the_ticket_first(
     async with store.reading() as conn:
         stored = (await conn.execute(select(supply_requests.c.ticket_id))).scalars().all()
     assert order.id > 0 and stored == [opened]
+
+
+async def test_a_later_unit_changes_a_ticket_still_queued(store: SqlStore) -> None:
+    later = T0 + timedelta(hours=2)
+    async with store.group_commit():
+        opened = await ask(store, "r0")
+        async with store.transaction() as ledger:
+            ticket = await ledger.open_ticket_of("r0")
+            assert ticket is not None
+            # Queued by the unit before: it is inserted first, then changed.
+            await ledger.save_ticket(ticket.evolve(next_due_at=later))
+    async with store.reading() as conn:
+        due = await conn.scalar(select(tickets.c.next_due_at).where(tickets.c.id == opened))
+    assert due == later
