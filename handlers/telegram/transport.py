@@ -7,6 +7,8 @@ PTB's own, so the bot, its rate limiter and its error handling do not change.
 
 from __future__ import annotations
 
+import json
+
 import aiohttp
 from telegram._utils.defaultvalue import DefaultValue
 from telegram._utils.types import ODVInput
@@ -80,7 +82,7 @@ class AiohttpRequest(BaseRequest):
         body = _body(request_data)
         headers = {"User-Agent": self.USER_AGENT}
         if isinstance(body, bytes):
-            headers["Content-Type"] = "application/x-www-form-urlencoded"
+            headers["Content-Type"] = "application/json"
         try:
             async with self._session.request(
                 method, url, data=body, headers=headers, timeout=timeout
@@ -99,11 +101,13 @@ def _given(value: ODVInput[float], default: float | None) -> float | None:
 
 
 def _body(request_data: RequestData | None) -> bytes | aiohttp.FormData | None:
-    """Encode the parameters as a plain form, or as multipart when files go with them."""
+    """Encode the parameters as JSON, or as multipart when files go with them."""
     if request_data is None:
         return None
     if not request_data.contains_files:
-        return request_data.url_encoded_parameters().encode()
+        # JSON, which the Bot API takes as readily as a form: C's encoder does in microseconds
+        # what urlencode, byte by byte in Python, takes a tenth of a millisecond for in Chinese.
+        return json.dumps(request_data.parameters, ensure_ascii=False).encode()
     # Unquoted field values keep UTF-8 file names (周报.csv) as they are, as httpx sends them.
     form = aiohttp.FormData(request_data.json_parameters, quote_fields=False)
     for name, part in (request_data.multipart_data or {}).items():

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import json
 import socket
 from collections.abc import AsyncIterator
 
 import pytest
+from aiohttp import web
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, InputFile
 from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TimedOut
 
@@ -130,3 +132,38 @@ async def test_nobody_listening_is_a_network_error(tg: Standin) -> None:
 async def test_an_uninitialized_transport_says_so() -> None:
     with pytest.raises(RuntimeError, match="not initialized"):
         await AiohttpRequest().do_request("http://127.0.0.1:9/bot1:x/getMe", "POST")
+
+
+async def test_plain_calls_go_as_json_with_nested_objects_and_unescaped_text() -> None:
+    seen: list[tuple[str, bytes]] = []
+
+    async def record(request: web.Request) -> web.Response:
+        if request.path.endswith("/getMe"):
+            me = {"id": 1, "is_bot": True, "first_name": "RetailDesk", "username": "desk_bot"}
+            return web.json_response({"ok": True, "result": me})
+        seen.append((request.content_type, await request.read()))
+        return web.json_response({"ok": True, "result": {"message_id": 41}})
+
+    app = web.Application()
+    app.router.add_post("/{path:.*}", record)
+    runner = web.AppRunner(app)
+    await runner.setup()
+    site = web.TCPSite(runner, "127.0.0.1", 0)
+    await site.start()
+    port = runner.addresses[0][1]
+    keyboard = InlineKeyboardMarkup([[InlineKeyboardButton("处理中", callback_data="on:7")]])
+    try:
+        async with desk_bot(f"http://127.0.0.1:{port}/bot", "1:x") as bot:
+            params = {"chat_id": MANAGER, "text": "软中华还有货吗？", "reply_markup": keyboard}
+            assert await bot.send_for_id("sendMessage", params) == 41
+    finally:
+        await runner.cleanup()
+
+    ((content_type, body),) = seen
+    assert content_type == "application/json"
+    assert "软中华还有货吗？".encode() in body
+    assert json.loads(body) == {
+        "chat_id": MANAGER,
+        "text": "软中华还有货吗？",
+        "reply_markup": {"inline_keyboard": [[{"text": "处理中", "callback_data": "on:7"}]]},
+    }
