@@ -191,9 +191,9 @@ def test_buttons_are_labelled_in_the_recipients_language(renderer, lang, labels)
 
     assert isinstance(out, TextOut)
     assert out.markup is not None
-    (row,) = out.markup.inline_keyboard
-    assert [b.text for b in row] == labels
-    assert [b.callback_data for b in row] == ["on:7", "res:7"]
+    (row,) = out.markup["inline_keyboard"]
+    assert [b["text"] for b in row] == labels
+    assert [b["callback_data"] for b in row] == ["on:7", "res:7"]
 
 
 def test_a_notice_without_buttons_has_no_keyboard(renderer):
