@@ -72,12 +72,12 @@ class AiohttpRequest(BaseRequest):
         if self._session is None or self._session.closed:
             raise RuntimeError("This AiohttpRequest is not initialized")
         files = request_data is not None and request_data.contains_files
+        # The read timeout bounds the whole exchange rather than each read: a Bot API answer is
+        # one small body, and aiohttp re-arms a per-read timer on every chunk it receives.
         timeout = aiohttp.ClientTimeout(
+            total=_given(read_timeout, self._media_write_timeout if files else self._read_timeout),
             connect=_given(pool_timeout, None),
             sock_connect=_given(connect_timeout, self._connect_timeout),
-            sock_read=_given(
-                read_timeout, self._media_write_timeout if files else self._read_timeout
-            ),
         )
         body = _body(request_data)
         headers = {"User-Agent": self.USER_AGENT}
