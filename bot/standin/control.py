@@ -28,7 +28,7 @@ def control_routes(tg: Standin) -> list[BaseRoute]:
         by_method: dict[str, dict[str, int]] = {}
         for (method, status), count in tg.world.call_counts.items():
             by_method.setdefault(method, {})[str(status)] = count
-        delivered = sum(len(tg.world.inbox(chat_id)) for chat_id in tg.world.chats)
+        delivered = tg.world.bot_message_count
         return JSONResponse(
             {
                 "pending_updates": tg.pending_updates,
@@ -113,6 +113,23 @@ def control_routes(tg: Standin) -> list[BaseRoute]:
             tg.drop(method, spec.get("times", 1))
         return JSONResponse({"ok": True})
 
+    async def wait(request: Request) -> Response:
+        # One request that returns when the bot has sent enough, instead of a driver polling
+        # /stats: a polling driver spends the CPU of the very process it is measuring.
+        try:
+            wanted = int(request.query_params["bot_messages"])
+            timeout = float(request.query_params.get("timeout", "60"))
+        except (KeyError, ValueError):
+            message = "bot_messages (an integer) and timeout (seconds) are expected"
+            return JSONResponse({"ok": False, "description": message}, status_code=400)
+        try:
+            await tg.wait_for(lambda: tg.world.bot_message_count >= wanted, timeout)
+        except TimeoutError:
+            count = tg.world.bot_message_count
+            message = f"only {count} of {wanted} bot messages arrived in {timeout:g} s"
+            return JSONResponse({"ok": False, "description": message}, status_code=504)
+        return JSONResponse({"ok": True, "bot_messages": tg.world.bot_message_count})
+
     async def transcript(request: Request) -> Response:
         return JSONResponse(tg.transcript())
 
@@ -124,4 +141,5 @@ def control_routes(tg: Standin) -> list[BaseRoute]:
         Route("/_standin/calls", calls, methods=["GET"]),
         Route("/_standin/faults", faults, methods=["POST", "DELETE"]),
         Route("/_standin/transcript", transcript, methods=["GET"]),
+        Route("/_standin/wait", wait, methods=["GET"]),
     ]

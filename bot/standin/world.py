@@ -213,6 +213,11 @@ class World:
         """Return the bot's live messages in a chat, oldest first."""
         return self._inbox.get(chat_id, [])
 
+    @property
+    def bot_message_count(self) -> int:
+        """Return how many of the bot's messages are live in all chats."""
+        return len(self._bot_messages)
+
     # Updates ---------------------------------------------------------------
 
     def enqueue(self, kind: str, payload: JSON) -> int:

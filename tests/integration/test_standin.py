@@ -434,6 +434,25 @@ async def test_wait_for_timeout_lists_recent_calls(bot: Bot, tg: Standin) -> Non
         await tg.wait_message(MANAGER, "不存在", timeout=0.05)
 
 
+async def test_a_driver_can_wait_for_the_bots_messages_without_polling(
+    bot: Bot, tg: Standin
+) -> None:
+    tg.user(MANAGER, "李经理")
+    wait = f"{tg.base_url.removesuffix('/bot')}/_standin/wait"
+    async with httpx.AsyncClient() as client:
+        waiting = asyncio.create_task(client.get(wait, params={"bot_messages": 2, "timeout": 5}))
+        await bot.send_message(MANAGER, "第一条")
+        await bot.send_message(MANAGER, "第二条")
+        reached = await waiting
+        short = await client.get(wait, params={"bot_messages": 3, "timeout": 0.1})
+        bad = await client.get(wait, params={"bot_messages": "many"})
+
+    assert (reached.status_code, reached.json()["bot_messages"]) == (200, 2)
+    assert short.status_code == 504
+    assert short.json()["description"] == "only 2 of 3 bot messages arrived in 0.1 s"
+    assert bad.status_code == 400
+
+
 async def test_ptb_application_converses_through_polling(tg: Standin) -> None:
     manager = tg.user(MANAGER, "李经理")
 
