@@ -12,17 +12,23 @@ from typing import Any
 from telegram.ext import AIORateLimiter, BaseRateLimiter
 
 JSONDict = dict[str, Any]
+# How much later than its start one send may reach Telegram than another (event loop, pool).
+ARRIVAL_JITTER = 0.05
 Result = bool | JSONDict | list[JSONDict]
 
 
 class SlidingWindow:
     """Admit at most `count` starts in any `period` seconds, first come first served."""
 
-    def __init__(self, rate: float, *, clock: Callable[[], float] = time.monotonic) -> None:
+    def __init__(
+        self, rate: float, *, margin: float = 0.0, clock: Callable[[], float] = time.monotonic
+    ) -> None:
         # A leaky bucket lets a full bucket burst on top of the steady rate, which doubles
         # what a one-second window can see; a window of past starts cannot.
         self.count = max(1, math.floor(rate))
-        self.period = self.count / rate
+        # Telegram counts arrivals, not starts: sends that start evenly can arrive bunched by
+        # up to the margin and still fit the rate at the far end.
+        self.period = self.count / rate + margin
         self.clock = clock
         self._starts: deque[float] = deque()
         self._turn = asyncio.Lock()
@@ -51,7 +57,7 @@ class PacedLimiter(BaseRateLimiter[int]):
     """PTB's AIORateLimiter for group limits, with a strict overall window for every chat send."""
 
     def __init__(self, messages_per_second: float) -> None:
-        self.window = SlidingWindow(messages_per_second)
+        self.window = SlidingWindow(messages_per_second, margin=ARRIVAL_JITTER)
         # The outbox retries 429s itself, so the inner limiter only paces groups, never retries.
         self._groups = AIORateLimiter(overall_max_rate=0, max_retries=0)
 

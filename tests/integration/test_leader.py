@@ -163,6 +163,17 @@ async def test_the_window_admits_the_rate_and_then_waits_for_the_oldest_to_leave
     assert window.delay() == 0
 
 
+async def test_a_margin_holds_each_place_longer_so_bunched_arrivals_still_fit() -> None:
+    time = FakeTime()
+    window = SlidingWindow(2, margin=0.05, clock=time)
+    await window.acquire()
+    await window.acquire()
+    time.now += 1.0
+    assert window.delay() == pytest.approx(0.05)
+    time.now += 0.05
+    assert window.delay() == 0
+
+
 def test_a_fractional_rate_spaces_single_sends() -> None:
     window = SlidingWindow(0.5)
     assert (window.count, window.period) == (1, 2.0)

@@ -87,5 +87,5 @@ async def test_the_rating_request_speaks_the_retailers_language(desk, store, ren
     (ask,) = store.posted_to("r1", NoticeKind.RATE_ASK)
     rendered = renderer.render(ask)
     assert rendered.text.startswith(start)
-    labels = [b.text for row in rendered.markup.inline_keyboard for b in row]
+    labels = [b["text"] for row in rendered.markup["inline_keyboard"] for b in row]
     assert labels == ["1⭐", "2⭐", "3⭐", "4⭐", "5⭐"]
