@@ -13,7 +13,6 @@ from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import Column, MetaData, String, Table, delete, insert
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from desk.people import Team
@@ -99,27 +98,11 @@ async def _read_teams(
     *,
     per_manager: bool,
 ) -> _Counted:
-    table = Table(
-        "report_teams",
-        MetaData(),
-        Column("manager_id", String(64), primary_key=True),
-        Column("team", String(64), nullable=False),
-        prefixes=["TEMPORARY"],
-    )
     async with reading() as conn:
-        # A temporary table rather than a VALUES list: SQLite looks each ticket's team up by
-        # key in it, where it would loop over a VALUES list and walk the tickets per manager.
-        # Whether DDL commits or rolls back with the transaction differs between drivers, so
-        # a table left on a pooled connection is taken over and emptied first.
-        await conn.run_sync(table.create, checkfirst=True)
-        await conn.execute(delete(table))
-        rows = [{"manager_id": m, "team": s} for s, ids in teams.items() for m in ids]
-        if rows:
-            await conn.execute(insert(table), rows)
+        # The ranking's working tables are temporary: they live on this connection only.
+        members = {m: s for s, ids in teams.items() for m in ids}
         steps = _Steps(None, _QUERIES_PER_WEEK)
-        counted = await _read(conn, None, week, tz, steps, teams=table, per_manager=per_manager)
-        await conn.run_sync(table.drop)
-        return counted
+        return await _read(conn, None, week, tz, steps, teams=members, per_manager=per_manager)
 
 
 def _summary(
@@ -220,7 +203,7 @@ async def _read(
     tz: ZoneInfo,
     steps: _Steps,
     *,
-    teams: Table | None = None,
+    teams: Mapping[str, str] | None = None,
     per_manager: bool = True,
 ) -> _Counted:
     start, end = week.bounds(tz)

@@ -6,7 +6,7 @@ from collections import defaultdict
 from collections.abc import Mapping
 from typing import Any
 
-from sqlalchemy import ColumnElement, or_
+from sqlalchemy import ColumnElement
 
 from reports.figures import Latency
 
@@ -19,11 +19,11 @@ def wanted_ranks(size: int) -> set[int]:
     return {median, median + 1, p90, p90 + 1, size}
 
 
-def is_wanted(rank: ColumnElement[int], size: ColumnElement[int]) -> ColumnElement[bool]:
-    """Return SQL true for the ranks wanted_ranks names; sizes are never negative, so / floors."""
+def wanted_rank_expressions(size: ColumnElement[int]) -> list[ColumnElement[int]]:
+    """Return in SQL the ranks wanted_ranks names; sizes are never negative, so / floors."""
     median = (size - 1) // 2 + 1
     p90 = (size - 1) * 9 // 10 + 1
-    return or_(rank == median, rank == median + 1, rank == p90, rank == p90 + 1, rank == size)
+    return [median, median + 1, p90, p90 + 1, size]
 
 
 def quantile(ranks: Mapping[int, float], size: int, i: int, q: int) -> float:

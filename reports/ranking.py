@@ -1,0 +1,239 @@
+"""The week's answers ranked by one sort into a numbered table, per manager and per team.
+
+SQLite has no percentile function. The week's answers are copied once into a narrow table
+with a number for each manager and team, then sorted into a second table whose row number is
+each answer's place: group after group (a manager's or a team's first answers, next replies,
+answers in and out of hours), each group by latency. A group's size comes from a GROUP BY of
+the narrow table and its first row from the sizes of the groups before it, so the rows a
+median, p90 or maximum reads are found by row number and only they come back, to be
+interpolated in Python. Ranking with window functions, which buffer every partition to learn
+its size, cost about half as much again.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import (
+    Column,
+    ColumnElement,
+    Float,
+    Insert,
+    Integer,
+    MetaData,
+    Select,
+    String,
+    Table,
+    and_,
+    case,
+    cast,
+    delete,
+    func,
+    insert,
+    literal,
+    or_,
+    select,
+    true,
+    union_all,
+)
+from sqlalchemy.engine import Connection
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from reports.percentiles import wanted_rank_expressions
+
+_WORK = MetaData()
+# The managers read, with numbers for them and their teams: numbers sort faster than text.
+people = Table(
+    "report_people",
+    _WORK,
+    Column("manager_id", String(64), primary_key=True),
+    Column("manager_no", Integer, nullable=False),
+    Column("team_no", Integer, nullable=False),
+    prefixes=["TEMPORARY"],
+)
+# One row per answer ranked: later is 0 for a first answer, 1 for a next reply.
+answers = Table(
+    "report_answers",
+    _WORK,
+    Column("manager_no", Integer, nullable=False),
+    Column("team_no", Integer, nullable=False),
+    Column("off", Integer, nullable=False),
+    Column("later", Integer, nullable=False),
+    Column("seconds", Float, nullable=False),
+    Column("by_other", Integer, nullable=False),
+    Column("met", Integer, nullable=False),
+    prefixes=["TEMPORARY"],
+)
+# Every group's answers in order: SQLite numbers each inserted row one past the largest, and
+# PostgreSQL draws the serial as the sorted rows are inserted, so pos follows the ORDER BY.
+ranks = Table(
+    "report_ranks",
+    _WORK,
+    Column("pos", Integer, primary_key=True, autoincrement=True),
+    Column("seconds", Float, nullable=False),
+    prefixes=["TEMPORARY"],
+)
+
+
+@dataclass(frozen=True)
+class Cut:
+    """One family of groups: all answers per key and series, or first answers per key and hours.
+
+    Its groups are numbered from base on: base + key_no * 2 + off for hours, otherwise
+    base + later * len(keys) + key_no.
+    """
+
+    level: str
+    hours: bool
+    keys: Sequence[str]
+    base: int
+
+    @property
+    def end(self) -> int:
+        """Return the first group number after the cut's own."""
+        return self.base + 2 * len(self.keys)
+
+    def group(self, key_no: Any, off: Any, later: Any) -> ColumnElement[int]:
+        """Return the SQL group number of a row with these numbers."""
+        if self.hours:
+            number: ColumnElement[int] = literal(self.base) + key_no * 2 + off
+        else:
+            number = literal(self.base) + later * len(self.keys) + key_no
+        return number
+
+    def read(self, group: int) -> tuple[str, tuple[Any, ...], bool]:
+        """Return a group's part, its key and whether it holds first answers."""
+        if self.hours:
+            key_no, off = divmod(group - self.base, 2)
+            return f"first/{self.level}_hours", (self.keys[key_no], bool(off)), True
+        later, key_no = divmod(group - self.base, len(self.keys))
+        return f"{'next' if later else 'first'}/{self.level}", (self.keys[key_no],), not later
+
+
+@dataclass(frozen=True)
+class Numbering:
+    """The managers and teams read, in the order of their numbers."""
+
+    managers: tuple[str, ...]
+    teams: tuple[str, ...]
+
+    def cuts(self, *, per_manager: bool) -> list[Cut]:
+        """Return the cuts to rank, each numbered after the one before."""
+        levels = [("manager", self.managers)] if per_manager else []
+        levels.append(("team", self.teams))
+        cuts: list[Cut] = []
+        for level, keys in levels:
+            for hours in (False, True):
+                cuts.append(Cut(level, hours, keys, cuts[-1].end if cuts else 0))
+        return cuts
+
+
+async def start(conn: AsyncConnection, teams: Mapping[str, str]) -> Numbering:
+    """Create the working tables, empty, and number the managers (manager_id to team)."""
+    # Whether DDL commits or rolls back with the transaction differs between drivers, so
+    # tables left on a pooled connection are taken over and emptied first.
+    await conn.run_sync(_WORK.create_all, checkfirst=True)
+    for table in (people, answers, ranks):
+        await conn.execute(delete(table))
+    numbering = Numbering(tuple(sorted(teams)), tuple(sorted(set(teams.values()))))
+    team_no = {team: no for no, team in enumerate(numbering.teams)}
+    rows = [
+        {"manager_id": manager, "manager_no": no, "team_no": team_no[teams[manager]]}
+        for no, manager in enumerate(numbering.managers)
+    ]
+    if rows:
+        await conn.execute(insert(people), rows)
+    return numbering
+
+
+async def finish(conn: AsyncConnection) -> None:
+    """Drop the working tables; after an error they go with the rollback instead."""
+
+    def drop(sync: Connection) -> None:
+        _WORK.drop_all(sync)
+
+    await conn.run_sync(drop)
+
+
+def sort(cuts: Sequence[Cut]) -> Insert:
+    """Return the statement that writes every group's answers into ranks, in order."""
+    a = answers.c
+    # Each answer once per cut it belongs to: a join with the cuts' indexes.
+    numbers = union_all(*(select(literal(i).label("cut")) for i in range(len(cuts)))).subquery(
+        "cuts"
+    )
+    which = numbers.c.cut
+    group = case(
+        {i: cut.group(_key_no(cut, a), a.off, a.later) for i, cut in enumerate(cuts)},
+        value=which,
+    )
+    whole = [i for i, cut in enumerate(cuts) if not cut.hours]
+    ordered = (
+        select(a.seconds)
+        .select_from(answers.join(numbers, true()))
+        .where(or_(which.in_(whole), a.later == 0))
+        .order_by(group, a.seconds)
+    )
+    return insert(ranks).from_select(["seconds"], ordered)
+
+
+def picked(cuts: Sequence[Cut]) -> Select[Any]:
+    """Return the rows the figures read: each group's first answer, medians, p90s and maxima.
+
+    Columns: grp, size, rank, seconds, and the group's by_other and met (all answers).
+    """
+    a = answers.c
+    # Sizes per manager, series and hours: a few thousand rows, grouped again per cut below.
+    parts = (
+        select(
+            a.manager_no,
+            a.team_no,
+            a.later,
+            a.off,
+            func.count().label("size"),
+            func.sum(a.by_other).label("by_other"),
+            func.sum(a.met).label("met"),
+        )
+        .group_by(a.manager_no, a.team_no, a.later, a.off)
+        .cte("parts")
+    )
+    p = parts.c
+    per_cut = []
+    for cut in cuts:
+        number = cut.group(_key_no(cut, p), p.off, p.later)
+        # PostgreSQL sums counts as numeric, whose / would not floor.
+        each = select(
+            number.label("grp"),
+            cast(func.sum(p.size), Integer).label("size"),
+            func.sum(p.by_other).label("by_other"),
+            func.sum(p.met).label("met"),
+        )
+        if cut.hours:
+            each = each.where(p.later == 0)
+        per_cut.append(each.group_by(number))
+    groups = union_all(*per_cut).subquery("groups")
+    g = groups.c
+    first = select(func.min(ranks.c.pos)).scalar_subquery()
+    before = cast(func.sum(g.size).over(order_by=g.grp, rows=(None, 0)), Integer) - g.size
+    placed = select(*g, (before + first).label("start")).subquery("placed")
+    s = placed.c
+    rank = ranks.c.pos - s.start + 1
+    wanted = [literal(1), *wanted_rank_expressions(s.size)]
+    found = and_(ranks.c.pos.in_([s.start + r - 1 for r in wanted]), ranks.c.pos < s.start + s.size)
+    return select(
+        s.grp, s.size, rank.label("rank"), ranks.c.seconds, s.by_other, s.met
+    ).select_from(placed.join(ranks, found))
+
+
+def _key_no(cut: Cut, columns: Any) -> Any:
+    return columns.manager_no if cut.level == "manager" else columns.team_no
+
+
+def read_group(cuts: Sequence[Cut], group: int) -> tuple[str, tuple[Any, ...], bool]:
+    """Return a group's part, key and whether it holds first answers."""
+    for cut in cuts:
+        if group < cut.end:
+            return cut.read(group)
+    raise ValueError(group)
