@@ -186,17 +186,16 @@ def picked(cuts: Sequence[Cut]) -> Select[Any]:
     """
     a = answers.c
     # Sizes per manager, series and hours: a few thousand rows, grouped again per cut below.
+    # One number to group by sorts faster than four columns; each group's values are one.
+    part = a.manager_no * 4 + a.later * 2 + a.off
     parts = (
         select(
-            a.manager_no,
-            a.team_no,
-            a.later,
-            a.off,
+            *(func.min(a[name]).label(name) for name in ("manager_no", "team_no", "later", "off")),
             func.count().label("size"),
             func.sum(a.by_other).label("by_other"),
             func.sum(a.met).label("met"),
         )
-        .group_by(a.manager_no, a.team_no, a.later, a.off)
+        .group_by(part)
         .cte("parts")
     )
     p = parts.c

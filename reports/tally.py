@@ -149,22 +149,25 @@ async def count_opened(
     """Count questions per manager and hours, and find the policies they were opened under."""
     # Off hours first in the grouping, or SQLite walks the manager index to spare a sort.
     grouping = (tickets.c.off_hours, tickets.c.manager_id)
-    rows = (
-        await conn.execute(
-            select(*grouping, func.count(), func.min(tickets.c.policy), func.max(tickets.c.policy))
-            .where(*week.conditions(in_id_order=True))
-            .group_by(*grouping)
-        )
-    ).all()
-    if all(low == high for *_, low, high in rows):
-        found = [Opened(bool(off), m, low, int(count)) for off, m, count, low, _ in rows]
+    conditions = week.conditions(in_id_order=True)
+    # The policies first: a week holds one or a few, and a policy carried through the
+    # grouping's sort made it about half again as slow (measured at 1M messages).
+    policies = (await conn.execute(select(tickets.c.policy).where(*conditions).distinct())).all()
+    if len(policies) == 1:
+        (policy,) = policies[0]
+        found = [
+            Opened(bool(off), manager, policy, int(count))
+            for off, manager, count in await conn.execute(
+                select(*grouping, func.count()).where(*conditions).group_by(*grouping)
+            )
+        ]
     else:
         # A week that spans a change of the escalation config: count each policy apart.
         found = [
             Opened(bool(off), manager, policy, int(count))
             for off, manager, policy, count in await conn.execute(
                 select(*grouping, tickets.c.policy, func.count())
-                .where(*week.conditions(in_id_order=True))
+                .where(*conditions)
                 .group_by(*grouping, tickets.c.policy)
             )
         ]
