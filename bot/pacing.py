@@ -12,9 +12,10 @@ from typing import Any
 from telegram.ext import AIORateLimiter, BaseRateLimiter
 
 JSONDict = dict[str, Any]
+Result = bool | JSONDict | list[JSONDict]
+
 # How much later than its start one send may reach Telegram than another (event loop, pool).
 ARRIVAL_JITTER = 0.05
-Result = bool | JSONDict | list[JSONDict]
 
 
 class SlidingWindow:
