@@ -1,4 +1,4 @@
-"""The week's events in two reads: counts per manager, and the ranked answers.
+"""The week's events: counts per manager, and the answers ranked per manager and per team.
 
 The answers are ranked per manager and per team (a supervisor's managers) in one sort, so
 one read serves every supervisor's summary; see reports.ranking.
@@ -37,7 +37,7 @@ async def count_history(
     teams: Mapping[str, str] | None = None,
     per_manager: bool = True,
 ) -> RankedGroups:
-    """Count the week's events per manager and rank its answers per manager and per team.
+    """Rank the week's answers per manager and per team, and count them where ranked.
 
     teams maps each manager read to a team; without it every manager found in tallies (as
     count_opened leaves them) is on one team, keyed "". Without per_manager only the teams'
@@ -46,21 +46,30 @@ async def count_history(
     if teams is None:
         teams = dict.fromkeys(tallies.managers, "")
     numbering = await ranking.start(conn, teams)
-    opened = week.tickets()
-    people = opened.join(ranking.people, ranking.people.c.manager_id == opened.c.manager_id)
     await conn.execute(_copy_answers(week, targets))
     cuts = numbering.cuts(per_manager=per_manager)
     await conn.execute(ranking.sort(cuts))
     ranked = RankedGroups()
     for row in await conn.execute(ranking.picked(cuts)):
         _rank(ranked, tallies, ranking.read_group(cuts, int(row.grp)), row)
+    await ranking.finish(conn)
+    return ranked
+
+
+async def count_events(conn: AsyncConnection, week: WeekTickets, tallies: dict[str, Tally]) -> None:
+    """Count the week's escalations, on-it replies, broken ETAs and unreachable managers.
+
+    Managers outside the teams read are counted too, and never read: that is cheaper than
+    looking each ticket's manager up.
+    """
     # The counted kinds are found as one range in the covering index, then picked out. Not
     # an IN list: SQLite 3.40 seeks one on this index applying the bound on `at` to its first
     # value only (measured), and would count events after the week's end.
     low, high = min(_COUNTED), max(_COUNTED)
+    opened = week.tickets()
     counted = (
         select(opened.c.manager_id, events.c.kind, events.c.step, func.count())
-        .select_from(people.join(events, events.c.ticket_id == opened.c.id))
+        .select_from(opened.join(events, events.c.ticket_id == opened.c.id))
         .where(
             events.c.kind.between(low, high),
             hidden_kind(events).in_(sorted(_COUNTED)),
@@ -69,9 +78,7 @@ async def count_history(
         .group_by(opened.c.manager_id, events.c.kind, events.c.step)
     )
     for manager_id, kind, step, count in await conn.execute(counted):
-        _count(tallies.managers[manager_id], kind, step, int(count))
-    await ranking.finish(conn)
-    return ranked
+        _count(tallies[manager_id], kind, step, int(count))
 
 
 @dataclass
