@@ -424,3 +424,52 @@ async def test_each_team_is_ranked_on_its_own_answers(conn: AsyncConnection) -> 
         assert summary.team.first_response.median == pytest.approx(statistics.median(every))
         assert summary.team.first_response.p90 == pytest.approx(deciles[8])
         assert summary.team.first_response.max == max(every)
+
+
+def quantiles_of(seconds: list[float]) -> tuple[float, float, float]:
+    """Return the median, p90 and max as statistics.quantiles(method="inclusive") gives them."""
+    if len(seconds) == 1:
+        return seconds[0], seconds[0], seconds[0]
+    deciles = statistics.quantiles(seconds, n=10, method="inclusive")
+    return statistics.median(seconds), deciles[8], max(seconds)
+
+
+async def test_hours_and_next_replies_are_ranked_apart(conn: AsyncConnection) -> None:
+    # Uneven managers: answers in and out of hours, and next replies, ranked in one sort.
+    managers, first, off, later = [], {}, {}, {}
+    h = History(conn)
+    for size in range(1, 9):
+        manager = f"x{size:02d}"
+        managers.append(Manager(manager, manager, 7000 + size, supervisor=f"s{size % 2}"))
+        first[manager], off[manager], later[manager] = [], [], []
+        for k in range(size + 2):
+            answer = float((size * 7919 + k * 104729) % 4000 + k)
+            ticket = await h.ticket(manager, local(WED, 9), off_hours=k % 3 == 1, first=answer)
+            (off if k % 3 == 1 else first)[manager].append(answer)
+            for reply in range(k % 3):
+                seconds = answer / 2 + reply
+                at = local(WED, 12) + timedelta(seconds=seconds)
+                await h.answer(ticket, at, seconds, manager, manager, round=1 + reply)
+                later[manager].append(seconds)
+    team = Team(managers=managers, supervisors=[Supervisor(f"s{i}", f"s{i}", i) for i in range(2)])
+    await conn.commit()
+
+    shared = await team_summaries(reading_of(conn), team, W47, SHANGHAI, ["s0", "s1"])
+
+    for supervisor_id, summary in shared.items():
+        ids = [m.id for m in team.team_of(supervisor_id)]
+        figures = [(m.business, m.off_hours, m.next_reply, m.manager_id) for m in summary.managers]
+        figures.append(
+            (summary.team.business, summary.team.off_hours, summary.team.next_reply, None)
+        )
+        for business, off_hours, next_reply, manager_id in figures:
+            chosen = ids if manager_id is None else [manager_id]
+            for latency, samples in (
+                (business, first),
+                (off_hours, off),
+                (next_reply, later),
+            ):
+                every = [s for i in chosen for s in samples[i]]
+                expected = quantiles_of(every) if every else None
+                found = (latency.median, latency.p90, latency.max) if latency.count else None
+                assert found == pytest.approx(expected), (supervisor_id, manager_id)
