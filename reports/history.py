@@ -48,7 +48,7 @@ async def count_history(
     numbering = await ranking.start(conn, teams)
     await conn.execute(_copy_answers(week, targets))
     cuts = numbering.cuts(per_manager=per_manager)
-    await conn.execute(ranking.sort(cuts))
+    await conn.execute(ranking.sort(cuts, numbered=conn.dialect.name == "postgresql"))
     ranked = RankedGroups()
     for row in await conn.execute(ranking.picked(cuts)):
         _rank(ranked, tallies, ranking.read_group(cuts, int(row.grp)), row)

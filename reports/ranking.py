@@ -66,8 +66,9 @@ answers = Table(
     Column("met", Integer, nullable=False),
     prefixes=["TEMPORARY"],
 )
-# Every group's answers in order: SQLite numbers each inserted row one past the largest, and
-# PostgreSQL draws the serial as the sorted rows are inserted, so pos follows the ORDER BY.
+# Every group's answers in order: SQLite numbers each inserted row one past the largest, so
+# pos follows the ORDER BY. PostgreSQL draws a serial as the sorted rows arrive, which no rule
+# promises, so there pos is written as a row_number() (see sort).
 ranks = Table(
     "report_ranks",
     _WORK,
@@ -157,8 +158,12 @@ async def finish(conn: AsyncConnection) -> None:
     await conn.run_sync(drop)
 
 
-def sort(cuts: Sequence[Cut]) -> Insert:
-    """Return the statement that writes every group's answers into ranks, in order."""
+def sort(cuts: Sequence[Cut], *, numbered: bool = False) -> Insert:
+    """Return the statement that writes every group's answers into ranks, in order.
+
+    With numbered, each row's place is written as its row_number() in that order rather than
+    left to the table's own numbering.
+    """
     a = answers.c
     # Each answer once per cut it belongs to: a join with the cuts' indexes.
     numbers = union_all(*(select(literal(i).label("cut")) for i in range(len(cuts)))).subquery(
@@ -170,12 +175,13 @@ def sort(cuts: Sequence[Cut]) -> Insert:
         value=which,
     )
     whole = [i for i, cut in enumerate(cuts) if not cut.hours]
-    ordered = (
-        select(a.seconds)
-        .select_from(answers.join(numbers, true()))
-        .where(or_(which.in_(whole), a.later == 0))
-        .order_by(group, a.seconds)
-    )
+    chosen = answers.join(numbers, true())
+    belongs = or_(which.in_(whole), a.later == 0)
+    if numbered:
+        place = func.row_number().over(order_by=(group, a.seconds))
+        placed = select(place, a.seconds).select_from(chosen).where(belongs)
+        return insert(ranks).from_select(["pos", "seconds"], placed)
+    ordered = select(a.seconds).select_from(chosen).where(belongs).order_by(group, a.seconds)
     return insert(ranks).from_select(["seconds"], ordered)
 
 
