@@ -51,7 +51,7 @@ async def count_history(
     await conn.execute(ranking.sort(cuts, numbered=conn.dialect.name == "postgresql"))
     ranked = RankedGroups()
     for row in await conn.execute(ranking.picked(cuts)):
-        _rank(ranked, tallies, ranking.read_group(cuts, int(row.grp)), row)
+        _rank(ranked, tallies, ranking.cut_of(cuts, int(row.grp)), row)
     await ranking.finish(conn)
     return ranked
 
@@ -133,15 +133,12 @@ def _count(tally: Tally, kind: str, step: int | None, count: int) -> None:
         tally.events[kind] += count
 
 
-def _rank(
-    ranked: RankedGroups, tallies: Tallies, group: tuple[str, tuple[Any, ...], bool], row: Row[Any]
-) -> None:
-    part, key, first = group
+def _rank(ranked: RankedGroups, tallies: Tallies, cut: ranking.Cut, row: Row[Any]) -> None:
+    part, key, first = cut.read(int(row.grp))
     rank, size = int(row.rank), int(row.size)
-    level = part.split("/")[1]
-    if rank == 1 and not level.endswith("_hours"):
+    if rank == 1 and not cut.hours:
         # Each group's first answer carries the group's totals.
-        tally = (tallies.managers if level == "manager" else tallies.teams)[key[0]]
+        tally = (tallies.managers if cut.level == "manager" else tallies.teams)[key[0]]
         tally.answered_by_others += int(row.by_other)
         if first:
             tally.answered += size

@@ -236,9 +236,9 @@ def _key_no(cut: Cut, columns: Any) -> Any:
     return columns.manager_no if cut.level == "manager" else columns.team_no
 
 
-def read_group(cuts: Sequence[Cut], group: int) -> tuple[str, tuple[Any, ...], bool]:
-    """Return a group's part, key and whether it holds first answers."""
+def cut_of(cuts: Sequence[Cut], group: int) -> Cut:
+    """Return the cut a group number belongs to."""
     for cut in cuts:
         if group < cut.end:
-            return cut.read(group)
+            return cut
     raise ValueError(group)
