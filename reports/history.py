@@ -11,7 +11,18 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import ColumnElement, Insert, and_, case, func, insert, null, select
+from sqlalchemy import (
+    BigInteger,
+    ColumnElement,
+    Insert,
+    and_,
+    case,
+    cast,
+    func,
+    insert,
+    null,
+    select,
+)
 from sqlalchemy.engine import Row
 from sqlalchemy.ext.asyncio import AsyncConnection
 
@@ -48,7 +59,8 @@ async def count_history(
     numbering = await ranking.start(conn, teams)
     await conn.execute(_copy_answers(week, targets))
     cuts = numbering.cuts(per_manager=per_manager)
-    await conn.execute(ranking.sort(cuts, numbered=conn.dialect.name == "postgresql"))
+    for statement in ranking.sort(cuts, numbered=conn.dialect.name == "postgresql"):
+        await conn.execute(statement)
     ranked = RankedGroups()
     for row in await conn.execute(ranking.picked(cuts)):
         _rank(ranked, tallies, ranking.cut_of(cuts, int(row.grp)), row)
@@ -108,7 +120,7 @@ def _copy_answers(week: WeekTickets, targets: Mapping[str, float]) -> Insert:
             who.c.team_no,
             case((opened.c.off_hours, 1), else_=0).label("off"),
             later.label("later"),
-            events.c.seconds,
+            cast(func.round(events.c.seconds * ranking.MICROS), BigInteger).label("micros"),
             case((events.c.actor != opened.c.manager_id, 1), else_=0).label("by_other"),
             met(events.c.seconds, opened.c.policy, targets).label("met"),
         )
@@ -121,7 +133,7 @@ def _copy_answers(week: WeekTickets, targets: Mapping[str, float]) -> Insert:
         )
         .where(later.is_not(None), events.c.seconds.is_not(None))
     )
-    columns = ["manager_no", "team_no", "off", "later", "seconds", "by_other", "met"]
+    columns = ["manager_no", "team_no", "off", "later", "micros", "by_other", "met"]
     return insert(ranking.answers).from_select(columns, facts)
 
 
@@ -143,4 +155,4 @@ def _rank(ranked: RankedGroups, tallies: Tallies, cut: ranking.Cut, row: Row[Any
         if first:
             tally.answered += size
             tally.met_target += int(row.met)
-    ranked.add(part, key, rank, size, float(row.seconds))
+    ranked.add(part, key, rank, size, ranking.seconds_of(int(row.key)))

@@ -473,3 +473,29 @@ async def test_hours_and_next_replies_are_ranked_apart(conn: AsyncConnection) ->
                 expected = quantiles_of(every) if every else None
                 found = (latency.median, latency.p90, latency.max) if latency.count else None
                 assert found == pytest.approx(expected), (supervisor_id, manager_id)
+
+
+async def test_latencies_come_back_exact_at_the_edges_of_the_sort_key(
+    conn: AsyncConnection,
+) -> None:
+    # Each answer is ranked on one integer, group above microseconds: a latency a stepped-back
+    # clock made negative, one of nearly a week and odd microseconds must neither lose
+    # precision nor slip into the neighbouring manager's group.
+    samples = {
+        "m1": [-2.5, -1.000001, 0.000001],
+        "m2": [-3_600.0, 0.5, 1.000001, 59.999999, 604_000.123456],
+    }
+    h = History(conn)
+    for manager, seconds in samples.items():
+        for latency in seconds:
+            await h.ticket(manager, local(MON, 0, 5), first=latency)
+    await conn.commit()
+
+    summary = await weekly_summary(conn, TEAM, W47, SHANGHAI, supervisor_id="s1")
+
+    for row in summary.managers:
+        latency = row.first_response
+        assert (latency.median, latency.p90, latency.max) == quantiles_of(samples[row.manager_id])
+    every = samples["m1"] + samples["m2"]
+    team = summary.team.first_response
+    assert (team.median, team.p90, team.max) == quantiles_of(every)
