@@ -10,6 +10,8 @@ from typing import Any
 
 import httpx
 
+from bench import measure
+
 
 class StandinProcess:
     """A stand-in on its own core, so the bot under test does not share an event loop with it."""
@@ -65,6 +67,11 @@ class StandinProcess:
         response.raise_for_status()
         rows: list[dict[str, Any]] = response.json()
         return rows
+
+    def cpu_seconds(self) -> float:
+        """Return the CPU time the stand-in's process has used so far."""
+        assert self.process is not None
+        return measure.cpu_seconds(self.process.pid)
 
     def wait_messages(self, count: int, timeout: float = 300.0) -> float:
         """Wait until the bot has delivered `count` messages in all; return the monotonic time."""
