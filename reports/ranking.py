@@ -84,9 +84,10 @@ ranks = Table(
 
 # A sort key is group * _SPAN + _BIAS + microseconds: 42 bits hold latencies of +-25 days
 # (a week's answers wait under 8), and a clock stepped back cannot push one into the group
-# before. Group numbers stay under 2**21 (a million managers).
+# before. Groups below _GROUPS keep the key within a signed 64-bit integer.
 _SPAN = 2**42
 _BIAS = 2**41
+_GROUPS = 2**21
 MICROS = 1_000_000
 
 
@@ -145,6 +146,9 @@ class Numbering:
         for level, keys in levels:
             for hours in (False, True):
                 cuts.append(Cut(level, hours, keys, cuts[-1].end if cuts else 0))
+        if cuts[-1].end > _GROUPS:
+            # About 500,000 managers; past that SQLite would turn the keys into floats.
+            raise ValueError(f"{len(self.managers)} managers are too many to rank in one sort")
         return cuts
 
 
