@@ -1,7 +1,7 @@
 """The week's events: counts per manager, and the answers ranked per manager and per team.
 
-The answers are ranked per manager and per team (a supervisor's managers) in one sort, so
-one read serves every supervisor's summary; see reports.ranking.
+The answers are copied once and ranked from that copy per manager and per team (a supervisor's
+managers), so one read serves every supervisor's summary; see reports.ranking.
 """
 
 from __future__ import annotations
@@ -11,18 +11,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import (
-    BigInteger,
-    ColumnElement,
-    Insert,
-    and_,
-    case,
-    cast,
-    func,
-    insert,
-    null,
-    select,
-)
+from sqlalchemy import ColumnElement, Insert, and_, case, func, insert, null, select
 from sqlalchemy.engine import Row
 from sqlalchemy.ext.asyncio import AsyncConnection
 
@@ -120,7 +109,7 @@ def _copy_answers(week: WeekTickets, targets: Mapping[str, float]) -> Insert:
             who.c.team_no,
             case((opened.c.off_hours, 1), else_=0).label("off"),
             later.label("later"),
-            cast(func.round(events.c.seconds * ranking.MICROS), BigInteger).label("micros"),
+            ranking.micros(events.c.seconds).label("micros"),
             case((events.c.actor != opened.c.manager_id, 1), else_=0).label("by_other"),
             met(events.c.seconds, opened.c.policy, targets).label("met"),
         )

@@ -73,8 +73,8 @@ async def team_summaries(
 ) -> dict[str, WeeklySummary]:
     """Compute several supervisors' summaries at once, each as weekly_summary would.
 
-    Each week is read once for all of them, the answers ranked per manager and per team in one
-    sort, and the two weeks are read side by side on connections of their own.
+    Each week is read once for all of them, its answers copied once and ranked from the copy per
+    manager and per team, and the two weeks are read side by side on connections of their own.
     """
     teams = {s: tuple(m.id for m in team.team_of(s)) for s in supervisor_ids}
     members = {m: s for s, ids in teams.items() for m in ids}

@@ -88,12 +88,17 @@ ranks = Table(
 _SPAN = 2**42
 _BIAS = 2**41
 _GROUPS = 2**21
-MICROS = 1_000_000
+_MICROS_PER_SECOND = 1_000_000
+
+
+def micros(seconds: ColumnElement[Any]) -> ColumnElement[int]:
+    """Return in SQL a stored latency in whole microseconds, as the sort keys hold it."""
+    return cast(func.round(seconds * _MICROS_PER_SECOND), BigInteger)
 
 
 def seconds_of(key: int) -> float:
     """Return the latency a sort key holds, exactly as total_seconds() stored it."""
-    return (key % _SPAN - _BIAS) / MICROS
+    return (key % _SPAN - _BIAS) / _MICROS_PER_SECOND
 
 
 @dataclass(frozen=True)
