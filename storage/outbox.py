@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import bindparam, func, or_, select, update
+from sqlalchemy import bindparam, case, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from desk.notices import Notice
@@ -16,6 +16,10 @@ from storage.store import SqlStore
 from storage.tables import events, outbox
 
 LEASE = timedelta(seconds=60)
+# A claimed row is "leased"; it becomes "sending" just before its first try. Only a row that
+# was being sent when its lease ran out may have reached Telegram, so only that one goes out
+# again marked as a possible repeat.
+UNSENT = ("pending", "leased", "sending")
 
 _SENT = (
     update(outbox)
@@ -61,11 +65,17 @@ class Outbox:
     def __init__(self, store: SqlStore) -> None:
         self.store = store
 
-    async def claim(self, now: datetime, limit: int = 100) -> list[Parcel]:
-        """Lease due rows; a row whose earlier lease ran out may have gone out already."""
+    async def claim(
+        self,
+        now: datetime,
+        limit: int = 100,
+        trying: Callable[[list[Parcel]], Sequence[int]] | None = None,
+    ) -> list[Parcel]:
+        """Lease due rows, recording as tried the ones `trying` picks to send first."""
+        # A row whose earlier lease ran out while it was being sent may have gone out already.
         claimable = or_(
             (outbox.c.state == "pending") & (outbox.c.not_before <= now),
-            (outbox.c.state == "sending") & (outbox.c.lease_until <= now),
+            outbox.c.state.in_(("leased", "sending")) & (outbox.c.lease_until <= now),
         )
         query = select(outbox).where(claimable).order_by(outbox.c.id).limit(limit)
         if self.store.dialect == "postgresql":
@@ -74,23 +84,40 @@ class Outbox:
             rows = (await conn.execute(query)).all()
             if not rows:
                 return []
+            parcels = [
+                Parcel(r.id, codec.notice_from_row(r), r.attempts + 1, r.state == "sending")
+                for r in rows
+            ]
             await conn.execute(
                 update(outbox)
                 .where(outbox.c.id.in_([r.id for r in rows]))
-                .values(state="sending", lease_until=now + LEASE, attempts=outbox.c.attempts + 1)
+                .values(
+                    # A row that may have gone out already stays in doubt until it is settled.
+                    state=case((outbox.c.state == "sending", "sending"), else_="leased"),
+                    lease_until=now + LEASE,
+                    attempts=outbox.c.attempts + 1,
+                )
             )
-        return [
-            Parcel(r.id, codec.notice_from_row(r), r.attempts + 1, r.state == "sending")
-            for r in rows
-        ]
+            if trying is not None:
+                await _mark_trying(conn, trying(parcels))
+        return parcels
 
-    async def settle(self, outcomes: Sequence[Settled], at: datetime) -> None:
-        """Record a batch of delivery outcomes in one transaction."""
-        if not outcomes:
+    async def trying(self, ids: Sequence[int]) -> None:
+        """Record that these leased rows are about to be sent, so a crash marks them repeats."""
+        async with self.store.writing(), self.store.engine.begin() as conn:
+            await _mark_trying(conn, ids)
+
+    async def settle(
+        self, outcomes: Sequence[Settled], at: datetime, trying: Sequence[int] = ()
+    ) -> None:
+        """Record a batch of delivery outcomes, and rows about to be tried, in one transaction."""
+        if not outcomes and not trying:
             return
         plain = [o for o in outcomes if o.state == "sent" and o.escalation is None]
         rest = [o for o in outcomes if o.state != "sent" or o.escalation is not None]
         async with self.store.writing(), self.store.engine.begin() as conn:
+            # Marked first: an outcome of the same row, settled below, overrides the mark.
+            await _mark_trying(conn, trying)
             if plain:
                 # The common case, a plain delivery, is one statement for the whole batch.
                 rows = [{"b_id": o.id, "b_message": o.message_id, "b_at": at} for o in plain]
@@ -111,12 +138,14 @@ class Outbox:
         """Make rows leased by a crashed single process claimable again at once."""
         async with self.store.writing(), self.store.engine.begin() as conn:
             await conn.execute(
-                update(outbox).where(outbox.c.state == "sending").values(lease_until=at)
+                update(outbox)
+                .where(outbox.c.state.in_(("leased", "sending")))
+                .values(lease_until=at)
             )
 
     async def backlog(self) -> Backlog:
         """Return the number and age of undelivered rows, and the last error not yet overcome."""
-        waiting = outbox.c.state.in_(("pending", "sending"))
+        waiting = outbox.c.state.in_(UNSENT)
         async with self.store.reading() as conn:
             count, oldest = (
                 await conn.execute(
@@ -139,6 +168,16 @@ class Outbox:
                 select(func.min(outbox.c.not_before)).where(outbox.c.state == "pending")
             )
         return earliest
+
+
+async def _mark_trying(conn: AsyncConnection, ids: Sequence[int]) -> None:
+    """Turn leased rows into rows being sent: a crash from now on leaves them in doubt."""
+    if ids:
+        await conn.execute(
+            update(outbox)
+            .where(outbox.c.id.in_(ids), outbox.c.state == "leased")
+            .values(state="sending")
+        )
 
 
 async def _mark_escalation(conn: AsyncConnection, step: tuple[int, int, str], sent: bool) -> None:

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from sqlalchemy import case, func, literal, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from storage.outbox import UNSENT
 from storage.tables import events, outbox
 
 # Seconds; a first answer within 15 minutes is the default ladder's first step.
@@ -27,9 +28,7 @@ class Vitals:
 
 async def read_vitals(conn: AsyncConnection, buckets: Sequence[float] = LATENCY_BUCKETS) -> Vitals:
     """Count undelivered rows, fired steps by step, and bucket every first response."""
-    backlog = await conn.scalar(
-        select(func.count()).where(outbox.c.state.in_(("pending", "sending")))
-    )
+    backlog = await conn.scalar(select(func.count()).where(outbox.c.state.in_(UNSENT)))
     steps = await conn.execute(
         select(events.c.step, func.count())
         .where(events.c.kind == "escalated", events.c.step.is_not(None))

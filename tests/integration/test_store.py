@@ -170,11 +170,20 @@ async def test_outbox_lease_retry_and_repeat(store: SqlStore) -> None:
     assert await outbox.next_retry_at() == T0 + timedelta(seconds=5)
     [again] = await outbox.claim(T0 + timedelta(seconds=5))
     assert again.attempts == 2 and not again.repeat
-    # The process dies holding the lease: the row comes back marked as a possible repeat.
+    # The process dies holding the lease before trying the row: it was never sent.
     await outbox.release_leases(T0 + timedelta(seconds=6))
     [third] = await outbox.claim(T0 + timedelta(seconds=6))
-    assert third.repeat
-    await outbox.settle([Settled(third.id, "sent", message_id=1)], T0)
+    assert third.attempts == 3 and not third.repeat
+    # It dies while sending: the row comes back marked as a possible repeat, and stays so
+    # through another claim until it is settled.
+    await outbox.trying([third.id])
+    await outbox.release_leases(T0 + timedelta(seconds=7))
+    [fourth] = await outbox.claim(T0 + timedelta(seconds=7))
+    assert fourth.repeat
+    await outbox.release_leases(T0 + timedelta(seconds=8))
+    [fifth] = await outbox.claim(T0 + timedelta(seconds=8))
+    assert fifth.repeat
+    await outbox.settle([Settled(fifth.id, "sent", message_id=1)], T0)
     backlog = await outbox.backlog()
     assert backlog.pending == 0
     assert backlog.last_error is None, "an error overcome by a later delivery is not shown"
