@@ -54,7 +54,10 @@ async def weekly_summary(
     now = await _read(conn, scope, week, tz, steps)
     before = await _read(conn, scope, week.previous(), tz, steps, per_manager=False)
     ids = _manager_ids(team, scope, now.tallies.managers)
-    summary = _summary(team, week, tz, now.cut(team, ids, _ONE_TEAM), before.cut(team, ids))
+    # Each week's team is everyone with tickets in it: the week before may have had a manager
+    # who since left, and its answers are ranked with theirs.
+    before_ids = _manager_ids(team, scope, before.tallies.managers)
+    summary = _summary(team, week, tz, now.cut(team, ids, _ONE_TEAM), before.cut(team, before_ids))
     # Complaints are for supervisors (and the admin's command line), never a manager's own view.
     shown = supervisor_id is not None or manager_id is None
     return await with_field_figures(conn, summary, tz, complaints_shown=shown)

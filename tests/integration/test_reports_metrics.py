@@ -499,3 +499,22 @@ async def test_latencies_come_back_exact_at_the_edges_of_the_sort_key(
     every = samples["m1"] + samples["m2"]
     team = summary.team.first_response
     assert (team.median, team.p90, team.max) == quantiles_of(every)
+
+
+async def test_the_week_before_counts_a_manager_who_has_since_left(conn: AsyncConnection) -> None:
+    # x9 answered two questions the week before and left; m1 stays, with one each week.
+    h = History(conn)
+    before = MON - timedelta(days=7)
+    await h.ticket("x9", local(before, 10), first=100)
+    await h.ticket("x9", local(before, 11), first=300)
+    await h.ticket("m1", local(before, 12), first=200)
+    await h.ticket("m1", local(WED, 10), first=50)
+
+    summary = await weekly_summary(conn, TEAM, W47, SHANGHAI)
+
+    assert "x9" not in [m.manager_id for m in summary.managers]
+    previous = summary.previous
+    assert previous is not None
+    assert (previous.received, previous.answered, previous.unanswered) == (3, 3, 0)
+    assert (previous.met_target, previous.target_due) == (3, 3)
+    assert previous.first_response == Latency(count=3, median=200, p90=280, max=300)
