@@ -13,10 +13,11 @@ from bot.config import Settings
 from desk.clock import SystemClock
 from desk.context import DeskContext
 from desk.people import Staff
-from handlers.telegram.reports import ReportMaker, StaffReport
+from handlers.telegram.reports import ReportMaker, StaffReport, WeekNotBegunError
 from reports import (
     IsoWeek,
     ReportFormat,
+    Standards,
     Summarize,
     WeeklySchedule,
     batched,
@@ -40,8 +41,9 @@ class WeeklyReports:
     def __init__(self, ctx: DeskContext, store: SqlStore, schedule: WeeklySchedule) -> None:
         self.ctx = ctx
         self.schedule = schedule
-        self.summarize: Summarize = summarizer(store.reading, ctx.team, ctx.timezone)
-        self.summarize_teams = team_summarizer(store.reading, ctx.team, ctx.timezone)
+        standards = Standards(ctx.policy, ctx.ratings.low)
+        self.summarize: Summarize = summarizer(store.reading, ctx.team, ctx.timezone, standards)
+        self.summarize_teams = team_summarizer(store.reading, ctx.team, ctx.timezone, standards)
 
     def start(self, job_queue: JobQueue, weekly: str) -> None:  # type: ignore[type-arg]
         """Schedule delivery with a cron trigger in the desk's timezone."""
@@ -72,7 +74,9 @@ class WeeklyReports:
         """Return what /report and /mystats use."""
 
         async def make(staff: Staff, week: str | None) -> StaffReport:
-            chosen = IsoWeek.parse(week) if week else None
+            chosen = IsoWeek.parse(week) if week is not None else None
+            if chosen is not None and not chosen.begun(self.ctx.clock.now(), self.ctx.timezone):
+                raise WeekNotBegunError(str(chosen))
             return await on_demand(self.ctx, self.summarize, staff, chosen)
 
         return make
@@ -90,10 +94,21 @@ async def print_report(settings: Settings, week: str | None, form: str, out: Pat
     """Write a week's summary for all supervisors to a file or stdout."""
     zone = settings.zone()
     clock = SystemClock()
+    now = clock.now()
     try:
-        chosen = IsoWeek.parse(week) if week else IsoWeek.containing(clock.now(), zone).previous()
+        chosen = (
+            IsoWeek.parse(week) if week is not None else IsoWeek.containing(now, zone).previous()
+        )
     except ValueError as error:
         print(f"--week {week}: {error}", file=sys.stderr)
+        return 2
+    if not chosen.begun(now, zone):
+        print(f"--week {week}: {chosen} has not begun yet", file=sys.stderr)
+        return 2
+    unusable = _unusable(out)
+    if out is not None and unusable:
+        # Said before the work: a large history takes a while to count.
+        print(f"--out {out}: {unusable}", file=sys.stderr)
         return 2
     store = SqlStore(make_engine(settings.storage.url, settings.config_dir), clock)
     try:
@@ -106,13 +121,30 @@ async def print_report(settings: Settings, week: str | None, form: str, out: Pat
                 zone,
                 ReportFormat(form),
                 progress=terminal_progress(sys.stderr),
+                standards=Standards(settings.policy(), settings.rating_policy().low),
+                now=now,
             )
     finally:
         await store.dispose()
-    if out is not None:
-        await asyncio.to_thread(out.write_bytes, body)
-        print(f"{out}: {form} report for {chosen}", file=sys.stderr)
-    else:
+    if out is None:
         sys.stdout.buffer.write(body)
         sys.stdout.flush()
+        return 0
+    try:
+        await asyncio.to_thread(out.write_bytes, body)
+    except OSError as error:
+        print(f"--out {out}: {error.strerror or error}", file=sys.stderr)
+        return 1
+    print(f"{out}: {form} report for {chosen}", file=sys.stderr)
     return 0
+
+
+def _unusable(out: Path | None) -> str | None:
+    """Say why the report could not be written to this path, if it plainly could not."""
+    if out is None:
+        return None
+    if out.is_dir():
+        return "is a folder; name a file"
+    if not out.parent.is_dir():
+        return f"the folder {out.parent} does not exist"
+    return None

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+from datetime import datetime
 from enum import StrEnum
 from zoneinfo import ZoneInfo
 
@@ -11,7 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from desk.notices import Attachment
 from desk.people import Team
 from reports.chart import render_chart
-from reports.figures import WeeklySummary
+from reports.figures import USUAL_STANDARDS, Standards, WeeklySummary
 from reports.metrics import weekly_summary
 from reports.progress import Progress
 from reports.table import render_table
@@ -67,6 +68,8 @@ async def build_report(
     supervisor_id: str | None = None,
     manager_id: str | None = None,
     progress: Progress | None = None,
+    standards: Standards = USUAL_STANDARDS,
+    now: datetime | None = None,
 ) -> bytes:
     """Compute a week's summary and render it in one form, for the CLI."""
     summary = await weekly_summary(
@@ -77,5 +80,8 @@ async def build_report(
         supervisor_id=supervisor_id,
         manager_id=manager_id,
         progress=progress,
+        standards=standards,
     )
+    if now is not None and not week.ended(now, tz):
+        summary = replace(summary, as_of=now)
     return render_as(summary, form)

@@ -6,7 +6,8 @@ import asyncio
 import logging
 from collections.abc import Awaitable, Callable, Mapping
 from contextlib import AbstractAsyncContextManager
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+from datetime import datetime
 from zoneinfo import ZoneInfo
 
 from sqlalchemy.ext.asyncio import AsyncConnection
@@ -15,7 +16,7 @@ from desk.context import DeskContext
 from desk.notices import Attachment, Notice, NoticeKind
 from desk.people import Staff, Supervisor, Team
 from reports.build import RenderedReport, render_report
-from reports.figures import WeeklySummary
+from reports.figures import USUAL_STANDARDS, Standards, WeeklySummary
 from reports.metrics import team_summaries, weekly_summary
 from reports.weeks import IsoWeek, WeeklySchedule
 
@@ -38,6 +39,7 @@ def summarizer(
     reading: Callable[[], AbstractAsyncContextManager[AsyncConnection]],
     team: Team,
     tz: ZoneInfo,
+    standards: Standards = USUAL_STANDARDS,
 ) -> Summarize:
     """Return a Summarize that reads through a connection opener such as SqlStore.reading."""
 
@@ -50,6 +52,7 @@ def summarizer(
                 tz,
                 supervisor_id=audience.supervisor_id,
                 manager_id=audience.manager_id,
+                standards=standards,
             )
 
     return summarize
@@ -63,11 +66,12 @@ def team_summarizer(
     reading: Callable[[], AbstractAsyncContextManager[AsyncConnection]],
     team: Team,
     tz: ZoneInfo,
+    standards: Standards = USUAL_STANDARDS,
 ) -> SummarizeTeams:
     """Return a SummarizeTeams that reads through a connection opener such as SqlStore.reading."""
 
     async def summarize(week: IsoWeek, supervisor_ids: tuple[str, ...]) -> dict[str, WeeklySummary]:
-        return await team_summaries(reading, team, week, tz, supervisor_ids)
+        return await team_summaries(reading, team, week, tz, supervisor_ids, standards)
 
     return summarize
 
@@ -166,10 +170,16 @@ async def on_demand(
 
     Without a week it covers the week in progress, as it stands now.
     """
-    week = week or IsoWeek.containing(ctx.clock.now(), ctx.timezone)
+    now = ctx.clock.now()
+    week = week or IsoWeek.containing(now, ctx.timezone)
     if isinstance(staff, Supervisor):
         audience = Audience(supervisor_id=staff.id)
     else:
         audience = Audience(manager_id=staff.id)
-    summary = await summarize(week, audience)
+    summary = so_far(await summarize(week, audience), now, ctx.timezone)
     return await asyncio.to_thread(render_report, summary)
+
+
+def so_far(summary: WeeklySummary, now: datetime, tz: ZoneInfo) -> WeeklySummary:
+    """Return the summary marked as standing at this moment while its week goes on."""
+    return summary if summary.week.ended(now, tz) else replace(summary, as_of=now)

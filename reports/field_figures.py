@@ -16,13 +16,11 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import ColumnElement, case, func, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from desk.ratings import RatingPolicy
 from desk.supply import SupplyOutcome
 from reports.figures import BrandWeek, SupplyCount, WeekFigures, WeeklySummary
 from reports.weeks import IsoWeek
 from storage.tables import complaints, ratings, supply_requests
 
-LOW = RatingPolicy().low
 Figures = TypeVar("Figures", bound=WeekFigures)
 
 
@@ -53,21 +51,28 @@ async def with_field_figures(
     tz: ZoneInfo,
     *,
     complaints_shown: bool,
+    low_rating: int,
 ) -> WeeklySummary:
     """Return the summary with ratings, complaints (where shown) and supply outcomes."""
     ids = [m.manager_id for m in summary.managers]
-    now = await _read(conn, summary.week, tz, ids)
-    before = await _read(conn, summary.week.previous(), tz, ids) if summary.previous else None
+    now = await _read(conn, summary.week, tz, ids, low_rating)
+    before = None
+    if summary.previous:
+        before = await _read(conn, summary.week.previous(), tz, ids, low_rating)
     return _filled(summary, now, before, complaints_shown)
 
 
 async def with_teams_field_figures(
-    conn: AsyncConnection, summaries: Mapping[str, WeeklySummary], week: IsoWeek, tz: ZoneInfo
+    conn: AsyncConnection,
+    summaries: Mapping[str, WeeklySummary],
+    week: IsoWeek,
+    tz: ZoneInfo,
+    low_rating: int,
 ) -> dict[str, WeeklySummary]:
     """Return supervisors' summaries of one week with their field figures, read once for all."""
     ids = sorted({m.manager_id for s in summaries.values() for m in s.managers})
-    now = await _read(conn, week, tz, ids)
-    before = await _read(conn, week.previous(), tz, ids)
+    now = await _read(conn, week, tz, ids, low_rating)
+    before = await _read(conn, week.previous(), tz, ids, low_rating)
     return {key: _filled(s, now, before, True) for key, s in summaries.items()}
 
 
@@ -116,19 +121,21 @@ def _brands(week: _Week, ids: list[str]) -> tuple[BrandWeek, ...]:
     return tuple(rows)
 
 
-async def _read(conn: AsyncConnection, week: IsoWeek, tz: ZoneInfo, ids: list[str]) -> _Week:
+async def _read(
+    conn: AsyncConnection, week: IsoWeek, tz: ZoneInfo, ids: list[str], low_rating: int
+) -> _Week:
     start, end = week.bounds(tz)
     return _Week(
-        ratings=await _ratings(conn, start, end, ids),
+        ratings=await _ratings(conn, start, end, ids, low_rating),
         complaints=await _complaints(conn, start, end, ids),
         supply=await _supply(conn, start, end, ids),
     )
 
 
 async def _ratings(
-    conn: AsyncConnection, start: datetime, end: datetime, ids: list[str]
+    conn: AsyncConnection, start: datetime, end: datetime, ids: list[str], low_rating: int
 ) -> dict[str, _Ratings]:
-    low: ColumnElement[Any] = case((ratings.c.score <= LOW, 1), else_=0)
+    low: ColumnElement[Any] = case((ratings.c.score <= low_rating, 1), else_=0)
     rows = await conn.execute(
         select(ratings.c.manager_id, func.count(), func.sum(ratings.c.score), func.sum(low))
         .where(ratings.c.rated_at >= start, ratings.c.rated_at < end)

@@ -3,8 +3,24 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 
+from desk.policy import Policy
+from desk.ratings import RatingPolicy
 from reports.weeks import IsoWeek
+
+
+@dataclass(frozen=True)
+class Standards:
+    """What the desk holds managers to: its ladder now, and the score that counts as low."""
+
+    # A week's figures follow the ladder each question was opened under; the configured one
+    # names the columns and the target of a week that stored none.
+    policy: Policy | None = None
+    low_rating: int = RatingPolicy().low
+
+
+USUAL_STANDARDS = Standards()
 
 
 @dataclass(frozen=True)
@@ -134,6 +150,8 @@ class WeeklySummary:
     previous: TeamWeek | None = None
     # Supply outcomes by brand: for the team (manager_id None), then by manager.
     brands: tuple[BrandWeek, ...] = ()
+    # Set when the week was still going on: the figures stand as of this moment.
+    as_of: datetime | None = None
 
     @property
     def steps(self) -> int:

@@ -18,7 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from desk.people import Team
 from reports.field_figures import with_field_figures, with_teams_field_figures
-from reports.figures import ManagerWeek, TeamWeek, WeeklySummary
+from reports.figures import USUAL_STANDARDS, ManagerWeek, Standards, TeamWeek, WeeklySummary
 from reports.history import Tallies, count_events, count_history
 from reports.percentiles import RankedGroups
 from reports.progress import Progress
@@ -47,6 +47,7 @@ async def weekly_summary(
     supervisor_id: str | None = None,
     manager_id: str | None = None,
     progress: Progress | None = None,
+    standards: Standards = USUAL_STANDARDS,
 ) -> WeeklySummary:
     """Compute a week's figures per manager and for the team, with the team's week before."""
     scope = _scope(team, supervisor_id, manager_id)
@@ -57,10 +58,18 @@ async def weekly_summary(
     # Each week's team is everyone with tickets in it: the week before may have had a manager
     # who since left, and its answers are ranked with theirs.
     before_ids = _manager_ids(team, scope, before.tallies.managers)
-    summary = _summary(team, week, tz, now.cut(team, ids, _ONE_TEAM), before.cut(team, before_ids))
+    summary = _summary(
+        team,
+        week,
+        tz,
+        now.cut(team, ids, standards, _ONE_TEAM),
+        before.cut(team, before_ids, standards),
+    )
     # Complaints are for supervisors (and the admin's command line), never a manager's own view.
     shown = supervisor_id is not None or manager_id is None
-    return await with_field_figures(conn, summary, tz, complaints_shown=shown)
+    return await with_field_figures(
+        conn, summary, tz, complaints_shown=shown, low_rating=standards.low_rating
+    )
 
 
 Reading = Callable[[], AbstractAsyncContextManager[AsyncConnection]]
@@ -73,6 +82,7 @@ async def team_summaries(
     week: IsoWeek,
     tz: ZoneInfo,
     supervisor_ids: Iterable[str],
+    standards: Standards = USUAL_STANDARDS,
 ) -> dict[str, WeeklySummary]:
     """Compute several supervisors' summaries at once, each as weekly_summary would.
 
@@ -96,12 +106,16 @@ async def team_summaries(
         now.tallies.managers[manager_id].add(tally)
     summaries = {
         key: _summary(
-            team, week, tz, now.cut(team, list(ids), key), before.cut(team, list(ids), key)
+            team,
+            week,
+            tz,
+            now.cut(team, list(ids), standards, key),
+            before.cut(team, list(ids), standards, key),
         )
         for key, ids in teams.items()
     }
     async with reading() as conn:
-        return await with_teams_field_figures(conn, summaries, week, tz)
+        return await with_teams_field_figures(conn, summaries, week, tz, standards.low_rating)
 
 
 async def _read_teams(
@@ -176,15 +190,19 @@ class _Counted:
     tallies: Tallies
     ranked: RankedGroups
 
-    def cut(self, team: Team, ids: list[str], team_key: str = _ONE_TEAM) -> _Measured:
+    def cut(
+        self, team: Team, ids: list[str], standards: Standards, team_key: str = _ONE_TEAM
+    ) -> _Measured:
         """Return the figures of these managers and of them together as the team team_key."""
         chosen = set(ids)
         policies = policies_of(o for o in self.opened if o.manager_id in chosen)
         tallies = [self.tallies.managers.get(i, Tally()) for i in ids]
+        configured = standards.policy
+        # The configured ladder keeps the columns the same from week to week, quiet ones too.
         step_count = max(
             [p.steps for p in policies.values()]
             + [max(t.escalations, default=-1) + 1 for t in tallies]
-            + [0]
+            + [len(configured.steps) if configured else 0]
         )
         managers: list[ManagerWeek] = []
         whole = Tally()
@@ -213,8 +231,12 @@ class _Counted:
             "off_hours": self.ranked.latency("first/team_hours", (team_key, True)),
             "next": self.ranked.latency("next/team", (team_key,)),
         }
+        first_step = configured.first_target if configured else None
+        target = usual_target(policies)
+        if target is None and first_step is not None:
+            target = first_step.total_seconds()
         return _Measured(
-            target=usual_target(policies),
+            target=target,
             managers=tuple(managers),
             team=TeamWeek(managers=len(managers), **whole.figures(step_count, team_latencies)),
         )

@@ -8,9 +8,6 @@ from typing import Any
 
 from reports.figures import WeekFigures, WeeklySummary
 
-TEAM_NAME = "团队合计"
-PREVIOUS_TEAM_NAME = "上周团队合计"
-
 _FIGURES = (
     "received",
     "answered",
@@ -45,9 +42,10 @@ _AFTER_STEPS = (
 
 
 def render_table(summary: WeeklySummary) -> bytes:
-    """Write one row per manager, then the team and the team's week before, as UTF-8 with BOM."""
-    previous = summary.previous
-    steps = max(summary.steps, len(previous.escalations) if previous else 0)
+    """Write one row per manager, as UTF-8 with BOM."""
+    # Only managers' rows: a spreadsheet sums or sorts a column, and a totals row among them
+    # would count the week twice. The team and the week before are in the text and the chart.
+    steps = summary.steps
     # A manager's own view has no complaints column at all, not even an empty one.
     shown = summary.team.complaints is not None
     hidden = set() if shown else {"complaints"}
@@ -65,10 +63,6 @@ def render_table(summary: WeeklySummary) -> bytes:
     week = str(summary.week)
     for manager in summary.managers:
         writer.writerow([week, manager.manager_id, manager.name, *_cells(manager, steps, shown)])
-    writer.writerow([week, "", TEAM_NAME, *_cells(summary.team, steps, shown)])
-    if previous is not None:
-        before = _cells(previous, steps, shown)
-        writer.writerow([str(summary.week.previous()), "", PREVIOUS_TEAM_NAME, *before])
     # Excel reads the BOM as "this is UTF-8"; without it the Chinese names come out garbled.
     return out.getvalue().encode("utf-8-sig")
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import unicodedata
 from collections.abc import Iterable
 from datetime import timedelta
+from zoneinfo import ZoneInfo
 
 from reports.figures import ManagerWeek, SupplyCount, WeekFigures, WeeklySummary, change
 
@@ -42,6 +43,7 @@ def render_text(summary: WeeklySummary) -> str:
     lines = [
         f"客服响应周报 {summary.week}",
         f"{first_day:%m月%d日}至{last_day:%m月%d日}（{summary.timezone}）",
+        *_so_far(summary),
         f"首响目标 {duration_text(summary.target_seconds)}",
         "",
         f"【团队】{summary.team.managers}位经理",
@@ -53,6 +55,13 @@ def render_text(summary: WeeklySummary) -> str:
         lines.extend(_manager_lines(manager))
     lines.extend(_supply_lines(summary))
     return "\n".join(lines).strip() + "\n"
+
+
+def _so_far(summary: WeeklySummary) -> list[str]:
+    if summary.as_of is None:
+        return []
+    at = summary.as_of.astimezone(ZoneInfo(summary.timezone))
+    return [f"本周尚未结束：截至{at:%m月%d日 %H:%M}"]
 
 
 def _team_lines(summary: WeeklySummary) -> list[str]:

@@ -10,6 +10,8 @@ from zoneinfo import ZoneInfo
 from desk.hours import WEEKDAYS
 
 _WEEK = re.compile(r"^\s*(\d{4})-?W(\d{1,2})\s*$", re.IGNORECASE)
+# No desk kept tickets before 2000; bounds also keep every week's neighbours on the calendar.
+YEARS = range(2000, 3000)
 _SCHEDULE = re.compile(r"^\s*([a-z]{3})[a-z]*\s+(\d{1,2}):(\d{2})\s*$", re.IGNORECASE)
 
 
@@ -24,7 +26,9 @@ class IsoWeek:
         try:
             date.fromisocalendar(self.year, self.week, 1)
         except ValueError:
-            raise ValueError(f"{self.year}-W{self.week:02d} is not an ISO week") from None
+            raise ValueError(f"{self} is not an ISO week") from None
+        if self.year not in YEARS:
+            raise ValueError(f"{self} is outside the years {YEARS[0]}-{YEARS[-1]}")
 
     @classmethod
     def parse(cls, text: str) -> IsoWeek:
@@ -50,6 +54,14 @@ class IsoWeek:
         start = datetime.combine(self.monday, time(0), tzinfo=tz)
         end = datetime.combine(self.monday + timedelta(days=7), time(0), tzinfo=tz)
         return start.astimezone(UTC), end.astimezone(UTC)
+
+    def begun(self, now: datetime, tz: ZoneInfo) -> bool:
+        """Tell whether the week has started by this moment."""
+        return self.bounds(tz)[0] <= now
+
+    def ended(self, now: datetime, tz: ZoneInfo) -> bool:
+        """Tell whether the week is over by this moment."""
+        return self.bounds(tz)[1] <= now
 
     def previous(self) -> IsoWeek:
         """Return the week before."""

@@ -33,6 +33,14 @@ class StaffReport(Protocol):
         ...
 
 
+class WeekNotBegunError(ValueError):
+    """Raised for a report on a week that has not started yet."""
+
+    def __init__(self, week: str) -> None:
+        super().__init__(f"{week} has not begun yet")
+        self.week = week
+
+
 ReportMaker = Callable[[Staff, str | None], Awaitable[StaffReport]]
 """Build the report a staff member may see, for an ISO week like '2026-W47' or the current one."""
 
@@ -59,6 +67,9 @@ async def _send_report(update: Update, context: Context, role: type[Staff]) -> N
     week = context.args[0] if context.args else None
     try:
         report = await context.bot_data.reports(member, week)
+    except WeekNotBegunError as error:
+        await message.reply_text(say(lang, "report.not_begun", week=error.week))
+        return
     except ValueError:
         await message.reply_text(say(lang, "report.bad_week"))
         return

@@ -54,6 +54,7 @@ ZH: dict[str, str] = {
     "not_away": "您当前没有登记休假。",
     "staff_only": "这个命令仅供客户经理和主管使用。",
     "report.bad_week": "周次格式不对，请写成 2026-W47 这样的 ISO 周。",
+    "report.not_begun": "{week} 还没开始，没有可统计的内容。",
     "unsupported": "暂不支持这种消息，请发送文字、图片、语音、文件或位置。",
     "too_long": "消息太长了（最多 {limit} 字），请分几条发送。",
     "groups": "请在与我的私聊中提问，群聊中的消息不会被处理。",
@@ -124,6 +125,7 @@ EN: dict[str, str] = {
     "not_away": "You are not on leave.",
     "staff_only": "That command is for managers and supervisors only.",
     "report.bad_week": "That week is not valid; write an ISO week such as 2026-W47.",
+    "report.not_begun": "{week} has not begun yet; there is nothing to count.",
     "unsupported": "That kind of message is not supported; send text, a photo, voice, "
     "a document or a location.",
     "too_long": "That message is too long (at most {limit} characters); please split it.",

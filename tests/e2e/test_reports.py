@@ -54,6 +54,11 @@ async def test_staff_ask_for_figures_and_others_are_refused(tg: Standin, tmp_pat
         assert "仅供" in (await tg.wait_message(5001, contains="仅供"))["text"]
         tg.get_user(7001).send("/report 2026-W99")
         assert "ISO" in (await tg.wait_message(7001, contains="ISO"))["text"]
+        tg.get_user(7001).send("/report 2999-W52")
+        await tg.wait_message(7001, contains="2999-W52 还没开始")
+        # The week in progress is counted as it stands, and says so.
+        tg.get_user(7001).send("/report")
+        await tg.wait_message(7001, contains="本周尚未结束")
         for outsider in (9001, 6660001):
             person = tg.get_user(outsider) if outsider == 9001 else tg.user(outsider, "路人甲")
             person.send("/report")

@@ -16,6 +16,7 @@ from desk.people import Manager, Supervisor, Team
 from reports import (
     BrandWeek,
     IsoWeek,
+    Standards,
     SupplyCount,
     render_table,
     render_text,
@@ -205,3 +206,20 @@ async def test_one_read_for_every_supervisor_fills_each_their_own_field_figures(
         assert shared[supervisor_id] == alone, supervisor_id
     assert shared["s1"].team.complaints == 2
     assert shared["s2"].team.rating_count == 1
+
+
+async def test_a_low_rating_is_what_the_desk_is_configured_to_alert_on(conn):
+    # m1 was scored 5, 1, 2 and 4: with the alert set at 4 and below, three of them are low.
+    await a_week(conn)
+    strict = Standards(low_rating=4)
+
+    @asynccontextmanager
+    async def reading() -> AsyncIterator[AsyncConnection]:
+        async with conn.engine.connect() as other:
+            yield other
+
+    shared = await team_summaries(reading, TEAM, W47, SHANGHAI, ["s1"], strict)
+    alone = await weekly_summary(conn, TEAM, W47, SHANGHAI, supervisor_id="s1", standards=strict)
+
+    assert alone.managers[0].low_ratings == 3
+    assert shared["s1"] == alone

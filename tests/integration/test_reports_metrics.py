@@ -20,7 +20,8 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncConnection, create_async_engine
 
 from desk.people import Manager, Supervisor, Team
-from reports import IsoWeek, Latency, team_summaries, weekly_summary
+from desk.policy import EscalationStep, Notify, Policy
+from reports import IsoWeek, Latency, Standards, team_summaries, weekly_summary
 from storage.tables import events, metadata, tickets
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
@@ -518,3 +519,22 @@ async def test_the_week_before_counts_a_manager_who_has_since_left(conn: AsyncCo
     assert (previous.received, previous.answered, previous.unanswered) == (3, 3, 0)
     assert (previous.met_target, previous.target_due) == (3, 3)
     assert previous.first_response == Latency(count=3, median=200, p90=280, max=300)
+
+
+async def test_a_quiet_week_keeps_the_configured_ladder_and_target(conn: AsyncConnection) -> None:
+    ladder = Policy(
+        (
+            EscalationStep(timedelta(minutes=10), Notify.MANAGER),
+            EscalationStep(timedelta(minutes=30), Notify.BACKUP),
+            EscalationStep(timedelta(hours=1), Notify.SUPERVISOR),
+            EscalationStep(timedelta(hours=2), Notify.SUPERVISOR),
+        )
+    )
+    quiet = await weekly_summary(conn, TEAM, W47, SHANGHAI, standards=Standards(ladder))
+    assert (quiet.target_seconds, quiet.steps) == (600, 4)
+    assert quiet.managers[0].escalations == (0, 0, 0, 0)
+
+    # A week with questions keeps the target they were opened under.
+    await History(conn).ticket("m1", local(WED, 10), first=60)
+    busy = await weekly_summary(conn, TEAM, W47, SHANGHAI, standards=Standards(ladder))
+    assert (busy.target_seconds, busy.steps) == (900, 4)

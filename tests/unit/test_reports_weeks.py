@@ -84,3 +84,20 @@ def test_a_late_schedule_delivers_in_the_week_after() -> None:
     schedule = WeeklySchedule.parse("sun 20:00")
     assert schedule.delivery_of(IsoWeek(2026, 47), SHANGHAI) == shanghai(2026, 11, 29, 20, 0)
     assert schedule.due_week(shanghai(2026, 11, 29, 19, 0), SHANGHAI) == IsoWeek(2026, 46)
+
+
+def test_a_week_begins_and_ends_at_local_monday_midnight() -> None:
+    week = IsoWeek(2026, 47)
+    before, first, last = (
+        shanghai(2026, 11, 15, 23, 59),
+        shanghai(2026, 11, 16),
+        shanghai(2026, 11, 23),
+    )
+    assert (week.begun(before, SHANGHAI), week.begun(first, SHANGHAI)) == (False, True)
+    assert (week.ended(first, SHANGHAI), week.ended(last, SHANGHAI)) == (False, True)
+
+
+@pytest.mark.parametrize("text", ["1999-W52", "3000-W01", "0001-W01", "9999-W52"])
+def test_a_week_outside_the_desks_years_is_refused(text: str) -> None:
+    with pytest.raises(ValueError, match="outside the years 2000-2999"):
+        IsoWeek.parse(text)
