@@ -5,11 +5,11 @@ from __future__ import annotations
 import importlib.util
 import io
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from reports.figures import Latency, WeekFigures, WeeklySummary
+from reports.figures import Latency, ManagerWeek, WeekFigures, WeeklySummary
 from reports.text import duration_text
 
 if TYPE_CHECKING:
@@ -23,6 +23,10 @@ DPI = 100
 WIDTH_INCHES = 10.0
 # Telegram refuses photos whose sides add up to more than 10000 pixels.
 MAX_HEIGHT_INCHES = 40.0
+_ROW_INCHES = 0.45
+_FRAME_INCHES = 1.8
+# The most bars a panel holds with readable names: the team and the slowest managers.
+MAX_ROWS = int((MAX_HEIGHT_INCHES - _FRAME_INCHES) / _ROW_INCHES)
 
 _PACKAGED_FONT = ("mpl_font", "fonts/noto/NotoSansCJKsc-Regular.otf")
 _CHINESE_FAMILIES = (
@@ -46,7 +50,7 @@ class ChineseFontMissingError(RuntimeError):
 
 def chart_height(rows: int) -> float:
     """Return the chart's height in inches for this many bars per panel."""
-    return min(MAX_HEIGHT_INCHES, max(4.0, 1.8 + 0.45 * rows))
+    return min(MAX_HEIGHT_INCHES, max(4.0, _FRAME_INCHES + _ROW_INCHES * rows))
 
 
 def chinese_font(font_file: Path | None = None) -> FontProperties:
@@ -93,8 +97,9 @@ def render_chart(summary: WeeklySummary, *, font_file: Path | None = None) -> by
     from matplotlib.figure import Figure
 
     font = chinese_font(font_file)
+    shown = slowest(summary.managers, MAX_ROWS - 1)
     rows: list[tuple[str, WeekFigures]] = [("团队", summary.team)]
-    rows.extend((m.name, m) for m in summary.managers)
+    rows.extend((m.name, m) for m in shown)
     height = chart_height(len(rows))
     figure = Figure(figsize=(WIDTH_INCHES, height), dpi=DPI)
     FigureCanvasAgg(figure)
@@ -109,12 +114,18 @@ def render_chart(summary: WeeklySummary, *, font_file: Path | None = None) -> by
     for axes, title, pick in panels:
         _panel(axes, title, [pick(figures) for _, figures in rows], summary.target_seconds, font)
     business.set_yticks(positions, labels=[name for name, _ in rows], fontproperties=font)
-    business.invert_yaxis()
-    figure.suptitle(f"首次响应时间 {summary.week}（{summary.timezone}）", fontproperties=font)
+    # Top to bottom, with no margin beyond the bars: matplotlib's 5 % is rows of blank on a
+    # tall chart.
+    business.set_ylim(len(rows) - 0.5, -0.5)
+    title = f"首次响应时间 {summary.week}（{summary.timezone}）"
+    if len(shown) < len(summary.managers):
+        title += f"\n最慢的 {len(shown)} 位经理（共 {len(summary.managers)} 位，全部见 CSV）"
+    # Placed in inches from the top, as the margins are, so a tall chart keeps them apart.
+    figure.suptitle(title, y=1 - 0.15 / height, va="top", fontproperties=font)
     handles, labels = business.get_legend_handles_labels()
     figure.legend(handles, labels, loc="lower center", ncols=3, prop=font, frameon=False)
     # Fixed margins in inches keep the title and legend clear however many managers there are.
-    figure.subplots_adjust(left=0.16, right=0.97, top=1 - 0.9 / height, bottom=1.1 / height)
+    figure.subplots_adjust(left=0.16, right=0.97, top=1 - 1.0 / height, bottom=1.1 / height)
     out = io.BytesIO()
     figure.savefig(out, format="png")
     return out.getvalue()
@@ -132,6 +143,10 @@ def _panel(
     median = [_minutes(latency.median) for latency in latencies]
     axes.barh(positions, p90, height=0.7, color=_P90_COLOUR, label="P90")
     axes.barh(positions, median, height=0.35, color=_MEDIAN_COLOUR, label="中位数")
+    for position, latency in zip(positions, latencies, strict=True):
+        if latency.median is None:
+            # No bar would read as an instant answer; say there was nothing to measure.
+            axes.text(0, position, " 无回答", va="center", color="grey", fontproperties=font)
     if target_seconds is not None:
         axes.axvline(
             target_seconds / 60,
@@ -144,6 +159,15 @@ def _panel(
     axes.set_xlabel("分钟", fontproperties=font)
     axes.set_xlim(left=0)
     axes.grid(axis="x", alpha=0.3)
+
+
+def slowest(managers: Sequence[ManagerWeek], most: int) -> list[ManagerWeek]:
+    """Return the managers to draw: all of them, or the `most` slowest at p90, in their order."""
+    if len(managers) <= most:
+        return list(managers)
+    ranked = sorted(managers, key=lambda m: -(m.first_response.p90 or -1.0))
+    keep = {id(m) for m in ranked[:most]}
+    return [m for m in managers if id(m) in keep]
 
 
 def _minutes(seconds: float | None) -> float:

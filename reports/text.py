@@ -186,7 +186,8 @@ def _versus(now: int, before: int | None) -> str:
 
 
 def _versus_share(now: float | None, before: float | None) -> str:
-    moved = change(now, before)
-    if moved is None:
+    if now is None or before is None:
         return ""
-    return f"（上周{_share(before)}，{moved * 100:+.0f}个百分点）"
+    # Moved by the shares as shown, so that the reader's own subtraction agrees.
+    moved = round(now * 100) - round(before * 100)
+    return f"（上周{_share(before)}，{moved:+d}个百分点）"

@@ -4,14 +4,23 @@ from __future__ import annotations
 
 import io
 import warnings
+from dataclasses import replace
 
 import pytest
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 from PIL import Image
 
-from reports import render_chart
-from reports.chart import DPI, MAX_HEIGHT_INCHES, chart_height, chinese_font
+from reports import Latency, render_chart
+from reports.chart import (
+    DPI,
+    MAX_HEIGHT_INCHES,
+    MAX_ROWS,
+    _panel,
+    chart_height,
+    chinese_font,
+    slowest,
+)
 from tests.unit.test_reports_figures import sample_summary
 
 
@@ -48,3 +57,33 @@ def test_a_latin_font_would_have_missed_the_glyphs() -> None:
 def test_the_chinese_font_is_registered_with_matplotlib() -> None:
     font = chinese_font()
     assert font.get_family()[0] == "Noto Sans CJK SC"
+
+
+def test_a_province_draws_the_team_and_its_slowest_managers_readably() -> None:
+    summary = sample_summary(tuple(f"经理{n}" for n in range(500)))
+    # m1 is the slowest at p90, m3 never answered: m1 leads the chart, m3 is left out.
+    managers = [
+        replace(m, first_response=Latency(5, 60, 60.0 + n + (9999 if n == 0 else 0), 99))
+        for n, m in enumerate(summary.managers)
+    ]
+    managers[2] = replace(managers[2], first_response=Latency())
+    summary = replace(summary, managers=tuple(managers))
+
+    shown = slowest(summary.managers, MAX_ROWS - 1)
+    assert len(shown) == MAX_ROWS - 1
+    assert shown[0].manager_id == "m1"
+    assert "m3" not in {m.manager_id for m in shown}
+    assert [m.manager_id for m in shown[1:]] == [f"m{n}" for n in range(500 - MAX_ROWS + 3, 501)]
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        png = render_chart(summary)
+    assert caught == []
+    with Image.open(io.BytesIO(png)) as image:
+        assert image.size == (1000, round(DPI * chart_height(MAX_ROWS)))
+
+
+def test_a_manager_with_no_answers_is_marked_not_drawn_as_an_instant_one() -> None:
+    figure = Figure()
+    axes = figure.subplots()
+    _panel(axes, "工作时间", [Latency(2, 60, 90, 90), Latency()], 900, chinese_font())
+    assert [t.get_text().strip() for t in axes.texts] == ["无回答"]

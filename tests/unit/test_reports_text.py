@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import pytest
 
 from reports import IsoWeek, TeamWeek, WeeklySummary, duration_text, render_text
@@ -55,3 +57,13 @@ def test_a_quiet_week_says_so() -> None:
     text = render_text(quiet)
     assert "本周没有问题" in text
     assert "首响目标 无" in text
+
+
+def test_the_change_in_share_agrees_with_the_shares_shown() -> None:
+    # 84.49 % against 85.51 %: shown as 84 % and 86 %, so the change reads -2, not -1.
+    summary = sample_summary()
+    assert summary.previous is not None
+    now = replace(summary.team, met_target=8449, target_due=10000)
+    before = replace(summary.previous, met_target=8551, target_due=10000)
+    text = render_text(replace(summary, team=now, previous=before))
+    assert "达标 84%（上周86%，-2个百分点）" in text
