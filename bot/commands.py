@@ -11,9 +11,10 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from bot.app import build, serve
 from bot.cli import install_stop_signals
-from bot.config import Settings, hide_password, load_settings, redacted
+from bot.config import Settings, hide_password, load_settings, missing_token, redacted
+from bot.guidebook import guide_problems
 from bot.leader import AlreadyPollingError
-from bot.problems import ConfigError, Problem
+from bot.problems import ConfigError
 from bot.roster import check as roster_check
 from bot.roster import read_roster, summary
 from bot.trouble import brief
@@ -37,9 +38,8 @@ def _store(settings: Settings) -> SqlStore:
 async def run(args: argparse.Namespace) -> int:
     """Run the bot until SIGTERM or SIGINT."""
     settings = _settings(args)
-    if not settings.telegram.token.get_secret_value():
-        message = "missing; set it in the file or in RETAILDESK_TELEGRAM__TOKEN"
-        raise ConfigError([Problem(str(args.config), "telegram.token", message)])
+    if problems := missing_token(settings):
+        raise ConfigError(problems)
     app = build(settings)
     stop = asyncio.Event()
     install_stop_signals(stop)
@@ -68,20 +68,30 @@ async def serve_webhook(args: argparse.Namespace) -> int:
 
 
 async def check(args: argparse.Namespace) -> int:
-    """Validate the config and the roster; print every problem with its file and key."""
+    """Validate the config, roster and guide as run would; print every problem with its place."""
+    # The config's problems and, wherever the team can still be read, the roster's.
     problems = roster_check(args.config)
+    try:
+        settings = load_settings(args.config)
+    except ConfigError:
+        raise ConfigError(problems) from None
+    # What run would refuse to start on is a problem here too, not a surprise at start.
+    problems = [*missing_token(settings), *problems, *guide_problems(settings.guide_path())]
     if problems:
         raise ConfigError(problems)
-    print(redacted(load_settings(args.config)))
+    print(redacted(settings))
     print(summary(args.config))
     return 0
 
 
 async def migrate(args: argparse.Namespace) -> int:
     """Create or upgrade the schema."""
-    store = _store(_settings(args))
+    settings = _settings(args)
+    store = _store(settings)
     try:
         await upgrade(store.engine)
+    except (SQLAlchemyError, OSError) as error:
+        return _storage_trouble(settings, error)
     finally:
         await store.dispose()
     print("schema is up to date")
@@ -91,14 +101,17 @@ async def migrate(args: argparse.Namespace) -> int:
 async def roster_import(args: argparse.Namespace) -> int:
     """Import retailers from a CSV file, keeping links already made."""
     settings = _settings(args)
-    retailers = read_roster(args.file, settings.team())
+    roster = read_roster(args.file, settings.team())
     store = _store(settings)
     try:
         await upgrade(store.engine)
-        result = await import_retailers(store, retailers, store.clock.now())
+        with roster.clashes_located():
+            result = await import_retailers(store, roster.retailers, store.clock.now())
+    except (SQLAlchemyError, OSError) as error:
+        return _storage_trouble(settings, error)
     finally:
         await store.dispose()
-    print(f"{args.file}: {result}")
+    print(roster.outcome(result))
     return 0
 
 
@@ -128,7 +141,11 @@ async def report(args: argparse.Namespace) -> int:
     """Print the weekly summary."""
     from bot.reporting import print_report
 
-    return await print_report(_settings(args), args.week, args.format, args.out)
+    settings = _settings(args)
+    try:
+        return await print_report(settings, args.week, args.format, args.out)
+    except (SQLAlchemyError, OSError) as error:
+        return _storage_trouble(settings, error)
 
 
 async def demo(args: argparse.Namespace) -> int:

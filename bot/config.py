@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import json
+import os
 import re
 import tomllib
 from collections.abc import Iterator, Mapping, Sequence
-from contextvars import ContextVar
 from datetime import time, timedelta
 from pathlib import Path
 from typing import Annotated, Any, Literal
@@ -27,14 +27,21 @@ from pydantic import (
 )
 from pydantic_settings import (
     BaseSettings,
-    EnvSettingsSource,
     PydanticBaseSettingsSource,
     SettingsConfigDict,
+    SettingsError,
 )
-from pydantic_settings.sources.utils import parse_env_vars
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError
 
+from bot.environment import (
+    ENV_PREFIX,
+    ENVIRON,
+    MappingEnvSource,
+    UnreadableVariableError,
+    blame_environment,
+    env_key,
+)
 from bot.problems import ConfigError, Problem, toml_problem, validation_problems
 from desk.complaints import ComplaintPolicy, ComplaintStep
 from desk.flood import FloodPolicy
@@ -44,8 +51,8 @@ from desk.policy import EscalationStep, Notify, Policy, parse_duration
 from desk.ratings import RatingPolicy
 from storage.engine import async_url
 
-# The environment a Settings build reads; None means the process environment.
-_ENVIRON: ContextVar[Mapping[str, str] | None] = ContextVar("retaildesk_environ", default=None)
+# Telegram ids are signed 64-bit, as the database stores them; people's chats are positive.
+LARGEST_TELEGRAM_ID = 2**63 - 1
 
 
 def _to_duration(value: object) -> timedelta:
@@ -78,6 +85,15 @@ def _check_days(value: str) -> str:
     return value
 
 
+def _check_telegram_id(value: int) -> int:
+    if not 0 < value <= LARGEST_TELEGRAM_ID:
+        raise ValueError(
+            f"{value} is not a Telegram user id; use the positive number of the person's chat "
+            f"(at most {LARGEST_TELEGRAM_ID})"
+        )
+    return value
+
+
 Duration = Annotated[
     timedelta,
     BeforeValidator(_to_duration),
@@ -89,6 +105,7 @@ ClockTime = Annotated[
     PlainSerializer(lambda t: t.strftime("%H:%M"), return_type=str),
 ]
 Days = Annotated[str, AfterValidator(_check_days)]
+TelegramId = Annotated[int, Field(strict=True), AfterValidator(_check_telegram_id)]
 StaffId = Annotated[str, Field(min_length=1, max_length=64, pattern=r"^\S+$")]
 Lang = Literal["zh", "en"]
 
@@ -194,7 +211,7 @@ class StaffSettings(_Section):
 
     id: StaffId
     name: str = Field(min_length=1, max_length=200)
-    telegram_id: int = Field(gt=0)
+    telegram_id: TelegramId
     lang: Lang = "zh"
 
 
@@ -296,24 +313,11 @@ class ReportsSettings(_Section):
         return WEEKDAYS.index(day), _to_clock_time(clock)
 
 
-class _MappingEnvSource(EnvSettingsSource):
-    """Read RETAILDESK_* variables from a given mapping instead of the process environment."""
-
-    def __init__(self, settings_cls: type[BaseSettings], environ: Mapping[str, str]) -> None:
-        self._environ = environ
-        super().__init__(settings_cls)
-
-    def _load_env_vars(self) -> Mapping[str, str | None]:
-        return parse_env_vars(
-            self._environ, self.case_sensitive, self.env_ignore_empty, self.env_parse_none_str
-        )
-
-
 class Settings(BaseSettings):
     """Everything config.toml says, checked once; build it with load_settings."""
 
     model_config = SettingsConfigDict(
-        env_prefix="RETAILDESK_", env_nested_delimiter="__", env_ignore_empty=True, extra="forbid"
+        env_prefix=ENV_PREFIX, env_nested_delimiter="__", env_ignore_empty=True, extra="forbid"
     )
 
     timezone: str = "Asia/Shanghai"
@@ -344,8 +348,8 @@ class Settings(BaseSettings):
         file_secret_settings: PydanticBaseSettingsSource,
     ) -> tuple[PydanticBaseSettingsSource, ...]:
         """Let the environment override the file; ignore .env and secrets folders."""
-        environ = _ENVIRON.get()
-        env = env_settings if environ is None else _MappingEnvSource(settings_cls, environ)
+        environ = ENVIRON.get()
+        env = MappingEnvSource(settings_cls, os.environ if environ is None else environ)
         return env, init_settings
 
     @field_validator("timezone")
@@ -373,19 +377,14 @@ class Settings(BaseSettings):
         hidden = [k for k in mapping if k.startswith("_")]
         problems = [Problem(file, k, "unknown key") for k in hidden]
         values = {k: v for k, v in mapping.items() if k not in hidden}
-        reset = _ENVIRON.set(env)
-        try:
-            settings: Settings | None = cls(**values)
-        except ValidationError as error:
-            settings = None
-            problems += validation_problems(file, error, cls)
-        finally:
-            _ENVIRON.reset(reset)
+        environ = dict(os.environ if env is None else env)
+        settings, found = _build(cls, values, environ, file)
+        problems += found
         # Cross-checks also run beside other errors, on whatever sections are readable.
         checked = settings.model_dump() if settings else values
         problems += [Problem(file, key, message) for key, message in _cross_check(checked)]
         if problems or settings is None:
-            raise ConfigError(problems)
+            raise ConfigError(blame_environment(problems, environ, file))
         settings._config_dir = config_dir or Path.cwd()
         settings._config_file = file
         return settings
@@ -458,6 +457,29 @@ class Settings(BaseSettings):
         return self.config_dir / self.roster.retailers_csv
 
 
+def _build(
+    cls: type[Settings], values: Mapping[str, Any], environ: dict[str, str], file: str
+) -> tuple[Settings | None, list[Problem]]:
+    """Validate values under the environment; a variable that is not JSON is dropped and named."""
+    problems: list[Problem] = []
+    while True:
+        reset = ENVIRON.set(environ)
+        try:
+            return cls(**values), problems
+        except ValidationError as error:
+            return None, problems + validation_problems(file, error, cls)
+        except SettingsError as error:
+            unreadable = error.__cause__
+            if not isinstance(unreadable, UnreadableVariableError):
+                return None, [*problems, Problem("environment", "", str(error))]
+            variable = unreadable.variable
+            problems.append(Problem(variable, env_key(variable) or "", unreadable.reason))
+            # Read the rest without it, so its other problems are reported in the same run.
+            environ.pop(variable, None)
+        finally:
+            ENVIRON.reset(reset)
+
+
 def load_settings(path: Path, env: Mapping[str, str] | None = None) -> Settings:
     """Read and validate a config file; raise ConfigError with every problem in it."""
     file = str(path)
@@ -475,6 +497,14 @@ def load_settings(path: Path, env: Mapping[str, str] | None = None) -> Settings:
     except tomllib.TOMLDecodeError as error:
         raise ConfigError([toml_problem(file, error)]) from None
     return Settings.from_mapping(mapping, env, file=file, config_dir=path.resolve().parent)
+
+
+def missing_token(settings: Settings) -> list[Problem]:
+    """Return the problem of a bot without a token, which cannot reach Telegram at all."""
+    if settings.telegram.token.get_secret_value():
+        return []
+    message = "missing; set it in the file or in RETAILDESK_TELEGRAM__TOKEN"
+    return [Problem(settings.config_file, "telegram.token", message)]
 
 
 def redacted(settings: Settings) -> str:
@@ -513,6 +543,7 @@ def _cross_check(config: Mapping[str, Any]) -> Iterator[tuple[str, str]]:
             if shift["staff"] not in known:
                 yield f"{key}.staff", _unknown("staff id", shift["staff"], known)
     yield from _check_ladder(config.get("escalation", {}), no_shifts=shifts == [])
+    yield from _check_order("complaints", _steps(config.get("complaints", {})))
 
 
 def _entries(config: Mapping[str, Any], section: str, name: str) -> _Entries | None:
@@ -549,22 +580,30 @@ def _check_staff(supervisors: _Entries, managers: _Entries) -> Iterator[tuple[st
 
 
 def _check_ladder(escalation: object, *, no_shifts: bool) -> Iterator[tuple[str, str]]:
-    steps = escalation.get("steps", []) if isinstance(escalation, Mapping) else []
-    if not isinstance(steps, list):
-        return
+    steps = _steps(escalation)
+    yield from _check_order("escalation", steps)
+    for i, step in enumerate(steps):
+        if isinstance(step, Mapping) and step.get("notify") == Notify.ON_DUTY and no_shifts:
+            yield f"escalation.steps[{i}].notify", "'on_duty' needs at least one [[on_duty]] shift"
+
+
+def _steps(section: object) -> list[Any]:
+    steps = section.get("steps", []) if isinstance(section, Mapping) else []
+    return steps if isinstance(steps, list) else []
+
+
+def _check_order(section: str, steps: list[Any]) -> Iterator[tuple[str, str]]:
+    """Yield a problem for each step of a ladder that is not later than the one before it."""
     earlier: timedelta | None = None
     for i, step in enumerate(steps):
-        key = f"escalation.steps[{i}]"
         after = _readable_duration(step.get("after") if isinstance(step, Mapping) else None)
         if after is not None and earlier is not None and after <= earlier:
             yield (
-                f"{key}.after",
+                f"{section}.steps[{i}].after",
                 f"{_format_duration(after)} must be later than the step before it"
                 f" ({_format_duration(earlier)})",
             )
         earlier = after
-        if isinstance(step, Mapping) and step.get("notify") == Notify.ON_DUTY and no_shifts:
-            yield f"{key}.notify", "'on_duty' needs at least one [[on_duty]] shift"
 
 
 def _readable_duration(value: object) -> timedelta | None:

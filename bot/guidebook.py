@@ -37,7 +37,18 @@ def load_guide(path: Path | None) -> Library:
     except UnicodeDecodeError as error:
         message = f"not UTF-8 text (byte {error.start}); save it as UTF-8"
         raise ConfigError([Problem(str(path), "", message)]) from None
+    except OSError as error:
+        raise ConfigError([Problem(str(path), "", f"cannot read: {error.strerror}")]) from None
     return parse_guide(text, str(path))
+
+
+def guide_problems(path: Path | None) -> list[Problem]:
+    """Return every problem that would stop the guide file from loading at start."""
+    try:
+        load_guide(path)
+    except ConfigError as error:
+        return error.problems
+    return []
 
 
 def parse_guide(text: str, file: str = "guide.txt") -> Library:

@@ -4,15 +4,19 @@ from __future__ import annotations
 
 import csv
 import io
-from collections.abc import Mapping
+import re
+import tomllib
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from bot.config import Settings, load_settings
+from bot.config import LARGEST_TELEGRAM_ID, Settings, load_settings
 from bot.problems import ConfigError, Problem
 from desk.people import Retailer, Team
 from desk.phones import normalize_phone
+from storage.roster import RosterConflictError, RosterImport
 
 if TYPE_CHECKING:
     from _csv import Reader
@@ -20,37 +24,79 @@ if TYPE_CHECKING:
 REQUIRED = ("id", "name", "shop", "phone", "manager")
 OPTIONAL = ("telegram_id",)
 COLUMNS = f"{','.join(REQUIRED)},{','.join(OPTIONAL)} ({', '.join(OPTIONAL)} optional)"
-# National numbers run 7 (local landline) to 15 (E.164's limit) digits; fewer usually means a
-# spreadsheet turned the number into 1.38E+10.
+# National numbers run 7 (local landline) to 15 (E.164's limit) digits.
 PHONE_DIGITS = range(7, 16)
+# A spreadsheet shows a long number typed into a number cell as 1.38001E+10, and saves it so;
+# its digits alone can pass for a phone.
+SCIENTIFIC = re.compile(r"[+-]?[0-9]+([.,][0-9]*)?[eE][+-]?[0-9]+")
 LIMITS = {"id": 64, "name": 200, "shop": 200}
+# The config sections the roster is checked against: the team, and where the file is.
+ROSTER_SECTIONS = ("managers", "supervisors", "roster")
 
 
-def read_roster(path: Path, team: Team) -> list[Retailer]:
+@dataclass(frozen=True)
+class Roster:
+    """The retailers a CSV lists, with the line each is on."""
+
+    file: str
+    retailers: list[Retailer]
+    lines: Mapping[str, int]
+
+    @contextmanager
+    def clashes_located(self) -> Iterator[None]:
+        """Turn a clash with the stored retailers into problems on this file's lines."""
+        try:
+            yield
+        except RosterConflictError as conflict:
+            raise ConfigError(
+                Problem(self.file, c.column, c.message, self.lines.get(c.retailer_id))
+                for c in conflict.clashes
+            ) from None
+
+    def outcome(self, result: RosterImport) -> str:
+        """Say what importing this roster did, one line per replaced chat link."""
+        counts = f"{result.added} added, {result.updated} updated, {result.unchanged} unchanged"
+        relinks = [
+            f"{self.file}: {r.retailer_id}: linked chat {r.was} replaced by telegram_id {r.now}"
+            f" (line {self.lines.get(r.retailer_id)})"
+            for r in result.relinked
+        ]
+        return "\n".join([f"{self.file}: {counts}", *relinks])
+
+
+def read_roster(path: Path, team: Team) -> Roster:
     """Read the retailers CSV; raise ConfigError listing every problem by line and column."""
     file = _shown(path)
     reader = csv.reader(io.StringIO(_read_text(path, file), newline=""))
     try:
-        return _read_rows(file, reader, team)
+        rows = _read_rows(file, reader, team)
     except csv.Error as error:
         raise ConfigError(
             [Problem(file, "", f"unreadable CSV: {error}", reader.line_num)]
         ) from None
+    return Roster(file, rows.retailers, rows.ids)
 
 
 def load_roster(settings: Settings) -> list[Retailer]:
     """Read the roster the config names, or none when it names no file."""
     path = settings.roster_path()
-    return read_roster(path, settings.team()) if path else []
+    return read_roster(path, settings.team()).retailers if path else []
 
 
 def check(config_path: Path, env: Mapping[str, str] | None = None) -> list[Problem]:
-    """Return every problem in the config and, once the config is sound, in its roster."""
+    """Return every problem in the config and, whenever its team and file are known, the roster."""
+    problems: list[Problem] = []
     try:
-        load_roster(load_settings(config_path, env))
+        settings: Settings | None = load_settings(config_path, env)
     except ConfigError as error:
-        return error.problems
-    return []
+        problems += error.problems
+        settings = _roster_settings(config_path, env)
+    if settings is not None:
+        try:
+            load_roster(settings)
+        except ConfigError as error:
+            problems += error.problems
+    return problems
 
 
 def summary(config_path: Path, env: Mapping[str, str] | None = None) -> str:
@@ -123,7 +169,14 @@ class _Rows:
         self.ids.setdefault(retailer_id, line)
 
     def _check_phone(self, line: int, raw: str, phone: str, retailer_id: str) -> None:
-        if len(phone) not in PHONE_DIGITS:
+        if SCIENTIFIC.fullmatch(raw):
+            self.problem(
+                line,
+                "phone",
+                f"{raw!r}: the spreadsheet turned the phone into a number in scientific "
+                "notation, losing digits; format the phone column as text and type it again",
+            )
+        elif len(phone) not in PHONE_DIGITS:
             self.problem(line, "phone", f"{raw!r} does not look like a phone number")
         elif phone in self.phones:
             self.problem(line, "phone", f"{raw} is also the phone of {self.phones[phone]}")
@@ -133,10 +186,19 @@ class _Rows:
     def _account(self, line: int, raw: str, retailer_id: str) -> int | None:
         if not raw:
             return None
-        if not raw.isdigit() or int(raw) == 0:
+        # isdecimal, not isdigit: int() refuses digits such as "²" that isdigit accepts.
+        if not raw.isdecimal():
             self.problem(line, "telegram_id", f"{raw!r} is not a Telegram id (a whole number)")
             return None
-        account = int(raw)
+        # Measured first: int() refuses text of thousands of digits.
+        account = int(raw) if len(raw) <= len(str(LARGEST_TELEGRAM_ID)) else 0
+        if not 1 <= account <= LARGEST_TELEGRAM_ID:
+            self.problem(
+                line,
+                "telegram_id",
+                f"{raw} is not a Telegram id (they run from 1 to {LARGEST_TELEGRAM_ID})",
+            )
+            return None
         staff = self.team.by_telegram(account)
         if staff:
             self.problem(
@@ -150,7 +212,24 @@ class _Rows:
         return account
 
 
-def _read_rows(file: str, reader: Reader, team: Team) -> list[Retailer]:
+def _roster_settings(config_path: Path, env: Mapping[str, str] | None) -> Settings | None:
+    """Read just the sections the roster needs from a config with problems elsewhere."""
+    try:
+        mapping = tomllib.loads(config_path.read_text(encoding="utf-8-sig"))
+    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError):
+        # load_settings has said what is wrong with the file itself; no section can be read.
+        return None
+    sections = {k: v for k, v in mapping.items() if k in ROSTER_SECTIONS}
+    try:
+        return Settings.from_mapping(
+            sections, env, file=str(config_path), config_dir=config_path.resolve().parent
+        )
+    except ConfigError:
+        # The staff or [roster] is wrong itself (already reported): no team to check against.
+        return None
+
+
+def _read_rows(file: str, reader: Reader, team: Team) -> _Rows:
     header = next(reader, None)
     if header is None:
         raise ConfigError([Problem(file, "", f"empty file; the first line must be {COLUMNS}")])
@@ -171,7 +250,7 @@ def _read_rows(file: str, reader: Reader, team: Team) -> list[Retailer]:
         rows.add(line, dict(zip(columns, cells, strict=True)))
     if rows.problems:
         raise ConfigError(rows.problems)
-    return rows.retailers
+    return rows
 
 
 def _read_text(path: Path, file: str) -> str:

@@ -23,7 +23,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from bot.app import RetailDesk, build, prepare, serve
 from bot.cli import install_stop_signals
-from bot.config import Settings, hide_password, load_settings
+from bot.config import Settings, hide_password, load_settings, missing_token
 from bot.problems import ConfigError, Problem
 from bot.waiting import first_of
 from bot.webhook import webhook_app, webhook_path
@@ -57,11 +57,7 @@ async def command(args: argparse.Namespace) -> int:
 
 def _check(settings: Settings, file: str, workers: int) -> None:
     telegram = settings.telegram
-    problems = []
-    if not telegram.token.get_secret_value():
-        problems.append(
-            Problem(file, "telegram.token", "missing; set it or RETAILDESK_TELEGRAM__TOKEN")
-        )
+    problems = missing_token(settings)
     if telegram.webhook_url is None:
         problems.append(
             Problem(file, "telegram.webhook_url", "missing; serve needs the public URL")

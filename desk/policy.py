@@ -19,8 +19,11 @@ class Notify(StrEnum):
     SUPERVISOR = "supervisor"
 
 
-_DURATION = re.compile(r"^\s*(\d+)\s*([smhd]?)\s*$")
+_DURATION = re.compile(r"^\s*0*(\d+)\s*([smhd]?)\s*$")
 _UNIT_SECONDS = {"": 1, "s": 1, "m": 60, "h": 3600, "d": 86400}
+# Ten years: far beyond any sensible wait, and a due time this far ahead still fits a datetime.
+LONGEST_DURATION = timedelta(days=3650)
+_LONGEST_SECONDS = int(LONGEST_DURATION.total_seconds())
 
 
 def parse_duration(value: str | int) -> timedelta:
@@ -30,11 +33,24 @@ def parse_duration(value: str | int) -> timedelta:
     if isinstance(value, int):
         if value < 0:
             raise ValueError("a duration cannot be negative")
-        return timedelta(seconds=value)
+        return _within_limit(value, value)
     match = _DURATION.match(value)
     if not match:
         raise ValueError(f"{value!r} is not a duration; use e.g. '90s', '15m', '2h' or 60")
-    return timedelta(seconds=int(match[1]) * _UNIT_SECONDS[match[2]])
+    # A number longer than the limit itself is too long whatever its unit; int() would also
+    # refuse one of thousands of digits with a message about Python, not about the config.
+    if len(match[1]) > len(str(_LONGEST_SECONDS)):
+        return _within_limit(value, _LONGEST_SECONDS + 1)
+    return _within_limit(value, int(match[1]) * _UNIT_SECONDS[match[2]])
+
+
+def _within_limit(written: str | int, seconds: int) -> timedelta:
+    if seconds > _LONGEST_SECONDS:
+        # Refuse it here: past ~10**9 days timedelta raises OverflowError, which pydantic
+        # would let through as a traceback instead of a problem with the key.
+        limit = LONGEST_DURATION.days
+        raise ValueError(f"{written!r} is too long; a duration is at most {limit}d (ten years)")
+    return timedelta(seconds=seconds)
 
 
 @dataclass(frozen=True)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -20,13 +20,39 @@ COMPARED = ("name", "shop", "phone", "manager_id", "telegram_id")
 
 
 @dataclass(frozen=True)
+class Relink:
+    """A retailer whose linked chat the roster replaced with the telegram_id it gives them."""
+
+    retailer_id: str
+    was: int
+    now: int
+
+
+@dataclass(frozen=True)
 class RosterImport:
     """What an import did to the stored retailers."""
 
     added: int
     updated: int
     unchanged: int
-    unlinked: tuple[str, ...] = ()
+    relinked: tuple[Relink, ...] = ()
+
+
+@dataclass(frozen=True)
+class Clash:
+    """A roster entry that would take what a stored retailer holds."""
+
+    retailer_id: str
+    column: str
+    message: str
+
+
+class RosterConflictError(Exception):
+    """The roster clashes with stored retailers; the import wrote nothing."""
+
+    def __init__(self, clashes: Sequence[Clash]) -> None:
+        self.clashes = tuple(clashes)
+        super().__init__("; ".join(f"{c.retailer_id}: {c.column}: {c.message}" for c in clashes))
 
 
 async def import_retailers(
@@ -35,6 +61,7 @@ async def import_retailers(
     """Upsert the roster by id in one transaction; keep chat links and absent retailers."""
     for what, values in (
         ("retailer id", [r.id for r in retailers]),
+        ("phone", [r.phone for r in retailers]),
         ("telegram_id", [r.telegram_id for r in retailers if r.telegram_id is not None]),
     ):
         twice = [v for v, n in Counter(values).items() if n > 1]
@@ -50,9 +77,11 @@ async def _import(conn: AsyncConnection, roster: Sequence[Retailer], at: datetim
         # Hold the rows so a retailer linking their chat meanwhile cannot be overwritten.
         query = query.with_for_update()
     stored = {row.id: row for row in (await conn.execute(query)).all()}
+    clashes = [*_phone_clashes(roster, stored), *_chat_clashes(roster, stored)]
+    if clashes:
+        raise RosterConflictError(clashes)
     claimed = {r.telegram_id: r.id for r in roster if r.telegram_id is not None}
-    wanted = {r.id: _row(r, stored.get(r.id), claimed, at) for r in roster}
-    # A chat the roster gives to one retailer is taken from whoever held it before.
+    # Chats the roster moves to another retailer; each holder gets a chat of its own from it.
     taken = [
         rid
         for rid, row in stored.items()
@@ -65,6 +94,7 @@ async def _import(conn: AsyncConnection, roster: Sequence[Retailer], at: datetim
             .where(tables.retailers.c.id.in_(taken))
             .values(telegram_id=None, updated_at=at)
         )
+    wanted = {r.id: _row(r, stored.get(r.id), at) for r in roster}
     added = [row for rid, row in wanted.items() if rid not in stored]
     changed = [
         {k: v for k, v in row.items() if k != "lang"}
@@ -74,15 +104,57 @@ async def _import(conn: AsyncConnection, roster: Sequence[Retailer], at: datetim
     await upsert(conn, tables.retailers, added, ["id"])
     await upsert(conn, tables.retailers, changed, ["id"])
     unchanged = len(wanted) - len(added) - len(changed)
-    return RosterImport(len(added), len(changed), unchanged, tuple(taken))
+    relinked = tuple(
+        Relink(r.id, stored[r.id].telegram_id, r.telegram_id)
+        for r in roster
+        if r.telegram_id is not None
+        and r.id in stored
+        and stored[r.id].telegram_id not in (None, r.telegram_id)
+    )
+    return RosterImport(len(added), len(changed), unchanged, relinked)
 
 
-def _row(
-    retailer: Retailer, stored: Row[Any] | None, claimed: Mapping[int, str], at: datetime
-) -> dict[str, Any]:
+def _phone_clashes(roster: Sequence[Retailer], stored: Mapping[str, Row[Any]]) -> Iterator[Clash]:
+    """Yield each phone the roster gives that a stored retailer it does not list already has."""
+    # The roster replaces the phones of the retailers it lists, so only the others can clash.
+    listed = {r.id for r in roster}
+    holders = {row.phone: row for rid, row in stored.items() if rid not in listed}
+    for retailer in roster:
+        holder = holders.get(retailer.phone)
+        if holder is not None:
+            yield Clash(
+                retailer.id,
+                "phone",
+                f"{retailer.phone} is already the phone of {holder.id} ({holder.name}, "
+                f"{holder.shop}); a shared contact must find one retailer, so give "
+                f"{retailer.id} their own phone or list {holder.id} with a new one",
+            )
+
+
+def _chat_clashes(roster: Sequence[Retailer], stored: Mapping[str, Row[Any]]) -> Iterator[Clash]:
+    """Yield each telegram_id the roster gives that is another retailer's linked chat."""
+    given = {r.id: r.telegram_id for r in roster}
+    holders = {row.telegram_id: row for row in stored.values() if row.telegram_id is not None}
+    for retailer in roster:
+        holder = holders.get(retailer.telegram_id)
+        # A holder the roster gives another chat moves to it; one it leaves without a chat
+        # would lose a link that may have been proven by sharing their contact.
+        if holder is None or holder.id == retailer.id or given.get(holder.id) is not None:
+            continue
+        yield Clash(
+            retailer.id,
+            "telegram_id",
+            f"{retailer.telegram_id} is already the chat of {holder.id} ({holder.name}), linked "
+            f"by sharing their contact or by an earlier import; leave it empty so "
+            f"{retailer.id} can link that chat by sharing their own contact, or give "
+            f"{holder.id} their new telegram_id in this file",
+        )
+
+
+def _row(retailer: Retailer, stored: Row[Any] | None, at: datetime) -> dict[str, Any]:
     """Return the row a roster entry should leave behind."""
     link = retailer.telegram_id
-    if link is None and stored is not None and stored.telegram_id not in claimed:
+    if link is None and stored is not None:
         # The roster does not know the chat the retailer linked by sharing their contact.
         link = stored.telegram_id
     return {

@@ -1,4 +1,4 @@
-"""Tests for storage.roster on a real SQLite file: upserts that never lose stored data."""
+"""Tests for storage.roster on SQLite and PostgreSQL: upserts that never lose stored data."""
 
 from __future__ import annotations
 
@@ -11,11 +11,10 @@ from sqlalchemy import select, update
 
 from desk.clock import SystemClock
 from desk.people import Address, Retailer
-from storage.engine import make_engine
-from storage.migrate import upgrade
-from storage.roster import RosterImport, import_retailers
+from storage.roster import Relink, RosterConflictError, RosterImport, import_retailers
 from storage.store import SqlStore
 from storage.tables import retailers
+from tests.databases import BACKENDS, migrated_engine
 
 AT = datetime(2026, 3, 2, 1, 0, tzinfo=UTC)
 ZHANG = Retailer("r1", "张伟", "张记烟酒店", "13800138001", "m1")
@@ -23,12 +22,10 @@ LIU = Retailer("r2", "刘芳", "芳芳便利店", "13900139002", "m1")
 ZHAO = Retailer("r3", "赵强", "强盛烟酒商行", "13700137003", "m2", 810000003)
 
 
-@pytest.fixture
-async def store(tmp_path: Path) -> AsyncIterator[SqlStore]:
-    engine = make_engine(f"sqlite:///{tmp_path / 'desk.db'}")
-    await upgrade(engine)
-    yield SqlStore(engine, SystemClock())
-    await engine.dispose()
+@pytest.fixture(params=BACKENDS)
+async def store(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[SqlStore]:
+    async with migrated_engine(request.param, tmp_path) as engine:
+        yield SqlStore(engine, SystemClock())
 
 
 async def stored(store: SqlStore) -> dict[str, dict[str, object]]:
@@ -67,28 +64,47 @@ async def test_row_without_telegram_id_keeps_the_linked_chat(store: SqlStore) ->
     assert (await stored(store))["r1"]["telegram_id"] == 900
 
 
-async def test_roster_telegram_id_moves_the_link(store: SqlStore) -> None:
+async def test_a_shared_contacts_chat_is_not_given_to_a_listed_retailer(store: SqlStore) -> None:
     await import_retailers(store, [ZHANG, LIU], AT)
     await link(store, ZHANG.phone, 900)
+    before = await stored(store)
     liu_with_chat = Retailer("r2", "刘芳", "芳芳便利店", "13900139002", "m1", 900)
 
-    result = await import_retailers(store, [ZHANG, liu_with_chat], AT)
+    with pytest.raises(RosterConflictError) as caught:
+        await import_retailers(store, [ZHANG, liu_with_chat], AT + timedelta(days=1))
 
-    assert result == RosterImport(added=0, updated=2, unchanged=0, unlinked=("r1",))
-    rows = await stored(store)
-    assert (rows["r1"]["telegram_id"], rows["r2"]["telegram_id"]) == (None, 900)
+    [clash] = caught.value.clashes
+    assert (clash.retailer_id, clash.column) == ("r2", "telegram_id")
+    assert clash.message.startswith("900 is already the chat of r1 (张伟), linked by sharing")
+    assert await stored(store) == before
 
 
-async def test_link_moves_away_from_a_retailer_absent_from_the_roster(store: SqlStore) -> None:
+async def test_a_shared_contacts_chat_is_not_given_to_a_newcomer(store: SqlStore) -> None:
     await import_retailers(store, [ZHANG], AT)
     await link(store, ZHANG.phone, 900)
+    before = await stored(store)
     newcomer = Retailer("r4", "孙丽", "丽华超市", "13600136004", "m2", 900)
 
-    result = await import_retailers(store, [newcomer], AT)
+    with pytest.raises(RosterConflictError) as caught:
+        await import_retailers(store, [newcomer], AT)
 
-    assert result == RosterImport(added=1, updated=0, unchanged=0, unlinked=("r1",))
+    assert [(c.retailer_id, c.column) for c in caught.value.clashes] == [("r4", "telegram_id")]
+    assert await stored(store) == before
+
+
+async def test_a_chat_moves_when_its_holder_is_given_another(store: SqlStore) -> None:
+    await import_retailers(store, [ZHANG, LIU], AT)
+    await link(store, ZHANG.phone, 900)
+    moved = [
+        Retailer("r1", "张伟", "张记烟酒店", "13800138001", "m1", 901),
+        Retailer("r2", "刘芳", "芳芳便利店", "13900139002", "m1", 900),
+    ]
+
+    result = await import_retailers(store, moved, AT)
+
+    assert result == RosterImport(0, 2, 0, relinked=(Relink("r1", 900, 901),))
     rows = await stored(store)
-    assert (rows["r1"]["telegram_id"], rows["r4"]["telegram_id"]) == (None, 900)
+    assert (rows["r1"]["telegram_id"], rows["r2"]["telegram_id"]) == (901, 900)
 
 
 async def test_two_retailers_can_swap_chats(store: SqlStore) -> None:
@@ -102,7 +118,7 @@ async def test_two_retailers_can_swap_chats(store: SqlStore) -> None:
 
     result = await import_retailers(store, swapped, AT)
 
-    assert (result.updated, sorted(result.unlinked)) == (2, ["r1", "r2"])
+    assert result == RosterImport(0, 2, 0, (Relink("r1", 100, 200), Relink("r2", 200, 100)))
     rows = await stored(store)
     assert (rows["r1"]["telegram_id"], rows["r2"]["telegram_id"]) == (200, 100)
 
@@ -133,3 +149,35 @@ async def test_repeated_ids_are_refused_before_touching_the_store(store: SqlStor
         await import_retailers(store, [ZHANG, ZHANG], AT)
 
     assert await stored(store) == {}
+
+
+async def test_a_phone_stored_on_a_retailer_absent_from_the_roster_is_refused(
+    store: SqlStore,
+) -> None:
+    await import_retailers(store, [ZHANG, LIU], AT)
+    before = await stored(store)
+    impostor = Retailer("r8", "冒名", "别家店", ZHANG.phone, "m2")
+
+    with pytest.raises(RosterConflictError) as caught:
+        await import_retailers(store, [LIU, impostor], AT)
+
+    assert [(c.retailer_id, c.column) for c in caught.value.clashes] == [("r8", "phone")]
+    assert caught.value.clashes[0].message.startswith(
+        "13800138001 is already the phone of r1 (张伟, 张记烟酒店)"
+    )
+    assert await stored(store) == before
+
+
+async def test_phones_are_judged_on_the_rosters_final_state(store: SqlStore) -> None:
+    await import_retailers(store, [ZHANG, LIU], AT)
+    swapped = [
+        Retailer("r1", "张伟", "张记烟酒店", LIU.phone, "m1"),
+        Retailer("r2", "刘芳", "芳芳便利店", ZHANG.phone, "m1"),
+        Retailer("r8", "孙丽", "丽华超市", "13600136004", "m2"),
+    ]
+
+    result = await import_retailers(store, swapped, AT)
+
+    assert result == RosterImport(added=1, updated=2, unchanged=0)
+    rows = await stored(store)
+    assert (rows["r1"]["phone"], rows["r2"]["phone"]) == (LIU.phone, ZHANG.phone)

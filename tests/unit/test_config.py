@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 
-from bot.config import Settings, load_settings, redacted
+from bot.config import Settings, load_settings, missing_token, redacted
 from bot.problems import ConfigError
 from desk.policy import Notify
 
@@ -33,6 +33,12 @@ def config(**sections: Any) -> dict[str, Any]:
 def problems_of(mapping: dict[str, Any]) -> list[str]:
     with pytest.raises(ConfigError) as caught:
         Settings.from_mapping(mapping, env={})
+    return [str(p) for p in caught.value.problems]
+
+
+def problems_of_env(mapping: dict[str, Any], env: dict[str, str]) -> list[str]:
+    with pytest.raises(ConfigError) as caught:
+        Settings.from_mapping(mapping, env=env)
     return [str(p) for p in caught.value.problems]
 
 
@@ -265,10 +271,100 @@ def manager(**changes: Any) -> list[dict[str, Any]]:
             "config.toml: _env_file: unknown key",
             id="settings-option-smuggled-in",
         ),
+        pytest.param(
+            config(escalation=steps(("15m", "manager"), ("99999999999d", "supervisor"))),
+            "config.toml: escalation.steps[1].after: '99999999999d' is too long; a duration is "
+            "at most 3650d (ten years)",
+            id="step-too-long",
+        ),
+        pytest.param(
+            config(escalation={"repeat_last_every": 99999999999999999}),
+            "config.toml: escalation.repeat_last_every: 99999999999999999 is too long; a duration "
+            "is at most 3650d (ten years)",
+            id="repeat-too-long",
+        ),
+        pytest.param(
+            config(complaints={"steps": [{"after": a} for a in ("2h", "1h", "24h")]}),
+            "config.toml: complaints.steps[1].after: 1h must be later than the step before it (2h)",
+            id="complaint-steps-not-increasing",
+        ),
+        pytest.param(
+            config(managers=manager(telegram_id=2**70)),
+            f"config.toml: managers[0].telegram_id: {2**70} is not a Telegram user id; use the "
+            "positive number of the person's chat (at most 9223372036854775807)",
+            id="telegram-id-past-64-bits",
+        ),
+        pytest.param(
+            config(managers=manager(telegram_id=True)),
+            "config.toml: managers[0].telegram_id: Input should be a valid integer (got True)",
+            id="telegram-id-boolean",
+        ),
     ],
 )
 def test_each_mistake_names_its_key(mapping: dict[str, Any], expected: str) -> None:
     assert problems_of(mapping) == [expected]
+
+
+def test_telegram_ids_end_at_64_bits() -> None:
+    settings = Settings.from_mapping(config(managers=manager(telegram_id=2**63 - 1)), env={})
+
+    assert settings.team().managers["m1"].telegram_id == 2**63 - 1
+    assert [p.split(": ")[1] for p in problems_of(config(managers=manager(telegram_id=2**63)))] == [
+        "managers[0].telegram_id"
+    ]
+
+
+def test_a_mistake_in_an_environment_value_names_the_variable() -> None:
+    env = {"RETAILDESK_SERVE__PORT": "abc", "RETAILDESK_TELEGRAM__TOKN": "x"}
+
+    assert sorted(problems_of_env(config(), env)) == [
+        "RETAILDESK_SERVE__PORT: serve.port: Input should be a valid integer, unable to parse "
+        "string as an integer (got 'abc')",
+        "RETAILDESK_TELEGRAM__TOKN: telegram.tokn: unknown key; did you mean 'token'?",
+    ]
+
+
+def test_a_variable_that_is_not_json_is_named_beside_the_other_mistakes() -> None:
+    env = {"RETAILDESK_ESCALATION__STEPS": "15m", "RETAILDESK_COMPLAINTS__STEPS": "[{]"}
+
+    assert problems_of_env(config(timezone="Nowhere"), env) == [
+        "RETAILDESK_ESCALATION__STEPS: escalation.steps: '15m' is not JSON; this key takes a "
+        "JSON list or table",
+        "RETAILDESK_COMPLAINTS__STEPS: complaints.steps: '[{]' is not JSON; this key takes a "
+        "JSON list or table (Expecting property name enclosed in double quotes at column 3)",
+        "config.toml: timezone: unknown timezone 'Nowhere'; use an IANA name like 'Asia/Shanghai'",
+    ]
+
+
+def test_a_mistake_inside_a_json_variable_names_the_variable() -> None:
+    env = {
+        "RETAILDESK_ESCALATION__STEPS": '[{"after": "2h", "notify": "manager"}, {"after": "1h"}]'
+    }
+
+    assert problems_of_env(config(), env) == [
+        "RETAILDESK_ESCALATION__STEPS: escalation.steps[1].notify: required key is missing",
+    ]
+
+
+def test_a_file_value_beside_a_json_table_stays_on_the_file() -> None:
+    # The variable's table is merged with the file's section: sweep_every is still the file's.
+    env = {"RETAILDESK_ESCALATION": '{"repeat_last_every": "0s"}'}
+
+    found = problems_of_env(config(escalation={"sweep_every": "5x"}), env)
+
+    assert found == [
+        "RETAILDESK_ESCALATION: escalation.repeat_last_every: must be longer than 0s",
+        "config.toml: escalation.sweep_every: '5x' is not a duration; use e.g. '90s', '15m', "
+        "'2h' or 60",
+    ]
+
+
+def test_a_missing_token_is_a_problem_on_its_key() -> None:
+    assert [str(p) for p in missing_token(Settings.from_mapping(config(), env={}))] == [
+        "config.toml: telegram.token: missing; set it in the file or in RETAILDESK_TELEGRAM__TOKEN"
+    ]
+    env = {"RETAILDESK_TELEGRAM__TOKEN": "123:abc"}
+    assert missing_token(Settings.from_mapping(config(), env=env)) == []
 
 
 def test_several_mistakes_are_reported_together() -> None:

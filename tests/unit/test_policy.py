@@ -9,7 +9,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from desk.policy import EscalationStep, Notify, Policy, parse_duration
+from desk.policy import LONGEST_DURATION, EscalationStep, Notify, Policy, parse_duration
 
 DEFAULT = Policy(
     (
@@ -104,8 +104,30 @@ def test_any_whole_second_policy_round_trips(policy_steps, repeat):
     assert Policy.from_snapshot(json.loads(json.dumps(policy.snapshot()))) == policy
 
 
-@given(st.integers(min_value=0, max_value=10**6), st.sampled_from(["s", "m", "h", "d", ""]))
-def test_any_written_whole_duration_reads_back(amount, unit):
-    seconds = {"": 1, "s": 1, "m": 60, "h": 3600, "d": 86400}[unit]
+UNIT_SECONDS = {"": 1, "s": 1, "m": 60, "h": 3600, "d": 86400}
+
+
+@given(st.sampled_from(list(UNIT_SECONDS)), st.data())
+def test_any_written_whole_duration_up_to_the_limit_reads_back(unit, data):
+    seconds = UNIT_SECONDS[unit]
+    most = int(LONGEST_DURATION.total_seconds()) // seconds
+    amount = data.draw(st.integers(min_value=0, max_value=most))
 
     assert parse_duration(f"{amount}{unit}") == timedelta(seconds=amount * seconds)
+
+
+@pytest.mark.parametrize(
+    "written",
+    ["3651d", "87601h", "315360001", 315360001, "99999999999d", 99999999999999999, "9" * 5000],
+)
+def test_parse_duration_refuses_a_duration_past_ten_years(written):
+    with pytest.raises(ValueError, match="too long; a duration is at most 3650d"):
+        parse_duration(written)
+
+
+def test_ten_years_is_the_longest_duration():
+    assert parse_duration("3650d") == parse_duration(315360000) == timedelta(days=3650)
+    with pytest.raises(ValueError, match="too long"):
+        parse_duration("3651d")
+    # Leading zeros do not make a short duration too long.
+    assert parse_duration("00000000000000000000015m") == timedelta(minutes=15)

@@ -10,6 +10,7 @@ import pytest
 from bot.problems import ConfigError
 from bot.roster import check, read_roster, summary
 from desk.people import Manager, Retailer, Supervisor, Team
+from storage.roster import Clash, Relink, RosterConflictError, RosterImport
 
 REPO = Path(__file__).resolve().parents[2]
 HEADER = "id,name,shop,phone,manager,telegram_id\n"
@@ -46,7 +47,7 @@ def problems(path: Path, team: Team) -> list[str]:
 def test_reads_retailers_with_normalized_phones(here: Path, team: Team) -> None:
     path = write(here, HEADER + GOOD + "r2,刘芳,芳芳便利店,+86 139-0013-9002,m2,\n")
 
-    assert read_roster(path, team) == [
+    assert read_roster(path, team).retailers == [
         Retailer("r1", "张伟", "张记烟酒店", "13800138001", "m1", 810000001),
         Retailer("r2", "刘芳", "芳芳便利店", "13900139002", "m2", None),
     ]
@@ -55,13 +56,13 @@ def test_reads_retailers_with_normalized_phones(here: Path, team: Team) -> None:
 def test_byte_order_mark_is_ignored(here: Path, team: Team) -> None:
     path = write(here, HEADER + GOOD, bom=True)
 
-    assert [r.id for r in read_roster(path, team)] == ["r1"]
+    assert [r.id for r in read_roster(path, team).retailers] == ["r1"]
 
 
 def test_telegram_id_column_is_optional(here: Path, team: Team) -> None:
     path = write(here, "ID, Name ,shop,phone,manager\r\nr1,张伟,张记烟酒店,13800138001,m1\r\n")
 
-    assert read_roster(path, team) == [
+    assert read_roster(path, team).retailers == [
         Retailer("r1", "张伟", "张记烟酒店", "13800138001", "m1", None)
     ]
 
@@ -69,7 +70,7 @@ def test_telegram_id_column_is_optional(here: Path, team: Team) -> None:
 def test_blank_lines_and_unnamed_trailing_columns_are_skipped(here: Path, team: Team) -> None:
     path = write(here, "id,name,shop,phone,manager,telegram_id,\n\n" + GOOD.strip() + ",\n\n")
 
-    assert [r.id for r in read_roster(path, team)] == ["r1"]
+    assert [r.id for r in read_roster(path, team).retailers] == ["r1"]
 
 
 @pytest.mark.parametrize(
@@ -97,8 +98,40 @@ def test_blank_lines_and_unnamed_trailing_columns_are_skipped(here: Path, team: 
         ),
         pytest.param(
             "r2,刘芳,芳芳便利店,1.39E+10,m1,\n",
-            "retailers.csv:3: phone: '1.39E+10' does not look like a phone number",
+            "retailers.csv:3: phone: '1.39E+10': the spreadsheet turned the phone into a number "
+            "in scientific notation, losing digits; format the phone column as text and type it "
+            "again",
             id="spreadsheet-mangled-phone",
+        ),
+        pytest.param(
+            "r2,刘芳,芳芳便利店,1.38001E+10,m1,\n",
+            "retailers.csv:3: phone: '1.38001E+10': the spreadsheet turned the phone into a "
+            "number in scientific notation, losing digits; format the phone column as text and "
+            "type it again",
+            id="scientific-phone-with-enough-digits",
+        ),
+        pytest.param(
+            "r2,刘芳,芳芳便利店,13900139002,m1,²\n",
+            "retailers.csv:3: telegram_id: '²' is not a Telegram id (a whole number)",
+            id="superscript-digit-telegram-id",
+        ),
+        pytest.param(
+            "r2,刘芳,芳芳便利店,13900139002,m1,99999999999999999999\n",
+            "retailers.csv:3: telegram_id: 99999999999999999999 is not a Telegram id "
+            "(they run from 1 to 9223372036854775807)",
+            id="telegram-id-beyond-64-bits",
+        ),
+        pytest.param(
+            "r2,刘芳,芳芳便利店,13900139002,m1,9223372036854775808\n",
+            "retailers.csv:3: telegram_id: 9223372036854775808 is not a Telegram id "
+            "(they run from 1 to 9223372036854775807)",
+            id="telegram-id-one-past-64-bits",
+        ),
+        pytest.param(
+            "r2,刘芳,芳芳便利店,13900139002,m1,0\n",
+            "retailers.csv:3: telegram_id: 0 is not a Telegram id "
+            "(they run from 1 to 9223372036854775807)",
+            id="zero-telegram-id",
         ),
         pytest.param(
             "r2,刘芳,芳芳便利店,13900139002,m1,@liufang\n",
@@ -211,3 +244,55 @@ def test_unreadable_csv_is_a_problem_not_a_traceback(here: Path, team: Team) -> 
     assert problems(path, team) == [
         "retailers.csv:3: unreadable CSV: field larger than field limit (131072)"
     ]
+
+
+def test_largest_and_full_width_telegram_ids_are_read(here: Path, team: Team) -> None:
+    rows = "r2,刘芳,芳芳便利店,13900139002,m1,9223372036854775807\nr3,赵强,强盛,13700137003,m2,８１０\n"
+    path = write(here, HEADER + GOOD + rows)
+
+    assert [r.telegram_id for r in read_roster(path, team).retailers] == [
+        810000001,
+        9223372036854775807,
+        810,
+    ]
+
+
+def test_a_telegram_id_of_thousands_of_digits_is_a_problem(here: Path, team: Team) -> None:
+    path = write(here, HEADER + GOOD + "r2,刘芳,芳芳便利店,13900139002,m1," + "9" * 5000 + "\n")
+
+    [problem] = problems(path, team)
+    assert problem.startswith("retailers.csv:3: telegram_id: 999")
+    assert problem.endswith("is not a Telegram id (they run from 1 to 9223372036854775807)")
+
+
+def test_check_reads_the_roster_beside_a_config_problem_elsewhere(here: Path) -> None:
+    config = (REPO / "config.toml").read_text(encoding="utf-8")
+    (here / "config.toml").write_text(config.replace("port = 8080", "port = 99999"), "utf-8")
+    write(here, HEADER + GOOD + "r2,刘芳,芳芳便利店,13900139002,m7,\n")
+
+    assert [str(p) for p in check(here / "config.toml", env={})] == [
+        f"{here / 'config.toml'}: serve.port: Input should be less than or equal to 65535 "
+        "(got 99999)",
+        "retailers.csv:3: manager: unknown manager 'm7' (known: m1, m2)",
+    ]
+
+
+def test_import_outcome_is_a_sentence(here: Path, team: Team) -> None:
+    path = write(here, HEADER + GOOD + "r2,刘芳,芳芳便利店,13900139002,m1,\n")
+    roster = read_roster(path, team)
+
+    assert roster.outcome(RosterImport(1, 2, 5)) == "retailers.csv: 1 added, 2 updated, 5 unchanged"
+    assert roster.outcome(RosterImport(0, 1, 1, (Relink("r1", 900, 810000001),))) == (
+        "retailers.csv: 0 added, 1 updated, 1 unchanged\n"
+        "retailers.csv: r1: linked chat 900 replaced by telegram_id 810000001 (line 2)"
+    )
+
+
+def test_clashes_with_stored_retailers_are_named_on_their_lines(here: Path, team: Team) -> None:
+    path = write(here, HEADER + GOOD + "r2,刘芳,芳芳便利店,13900139002,m1,\n")
+    roster = read_roster(path, team)
+
+    with pytest.raises(ConfigError) as caught, roster.clashes_located():
+        raise RosterConflictError([Clash("r2", "phone", "taken by r9")])
+
+    assert [str(p) for p in caught.value.problems] == ["retailers.csv:3: phone: taken by r9"]
