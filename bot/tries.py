@@ -76,6 +76,9 @@ class Tries:
     def _next_window(self, first: int | None) -> list[int]:
         """Reserve the rows to record next, so that `window` recorded rows wait to be sent."""
         waiting = len((self.tried | self._marking) - self.started)
+        if first is None and self.window - waiting < self.window // 3:
+            # A top-up of a few rows would cost a statement in nearly every write of outcomes.
+            return []
         ids = [] if first is None else [first]
         for row in self._ahead:
             if len(ids) >= self.window - waiting:

@@ -88,18 +88,21 @@ class Outbox:
                 Parcel(r.id, codec.notice_from_row(r), r.attempts + 1, r.state == "sending")
                 for r in rows
             ]
+            first = list(trying(parcels)) if trying is not None else []
+            # A row that may have gone out already stays in doubt until it is settled; the
+            # first to be sent are recorded as tried in the same statement.
+            doubted = outbox.c.state == "sending"
+            if first:
+                doubted = doubted | outbox.c.id.in_(first)
             await conn.execute(
                 update(outbox)
                 .where(outbox.c.id.in_([r.id for r in rows]))
                 .values(
-                    # A row that may have gone out already stays in doubt until it is settled.
-                    state=case((outbox.c.state == "sending", "sending"), else_="leased"),
+                    state=case((doubted, "sending"), else_="leased"),
                     lease_until=now + LEASE,
                     attempts=outbox.c.attempts + 1,
                 )
             )
-            if trying is not None:
-                await _mark_trying(conn, trying(parcels))
         return parcels
 
     async def trying(self, ids: Sequence[int]) -> None:
