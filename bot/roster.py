@@ -6,6 +6,7 @@ import csv
 import io
 import re
 import tomllib
+import unicodedata
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -140,6 +141,10 @@ class _Rows:
         for column, limit in LIMITS.items():
             if len(row[column]) > limit:
                 self.problem(line, column, f"longer than {limit} characters")
+            elif any(unicodedata.category(c) == "Cc" for c in row[column]):
+                # A stray control character (a NUL from a broken export) shows as nothing in
+                # a chat, and PostgreSQL refuses to store a NUL at all.
+                self.problem(line, column, f"{row[column]!r} holds a control character")
         retailer_id = row["id"]
         if retailer_id:
             self._check_id(line, retailer_id)

@@ -149,6 +149,11 @@ def test_blank_lines_and_unnamed_trailing_columns_are_skipped(here: Path, team: 
             id="staff-telegram-id",
         ),
         pytest.param(
+            "r2,刘\x00芳,芳芳便利店,13900139002,m1,\n",
+            "retailers.csv:3: name: '刘\\x00芳' holds a control character",
+            id="nul-in-a-name",
+        ),
+        pytest.param(
             "m1,刘芳,芳芳便利店,13900139002,m1,\n",
             "retailers.csv:3: id: 'm1' is a staff id; use a different one",
             id="staff-id",
