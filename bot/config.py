@@ -488,7 +488,8 @@ def load_settings(path: Path, env: Mapping[str, str] | None = None) -> Settings:
     except FileNotFoundError:
         raise ConfigError([Problem(file, "", "file not found")]) from None
     except UnicodeDecodeError as error:
-        problem = Problem(file, "", f"not UTF-8 text (byte {error.start}); save it as UTF-8")
+        line = error.object[: error.start].count(b"\n") + 1
+        problem = Problem(file, "", "not UTF-8 text; save it as UTF-8", line)
         raise ConfigError([problem]) from None
     except OSError as error:
         raise ConfigError([Problem(file, "", f"cannot read: {error.strerror}")]) from None

@@ -435,3 +435,11 @@ def test_redacted_shows_an_unset_token_as_empty() -> None:
     text = redacted(Settings.from_mapping(config(), env={}))
 
     assert tomllib.loads(text)["telegram"]["token"] == ""
+
+
+def test_a_config_saved_in_gbk_names_the_line_to_look_at(tmp_path: Path) -> None:
+    path = tmp_path / "config.toml"
+    path.write_bytes('timezone = "Asia/Shanghai"\n\n[[managers]]\nname = "李经理"\n'.encode("gbk"))
+    with pytest.raises(ConfigError) as caught:
+        load_settings(path)
+    assert str(caught.value) == f"{path}:4: not UTF-8 text; save it as UTF-8"
