@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from desk import feedback
+from desk import feedback, flood
 from desk.commands import Answer, OnIt, Outcome, Resolve
 from desk.context import DeskContext
 from desk.notices import Notice, NoticeKind
@@ -32,17 +32,20 @@ async def answer(ctx: DeskContext, cmd: Answer) -> Outcome:
             return Outcome.NO_CHAT
         now = ctx.clock.now()
         await ledger.add_message(TicketMessage(ticket.id, cmd.staff_id, False, cmd.content, now))
-        await ledger.post(
-            Notice(
-                to=retailer.id,
-                address=ctx.reach(retailer),
-                kind=NoticeKind.ANSWER,
-                lang=retailer.lang,
-                params={"staff": ctx.team.name_of(cmd.staff_id), "text": cmd.content.text},
-                ticket_id=ticket.id,
-                copy_of=cmd.content if cmd.content.is_media else None,
+        staff = ctx.team.name_of(cmd.staff_id)
+        # A long answer or caption comes in parts, none clipped; only the first copies media.
+        for index, text in enumerate(flood.parts(cmd.content)):
+            await ledger.post(
+                Notice(
+                    to=retailer.id,
+                    address=ctx.reach(retailer),
+                    kind=NoticeKind.ANSWER,
+                    lang=retailer.lang,
+                    params={"staff": staff, "text": text},
+                    ticket_id=ticket.id,
+                    copy_of=cmd.content if cmd.content.is_media and index == 0 else None,
+                )
             )
-        )
         await credit(ledger, ticket, cmd.staff_id, now)
         await feedback.schedule(ctx, ledger, ticket, now)
     return Outcome.DONE

@@ -7,6 +7,7 @@ from datetime import datetime
 
 from desk import flood
 from desk.commands import Ask, Outcome
+from desk.content import ContentKind
 from desk.context import DeskContext
 from desk.notices import Button, Notice, NoticeKind
 from desk.people import Retailer
@@ -139,8 +140,8 @@ def _to_manager(
 ) -> list[Notice]:
     """Return the manager's notices for one message; a very long text comes in parts."""
     manager = ctx.team.managers[ticket.manager_id]
-    media = cmd.content.is_media
-    texts = [cmd.content.text] if media else flood.split(cmd.content.text)
+    content = cmd.content
+    # Only the first part copies the media; the rest of a long caption follows as text.
     return [
         Notice(
             to=manager.id,
@@ -152,11 +153,11 @@ def _to_manager(
                 "retailer": retailer.name,
                 "shop": retailer.shop,
                 "text": text,
-                "content": cmd.content.kind.value,
+                "content": content.kind.value if index == 0 else ContentKind.TEXT.value,
             },
             ticket_id=ticket.id,
-            copy_of=cmd.content if media else None,
+            copy_of=content if content.is_media and index == 0 else None,
             buttons=ticket_buttons(ticket.id),
         )
-        for index, text in enumerate(texts)
+        for index, text in enumerate(flood.parts(content))
     ]

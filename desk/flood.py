@@ -11,11 +11,14 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from desk.content import Content
 from desk.notices import Notice, NoticeKind, Queued
 
 # Text per notification, in UTF-16 units as chat channels count them; the rest of a
 # 4096-unit Telegram message is left for the header with the retailer's name and shop.
 TEXT_BUDGET = 3000
+# The same for a media caption, of Telegram's 1024; headers take up to about 450.
+CAPTION_BUDGET = 500
 BULLET = "• "
 
 
@@ -63,6 +66,15 @@ def split(text: str, budget: int = TEXT_BUDGET) -> list[str]:
         parts.append(text[:cut])
         text = text[cut:]
     return [*parts, text] if text or not parts else parts
+
+
+def parts(content: Content) -> list[str]:
+    """Cut a message's text into notification-sized parts: a media caption's first, then texts."""
+    if not content.is_media:
+        return split(content.text)
+    # A caption too long for a copy goes on in plain texts after it, so nothing is clipped.
+    first, *rest = split(content.text, CAPTION_BUDGET)
+    return [first, *split("".join(rest))] if rest else [first]
 
 
 def plan(latest: Queued | None, notice: Notice, now: datetime, policy: FloodPolicy) -> Merge | Hold:

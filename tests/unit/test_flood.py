@@ -13,7 +13,7 @@ from desk.content import Content, ContentKind
 from desk.flood import TEXT_BUDGET, FloodPolicy, Hold, Merge, plan, split, units
 from desk.notices import Notice, NoticeKind, Queued
 from desk.people import Address
-from handlers.telegram.render import MAX_TEXT, Renderer, TextOut
+from handlers.telegram.render import MAX_CAPTION, MAX_TEXT, CopyOut, Renderer, TextOut
 
 R1 = Address("telegram", 9001)
 M1 = Address("telegram", 5001)
@@ -179,6 +179,45 @@ async def test_a_text_too_long_for_one_notification_comes_in_parts(desk, store, 
         assert isinstance(out, TextOut)
         assert units(out.text) <= MAX_TEXT
         assert not out.text.endswith("…"), "nothing is cut"
+
+
+def shown(notice: Notice) -> str:
+    """Return what Telegram would show of a notice: its text or its caption."""
+    out = Renderer(ZoneInfo("Asia/Shanghai")).render(notice)
+    if isinstance(out, TextOut):
+        assert units(out.text) <= MAX_TEXT
+        return out.text
+    assert isinstance(out, CopyOut) and out.caption is not None
+    assert units(out.caption) <= MAX_CAPTION
+    return out.caption
+
+
+async def test_a_long_caption_reaches_the_manager_whole_after_its_photo(desk, store):
+    caption = "说" * 1020 + "尾END"  # within Telegram's 1024, but not with the ticket header
+    photo = Content(ContentKind.PHOTO, caption, R1.chat_id, 7)
+
+    await desk.ask(Ask(R1, photo))
+
+    first, *rest = to_manager(store)
+    assert first.copy_of == photo and rest and all(p.copy_of is None for p in rest)
+    assert "".join(p.params["text"] for p in [first, *rest]) == caption
+    assert [p.params["content"] for p in [first, *rest]] == ["photo"] + ["text"] * len(rest)
+    assert shown(rest[-1]).endswith("尾END"), "nothing is cut"
+
+
+async def test_a_long_answer_reaches_the_retailer_whole(desk, store):
+    await desk.ask(Ask(R1, said("在吗？", 1)))
+    (question,) = to_manager(store)
+    text = "答" * 4095 + "尾"  # a full Telegram message, before the manager's name is added
+    reply = Content(ContentKind.TEXT, text, M1.chat_id, 50)
+
+    await desk.answer(Answer("m1", M1, store.message_id_of(question), reply))
+
+    parts = store.posted_to("r1", NoticeKind.ANSWER)
+    assert len(parts) == 2
+    assert "".join(p.params["text"] for p in parts) == text
+    assert all(not shown(p).endswith("…") for p in parts)
+    assert shown(parts[-1]).endswith("尾")
 
 
 def test_an_emoji_heavy_answer_is_cut_in_utf16_units():
