@@ -12,17 +12,23 @@ import logging
 from collections import defaultdict
 
 from telegram import Update
+from telegram.error import TelegramError
 from telegram.ext import Application
 
 from bot.trouble import brief, passing
 from bot.waiting import first_of
 from handlers.telegram.services import Services
+from handlers.telegram.texts import pick_lang, say
 from storage.inbox import Inbox, Pending
 
 log = logging.getLogger(__name__)
 
 # What _handle returns for an update that met passing trouble and is simply tried again.
 WAITING = "waiting"
+
+
+class Unreadable(str):
+    """Why an update could not be read: the same every time, so it is parked at once."""
 
 
 class Intake:
@@ -117,7 +123,7 @@ class Intake:
                     stalled.add(entry.chat_id)
                 done += len(group.done)
         for entry, error in failed:
-            await self.inbox.failed(entry, error)
+            await self.inbox.failed(entry, error, final=isinstance(error, Unreadable))
         return done
 
     async def _chat(self, entries: list[Pending]) -> list[int]:
@@ -129,7 +135,7 @@ class Intake:
                     done.append(entry.id)
                     continue
                 if error is not WAITING:
-                    await self.inbox.failed(entry, error)
+                    await self.inbox.failed(entry, error, final=isinstance(error, Unreadable))
                 # Later updates of this chat wait, so the chat's order is kept.
                 break
         return done
@@ -139,7 +145,8 @@ class Intake:
             update = Update.de_json(json.loads(entry.payload), self.application.bot)
         except (ValueError, KeyError, TypeError) as error:
             log.warning("update %s is unreadable and is parked: %s", entry.update_id, error)
-            return f"unreadable: {error}"
+            await self._say_unsupported(entry.payload)
+            return Unreadable(f"unreadable: {error}")
         await self.application.process_update(update)
         failure = self.services.failures.pop(update.update_id, None)
         if failure is None:
@@ -150,3 +157,16 @@ class Intake:
             return WAITING
         log.error("update %s failed: %s", entry.update_id, brief(failure), exc_info=failure)
         return repr(failure)
+
+    async def _say_unsupported(self, payload: str) -> None:
+        """Tell the sender of a private message the library cannot read that it was not taken."""
+        try:
+            message = json.loads(payload).get("message") or {}
+            chat, sender = message.get("chat") or {}, message.get("from") or {}
+            if chat.get("type") != "private" or not isinstance(chat.get("id"), int):
+                return
+            lang = pick_lang(sender.get("language_code"))
+            await self.application.bot.send_message(chat["id"], say(lang, "unsupported"))
+        except (ValueError, AttributeError, TelegramError) as error:
+            # Best effort: the update is parked for an admin whatever happens here.
+            log.warning("could not tell the sender of an unreadable update: %s", brief(error))

@@ -125,9 +125,9 @@ class Inbox:
         async with self.store.writing(), self.store.engine.begin() as conn:
             await conn.execute(mark_done(ids))
 
-    async def failed(self, entry: Pending, error: str) -> None:
-        """Count a failed attempt; after several, park the update as dead for an admin."""
-        state = "dead" if entry.attempts + 1 >= MAX_ATTEMPTS else "new"
+    async def failed(self, entry: Pending, error: str, *, final: bool = False) -> None:
+        """Count a failed attempt; after several, or a final one, park the update for an admin."""
+        state = "dead" if final or entry.attempts + 1 >= MAX_ATTEMPTS else "new"
         async with self.store.writing(), self.store.engine.begin() as conn:
             await conn.execute(
                 update(inbox)
