@@ -84,7 +84,9 @@ async def may_act(ctx: DeskContext, staff_id: str, ticket_id: int) -> Outcome:
     """Tell whether a staff member may press a ticket's buttons: its manager, while open."""
     async with ctx.store.peek() as ledger:
         ticket = await ledger.ticket(ticket_id)
-    if ticket is None or ticket.manager_id != staff_id:
+    if ticket is None:
+        return Outcome.NOT_A_TICKET
+    if ticket.manager_id != staff_id:
         return Outcome.NOT_YOURS
     return Outcome.DONE if ticket.is_open else Outcome.CLOSED
 

@@ -30,6 +30,8 @@ async def managers_turn(
     if not await first_time(ledger, source):
         return Outcome.REPEATED
     ticket = await ledger.ticket(ticket_id)
-    if ticket is None or ticket.manager_id != staff_id:
+    if ticket is None:
+        return Outcome.NOT_A_TICKET
+    if ticket.manager_id != staff_id:
         return Outcome.NOT_YOURS
     return ticket if ticket.is_open else Outcome.CLOSED

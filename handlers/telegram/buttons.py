@@ -6,8 +6,9 @@ from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 
 from desk.answering import ETA_CHOICES
 from desk.commands import OnIt, Outcome, Resolve
+from handlers.telegram.reading import reader
 from handlers.telegram.services import Context
-from handlers.telegram.texts import pick_lang, say
+from handlers.telegram.texts import say
 from handlers.telegram.translate import inbound_of
 
 
@@ -31,19 +32,18 @@ async def on_button(update: Update, context: Context) -> None:
     if query is None or user is None:
         return
     desk = context.bot_data.desk
-    member = desk.ctx.team.by_telegram(user.id)
-    lang = member.lang if member else pick_lang(user.language_code)
-    pressed = parse(query.data)
+    someone, lang = await reader(user, context)
+    member, pressed = someone.staff, parse(query.data)
     if member is None or pressed is None:
-        await query.answer(
-            say(lang, "staff_only" if member is None else "not_yours"), show_alert=True
-        )
+        # Data none of our buttons carries is an old or forged button, whoever presses it.
+        key = "button.stale" if pressed is None else "staff_only"
+        await query.answer(say(lang, key), show_alert=True)
         return
     action, ticket_id, minutes = pressed
     if action == "on":
         allowed = await desk.may_act(member.id, ticket_id)
         if allowed is not Outcome.DONE:
-            await query.answer(say(lang, allowed.value), show_alert=True)
+            await query.answer(say(lang, _refusal(allowed)), show_alert=True)
             return
         await query.answer()
         await ask_for_eta(context, user.id, ticket_id, lang)
@@ -57,7 +57,12 @@ async def on_button(update: Update, context: Context) -> None:
         done_text = say(lang, "resolved_ok", ticket=ticket_id)
     # REPEATED: this very press was applied before, and only its answer went missing.
     done = outcome in (Outcome.DONE, Outcome.REPEATED)
-    await query.answer(done_text if done else say(lang, outcome.value), show_alert=True)
+    await query.answer(done_text if done else say(lang, _refusal(outcome)), show_alert=True)
+
+
+def _refusal(outcome: Outcome) -> str:
+    """Return the text key for a refused press; a ticket that does not exist is an old button."""
+    return "button.stale" if outcome is Outcome.NOT_A_TICKET else outcome.value
 
 
 async def ask_for_eta(context: Context, chat_id: int, ticket_id: int, lang: str) -> None:

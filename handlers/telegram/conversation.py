@@ -12,8 +12,9 @@ from desk.people import Address
 from desk.service import Someone
 from handlers.telegram import awaiting, staff
 from handlers.telegram.keyboards import menu_keyboard
+from handlers.telegram.reading import lang_for
 from handlers.telegram.services import Context
-from handlers.telegram.texts import pick_lang, say
+from handlers.telegram.texts import say
 from handlers.telegram.translate import CHANNEL, address_of, content_of, inbound_of
 
 log = logging.getLogger(__name__)
@@ -26,13 +27,11 @@ async def identify(update: Update, context: Context) -> tuple[Message, Someone, 
         return None
     desk = context.bot_data.desk
     someone = await desk.who(address)
-    app_lang = pick_lang(user.language_code)
-    retailer = someone.retailer
-    if retailer and user.language_code and not retailer.lang_chosen and retailer.lang != app_lang:
-        # A retailer who never picked a language with /lang reads the chat app's.
-        await desk.follow_app_lang(address, app_lang)
-        return message, someone, app_lang
-    return message, someone, someone.lang or app_lang
+    lang = lang_for(someone, user.language_code)
+    if someone.retailer and someone.retailer.lang != lang:
+        # This retailer never picked one, and their chat app's language changed: keep it.
+        await desk.follow_app_lang(address, lang)
+    return message, someone, lang
 
 
 async def on_message(update: Update, context: Context) -> None:

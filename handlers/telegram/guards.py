@@ -7,6 +7,7 @@ import logging
 from telegram import Update
 from telegram.ext import ApplicationHandlerStop
 
+from handlers.telegram.reading import reader
 from handlers.telegram.services import Context
 from handlers.telegram.texts import pick_lang, say
 
@@ -28,7 +29,8 @@ async def on_edited(update: Update, context: Context) -> None:
     message, user = update.edited_message, update.effective_user
     if message is None or user is None or message.chat.type != message.chat.PRIVATE:
         return
-    await message.reply_text(say(pick_lang(user.language_code), "edited"))
+    someone, lang = await reader(user, context)
+    await message.reply_text(say(lang, "edited.staff" if someone.staff else "edited"))
 
 
 async def gate_presses(update: Update, context: Context) -> None:
@@ -42,7 +44,8 @@ async def gate_presses(update: Update, context: Context) -> None:
     foreign = chat is not None and chat.type == chat.PRIVATE and chat.id != user.id
     if query.data and not foreign:
         return
-    await query.answer(say(pick_lang(user.language_code), "button.stale"), show_alert=True)
+    _, lang = await reader(user, context)
+    await query.answer(say(lang, "button.stale"), show_alert=True)
     raise ApplicationHandlerStop
 
 

@@ -5,8 +5,9 @@ from __future__ import annotations
 from telegram import CallbackQuery, Update
 
 from desk.people import Staff
+from handlers.telegram.reading import reader
 from handlers.telegram.services import Context
-from handlers.telegram.texts import pick_lang, say
+from handlers.telegram.texts import say
 
 
 async def staff_pressing(
@@ -16,8 +17,8 @@ async def staff_pressing(
     query, user = update.callback_query, update.effective_user
     if query is None or user is None:
         return None
-    member = context.bot_data.desk.ctx.team.by_telegram(user.id)
-    lang = member.lang if member else pick_lang(user.language_code)
+    someone, lang = await reader(user, context)
+    member = someone.staff
     if member is None:
         await query.answer(say(lang, "staff_only"), show_alert=True)
         return None

@@ -41,6 +41,9 @@ class WeekNotBegunError(ValueError):
         self.week = week
 
 
+# What a staff member of the other role is told: each command names its role.
+ROLE_ONLY: dict[type[Staff], str] = {Supervisor: "report.supervisors", Manager: "mystats.managers"}
+
 ReportMaker = Callable[[Staff, str | None], Awaitable[StaffReport]]
 """Build the report a staff member may see, for an ISO week like '2026-W47' or the current one."""
 
@@ -62,7 +65,8 @@ async def _send_report(update: Update, context: Context, role: type[Staff]) -> N
         return
     member, lang = found
     if not isinstance(member, role):
-        await message.reply_text(say(lang, "staff_only"))
+        # Staff, just not this command's: point them to the one that is theirs.
+        await message.reply_text(say(lang, ROLE_ONLY[role]))
         return
     week = context.args[0] if context.args else None
     try:

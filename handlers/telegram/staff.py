@@ -4,14 +4,15 @@ from __future__ import annotations
 
 from datetime import datetime, time
 
-from telegram import Update
+from telegram import Message, Update
 
 from desk.commands import Answer, Away, Outcome
 from desk.people import Address, Staff
 from handlers.telegram.answered import offer_saving
+from handlers.telegram.reading import reader
 from handlers.telegram.render import humanize
 from handlers.telegram.services import Context
-from handlers.telegram.texts import pick_lang, say
+from handlers.telegram.texts import say
 from handlers.telegram.translate import CHANNEL, content_of, inbound_of
 
 
@@ -19,10 +20,13 @@ async def on_staff_message(update: Update, context: Context, member: Staff, lang
     """Relay a staff reply to the retailer whose ticket message it answers."""
     message = update.effective_message
     assert message is not None
+    if for_another_bot(message, context.bot.username):
+        return
     content = content_of(message)
     replied = message.reply_to_message
     if replied is None or content is None:
-        await message.reply_text(say(lang, "not_a_ticket"))
+        # A sticker in reply to a question is still a reply: say it cannot go out.
+        await message.reply_text(say(lang, "not_a_ticket" if replied is None else "unrelayable"))
         return
     reply = Answer(
         member.id,
@@ -42,13 +46,21 @@ async def on_staff_message(update: Update, context: Context, member: Staff, lang
         await message.reply_text(say(lang, outcome.value))
 
 
+def for_another_bot(message: Message, username: str) -> bool:
+    """Tell whether the message is a command addressed to another bot, as /report@OtherBot."""
+    words = (message.text or "").split(maxsplit=1)
+    command = words[0] if words and words[0].startswith("/") else ""
+    _, at, addressee = command.partition("@")
+    return bool(at) and addressee.lower() != username.lower()
+
+
 async def staff_member(update: Update, context: Context) -> tuple[Staff, str] | None:
     """Return the staff member behind a command, refusing anyone else."""
     message, user = update.effective_message, update.effective_user
     if message is None or user is None:
         return None
-    member = context.bot_data.desk.ctx.team.by_telegram(message.chat_id)
-    lang = member.lang if member else pick_lang(user.language_code)
+    someone, lang = await reader(user, context)
+    member = someone.staff
     if member is None or message.chat.type != message.chat.PRIVATE:
         await message.reply_text(say(lang, "staff_only"))
         return None

@@ -53,7 +53,7 @@ async def on_outcome(update: Update, context: Context) -> None:
     if code in NEEDS_MORE and not more:
         allowed = await desk.may_answer_supply(member.id, int(request))
         if allowed is not Outcome.DONE:
-            await query.answer(say(lang, allowed.value), show_alert=True)
+            await query.answer(say(lang, refusal(allowed)), show_alert=True)
             return
         await query.answer()
         await _ask_more(update, int(request), code, lang)
@@ -63,7 +63,13 @@ async def on_outcome(update: Update, context: Context) -> None:
     cmd = SupplyAnswer(member.id, int(request), OUTCOMES[code], days, reason, inbound_of(update))
     outcome = await desk.answer_supply(cmd)
     done = outcome is Outcome.DONE
-    await query.answer(say(lang, "supply.answered" if done else outcome.value), show_alert=True)
+    await query.answer(say(lang, "supply.answered" if done else refusal(outcome)), show_alert=True)
+
+
+def refusal(outcome: Outcome) -> str:
+    """Return the text key for a refused press on an order's button."""
+    # No such order: the button is forged or outlived its order, not a reply gone astray.
+    return "button.stale" if outcome is Outcome.NOT_A_TICKET else outcome.value
 
 
 async def _ask_more(update: Update, request: int, code: str, lang: str) -> None:

@@ -53,12 +53,16 @@ ZH: dict[str, str] = {
     "back.ok": "欢迎回来，休假已结束。",
     "not_away": "您当前没有登记休假。",
     "staff_only": "这个命令仅供客户经理和主管使用。",
+    "report.supervisors": "/report 仅供主管查看团队汇总；您自己的数据请用 /mystats 查看。",
+    "mystats.managers": "/mystats 仅供客户经理查看本人数据；团队汇总请用 /report 查看。",
     "report.bad_week": "周次格式不对，请写成 2026-W47 这样的 ISO 周。",
     "report.not_begun": "{week} 还没开始，没有可统计的内容。",
+    "unrelayable": "这种消息无法转给零售户，请改用文字、图片、语音、文件或位置回复。",
     "unsupported": "暂不支持这种消息，请发送文字、图片、语音、文件或位置。",
     "too_long": "消息太长了（最多 {limit} 字），请分几条发送。",
     "groups": "请在与我的私聊中提问，群聊中的消息不会被处理。",
     "edited": "修改后的消息不会重新发送给客户经理，如需补充请发一条新消息。",
+    "edited.staff": "修改后的消息不会重新发送给零售户，如需更正请再回复一条新消息。",
     "help.retailer": "直接发送您的问题（文字、图片、语音、文件或位置），客户经理会尽快答复。\n"
     "/order 品牌 数量 备注 订货\n/guide 经营指南\n/complain 向主管保密投诉\n/lang en English",
     "help.staff": "回复工单消息即可答复零售户。\n/queue 查看未结工单\n/away 日期 同事 登记休假\n/back 结束休假\n/lang en English",
@@ -124,13 +128,21 @@ EN: dict[str, str] = {
     "back.ok": "Welcome back; your leave has ended.",
     "not_away": "You are not on leave.",
     "staff_only": "That command is for managers and supervisors only.",
+    "report.supervisors": "/report is for supervisors' team summary; use /mystats for your "
+    "own figures.",
+    "mystats.managers": "/mystats is for managers' own figures; use /report for your team's "
+    "summary.",
     "report.bad_week": "That week is not valid; write an ISO week such as 2026-W47.",
     "report.not_begun": "{week} has not begun yet; there is nothing to count.",
+    "unrelayable": "That kind of message cannot be relayed to the retailer; reply with text, "
+    "a photo, voice, a document or a location.",
     "unsupported": "That kind of message is not supported; send text, a photo, voice, "
     "a document or a location.",
     "too_long": "That message is too long (at most {limit} characters); please split it.",
     "groups": "Please ask in a private chat with me; group messages are not handled.",
     "edited": "Edits are not re-sent to your manager; send a new message to add something.",
+    "edited.staff": "Edits are not re-sent to the retailer; reply again with a new message "
+    "to correct something.",
     "help.retailer": "Just send your question (text, photo, voice, document or location); "
     "your manager will answer soon.\n/order BRAND QUANTITY NOTE place an order\n"
     "/guide retail guide\n/complain a confidential complaint to the supervisor\n/lang zh 中文",

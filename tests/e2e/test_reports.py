@@ -51,7 +51,7 @@ async def test_staff_ask_for_figures_and_others_are_refused(tg: Standin, tmp_pat
         assert "王经理" not in mine["text"]
 
         tg.get_user(5001).send("/report")
-        assert "仅供" in (await tg.wait_message(5001, contains="仅供"))["text"]
+        assert "仅供主管" in (await tg.wait_message(5001, contains="/report"))["text"]
         tg.get_user(7001).send("/report 2026-W99")
         assert "ISO" in (await tg.wait_message(7001, contains="ISO"))["text"]
         tg.get_user(7001).send("/report 2999-W52")

@@ -76,8 +76,11 @@ async def test_only_the_assigned_manager_can_press_on_it(desk, store):
     assert store.events_of(EventKind.ON_IT) == []
 
 
-async def test_on_it_for_an_unknown_ticket_is_not_yours(desk):
-    assert await desk.on_it(OnIt("m1", 404, 30)) is Outcome.NOT_YOURS
+async def test_a_press_on_a_ticket_that_does_not_exist_is_no_ticket(desk):
+    # Told as an old button, not as someone else's ticket.
+    assert await desk.on_it(OnIt("m1", 404, 30)) is Outcome.NOT_A_TICKET
+    assert await desk.resolve(Resolve("m1", 404)) is Outcome.NOT_A_TICKET
+    assert await desk.may_act("m1", 404) is Outcome.NOT_A_TICKET
 
 
 async def test_on_it_with_nothing_waiting_says_so(desk, store):
