@@ -8,6 +8,8 @@ every row and closes in one trip; fetches then read what it brought back.
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import sqlite3
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -103,6 +105,26 @@ class PrefetchedCursor:
 
 class OneHopConnection(aiosqlite.Connection):
     """An aiosqlite connection whose cursors make one trip per statement."""
+
+    _stopping: asyncio.Future[Any] | None = None
+
+    def stop(self) -> asyncio.Future[Any] | None:
+        """Stop the thread, keeping its future so that a failed open can wait for it."""
+        self._stopping = super().stop()
+        return self._stopping
+
+    async def _connect(self) -> Self:
+        """Open the file; when that fails, wait for the thread to stop before saying so."""
+        try:
+            await super()._connect()
+        except BaseException:
+            # aiosqlite queues the stop without waiting for it: a command that ends at once
+            # closes the event loop first, and the thread then dies on "Event loop is closed".
+            if self._stopping is not None:
+                with contextlib.suppress(BaseException):
+                    await self._stopping
+            raise
+        return self
 
     def cursor(self) -> Any:
         """Return a cursor at once; it needs no trip to the thread to open."""

@@ -62,26 +62,23 @@ def test_a_phone_another_stored_retailer_has_is_refused(
     assert roster_import(capsys)[1] == "retailers.csv: 0 added, 0 updated, 5 unchanged\n"
 
 
-def test_a_database_folder_that_is_missing_is_named(
-    desk: Path, capsys: pytest.CaptureFixture[str]
+@pytest.mark.parametrize(
+    ("url", "named"),
+    [
+        ("sqlite:///nowhere/desk.db", "sqlite:///nowhere/desk.db: OperationalError: "),
+        # Nothing listens on port 1, so connecting fails at once.
+        ("postgresql://u:pw-secret@127.0.0.1:1/db", "postgresql://u:***@127.0.0.1:1/db: "),
+    ],
+    ids=["missing-sqlite-folder", "refused-postgresql"],
+)
+def test_a_database_that_cannot_be_used_is_named_without_its_password(
+    desk: Path, capsys: pytest.CaptureFixture[str], url: str, named: str
 ) -> None:
-    use_storage(desk, "sqlite:///nowhere/desk.db")
+    use_storage(desk, url)
 
     code, out, err = roster_import(capsys)
 
     assert (code, out) == (1, "")
-    assert err.startswith("storage error at sqlite:///nowhere/desk.db: OperationalError: ")
-
-
-def test_a_database_that_refuses_is_named_without_its_password(
-    desk: Path, capsys: pytest.CaptureFixture[str]
-) -> None:
-    # Nothing listens on port 1, so connecting fails at once.
-    use_storage(desk, "postgresql://u:pw-secret@127.0.0.1:1/db")
-
-    code, out, err = roster_import(capsys)
-
-    assert (code, out) == (1, "")
-    assert err.startswith("storage error at postgresql://u:***@127.0.0.1:1/db: ")
+    assert err.startswith(f"storage error at {named}")
     assert "pw-secret" not in err
     assert "Traceback" not in err

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import asyncio
+import sqlite3
+import threading
 from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
@@ -80,3 +83,25 @@ async def test_errors_are_sqlalchemy_s_and_the_connection_goes_on(engine: AsyncE
             await conn.execute(text("SELECT nothing FROM nowhere"))
         await conn.rollback()
         assert await conn.scalar(select(shelf.c.cartons)) is None
+
+
+def test_a_file_that_cannot_be_opened_leaves_no_thread_failing_behind(tmp_path: Path) -> None:
+    # A command that fails to open its database ends its event loop at once; aiosqlite's own
+    # stop would then reach the thread after the loop closed, one time in ten or so.
+    failures: list[threading.ExceptHookArgs] = []
+    previous = threading.excepthook
+    threading.excepthook = failures.append
+
+    async def fail_to_open() -> None:
+        with pytest.raises(sqlite3.OperationalError):
+            await sqlite_driver.connect(str(tmp_path / "nowhere" / "desk.db"))
+
+    try:
+        for _ in range(50):
+            asyncio.run(fail_to_open())
+        for thread in threading.enumerate():
+            if "_connection_worker_thread" in thread.name:
+                thread.join(timeout=10)
+    finally:
+        threading.excepthook = previous
+    assert [str(f.exc_value) for f in failures] == []
