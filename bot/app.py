@@ -19,7 +19,7 @@ from bot.metrics import Metrics
 from bot.pacing import PacedLimiter
 from bot.poller import Poller
 from bot.reporting import WeeklyReports
-from bot.roster import read_roster
+from bot.roster import load_roster
 from bot.sender import Sender
 from bot.waiting import first_of
 from desk.clock import Clock, SystemClock
@@ -152,8 +152,7 @@ async def prepare(app: RetailDesk) -> None:
     # Workers starting together on PostgreSQL take turns; the later ones find nothing to do.
     async with exclusive(app.store.engine, advisory_key("prepare")):
         await upgrade(app.store.engine)
-        path = app.settings.roster_path()
-        roster = read_roster(path, app.settings.team()) if path else None
+        roster = load_roster(app.settings)
         if roster is not None and roster.retailers:
             # A clash with stored links stops the start like any roster error, with its line.
             with roster.clashes_located():

@@ -106,7 +106,7 @@ async def print_report(settings: Settings, week: str | None, form: str, out: Pat
         print(f"--week {week}: {chosen} has not begun yet", file=sys.stderr)
         return 2
     unusable = _unusable(out)
-    if out is not None and unusable:
+    if unusable:
         # Said before the work: a large history takes a while to count.
         print(f"--out {out}: {unusable}", file=sys.stderr)
         return 2

@@ -78,10 +78,10 @@ def read_roster(path: Path, team: Team) -> Roster:
     return Roster(file, rows.retailers, rows.ids)
 
 
-def load_roster(settings: Settings) -> list[Retailer]:
-    """Read the roster the config names, or none when it names no file."""
+def load_roster(settings: Settings) -> Roster | None:
+    """Read the roster the config names, or None when it names no file."""
     path = settings.roster_path()
-    return read_roster(path, settings.team()).retailers if path else []
+    return read_roster(path, settings.team()) if path else None
 
 
 def check(config_path: Path, env: Mapping[str, str] | None = None) -> list[Problem]:
@@ -103,12 +103,13 @@ def check(config_path: Path, env: Mapping[str, str] | None = None) -> list[Probl
 def summary(config_path: Path, env: Mapping[str, str] | None = None) -> str:
     """Describe a sound config in one line; raise ConfigError if it is not sound."""
     settings = load_settings(config_path, env)
-    retailers = load_roster(settings)
+    roster = load_roster(settings)
     path = settings.roster_path()
     counts = [
         _count(len(settings.managers), "manager"),
         _count(len(settings.supervisors), "supervisor"),
-        _count(len(retailers), "retailer") + (f" ({_shown(path)})" if path else ""),
+        _count(len(roster.retailers) if roster else 0, "retailer")
+        + (f" ({_shown(path)})" if path else ""),
         _count(len(settings.escalation.steps), "escalation step"),
     ]
     if settings.on_duty:

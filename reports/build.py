@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
 from zoneinfo import ZoneInfo
@@ -82,6 +82,6 @@ async def build_report(
         progress=progress,
         standards=standards,
     )
-    if now is not None and not week.ended(now, tz):
-        summary = replace(summary, as_of=now)
+    if now is not None:
+        summary = summary.so_far(now, tz)
     return render_as(summary, form)

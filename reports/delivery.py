@@ -6,8 +6,7 @@ import asyncio
 import logging
 from collections.abc import Awaitable, Callable, Mapping
 from contextlib import AbstractAsyncContextManager
-from dataclasses import dataclass, replace
-from datetime import datetime
+from dataclasses import dataclass
 from zoneinfo import ZoneInfo
 
 from sqlalchemy.ext.asyncio import AsyncConnection
@@ -176,10 +175,5 @@ async def on_demand(
         audience = Audience(supervisor_id=staff.id)
     else:
         audience = Audience(manager_id=staff.id)
-    summary = so_far(await summarize(week, audience), now, ctx.timezone)
+    summary = (await summarize(week, audience)).so_far(now, ctx.timezone)
     return await asyncio.to_thread(render_report, summary)
-
-
-def so_far(summary: WeeklySummary, now: datetime, tz: ZoneInfo) -> WeeklySummary:
-    """Return the summary marked as standing at this moment while its week goes on."""
-    return summary if summary.week.ended(now, tz) else replace(summary, as_of=now)

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
+from zoneinfo import ZoneInfo
 
 from desk.policy import Policy
 from desk.ratings import RatingPolicy
@@ -157,6 +158,10 @@ class WeeklySummary:
     def steps(self) -> int:
         """Return how many escalation steps the figures count."""
         return len(self.team.escalations)
+
+    def so_far(self, now: datetime, tz: ZoneInfo) -> WeeklySummary:
+        """Return the summary marked as standing at this moment while its week goes on."""
+        return self if self.week.ended(now, tz) else replace(self, as_of=now)
 
 
 def change(now: float | None, before: float | None) -> float | None:
