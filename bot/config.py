@@ -283,6 +283,16 @@ class ComplaintsSettings(_Section):
 
     steps: list[ComplaintStepSettings] = Field(default_factory=_default_complaint_ladder)
     repeat_last_every: Duration | None = None
+    # How long a retailer may stay silent and still be writing the complaint: long enough for
+    # someone who types slowly or goes to fetch a photo.
+    quiet_period: Duration = timedelta(hours=2)
+
+    @field_validator("quiet_period")
+    @classmethod
+    def _positive(cls, value: timedelta) -> timedelta:
+        if value <= timedelta(0):
+            raise ValueError("must be longer than 0s")
+        return value
 
 
 class RosterSettings(_Section):
@@ -444,6 +454,7 @@ class Settings(BaseSettings):
                 for s in self.complaints.steps
             ),
             repeat_last_every=self.complaints.repeat_last_every,
+            quiet_period=self.complaints.quiet_period,
         )
 
     def guide_path(self) -> Path | None:

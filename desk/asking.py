@@ -7,7 +7,7 @@ from datetime import datetime
 
 from desk import flood
 from desk.commands import Ask, Outcome
-from desk.content import ContentKind
+from desk.content import Content, ContentKind
 from desk.context import DeskContext
 from desk.notices import Button, Notice, NoticeKind
 from desk.people import Retailer
@@ -30,29 +30,36 @@ async def ask(ctx: DeskContext, cmd: Ask) -> Outcome:
         retailer = await retailer_turn(ledger, cmd.source, cmd.address)
         if isinstance(retailer, Outcome):
             return retailer
-        now = ctx.clock.now()
-        ticket = await ledger.open_ticket_of(retailer.id)
-        new_round = ticket is None or ticket.waiting_since is None
-        if ticket is None:
-            # Opened already waiting, with its first due time: the final save changes nothing.
-            ticket = await _open(ctx, ledger, retailer, now)
-        elif new_round:
-            ticket = ticket.evolve(waiting_since=now)
-        await ledger.add_message(TicketMessage(ticket.id, retailer.id, True, cmd.content, now))
-        await ledger.record(
-            Event(ticket.id, EventKind.ASKED, now, actor=retailer.id, round=ticket.round)
-        )
-        parts = _to_manager(ctx, retailer, ticket, cmd, first=ticket.round == 0 and new_round)
-        if new_round:
-            # The first message of a round reaches the manager at once, whatever came before.
-            await ledger.post(_acknowledgement(ctx, retailer, ticket, now))
-            for notice in parts:
-                await ledger.post(notice)
-        else:
-            for notice in parts:
-                await _follow_up(ctx, ledger, ticket, notice, now)
-            await _calm_down(ctx, ledger, retailer, ticket, now)
-        await ledger.save_ticket(with_due(ticket))
+        return await take_question(ctx, ledger, retailer, cmd.content)
+
+
+async def take_question(
+    ctx: DeskContext, ledger: Ledger, retailer: Retailer, content: Content
+) -> Outcome:
+    """Add a message to the retailer's ticket, acknowledge a new round, and reach the manager."""
+    now = ctx.clock.now()
+    ticket = await ledger.open_ticket_of(retailer.id)
+    new_round = ticket is None or ticket.waiting_since is None
+    if ticket is None:
+        # Opened already waiting, with its first due time: the final save changes nothing.
+        ticket = await _open(ctx, ledger, retailer, now)
+    elif new_round:
+        ticket = ticket.evolve(waiting_since=now)
+    await ledger.add_message(TicketMessage(ticket.id, retailer.id, True, content, now))
+    await ledger.record(
+        Event(ticket.id, EventKind.ASKED, now, actor=retailer.id, round=ticket.round)
+    )
+    parts = _to_manager(ctx, retailer, ticket, content, first=ticket.round == 0 and new_round)
+    if new_round:
+        # The first message of a round reaches the manager at once, whatever came before.
+        await ledger.post(_acknowledgement(ctx, retailer, ticket, now))
+        for notice in parts:
+            await ledger.post(notice)
+    else:
+        for notice in parts:
+            await _follow_up(ctx, ledger, ticket, notice, now)
+        await _calm_down(ctx, ledger, retailer, ticket, now)
+    await ledger.save_ticket(with_due(ticket))
     return Outcome.DONE
 
 
@@ -136,11 +143,10 @@ def _acknowledgement(ctx: DeskContext, retailer: Retailer, ticket: Ticket, now: 
 
 
 def _to_manager(
-    ctx: DeskContext, retailer: Retailer, ticket: Ticket, cmd: Ask, *, first: bool
+    ctx: DeskContext, retailer: Retailer, ticket: Ticket, content: Content, *, first: bool
 ) -> list[Notice]:
     """Return the manager's notices for one message; a very long text comes in parts."""
     manager = ctx.team.managers[ticket.manager_id]
-    content = cmd.content
     # Only the first part copies the media; the rest of a long caption follows as text.
     return [
         Notice(

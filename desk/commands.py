@@ -102,3 +102,9 @@ class Outcome(StrEnum):
     NOT_AN_ANSWER = "not_an_answer"
     ALREADY_SAVED = "already_saved"
     DECIDED = "decided"
+    TOO_LONG = "too_long"
+    # The message went into the retailer's confidential complaint, not to their manager.
+    CONFIDENTIAL = "confidential"
+    # The message waits for the retailer to say whether it is for the supervisor or the manager.
+    HELD = "held"
+    CHOOSE_FIRST = "choose_first"

@@ -1,22 +1,26 @@
 """A retailer complains about their manager to the supervisor, who answers in the chat.
 
-Nothing here ever addresses a manager: every notice goes to the retailer or to supervisors,
-and none carries a ticket number, so no ticket view, reply or report of a manager finds it.
+A complaint is a conversation: once the retailer starts one, everything they send joins it
+until they leave, or until a quiet period passes. Nothing here ever addresses a manager: every
+notice goes to the retailer or to supervisors, and none carries a ticket number, so no ticket
+view, reply or report of a manager finds it.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
+from desk import flood
 from desk.commands import Answer, Inbound, Outcome
 from desk.complaints import Complaint, ComplaintMessage, answerers, overseers, with_due
-from desk.content import Content
+from desk.content import Content, ContentKind
 from desk.context import DeskContext
 from desk.notices import Button, Notice, NoticeKind
 from desk.people import Address, Retailer
 from desk.ports import Ledger
-from desk.turns import first_time
+from desk.prompts import Awaited
+from desk.turns import first_time, retailer_turn
 
 
 @dataclass(frozen=True)
@@ -26,9 +30,6 @@ class Complain:
     address: Address
     content: Content
     source: Inbound | None = None
-    # Set when the message replies to a bot message: it continues a complaint only if that
-    # message belonged to one, and is an ordinary question otherwise.
-    reply_to: int | None = None
 
 
 @dataclass(frozen=True)
@@ -40,6 +41,11 @@ class CloseComplaint:
     source: Inbound | None = None
 
 
+# Messages closer together than this are one burst (an album, a text cut in parts): one ack.
+BURST = timedelta(minutes=1)
+BACK_TO_MANAGER = Button("button.back_to_manager", "cpdone")
+
+
 def close_button(complaint_id: int) -> Button:
     """Return the supervisor's button that closes a complaint."""
     return Button("button.close_complaint", f"cpx:{complaint_id}")
@@ -48,31 +54,31 @@ def close_button(complaint_id: int) -> Button:
 async def complain(ctx: DeskContext, cmd: Complain) -> Outcome:
     """Take the message into the retailer's open complaint and tell only the supervisors."""
     async with ctx.store.transaction() as ledger:
-        # A reply is checked before settling, so the update can still be asked as a question.
-        thread = cmd.reply_to is None or await ledger.complaint_of_message(
-            cmd.address, cmd.reply_to
-        )
-        if not thread:
-            return Outcome.NOT_A_TICKET
-        if not await first_time(ledger, cmd.source):
-            return Outcome.REPEATED
-        retailer = await ledger.retailer_at(cmd.address)
-        if retailer is None:
-            return Outcome.UNKNOWN_SENDER
-        if not overseers(ctx.team, retailer.manager_id):
-            return Outcome.NO_SUPERVISOR
-        now = ctx.clock.now()
-        complaint = await ledger.open_complaint_of(retailer.id) or await _open(
-            ctx, ledger, retailer, now
-        )
-        if complaint.waiting_since is None:
-            complaint = complaint.evolve(waiting_since=now)
-        await ledger.add_complaint_message(
-            ComplaintMessage(complaint.id, retailer.id, True, cmd.content, now)
-        )
-        if retailer.awaiting is not None:
-            await ledger.expect(retailer.id, None, None)
-        supervisors = answerers(ctx.team, complaint)
+        retailer = await retailer_turn(ledger, cmd.source, cmd.address)
+        if isinstance(retailer, Outcome):
+            return retailer
+        return await take_complaint(ctx, ledger, retailer, cmd.content)
+
+
+async def take_complaint(
+    ctx: DeskContext, ledger: Ledger, retailer: Retailer, content: Content
+) -> Outcome:
+    """Add a message to the retailer's complaint and keep them in the confidential conversation."""
+    if not overseers(ctx.team, retailer.manager_id):
+        return Outcome.NO_SUPERVISOR
+    now = ctx.clock.now()
+    complaint = await ledger.open_complaint_of(retailer.id) or await _open(
+        ctx, ledger, retailer, now
+    )
+    if complaint.waiting_since is None:
+        complaint = complaint.evolve(waiting_since=now)
+    burst = await ledger.complaint_messages(complaint.id, now - BURST)
+    await ledger.add_complaint_message(
+        ComplaintMessage(complaint.id, retailer.id, True, content, now)
+    )
+    until = await stay_confidential(ctx, ledger, retailer)
+    supervisors = answerers(ctx.team, complaint)
+    if not burst:
         await ledger.post(
             Notice(
                 to=retailer.id,
@@ -82,10 +88,14 @@ async def complain(ctx: DeskContext, cmd: Complain) -> Outcome:
                 params={
                     "complaint": complaint.id,
                     "supervisor": "、".join(s.name for s in supervisors),
+                    "until": until.isoformat(),
                 },
+                buttons=(BACK_TO_MANAGER,),
             )
         )
-        for supervisor in supervisors:
+    for supervisor in supervisors:
+        # A long text reaches the supervisor whole, in parts, like a long question would.
+        for index, text in enumerate(flood.parts(content)):
             await ledger.post(
                 Notice(
                     to=supervisor.id,
@@ -97,15 +107,22 @@ async def complain(ctx: DeskContext, cmd: Complain) -> Outcome:
                         "retailer": retailer.name,
                         "shop": retailer.shop,
                         "manager": ctx.team.name_of(complaint.manager_id),
-                        "text": cmd.content.text,
-                        "content": cmd.content.kind.value,
+                        "text": text,
+                        "content": content.kind.value if index == 0 else ContentKind.TEXT.value,
                     },
-                    copy_of=cmd.content if cmd.content.is_media else None,
-                    buttons=(close_button(complaint.id),),
+                    copy_of=content if content.is_media and index == 0 else None,
+                    buttons=(close_button(complaint.id),) if index == 0 else (),
                 )
             )
-        await ledger.save_complaint(with_due(complaint))
+    await ledger.save_complaint(with_due(complaint))
     return Outcome.DONE
+
+
+async def stay_confidential(ctx: DeskContext, ledger: Ledger, retailer: Retailer) -> datetime:
+    """Keep the retailer's messages with the supervisor until a quiet period passes; say until."""
+    until = ctx.clock.now() + ctx.complaints.quiet_period
+    await ledger.expect(retailer.id, Awaited.COMPLAINT.value, until)
+    return until
 
 
 async def _open(ctx: DeskContext, ledger: Ledger, retailer: Retailer, now: datetime) -> Complaint:
@@ -143,18 +160,25 @@ async def answer_complaint(ctx: DeskContext, cmd: Answer) -> Outcome:
         await ledger.add_complaint_message(
             ComplaintMessage(complaint.id, cmd.staff_id, False, cmd.content, now)
         )
+        params: dict[str, object] = {
+            "complaint": complaint.id,
+            "staff": ctx.team.name_of(cmd.staff_id),
+            "text": cmd.content.text,
+        }
+        # The retailer's answer to the supervisor stays confidential, reply or not; a choice
+        # they owe or a prompt they asked for is left as it is.
+        if retailer.awaiting in {None, Awaited.COMPLAINT}:
+            params["until"] = (await stay_confidential(ctx, ledger, retailer)).isoformat()
+            params["variant"] = "open"
         await ledger.post(
             Notice(
                 to=retailer.id,
                 address=ctx.reach(retailer),
                 kind=NoticeKind.COMPLAINT_REPLY,
                 lang=retailer.lang,
-                params={
-                    "complaint": complaint.id,
-                    "staff": ctx.team.name_of(cmd.staff_id),
-                    "text": cmd.content.text,
-                },
+                params=params,
                 copy_of=cmd.content if cmd.content.is_media else None,
+                buttons=(BACK_TO_MANAGER,) if "until" in params else (),
             )
         )
         if complaint.waiting_since is not None:
@@ -185,6 +209,8 @@ async def close_complaint(ctx: DeskContext, cmd: CloseComplaint) -> Outcome:
             with_due(complaint.evolve(closed_at=now, waiting_since=None, last_step=-1))
         )
         retailer = await ledger.retailer(complaint.retailer_id)
+        if retailer is not None and retailer.awaiting == Awaited.COMPLAINT:
+            await ledger.expect(retailer.id, None, None)
         if retailer is not None and retailer.telegram_id is not None:
             await ledger.post(
                 Notice(

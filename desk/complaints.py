@@ -33,10 +33,13 @@ def _default_steps() -> tuple[ComplaintStep, ...]:
 
 @dataclass(frozen=True)
 class ComplaintPolicy:
-    """How long a complaint may wait before the supervisors are reminded of it."""
+    """When a waiting complaint reminds the supervisors, and how long its conversation lasts."""
 
     steps: tuple[ComplaintStep, ...] = field(default_factory=_default_steps)
     repeat_last_every: timedelta | None = None
+    # How long the retailer's silence keeps them in the confidential conversation. Not part of
+    # the snapshot: it governs where the retailer's next message goes, not the complaint's clock.
+    quiet_period: timedelta = timedelta(hours=2)
 
     def snapshot(self) -> dict[str, Any]:
         """Return a JSON-ready copy to store on the complaint."""

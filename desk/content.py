@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 from enum import StrEnum
 
 
@@ -38,3 +39,12 @@ class Content:
         """Return a short one-line preview for notifications."""
         flat = " ".join(self.text.split())
         return flat if len(flat) <= limit else flat[: limit - 1] + "…"
+
+
+@dataclass(frozen=True)
+class HeldMessage:
+    """A retailer's message kept back until they say who it is for."""
+
+    retailer_id: str
+    content: Content
+    at: datetime

@@ -35,6 +35,8 @@ class NoticeKind(StrEnum):
     COMPLAINT_NUDGE = "complaint_nudge"
     COMPLAINT_REPLY = "complaint_reply"
     COMPLAINT_END = "complaint_end"
+    COMPLAINT_CHOICE = "complaint_choice"
+    COMPLAINT_LEFT = "complaint_left"
     SUPPLY_ACK = "supply_ack"
     SUPPLY = "supply"
     SUPPLY_ANSWER = "supply_answer"

@@ -18,6 +18,7 @@ from desk.content import Content, ContentKind
 from desk.context import DeskContext
 from desk.notices import Button, Notice, NoticeKind
 from desk.people import Address
+from desk.prompts import Awaited
 from desk.sla import with_due
 from desk.supply import RESTOCK_DAYS, OrderLine, RefusalReason, SupplyOutcome, SupplyRequest
 from desk.tickets import Event, EventKind, TicketMessage
@@ -82,7 +83,8 @@ async def order(ctx: DeskContext, cmd: Order) -> Outcome:
         request = await ledger.create_supply(
             SupplyRequest(0, ticket.id, retailer.id, ticket.manager_id, cmd.line, now)
         )
-        if retailer.awaiting is not None:
+        # An order ends an order prompt, never a complaint or a choice the retailer still owes.
+        if retailer.awaiting in {Awaited.ORDER, Awaited.COMMENT}:
             await ledger.expect(retailer.id, None, None)
         line = {"brand": cmd.line.brand, "quantity": cmd.line.quantity or "-"}
         first_target = ticket.policy.first_target

@@ -40,13 +40,16 @@ class Retailer:
     lang: str = "zh"
     # Picked with /lang; otherwise the language follows the chat app's.
     lang_chosen: bool = False
-    # What the desk takes the retailer's next message as (a complaint, an order), until when.
+    # What the desk takes the retailer's next message as (a complaint, an order), until when;
+    # no end means until the retailer decides.
     awaiting: str | None = None
     awaiting_until: datetime | None = None
 
     def expecting(self, now: datetime) -> str | None:
         """Return what the desk takes the next message as, unless that wait has lapsed."""
-        if self.awaiting is None or self.awaiting_until is None or self.awaiting_until <= now:
+        if self.awaiting is None:
+            return None
+        if self.awaiting_until is not None and self.awaiting_until <= now:
             return None
         return self.awaiting
 

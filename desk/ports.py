@@ -8,6 +8,7 @@ from datetime import datetime
 from typing import Protocol
 
 from desk.complaints import Complaint, ComplaintMessage
+from desk.content import HeldMessage
 from desk.guide import GuideDraft
 from desk.notices import Notice, NoticeKind, Queued
 from desk.people import Address, Leave, Retailer
@@ -189,6 +190,18 @@ class Ledger(Protocol):
 
     async def complaint_of_message(self, address: Address, message_id: int) -> int | None:
         """Return the complaint a bot message in this chat belongs to."""
+        ...
+
+    async def hold(self, message: HeldMessage) -> None:
+        """Keep a retailer's message back until they say who it is for."""
+        ...
+
+    async def held_messages(self, retailer_id: str) -> list[HeldMessage]:
+        """Return the retailer's held messages, oldest first."""
+        ...
+
+    async def release_held(self, retailer_id: str) -> None:
+        """Forget the retailer's held messages once they are taken where they belong."""
         ...
 
     async def due_complaints(self, now: datetime, limit: int) -> list[Complaint]:

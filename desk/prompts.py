@@ -29,6 +29,8 @@ class Awaited(StrEnum):
     COMPLAINT = "complaint"
     ORDER = "order"
     COMMENT = "comment"
+    # Messages that may belong to a complaint wait for the retailer to say where they go.
+    HELD = "held"
 
 
 @dataclass(frozen=True)
@@ -71,6 +73,8 @@ async def expect(ctx: DeskContext, cmd: Expect) -> Outcome:
         retailer = await retailer_turn(ledger, cmd.source, cmd.address)
         if isinstance(retailer, Outcome):
             return retailer
+        if retailer.awaiting == Awaited.HELD:
+            return Outcome.CHOOSE_FIRST
         supervisors = overseers(ctx.team, retailer.manager_id)
         if cmd.expectation.kind is Awaited.COMPLAINT and not supervisors:
             return Outcome.NO_SUPERVISOR
@@ -90,7 +94,10 @@ async def prompt(
     params: Mapping[str, object],
 ) -> None:
     """Store the wait and post the prompt that explains it, with a cancel button."""
-    await ledger.expect(retailer.id, expectation.encode(), ctx.clock.now() + WINDOW)
+    # A complaint is a conversation, so its prompt lasts as long as a silence within one.
+    window = ctx.complaints.quiet_period if expectation.kind is Awaited.COMPLAINT else WINDOW
+    until = ctx.clock.now() + window
+    await ledger.expect(retailer.id, expectation.encode(), until)
     await ledger.post(
         Notice(
             to=retailer.id,
@@ -101,7 +108,8 @@ async def prompt(
                 **params,
                 "variant": expectation.kind.value,
                 "ticket": expectation.ticket_id,
-                "minutes": int(WINDOW.total_seconds() // 60),
+                "minutes": int(window.total_seconds() // 60),
+                "until": until.isoformat(),
             },
             buttons=(CANCEL,),
         )
@@ -114,6 +122,8 @@ async def cancel(ctx: DeskContext, address: Address) -> Outcome:
         retailer = await ledger.retailer_at(address)
         if retailer is None:
             return Outcome.UNKNOWN_SENDER
+        if retailer.awaiting == Awaited.HELD:
+            return Outcome.CHOOSE_FIRST
         if retailer.expecting(ctx.clock.now()) is None:
             return Outcome.NOTHING_WAITING
         await ledger.expect(retailer.id, None, None)

@@ -8,6 +8,7 @@ from desk import (
     answering,
     asking,
     complaining,
+    conversation,
     delivery,
     feedback,
     guiding,
@@ -20,6 +21,7 @@ from desk import (
 from desk.commands import Answer, Ask, Away, OnIt, Outcome, Resolve, ShareContact
 from desk.complaining import CloseComplaint, Complain
 from desk.context import DeskContext
+from desk.conversation import BackToManager, Choose, Receive
 from desk.feedback import Comment, Rate
 from desk.guide import Library
 from desk.guiding import Decide, SaveDraft
@@ -61,8 +63,20 @@ class Desk:
         return Someone(Role.RETAILER, retailer=retailer) if retailer else Someone(Role.STRANGER)
 
     async def ask(self, cmd: Ask) -> Outcome:
-        """Take a retailer's message."""
+        """Take a retailer's message as a question to their manager."""
         return await asking.ask(self.ctx, cmd)
+
+    async def receive(self, cmd: Receive) -> Outcome:
+        """Take a retailer's message where it belongs: the manager, the complaint, or held."""
+        return await conversation.receive(self.ctx, cmd)
+
+    async def choose(self, cmd: Choose) -> Outcome:
+        """Send a retailer's held messages where they chose."""
+        return await conversation.choose(self.ctx, cmd)
+
+    async def back_to_manager(self, cmd: BackToManager) -> Outcome:
+        """End a retailer's confidential conversation with the supervisor."""
+        return await conversation.leave(self.ctx, cmd)
 
     async def answer(self, cmd: Answer) -> Outcome:
         """Relay a staff answer."""

@@ -9,7 +9,7 @@ from typing import Any
 from sqlalchemy import Row
 
 from desk.complaints import Complaint, ComplaintMessage, ComplaintPolicy
-from desk.content import Content, ContentKind
+from desk.content import Content, ContentKind, HeldMessage
 from desk.guide import DraftState, GuideDraft
 from desk.ratings import Rating
 from desk.supply import OrderLine, RefusalReason, SupplyOutcome, SupplyRequest, brand_key
@@ -105,6 +105,26 @@ def complaint_message_from_row(row: Row[Any]) -> ComplaintMessage:
     return ComplaintMessage(
         m["complaint_id"], m["author_id"], bool(m["from_retailer"]), content, m["at"]
     )
+
+
+def held_row(message: HeldMessage) -> dict[str, Any]:
+    """Return the columns of one held message."""
+    content = message.content
+    return {
+        "retailer_id": message.retailer_id,
+        "kind": content.kind.value,
+        "text": content.text,
+        "chat_id": content.chat_id,
+        "message_id": content.message_id,
+        "at": message.at,
+    }
+
+
+def held_from_row(row: Row[Any]) -> HeldMessage:
+    """Rebuild a held message from its row."""
+    m = row._mapping
+    content = Content(ContentKind(m["kind"]), m["text"], m["chat_id"], m["message_id"])
+    return HeldMessage(m["retailer_id"], content, m["at"])
 
 
 def supply_from_row(row: Row[Any]) -> SupplyRequest:

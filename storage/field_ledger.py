@@ -6,12 +6,12 @@ import json
 from datetime import datetime
 from typing import Any, Protocol
 
-from sqlalchemy import Row, Select, Table, func, insert, select, update
+from sqlalchemy import Row, Select, Table, delete, func, insert, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from desk.complaints import Complaint, ComplaintMessage
-from desk.content import Content, ContentKind
+from desk.content import Content, ContentKind, HeldMessage
 from desk.guide import DraftState, GuideDraft
 from desk.notices import NoticeKind
 from desk.people import Address
@@ -25,6 +25,7 @@ from storage.tables import (
     complaint_messages,
     complaints,
     guide_drafts,
+    held_messages,
     messages,
     outbox,
     ratings,
@@ -226,6 +227,25 @@ class FieldLedger:
         if row is None or row.kind not in COMPLAINT_KINDS:
             return None
         return int(json.loads(row.body)["params"]["complaint"])
+
+    async def hold(self, message: HeldMessage) -> None:
+        """Keep a retailer's message back until they say who it is for."""
+        await self.conn.execute(insert(held_messages).values(field_codec.held_row(message)))
+
+    async def held_messages(self, retailer_id: str) -> list[HeldMessage]:
+        """Return the retailer's held messages, oldest first."""
+        query = (
+            select(held_messages)
+            .where(held_messages.c.retailer_id == retailer_id)
+            .order_by(held_messages.c.id)
+        )
+        return [field_codec.held_from_row(row) for row in (await self.conn.execute(query)).all()]
+
+    async def release_held(self, retailer_id: str) -> None:
+        """Forget the retailer's held messages once they are taken where they belong."""
+        await self.conn.execute(
+            delete(held_messages).where(held_messages.c.retailer_id == retailer_id)
+        )
 
     async def due_complaints(self, now: datetime, limit: int) -> list[Complaint]:
         """Claim open complaints whose next reminder is due."""

@@ -219,6 +219,19 @@ complaint_messages = Table(
     *said_columns(),
 )
 
+# A retailer's messages kept back while they choose between the supervisor and the manager.
+held_messages = Table(
+    "held_messages",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("retailer_id", String(64), ForeignKey("retailers.id"), nullable=False, index=True),
+    Column("kind", String(16), nullable=False),
+    Column("text", Text, nullable=False),
+    Column("chat_id", BigInteger),
+    Column("message_id", BigInteger),
+    Column("at", UtcDateTime, nullable=False),
+)
+
 supply_requests = Table(
     "supply_requests",
     metadata,

@@ -1,12 +1,11 @@
-"""A retailer's message the desk takes as something else: a complaint, an order, a comment."""
+"""A retailer's message the desk asked for: an order or a comment on a rating."""
 
 from __future__ import annotations
 
 from telegram import Message, Update
 
 from desk.commands import Inbound, Outcome
-from desk.complaining import Complain
-from desk.content import Content, ContentKind
+from desk.content import MAX_TEXT, Content, ContentKind
 from desk.feedback import Comment
 from desk.ordering import Order
 from desk.people import Address, Retailer
@@ -21,24 +20,19 @@ from handlers.telegram.translate import CHANNEL, inbound_of
 async def intercept(
     update: Update, context: Context, retailer: Retailer, content: Content, lang: str
 ) -> bool:
-    """Take the message as what the desk awaits, or into a complaint it replies to."""
+    """Take the message as the order or comment the desk awaits; False for anything else."""
     message = update.effective_message
     assert message is not None
-    desk, address, source = (
-        context.bot_data.desk,
-        Address(CHANNEL, message.chat_id),
-        inbound_of(update),
-    )
+    desk = context.bot_data.desk
     expected = expected_of(retailer, desk.ctx.clock.now())
-    if expected is not None:
-        await _take(desk, message, expected, address, content, source, lang)
-        return True
-    replied = message.reply_to_message
-    if replied is None:
+    if expected is None or expected.kind not in {Awaited.ORDER, Awaited.COMMENT}:
         return False
-    # A reply to any message of a complaint stays with the supervisor, never the manager.
-    outcome = await desk.complain(Complain(address, content, source, reply_to=replied.message_id))
-    return outcome is not Outcome.NOT_A_TICKET
+    if len(content.text) > MAX_TEXT:
+        await message.reply_text(say(lang, "too_long", limit=MAX_TEXT))
+        return True
+    address, source = Address(CHANNEL, message.chat_id), inbound_of(update)
+    await _take(desk, message, expected, address, content, source, lang)
+    return True
 
 
 async def _take(
@@ -51,9 +45,7 @@ async def _take(
     lang: str,
 ) -> None:
     text = content.text if content.kind is ContentKind.TEXT else ""
-    if expected.kind is Awaited.COMPLAINT:
-        outcome = await desk.complain(Complain(address, content, source))
-    elif expected.kind is Awaited.ORDER:
+    if expected.kind is Awaited.ORDER:
         line = parse_order(text)
         outcome = await desk.order(Order(address, line, source)) if line else Outcome.BAD_ORDER
     elif text and expected.ticket_id is not None:

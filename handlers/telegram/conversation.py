@@ -6,8 +6,9 @@ import logging
 
 from telegram import KeyboardButton, Message, ReplyKeyboardMarkup, Update
 
-from desk.commands import Ask, Outcome, ShareContact
+from desk.commands import Outcome, ShareContact
 from desk.content import MAX_TEXT
+from desk.conversation import Receive
 from desk.people import Address
 from desk.service import Someone
 from handlers.telegram import awaiting, staff
@@ -48,14 +49,19 @@ async def on_message(update: Update, context: Context) -> None:
         await ask_to_register(message, lang)
         return
     content = content_of(message)
-    if content is None or len(content.text) > MAX_TEXT:
-        key = "unsupported" if content is None else "too_long"
-        await message.reply_text(say(lang, key, limit=MAX_TEXT))
+    if content is None:
+        await message.reply_text(say(lang, "unsupported"))
         return
     if await awaiting.intercept(update, context, someone.retailer, content, lang):
         return
     desk, address = context.bot_data.desk, message_address(message)
-    if await desk.ask(Ask(address, content, inbound_of(update))) is Outcome.DONE and content.text:
+    replied = message.reply_to_message
+    cmd = Receive(address, content, inbound_of(update), replied.message_id if replied else None)
+    # The desk decides where it goes: the manager, the retailer's complaint, or held for a choice.
+    outcome = await desk.receive(cmd)
+    if outcome is Outcome.TOO_LONG:
+        await message.reply_text(say(lang, "too_long", limit=MAX_TEXT))
+    elif outcome is Outcome.DONE and content.text:
         # The question is with the manager already; the library may help in the meantime.
         await desk.suggest(address, content.text)
 

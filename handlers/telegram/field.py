@@ -22,6 +22,7 @@ def handlers() -> list[BaseHandler]:  # type: ignore[type-arg]
     """Return the handlers to register before the catch-all message and button handlers."""
     return [
         CommandHandler("complain", complaints.on_complain, filters=PRIVATE),
+        CommandHandler("done", complaints.on_done, filters=PRIVATE),
         CommandHandler("order", supply.on_order, filters=PRIVATE),
         CommandHandler("guide", guide.show_topics, filters=PRIVATE),
         CommandHandler("lang", languages.on_lang, filters=PRIVATE),
@@ -31,6 +32,8 @@ def handlers() -> list[BaseHandler]:  # type: ignore[type-arg]
         CallbackQueryHandler(ratings.on_rate, pattern=rf"^rate:{_ID}:[1-5]$"),
         CallbackQueryHandler(ratings.on_comment, pattern=rf"^rcm:{_ID}$"),
         CallbackQueryHandler(complaints.on_close, pattern=rf"^cpx:{_ID}$"),
+        CallbackQueryHandler(complaints.on_done, pattern=r"^cpdone$"),
+        CallbackQueryHandler(complaints.on_choice, pattern=r"^held:[sm]$"),
         CallbackQueryHandler(supply.on_outcome, pattern=_SUPPLY),
         CallbackQueryHandler(guide.on_browse, pattern=rf"^gd:[te]:{_KEY}$"),
         CallbackQueryHandler(guide.on_save, pattern=rf"^gds:{_ID}$"),

@@ -64,7 +64,7 @@ ZH: dict[str, str] = {
     "edited": "修改后的消息不会重新发送给客户经理，如需补充请发一条新消息。",
     "edited.staff": "修改后的消息不会重新发送给零售户，如需更正请再回复一条新消息。",
     "help.retailer": "直接发送您的问题（文字、图片、语音、文件或位置），客户经理会尽快答复。\n"
-    "/order 品牌 数量 备注 订货\n/guide 经营指南\n/complain 向主管保密投诉\n/lang en English",
+    "/order 品牌 数量 备注 订货\n/guide 经营指南\n/complain 向主管保密投诉，/done 结束\n/lang en English",
     "help.staff": "回复工单消息即可答复零售户。\n/queue 查看未结工单\n/away 日期 同事 登记休假\n/back 结束休假\n/lang en English",
     "button.on_it": "🙋 处理中",
     "button.resolve": "✅ 已解决",
@@ -145,7 +145,8 @@ EN: dict[str, str] = {
     "to correct something.",
     "help.retailer": "Just send your question (text, photo, voice, document or location); "
     "your manager will answer soon.\n/order BRAND QUANTITY NOTE place an order\n"
-    "/guide retail guide\n/complain a confidential complaint to the supervisor\n/lang zh 中文",
+    "/guide retail guide\n/complain a confidential complaint to the supervisor, /done to end it\n"
+    "/lang zh 中文",
     "help.staff": "Reply to a ticket message to answer.\n/queue open tickets\n"
     "/away DATE COLLEAGUE set leave\n/back end leave\n/lang zh 中文",
     "button.on_it": "🙋 On it",

@@ -53,7 +53,10 @@ async def test_a_complaint_goes_to_the_supervisor_and_never_reaches_the_manager(
         nudge = await tg.wait_message(7001, contains="第 1 次提醒", timeout=8)
         assert "投诉 #1" in nudge["text"]
 
-        # An ordinary question the same day still goes to the manager, as always.
+        # Back with the manager, an ordinary question the same day goes to them, as always.
+        assert buttons(ack) == ["cpdone"]
+        zhang.press(ack, "cpdone")
+        await tg.wait_message(9001, contains="保密对话已结束")
         zhang.send("明天送货吗？")
         question = await tg.wait_message(5001, contains="明天送货吗")
         li.send("/queue")

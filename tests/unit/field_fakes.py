@@ -7,6 +7,7 @@ from datetime import datetime
 from typing import Any
 
 from desk.complaints import Complaint, ComplaintMessage
+from desk.content import HeldMessage
 from desk.guide import DraftState, GuideDraft
 from desk.notices import NoticeKind
 from desk.people import Address
@@ -33,6 +34,7 @@ class FieldCases:
     supply: dict[int, SupplyRequest] = field(default_factory=dict)
     drafts: dict[int, GuideDraft] = field(default_factory=dict)
     staff_langs: dict[str, str] = field(default_factory=dict)
+    held: list[HeldMessage] = field(default_factory=list)
 
     def clone(self) -> FieldCases:
         # Values are frozen dataclasses: copying the containers copies everything.
@@ -43,6 +45,7 @@ class FieldCases:
             dict(self.supply),
             dict(self.drafts),
             dict(self.staff_langs),
+            list(self.held),
         )
 
 
@@ -167,6 +170,20 @@ class FakeFieldLedger:
             if notice.address == address and posted.message_id == message_id:
                 return int(notice.params["complaint"]) if notice.kind in COMPLAINT_KINDS else None
         return None
+
+    async def hold(self, message: HeldMessage) -> None:
+        """Keep a retailer's message back."""
+        self._write()
+        self._cases.held.append(message)
+
+    async def held_messages(self, retailer_id: str) -> list[HeldMessage]:
+        """Return the retailer's held messages, oldest first."""
+        return [m for m in self._cases.held if m.retailer_id == retailer_id]
+
+    async def release_held(self, retailer_id: str) -> None:
+        """Forget the retailer's held messages."""
+        self._write()
+        self._cases.held = [m for m in self._cases.held if m.retailer_id != retailer_id]
 
     async def due_complaints(self, now: datetime, limit: int) -> list[Complaint]:
         """Return complaints whose reminder is due."""

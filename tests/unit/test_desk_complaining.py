@@ -11,6 +11,7 @@ from desk.commands import Answer, Ask, Inbound, Outcome
 from desk.complaining import CloseComplaint, Complain
 from desk.content import Content, ContentKind
 from desk.context import DeskContext
+from desk.conversation import BackToManager, Receive
 from desk.notices import NoticeKind
 from desk.people import Address, Supervisor, Team
 from desk.prompts import Awaited, Expect, Expectation
@@ -38,12 +39,16 @@ async def complain(desk: Desk, text: str = "李经理说没货，可别的店都
     assert await desk.complain(Complain(R1, said(text, R1))) is Outcome.DONE
 
 
-async def test_a_complaint_reaches_the_supervisor_and_the_retailer_is_told_at_once(desk, store):
+async def test_a_complaint_reaches_the_supervisor_and_the_retailer_is_told_at_once(
+    desk, store, clock
+):
     await complain(desk)
 
     (ack,) = store.posted_to("r1")
     assert ack.kind is NoticeKind.COMPLAINT_ACK
-    assert ack.params == {"complaint": 1, "supervisor": "陈主任"}
+    until = (clock.now() + timedelta(hours=2)).isoformat()
+    assert ack.params == {"complaint": 1, "supervisor": "陈主任", "until": until}
+    assert [b.data for b in ack.buttons] == ["cpdone"]
     (complaint,) = store.posted_to("s1")
     assert complaint.kind is NoticeKind.COMPLAINT
     assert complaint.params["manager"] == "李经理"
@@ -83,7 +88,15 @@ async def test_the_supervisor_answers_by_reply_and_the_clock_stops(desk, store, 
     assert await desk.answer_complaint(reply) is Outcome.DONE
 
     (answer,) = store.posted_to("r1", NoticeKind.COMPLAINT_REPLY)
-    assert answer.params == {"complaint": 1, "staff": "陈主任", "text": "已了解，我来核实。"}
+    # The answer opens the conversation again, so what the retailer says next stays with them.
+    assert answer.params == {
+        "complaint": 1,
+        "staff": "陈主任",
+        "text": "已了解，我来核实。",
+        "until": (clock.now() + timedelta(hours=2)).isoformat(),
+        "variant": "open",
+    }
+    assert store.retailers["r1"].expecting(clock.now()) == "complaint"
     stored = store.field_cases.complaints[1]
     assert (stored.waiting_since, stored.next_due_at) == (None, None)
     assert stored.first_response_at == clock.now()
@@ -122,8 +135,9 @@ async def test_the_retailer_replying_to_the_answer_continues_the_complaint(desk,
     (answer,) = store.posted_to("r1", NoticeKind.COMPLAINT_REPLY)
     clock.advance(minutes=5)
 
-    follow_up = Complain(R1, said("他今天又这样了", R1, 2), reply_to=store.message_id_of(answer))
-    assert await desk.complain(follow_up) is Outcome.DONE
+    await desk.back_to_manager(BackToManager(R1))
+    follow_up = Receive(R1, said("他今天又这样了", R1, 2), reply_to=store.message_id_of(answer))
+    assert await desk.receive(follow_up) is Outcome.CONFIDENTIAL
 
     assert len(store.posted_to("s1", NoticeKind.COMPLAINT)) == 2
     assert store.field_cases.complaints[1].waiting_since == clock.now()
@@ -131,15 +145,15 @@ async def test_the_retailer_replying_to_the_answer_continues_the_complaint(desk,
     assert heard_by_managers(store) == []
 
 
-async def test_a_reply_to_a_ticket_message_is_no_complaint_and_stays_unsettled(desk, store):
+async def test_a_reply_to_a_ticket_message_is_a_question(desk, store):
     await desk.ask(Ask(R1, said("有货吗？", R1)))
     (ack,) = store.posted_to("r1", NoticeKind.ACK)
     source = Inbound("telegram", 88)
 
-    cmd = Complain(R1, said("还有", R1, 2), source, reply_to=store.message_id_of(ack))
-    assert await desk.complain(cmd) is Outcome.NOT_A_TICKET
+    cmd = Receive(R1, said("还有", R1, 2), source, reply_to=store.message_id_of(ack))
+    assert await desk.receive(cmd) is Outcome.DONE
     assert store.field_cases.complaints == {}
-    assert await desk.ask(Ask(R1, said("还有", R1, 2), source)) is Outcome.DONE
+    assert len(store.posted_to("m1", NoticeKind.FOLLOWUP)) == 1
 
 
 async def test_closing_tells_the_retailer_and_the_next_complaint_is_new(desk, store):
@@ -163,9 +177,11 @@ async def test_the_complaint_prompt_takes_the_next_message_and_then_lapses(desk,
     assert prompt.params["manager"] == "李经理"
     assert [b.data for b in prompt.buttons] == ["cancel"]
     assert store.retailers["r1"].expecting(clock.now()) == "complaint"
-    assert store.retailers["r1"].expecting(clock.now() + timedelta(minutes=30)) is None
+    # The prompt waits as long as a silence within the conversation it opens.
+    assert store.retailers["r1"].expecting(clock.now() + timedelta(minutes=119)) == "complaint"
+    assert store.retailers["r1"].expecting(clock.now() + timedelta(hours=2)) is None
     await complain(desk)
-    assert store.retailers["r1"].awaiting is None
+    assert store.retailers["r1"].expecting(clock.now()) == "complaint"
 
 
 async def test_cancelling_the_prompt_makes_the_next_message_a_question_again(desk, store):

@@ -8,8 +8,9 @@ import pytest
 
 from desk.asking import ticket_buttons
 from desk.commands import Outcome
-from desk.complaining import close_button
+from desk.complaining import BACK_TO_MANAGER, close_button
 from desk.content import ContentKind
+from desk.conversation import TO_MANAGER, TO_SUPERVISOR
 from desk.feedback import rate_buttons
 from desk.guide import Entry
 from desk.guiding import entry_buttons
@@ -69,6 +70,7 @@ SHOWN_OUTCOMES = [
     Outcome.NOT_AN_ANSWER,
     Outcome.ALREADY_SAVED,
     Outcome.DECIDED,
+    Outcome.CHOOSE_FIRST,
 ]
 
 
@@ -105,7 +107,9 @@ def test_say_fills_the_blanks():
 
 # Texts a notice names by its "variant" parameter, beside the notice kind's own text.
 VARIANTS = [
-    *(f"prompt.{kind.value}" for kind in Awaited),
+    *(f"prompt.{kind.value}" for kind in Awaited if kind is not Awaited.HELD),
+    "complaint_reply.open",
+    "complaint_choice.ended",
     "rated.comment",
     "low_rating.comment",
     *(f"supply_answer.{o.value}" for o in SupplyOutcome if o is not SupplyOutcome.REFUSED),
@@ -121,6 +125,9 @@ LABELS = [
     *(b.label for b in supply_buttons(1)),
     *(b.label for b in entry_buttons(ENTRIES)),
     close_button(1).label,
+    BACK_TO_MANAGER.label,
+    TO_SUPERVISOR.label,
+    TO_MANAGER.label,
     CANCEL.label,
     "button.comment",
     "button.approve",
