@@ -91,17 +91,21 @@ class StandinUser:
         file_name: str | None = None,
         duration: int | None = None,
         emoji: str | None = None,
+        album: str | None = None,
     ) -> JSON:
         mime = mimetypes.guess_type(file_name)[0] if file_name else None
         record = self._world.add_file(kind, size, file_name=file_name, mime_type=mime)
         content = media_payload(kind, record, duration=duration, emoji=emoji)
         if caption:
             content["caption"] = caption
+        if album is not None:
+            # Telegram sends an album as one message per item, tied by this id.
+            content["media_group_id"] = album
         return self._say(content)
 
-    def send_photo(self, caption: str | None = None) -> JSON:
-        """Send a photo."""
-        return self._media("photo", 48_213, caption)
+    def send_photo(self, caption: str | None = None, *, album: str | None = None) -> JSON:
+        """Send a photo; photos sent with the same `album` arrive as one media group."""
+        return self._media("photo", 48_213, caption, album=album)
 
     def send_voice(self, duration: int = 3) -> JSON:
         """Send a voice note."""
