@@ -108,3 +108,4 @@ class Outcome(StrEnum):
     # The message waits for the retailer to say whether it is for the supervisor or the manager.
     HELD = "held"
     CHOOSE_FIRST = "choose_first"
+    IN_COMPLAINT = "in_complaint"

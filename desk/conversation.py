@@ -90,6 +90,10 @@ async def route(
         return Route.COMPLAINT
     now = ctx.clock.now()
     if retailer.expecting(now) == Awaited.COMPLAINT:
+        # A reply to a ticket message in the middle of a complaint may be meant for the
+        # manager after all: ask rather than guess.
+        if reply_to is not None and await ledger.ticket_of_message(address, reply_to):
+            return Route.HOLD
         return Route.COMPLAINT
     lapsed_at = retailer.awaiting_until
     recent = (
@@ -109,7 +113,8 @@ async def _hold(ctx: DeskContext, ledger: Ledger, retailer: Retailer, content: C
     now = ctx.clock.now()
     earlier = await ledger.held_messages(retailer.id)
     await ledger.hold(HeldMessage(retailer.id, content, now))
-    ended_at = retailer.awaiting_until if retailer.awaiting == Awaited.COMPLAINT else None
+    lapsed = retailer.awaiting == Awaited.COMPLAINT and retailer.expecting(now) is None
+    ended_at = retailer.awaiting_until if lapsed else None
     if retailer.awaiting != Awaited.HELD:
         await ledger.expect(retailer.id, Awaited.HELD.value, None)
     if earlier and earlier[-1].at > now - BURST:

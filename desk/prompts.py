@@ -75,6 +75,10 @@ async def expect(ctx: DeskContext, cmd: Expect) -> Outcome:
             return retailer
         if retailer.awaiting == Awaited.HELD:
             return Outcome.CHOOSE_FIRST
+        talking = retailer.expecting(ctx.clock.now()) == Awaited.COMPLAINT
+        # An order prompt would quietly end the confidential conversation; leave it first.
+        if talking and cmd.expectation.kind is not Awaited.COMPLAINT:
+            return Outcome.IN_COMPLAINT
         supervisors = overseers(ctx.team, retailer.manager_id)
         if cmd.expectation.kind is Awaited.COMPLAINT and not supervisors:
             return Outcome.NO_SUPERVISOR

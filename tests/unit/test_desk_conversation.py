@@ -209,3 +209,26 @@ async def test_the_complaint_ladder_does_not_reach_managers_with_held_messages(
         await escalator.fire_due()
 
     assert heard_by_managers(store) == []
+
+
+async def test_an_order_prompt_waits_until_the_complaint_is_done(desk, store):
+    await start_complaint(desk)
+
+    order_prompt = Expect(R1, Expectation(Awaited.ORDER))
+    assert await desk.expect(order_prompt) is Outcome.IN_COMPLAINT
+    assert await desk.receive(Receive(R1, said("软中华 2条", 2))) is Outcome.CONFIDENTIAL
+    await desk.back_to_manager(BackToManager(R1))
+    assert await desk.expect(order_prompt) is Outcome.DONE
+
+
+async def test_a_reply_to_the_managers_message_mid_complaint_is_asked_about(desk, store):
+    await desk.receive(Receive(R1, said("有货吗？")))
+    (ack,) = store.posted_to("r1", NoticeKind.ACK)
+    await start_complaint(desk)
+
+    reply = Receive(R1, said("好的", 3), reply_to=store.message_id_of(ack))
+    assert await desk.receive(reply) is Outcome.HELD
+    (choice,) = store.posted_to("r1", NoticeKind.COMPLAINT_CHOICE)
+    assert "variant" not in choice.params  # the conversation has not ended
+    assert await desk.choose(Choose(R1, to_supervisor=False)) is Outcome.DONE
+    assert [n.params["text"] for n in heard_by_managers(store)] == ["有货吗？", "好的"]

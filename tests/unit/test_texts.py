@@ -71,6 +71,7 @@ SHOWN_OUTCOMES = [
     Outcome.ALREADY_SAVED,
     Outcome.DECIDED,
     Outcome.CHOOSE_FIRST,
+    Outcome.IN_COMPLAINT,
 ]
 
 
