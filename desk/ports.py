@@ -110,6 +110,10 @@ class Ledger(Protocol):
         """Tell whether a week's summary for a supervisor was sent already."""
         ...
 
+    async def in_service_since(self) -> datetime | None:
+        """Return when the desk first stored anything: an update, a ticket or a summary."""
+        ...
+
     async def earliest_due(self) -> datetime | None:
         """Return the earliest next due time of any open ticket."""
         ...

@@ -106,6 +106,12 @@ async def deliver_due_reports(
     """Send the due week's summary to every supervisor with managers who lacks it; count them."""
     now = ctx.clock.now()
     week = schedule.due_week(now, ctx.timezone)
+    async with ctx.store.peek() as ledger:
+        began = await ledger.in_service_since()
+    # A week that was over before the desk stored anything is not summarized: "no questions"
+    # for a week nobody could ask in would be false comfort.
+    if began is None or week.bounds(ctx.timezone)[1] <= began:
+        return 0
     sent = 0
     for supervisor in ctx.team.supervisors.values():
         if not ctx.team.team_of(supervisor.id):

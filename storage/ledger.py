@@ -377,6 +377,15 @@ class SqlLedger(FieldLedger):
         )
         return await self.conn.scalar(query) is not None
 
+    async def in_service_since(self) -> datetime | None:
+        """Return when the desk first stored anything: an update, a ticket or a summary."""
+        await self._flush_tickets()
+        firsts = [
+            await self.conn.scalar(select(func.min(column)))
+            for column in (inbox.c.received_at, tickets.c.opened_at, reports_sent.c.sent_at)
+        ]
+        return min((at for at in firsts if at is not None), default=None)
+
     async def earliest_due(self) -> datetime | None:
         """Return the earliest next due time of any open ticket."""
         await self._flush_tickets()

@@ -12,6 +12,7 @@ from tests.e2e.harness import desk_settings, running_desk
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 MONDAY_MORNING = datetime(2026, 11, 30, 9, 5, tzinfo=SHANGHAI)  # 2026-W49 begins; W48 is due
+FRIDAY_BEFORE = datetime(2026, 11, 27, 10, 0, tzinfo=SHANGHAI)  # in W48; W47 is due
 
 
 def kinds(tg: Standin, chat: int) -> list[str]:
@@ -25,6 +26,13 @@ async def test_the_weekly_summary_goes_out_once_across_restarts(
     tg: Standin, tmp_path: Path
 ) -> None:
     settings = desk_settings(tg, tmp_path)
+    # The desk began in W48 (a week before it existed is never summarized).
+    async with running_desk(settings, tg, clock=ShiftedClock(FRIDAY_BEFORE)):
+        tg.get_user(9001).send("下周有货吗？")
+        question = await tg.wait_message(5001, contains="下周有货吗")
+        tg.get_user(5001).send("有。", reply_to=question)
+        await tg.wait_message(9001, contains="有。")
+    assert tg.inbox(7001) == []
     async with running_desk(settings, tg, clock=ShiftedClock(MONDAY_MORNING)):
         await tg.wait_for(lambda: len(tg.inbox(7001)) >= 3, timeout=20)
     text, photo, table = tg.inbox(7001)[:3]

@@ -258,6 +258,10 @@ class FakeLedger(FakeFieldLedger):
         """Tell whether a week's summary for a supervisor was claimed."""
         return (week, supervisor_id) in self._s.reports
 
+    async def in_service_since(self) -> datetime | None:
+        """Return when the first ticket was opened (the fake keeps no inbox or claim times)."""
+        return min((t.opened_at for t in self._s.tickets.values()), default=None)
+
     async def earliest_due(self) -> datetime | None:
         """Return the earliest next due time of any ticket."""
         return min((t.next_due_at for t in self._s.tickets.values() if t.next_due_at), default=None)

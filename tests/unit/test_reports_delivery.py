@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import replace
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -64,6 +64,10 @@ class FakeLedger:
         """Tell whether the week went to the supervisor already."""
         return (week, supervisor_id) in self.store.claims
 
+    async def in_service_since(self) -> datetime | None:
+        """Return when the desk began, as the test set it."""
+        return self.store.began
+
     async def claim_report(self, week: str, supervisor_id: str, at: datetime) -> bool:
         """Reserve a week for a supervisor unless someone did already."""
         key = (week, supervisor_id)
@@ -84,6 +88,8 @@ class FakeStore:
         self.claims: set[tuple[str, str]] = set()
         self.outbox: list[Notice] = []
         self.writing = False
+        # In service since well before the week delivered on MONDAY_NINE.
+        self.began: datetime | None = MONDAY_NINE - timedelta(days=30)
 
     @asynccontextmanager
     async def transaction(self) -> AsyncIterator[FakeLedger]:
@@ -153,6 +159,28 @@ async def test_each_supervisor_with_managers_gets_text_chart_and_table(store: Fa
     assert table.attachment is not None
     assert not table.attachment.as_photo
     assert table.attachment.data.startswith(b"\xef\xbb\xbf")
+
+
+@pytest.mark.parametrize(
+    "began",
+    [None, datetime(2026, 11, 23, 0, 0, tzinfo=SHANGHAI), MONDAY_NINE],
+    ids=["nothing stored", "at the week's end", "after it"],
+)
+async def test_a_week_over_before_the_desk_began_is_not_summarized(
+    store: FakeStore, began: datetime | None
+) -> None:
+    store.began = began
+    summaries = FakeSummaries()
+
+    assert await deliver_due_reports(context(store), SCHEDULE, summaries) == 0
+    assert summaries.asked == []
+    assert store.outbox == []
+
+
+async def test_a_desk_that_began_within_the_week_summarizes_it(store: FakeStore) -> None:
+    store.began = datetime(2026, 11, 22, 23, 59, tzinfo=SHANGHAI)
+
+    assert await deliver_due_reports(context(store), SCHEDULE, FakeSummaries()) == 2
 
 
 async def test_a_second_run_sends_nothing_and_builds_nothing(store: FakeStore) -> None:
