@@ -101,7 +101,7 @@ async def migrate(args: argparse.Namespace) -> int:
 async def roster_import(args: argparse.Namespace) -> int:
     """Import retailers from a CSV file, keeping links already made."""
     settings = _settings(args)
-    roster = read_roster(args.file, settings.team())
+    roster = read_roster(args.file, settings.team(), settings.dialling())
     store = _store(settings)
     try:
         await upgrade(store.engine)

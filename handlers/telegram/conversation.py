@@ -78,7 +78,7 @@ async def on_contact(update: Update, context: Context) -> None:
             inbound_of(update),
         )
     )
-    if outcome in {Outcome.NOT_OWN_CONTACT, Outcome.UNKNOWN_PHONE}:
+    if outcome in {Outcome.NOT_OWN_CONTACT, Outcome.UNKNOWN_PHONE, Outcome.ALREADY_LINKED}:
         await message.reply_text(say(lang, outcome.value))
 
 

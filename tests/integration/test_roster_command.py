@@ -55,7 +55,7 @@ def test_a_phone_another_stored_retailer_has_is_refused(
     assert roster_import(capsys, "more.csv") == (
         2,
         "",
-        "more.csv:3: phone: 13800138001 is already the phone of r001 (张伟, 张记烟酒店); a shared "
+        "more.csv:3: phone: +8613800138001 is already the phone of r001 (张伟, 张记烟酒店); a shared "
         "contact must find one retailer, so give r008 their own phone or list r001 with a new one\n",
     )
     # Nothing of the refused file was written: r006 is still unknown.
