@@ -171,7 +171,8 @@ def add_retailers(db: Path, province: Province, at: datetime) -> None:
             f"r{i}",
             f"零售户{i}",
             f"第{i}号店",
-            f"139{i:08d}",
+            # E.164, as the roster import stores a phone.
+            f"+86139{i:08d}",
             province.manager_of(i),
             RETAILER_CHAT + i,
             "zh",

@@ -80,6 +80,7 @@ def build(settings: Settings, *, clock: Clock | None = None) -> RetailDesk:
         clock,
         settings.policy(),
         settings.zone(),
+        settings.dialling().shared_phone,
         flood=settings.flood_policy(),
         complaints=settings.complaint_policy(),
         ratings=settings.rating_policy(),

@@ -5,8 +5,10 @@ from __future__ import annotations
 import argparse
 import asyncio
 import sys
+from pathlib import Path
 
 from sqlalchemy import func, select
+from sqlalchemy.engine import make_url
 from sqlalchemy.exc import SQLAlchemyError
 
 from bot.app import build, serve
@@ -14,15 +16,15 @@ from bot.cli import install_stop_signals
 from bot.config import Settings, hide_password, load_settings, missing_token, redacted
 from bot.guidebook import guide_problems
 from bot.leader import AlreadyPollingError
-from bot.problems import ConfigError
+from bot.problems import ConfigError, Problem
 from bot.roster import check as roster_check
 from bot.roster import read_roster, summary
 from bot.trouble import brief
 from desk.clock import SystemClock
-from storage.engine import make_engine
-from storage.migrate import upgrade
+from storage.engine import async_url, make_engine
+from storage.migrate import at_head, upgrade
 from storage.outbox import Outbox
-from storage.roster import import_retailers
+from storage.roster import import_retailers, unconverted_phones
 from storage.store import SqlStore
 from storage.tables import tickets
 
@@ -77,11 +79,48 @@ async def check(args: argparse.Namespace) -> int:
         raise ConfigError(problems) from None
     # What run would refuse to start on is a problem here too, not a surprise at start.
     problems = [*missing_token(settings), *problems, *guide_problems(settings.guide_path())]
+    problems += await _stored_phone_problems(settings)
     if problems:
         raise ConfigError(problems)
     print(redacted(settings))
     print(summary(args.config))
     return 0
+
+
+async def _stored_phone_problems(settings: Settings) -> list[Problem]:
+    """Name each retailer whose stored phone the upgrade to E.164 could not read."""
+    if _no_sqlite_file(settings):
+        return []  # Nothing stored yet, and check never creates the file.
+    store = _store(settings)
+    try:
+        # Before the upgrade every phone is national digits; the upgrade converts them.
+        if not await at_head(store.engine):
+            return []
+        kept = await unconverted_phones(store)
+    except (SQLAlchemyError, OSError) as error:
+        # check reads the config without a database; say what went unchecked, and why.
+        where = hide_password(settings.storage.url)
+        print(f"{where}: stored phones not checked: {brief(error)}", file=sys.stderr)
+        return []
+    finally:
+        await store.dispose()
+    region = settings.roster.default_region
+    return [
+        Problem(
+            hide_password(settings.storage.url),
+            f"retailer {retailer_id}",
+            f"stored phone {phone!r} is no valid number (read in CN when stored phones became "
+            f"E.164), so no shared contact can find this retailer; correct their phone in the "
+            f"roster (default_region {region}) and run `retaildesk roster import`",
+        )
+        for retailer_id, phone in kept
+    ]
+
+
+def _no_sqlite_file(settings: Settings) -> bool:
+    """Tell whether the storage is a SQLite file that does not exist yet."""
+    database = make_url(async_url(settings.storage.url, settings.config_dir)).database
+    return settings.storage.url.startswith("sqlite") and not (database and Path(database).is_file())
 
 
 async def migrate(args: argparse.Namespace) -> int:
@@ -101,7 +140,7 @@ async def migrate(args: argparse.Namespace) -> int:
 async def roster_import(args: argparse.Namespace) -> int:
     """Import retailers from a CSV file, keeping links already made."""
     settings = _settings(args)
-    roster = read_roster(args.file, settings.team())
+    roster = read_roster(args.file, settings.team(), settings.dialling())
     store = _store(settings)
     try:
         await upgrade(store.engine)

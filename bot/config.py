@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Annotated, Any, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+import phonenumbers
 from pydantic import (
     AfterValidator,
     BaseModel,
@@ -42,6 +43,7 @@ from bot.environment import (
     blame_environment,
     env_key,
 )
+from bot.phones import DEFAULT_REGION, DiallingPlan
 from bot.problems import ConfigError, Problem, toml_problem, validation_problems
 from desk.complaints import ComplaintPolicy, ComplaintStep
 from desk.flood import FloodPolicy
@@ -296,9 +298,21 @@ class ComplaintsSettings(_Section):
 
 
 class RosterSettings(_Section):
-    """Where the retailers come from."""
+    """Where the retailers come from, and the country of phones written without a code."""
 
     retailers_csv: str | None = None
+    default_region: str = DEFAULT_REGION
+
+    @field_validator("default_region")
+    @classmethod
+    def _known_region(cls, value: str) -> str:
+        region = value.strip().upper()
+        if region not in phonenumbers.SUPPORTED_REGIONS:
+            raise ValueError(
+                f"{value!r} is not a region of phone numbers; use a two-letter country code "
+                "such as CN, HK, US or GB"
+            )
+        return region
 
 
 class ReportsSettings(_Section):
@@ -460,6 +474,10 @@ class Settings(BaseSettings):
     def guide_path(self) -> Path | None:
         """Return the guidance library file, resolved against the config file's folder."""
         return self.config_dir / self.guide.file if self.guide.file else None
+
+    def dialling(self) -> DiallingPlan:
+        """Return how phones are read: the roster's default region for numbers without a code."""
+        return DiallingPlan(self.roster.default_region)
 
     def roster_path(self) -> Path | None:
         """Return the retailers CSV, resolved against the config file's folder."""

@@ -32,7 +32,14 @@ async def guide(args: argparse.Namespace) -> int:
         if args.draft is None:
             print(f"give the draft's number: retaildesk guide {args.action} 12")
             return 2
-        ctx = DeskContext(store, settings.team(), store.clock, settings.policy(), settings.zone())
+        ctx = DeskContext(
+            store,
+            settings.team(),
+            store.clock,
+            settings.policy(),
+            settings.zone(),
+            settings.dialling().shared_phone,
+        )
         outcome = await decide(ctx, Decide(ADMIN, args.draft, args.action == "approve", admin=True))
     finally:
         await store.dispose()

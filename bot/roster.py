@@ -14,9 +14,9 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from bot.config import LARGEST_TELEGRAM_ID, Settings, load_settings
+from bot.phones import DiallingPlan
 from bot.problems import ConfigError, Problem
 from desk.people import Retailer, Team
-from desk.phones import normalize_phone
 from storage.roster import RosterConflictError, RosterImport
 
 if TYPE_CHECKING:
@@ -25,8 +25,6 @@ if TYPE_CHECKING:
 REQUIRED = ("id", "name", "shop", "phone", "manager")
 OPTIONAL = ("telegram_id",)
 COLUMNS = f"{','.join(REQUIRED)},{','.join(OPTIONAL)} ({', '.join(OPTIONAL)} optional)"
-# National numbers run 7 (local landline) to 15 (E.164's limit) digits.
-PHONE_DIGITS = range(7, 16)
 # A spreadsheet shows a long number typed into a number cell as 1.38001E+10, and saves it so;
 # its digits alone can pass for a phone.
 SCIENTIFIC = re.compile(r"[+-]?[0-9]+([.,][0-9]*)?[eE][+-]?[0-9]+")
@@ -65,12 +63,12 @@ class Roster:
         return "\n".join([f"{self.file}: {counts}", *relinks])
 
 
-def read_roster(path: Path, team: Team) -> Roster:
+def read_roster(path: Path, team: Team, dialling: DiallingPlan | None = None) -> Roster:
     """Read the retailers CSV; raise ConfigError listing every problem by line and column."""
     file = _shown(path)
     reader = csv.reader(io.StringIO(_read_text(path, file), newline=""))
     try:
-        rows = _read_rows(file, reader, team)
+        rows = _read_rows(file, reader, _Rows(file, team, dialling or DiallingPlan()))
     except csv.Error as error:
         raise ConfigError(
             [Problem(file, "", f"unreadable CSV: {error}", reader.line_num)]
@@ -81,7 +79,7 @@ def read_roster(path: Path, team: Team) -> Roster:
 def load_roster(settings: Settings) -> Roster | None:
     """Read the roster the config names, or None when it names no file."""
     path = settings.roster_path()
-    return read_roster(path, settings.team()) if path else None
+    return read_roster(path, settings.team(), settings.dialling()) if path else None
 
 
 def check(config_path: Path, env: Mapping[str, str] | None = None) -> list[Problem]:
@@ -123,6 +121,7 @@ class _Rows:
 
     file: str
     team: Team
+    dialling: DiallingPlan
     retailers: list[Retailer] = field(default_factory=list)
     problems: list[Problem] = field(default_factory=list)
     ids: dict[str, int] = field(default_factory=dict)
@@ -149,9 +148,7 @@ class _Rows:
         retailer_id = row["id"]
         if retailer_id:
             self._check_id(line, retailer_id)
-        phone = normalize_phone(row["phone"])
-        if row["phone"]:
-            self._check_phone(line, row["phone"], phone, retailer_id)
+        phone = self._phone(line, row["phone"], retailer_id) if row["phone"] else ""
         manager = row["manager"]
         if manager and manager not in self.team.managers:
             known = ", ".join(self.team.managers) or "none configured"
@@ -174,7 +171,8 @@ class _Rows:
             )
         self.ids.setdefault(retailer_id, line)
 
-    def _check_phone(self, line: int, raw: str, phone: str, retailer_id: str) -> None:
+    def _phone(self, line: int, raw: str, retailer_id: str) -> str:
+        """Return the row's phone as E.164, or "" after recording why it is none."""
         if SCIENTIFIC.fullmatch(raw):
             self.problem(
                 line,
@@ -182,12 +180,23 @@ class _Rows:
                 f"{raw!r}: the spreadsheet turned the phone into a number in scientific "
                 "notation, losing digits; format the phone column as text and type it again",
             )
-        elif len(phone) not in PHONE_DIGITS:
-            self.problem(line, "phone", f"{raw!r} does not look like a phone number")
-        elif phone in self.phones:
+            return ""
+        phone = self.dialling.roster_phone(raw)
+        if phone is None:
+            region = self.dialling.region
+            self.problem(
+                line,
+                "phone",
+                f"{raw!r} is not a valid phone number in {region} (the roster's default_region)"
+                " or abroad; write a landline with its area code, and a number of another "
+                "country with + and its country code, such as +1 347 555 0123",
+            )
+            return ""
+        if phone in self.phones:
             self.problem(line, "phone", f"{raw} is also the phone of {self.phones[phone]}")
         else:
             self.phones[phone] = f"{retailer_id} (line {line})"
+        return phone
 
     def _account(self, line: int, raw: str, retailer_id: str) -> int | None:
         if not raw:
@@ -235,13 +244,12 @@ def _roster_settings(config_path: Path, env: Mapping[str, str] | None) -> Settin
         return None
 
 
-def _read_rows(file: str, reader: Reader, team: Team) -> _Rows:
+def _read_rows(file: str, reader: Reader, rows: _Rows) -> _Rows:
     header = next(reader, None)
     if header is None:
         raise ConfigError([Problem(file, "", f"empty file; the first line must be {COLUMNS}")])
     columns = [c.strip().lower() for c in header]
     _check_header(file, columns, reader.line_num)
-    rows = _Rows(file, team)
     while True:
         line = reader.line_num + 1
         row = next(reader, None)

@@ -70,6 +70,17 @@ class ShareContact:
 
 
 @dataclass(frozen=True)
+class MoveLink:
+    """A manager confirms that a retailer's link moves to the chat that shared their phone."""
+
+    staff_id: str
+    address: Address
+    message_id: int
+    chat_id: int
+    source: Inbound | None = None
+
+
+@dataclass(frozen=True)
 class Away:
     """A manager hands over to a named colleague until a date."""
 
@@ -91,6 +102,8 @@ class Outcome(StrEnum):
     NOTHING_WAITING = "nothing_waiting"
     NOT_OWN_CONTACT = "not_own_contact"
     UNKNOWN_PHONE = "unknown_phone"
+    ALREADY_LINKED = "already_linked"
+    LINK_CHANGED = "link_changed"
     BAD_COLLEAGUE = "bad_colleague"
     BAD_DATE = "bad_date"
     NOT_AWAY = "not_away"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 from zoneinfo import ZoneInfo
@@ -25,6 +26,8 @@ class DeskContext:
     clock: Clock
     policy: Policy
     timezone: ZoneInfo
+    # Reads a shared phone as E.164, or None; handed in, as numbering plans are no stdlib.
+    read_phone: Callable[[str], str | None]
     channel: str = "telegram"
     flood: FloodPolicy = field(default_factory=FloodPolicy)
     complaints: ComplaintPolicy = field(default_factory=ComplaintPolicy)

@@ -32,8 +32,20 @@ class Ledger(Protocol):
         """Return the retailer linked to this chat."""
         ...
 
-    async def link_retailer(self, phone: str, address: Address) -> Retailer | None:
-        """Link the retailer with this roster phone to a chat."""
+    async def retailer_with_phone(self, phone: str) -> Retailer | None:
+        """Return the retailer whose roster phone (E.164) this is."""
+        ...
+
+    async def link_chat(self, retailer_id: str, address: Address, held_by: int | None) -> bool:
+        """Link a retailer to a chat if their link is still `held_by` (None: no chat yet).
+
+        Whoever held the chat before loses it: one chat per retailer. False, changing nothing,
+        when the retailer's link is no longer `held_by`.
+        """
+        ...
+
+    async def notice_of_message(self, address: Address, message_id: int) -> Notice | None:
+        """Return the notice a bot message in this chat delivered."""
         ...
 
     async def open_ticket_of(self, retailer_id: str) -> Ticket | None:

@@ -18,7 +18,7 @@ from desk import (
     prompts,
     staffing,
 )
-from desk.commands import Answer, Ask, Away, OnIt, Outcome, Resolve, ShareContact
+from desk.commands import Answer, Ask, Away, MoveLink, OnIt, Outcome, Resolve, ShareContact
 from desk.complaining import CloseComplaint, Complain
 from desk.context import DeskContext
 from desk.conversation import BackToManager, Choose, Receive
@@ -97,6 +97,10 @@ class Desk:
     async def share_contact(self, cmd: ShareContact) -> Outcome:
         """Link a retailer by phone."""
         return await linking.share_contact(self.ctx, cmd)
+
+    async def move_link(self, cmd: MoveLink) -> Outcome:
+        """Move a retailer's link to the chat that claimed it, as their manager confirms."""
+        return await linking.move_link(self.ctx, cmd)
 
     async def queue(self, staff_id: str) -> list[Waiting]:
         """List a manager's open tickets."""

@@ -120,23 +120,32 @@ class SqlLedger(FieldLedger):
         chats[address.chat_id] = found
         return found
 
-    async def link_retailer(self, phone: str, address: Address) -> Retailer | None:
-        """Link the retailer with this roster phone to a chat."""
+    async def retailer_with_phone(self, phone: str) -> Retailer | None:
+        """Return the retailer whose roster phone (E.164) this is."""
         row = (await self.conn.execute(select(retailers).where(retailers.c.phone == phone))).first()
-        if row is None:
-            return None
+        return codec.retailer_from_row(row) if row else None
+
+    async def link_chat(self, retailer_id: str, address: Address, held_by: int | None) -> bool:
+        """Link a retailer to a chat if their link is still `held_by`; unlink the chat's holder."""
+        column = retailers.c.telegram_id
+        held = column.is_(None) if held_by is None else column == held_by
+        query = select(retailers.c.id).where(retailers.c.id == retailer_id, held)
+        if self._locking:
+            # Two chats sharing one phone at once: the second waits, then sees the first's link.
+            query = query.with_for_update()
+        if await self.conn.scalar(query) is None:
+            return False
         self._batch.forget()
         self._ahead.retailers.clear()
         # One chat per retailer: unlink whoever held this chat before.
         await self.conn.execute(
             update(retailers)
-            .where(retailers.c.telegram_id == address.chat_id, retailers.c.id != row.id)
+            .where(column == address.chat_id, retailers.c.id != retailer_id)
             .values(telegram_id=None)
         )
-        await self.conn.execute(
-            update(retailers).where(retailers.c.id == row.id).values(telegram_id=address.chat_id)
-        )
-        return await self.retailer(row.id)
+        linking = update(retailers).where(retailers.c.id == retailer_id)
+        await self.conn.execute(linking.values(telegram_id=address.chat_id))
+        return True
 
     async def open_ticket_of(self, retailer_id: str) -> Ticket | None:
         """Return the retailer's open ticket, locked for update."""
@@ -314,6 +323,17 @@ class SqlLedger(FieldLedger):
                 outbox.c.message_id == message_id,
             )
         )
+
+    async def notice_of_message(self, address: Address, message_id: int) -> Notice | None:
+        """Return the notice a bot message in this chat delivered."""
+        await self.appends.flush(self.conn, outbox)
+        query = select(outbox).where(
+            outbox.c.channel == address.channel,
+            outbox.c.chat_id == address.chat_id,
+            outbox.c.message_id == message_id,
+        )
+        row = (await self.conn.execute(query)).first()
+        return codec.notice_from_row(row) if row else None
 
     async def notified(self, ticket_id: int, since: datetime) -> list[str]:
         """Return staff ids the ticket was escalated to since a moment."""

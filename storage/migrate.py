@@ -6,6 +6,8 @@ from pathlib import Path
 
 from alembic import command
 from alembic.config import Config
+from alembic.migration import MigrationContext
+from alembic.script import ScriptDirectory
 from sqlalchemy.engine import Connection
 from sqlalchemy.ext.asyncio import AsyncEngine
 
@@ -31,3 +33,15 @@ async def upgrade(engine: AsyncEngine, revision: str = "head") -> None:
 
     async with engine.begin() as conn:
         await conn.run_sync(_run)
+
+
+async def at_head(engine: AsyncEngine) -> bool:
+    """Tell whether the schema is at the newest revision, without changing anything."""
+
+    def _current(connection: Connection) -> bool:
+        head = ScriptDirectory.from_config(alembic_config()).get_current_head()
+        return MigrationContext.configure(connection).get_current_revision() == head
+
+    async with engine.connect() as conn:
+        reading = await conn.execution_options(reading=True)
+        return await reading.run_sync(_current)

@@ -71,6 +71,18 @@ async def import_retailers(
         return await _import(ledger.conn, retailers, at)
 
 
+async def unconverted_phones(store: SqlStore) -> list[tuple[str, str]]:
+    """Return (retailer id, phone) for each stored phone that is not E.164, by retailer id."""
+    # The upgrade to E.164 keeps a phone it cannot read exactly as it was, to be corrected.
+    query = (
+        select(tables.retailers.c.id, tables.retailers.c.phone)
+        .where(~tables.retailers.c.phone.startswith("+"))
+        .order_by(tables.retailers.c.id)
+    )
+    async with store.reading() as conn:
+        return [(row.id, row.phone) for row in (await conn.execute(query)).all()]
+
+
 async def _import(conn: AsyncConnection, roster: Sequence[Retailer], at: datetime) -> RosterImport:
     query = select(tables.retailers)
     if conn.dialect.name == "postgresql":

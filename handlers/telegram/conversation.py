@@ -84,7 +84,10 @@ async def on_contact(update: Update, context: Context) -> None:
             inbound_of(update),
         )
     )
-    if outcome in {Outcome.NOT_OWN_CONTACT, Outcome.UNKNOWN_PHONE}:
+    if outcome is Outcome.ALREADY_LINKED:
+        # Ids only: the phone stays out of the log.
+        log.info("chat %s shared the phone of a retailer linked elsewhere", message.chat_id)
+    if outcome in {Outcome.NOT_OWN_CONTACT, Outcome.UNKNOWN_PHONE, Outcome.ALREADY_LINKED}:
         await message.reply_text(say(lang, outcome.value))
 
 

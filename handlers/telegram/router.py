@@ -15,7 +15,7 @@ from telegram.ext import (
     filters,
 )
 
-from handlers.telegram import buttons, conversation, field, guards, reports, staff
+from handlers.telegram import buttons, conversation, field, guards, linking, reports, staff
 from handlers.telegram.services import Context
 
 log = logging.getLogger(__name__)
@@ -38,6 +38,8 @@ def install(application: Application) -> None:  # type: ignore[type-arg]
             CommandHandler("report", reports.on_report),
             CommandHandler("mystats", reports.on_mystats),
             *field.handlers(),
+            # A chat id, as Telegram gives it: up to 52 bits, so 16 digits at most.
+            CallbackQueryHandler(linking.on_move, pattern=r"^lnk:\d{1,16}$"),
             MessageHandler(PRIVATE & filters.CONTACT, conversation.on_contact),
             MessageHandler(PRIVATE, conversation.on_message),
             CallbackQueryHandler(buttons.on_button),

@@ -34,6 +34,19 @@ ZH: dict[str, str] = {
     "register.button": "📱 分享手机号绑定",
     "not_own_contact": "请分享您本人的手机号（点击下方按钮），不能使用他人的联系人。",
     "unknown_phone": "没有找到这个手机号的登记信息，请联系您的客户经理登记。",
+    "already_linked": "这个手机号已经绑定了另一个 Telegram 账号。如需改用这个账号，请联系您的客户经理确认。",
+    "link_tried": "⚠️ {name}，有另一个 Telegram 账号分享了您的手机号，想绑定您的账户。绑定没有改变，"
+    "您的客户经理{manager}已收到通知。如果是您本人换了账号，请让{manager}确认。",
+    "link_claimed": "⚠️ 另一个 Telegram 账号分享了{retailer}（{shop}）的手机号，想绑定该零售户。"
+    "绑定没有改变，原账号仍在使用。\n确认是本人换了账号后，再点下方按钮改绑到新账号。",
+    "link_moved": "{name}，您好！客户经理{manager}已确认，您的账户现在绑定到这个 Telegram 账号，"
+    "有任何问题直接发消息即可。",
+    "link_left": "{name}，您的账户已由客户经理{manager}改绑到另一个 Telegram 账号，这里的消息将不再转给经理。"
+    "如非本人操作，请立即联系{manager}。",
+    "link.moved": "已改绑，新旧两个账号都已收到通知。",
+    "link.not_yours": "这位零售户不归您负责，只有其客户经理可以改绑。",
+    "link_changed": "这位零售户的绑定已经变过了，没有改动。",
+    "button.move_link": "🔁 改绑到新账号",
     "not_a_ticket": "请回复某个工单消息来答复零售户（在 Telegram 中长按消息选择“回复”）。",
     "not_yours": "这不是您负责的工单。",
     "no_chat": "这位零售户目前没有绑定 Telegram，消息无法送达，请电话联系。",
@@ -107,6 +120,23 @@ EN: dict[str, str] = {
     "register.button": "📱 Share my phone number",
     "not_own_contact": "Please share your own phone number with the button, not someone else's.",
     "unknown_phone": "That phone number is not on the roster; please ask your manager to add you.",
+    "already_linked": "That phone number is already linked to another Telegram account. To use "
+    "this account instead, please contact your account manager.",
+    "link_tried": "⚠️ {name}, another Telegram account shared your phone number to link to your "
+    "account. Nothing changed, and your manager {manager} was told. If that was you on a new "
+    "account, ask {manager} to confirm it.",
+    "link_claimed": "⚠️ Another Telegram account shared the phone number of {retailer} ({shop}) "
+    "to link to them. Nothing changed; their current account stays linked.\nOnce you have "
+    "confirmed it is them on a new account, press the button to move the link there.",
+    "link_moved": "Hello {name}, your manager {manager} confirmed it: your account is now "
+    "linked to this Telegram account. Write any time.",
+    "link_left": "{name}, your manager {manager} moved your account to another Telegram "
+    "account; messages here no longer reach your manager. If you did not ask for this, "
+    "contact {manager} at once.",
+    "link.moved": "Moved; both accounts were told.",
+    "link.not_yours": "That retailer is not yours; only their manager can move the link.",
+    "link_changed": "That retailer's link has changed since; nothing was moved.",
+    "button.move_link": "🔁 Move to the new account",
     "not_a_ticket": "Reply to a ticket message to answer a retailer (long-press it, then Reply).",
     "not_yours": "That ticket is not yours.",
     "no_chat": "That retailer has no linked Telegram chat now, so nothing can be delivered; "

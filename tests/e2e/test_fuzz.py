@@ -27,9 +27,9 @@ from telegram import Update
 
 from bot.app import RetailDesk, build, prepare
 from bot.config import Settings
+from bot.phones import DiallingPlan
 from bot.poller import chat_of
 from bot.standin import Standin
-from desk.phones import normalize_phone
 from tests.e2e.harness import desk_mapping
 
 EXAMPLES = 400
@@ -427,12 +427,16 @@ def check_rights(raw: dict[str, Any], before: dict, after: dict) -> None:
         if (
             private
             and "contact" in message
-            and (table == "retailers" or row.get("kind") == "welcome")
+            and (table == "retailers" or row.get("kind") in CONTACT_NOTICES)
         ):
             assert_own_contact(message, row, old)
             continue
         allowed = rights.parties(table, row) | (rights.parties(table, old) if old else set())
         assert actor & allowed, f"{sorted(actor)} changed {table} {row} by {raw}"
+
+
+# What sharing a phone may write to the outbox: a welcome, or word that a chat tried to link.
+CONTACT_NOTICES = {"welcome", "link_tried", "link_claimed"}
 
 
 def assert_own_contact(message: dict[str, Any], row: dict[str, Any], old: dict | None) -> None:
@@ -442,8 +446,13 @@ def assert_own_contact(message: dict[str, Any], row: dict[str, Any], old: dict |
     if row.get("kind") == "welcome":
         assert own and row["chat_id"] == chat_id, f"welcome elsewhere: {row}"
         return
+    if row.get("kind") in CONTACT_NOTICES:
+        # Someone shared a linked retailer's phone: that retailer and their manager are told.
+        assert own and row["chat_id"] != chat_id, f"claim told to the claimant: {row}"
+        return
     linked_here = (
-        row["telegram_id"] == chat_id and normalize_phone(contact["phone_number"]) == row["phone"]
+        row["telegram_id"] == chat_id
+        and DiallingPlan().shared_phone(contact["phone_number"]) == row["phone"]
     )
     freed_here = old is not None and old["telegram_id"] == chat_id and row["telegram_id"] is None
     assert own and (linked_here or freed_here), f"contact changed {row}"

@@ -2,15 +2,21 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
+from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
+from sqlalchemy import insert, select
 from sqlalchemy.engine import Connection
 
-from storage.tables import metadata
+from storage.migrate import alembic_config, upgrade
+from storage.tables import metadata, retailers
 from tests.databases import BACKENDS, migrated_engine
+
+AT = datetime(2026, 12, 1, 8, 0, tzinfo=UTC)
 
 
 def _differences(connection: Connection) -> list[object]:
@@ -23,3 +29,55 @@ async def test_migrated_schema_matches_the_tables(backend: str, tmp_path: Path) 
     async with migrated_engine(backend, tmp_path) as engine, engine.connect() as conn:
         differences = await conn.run_sync(_differences)
     assert differences == []
+
+
+def _step(connection: Connection, direction: str, revision: str) -> None:
+    config = alembic_config()
+    config.attributes["connection"] = connection
+    getattr(command, direction)(config, revision)
+
+
+# Phones as the code before E.164 stored them: national digits, China's 86 dropped.
+STORED = {
+    "r1": ("13800138001", "+8613800138001"),
+    "r2": ("01012345678", "+861012345678"),
+    # The Chinese mobile 134-7555-0123 stays Chinese: a migration reads every phone in CN.
+    "r3": ("13475550123", "+8613475550123"),
+    # No valid number in China: kept exactly as it was, for `retaildesk check` to name.
+    "r4": ("5550123", "5550123"),
+    "r5": ("1390013900", "1390013900"),
+}
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+async def test_stored_phones_become_e164_and_none_is_lost(backend: str, tmp_path: Path) -> None:
+    async with migrated_engine(backend, tmp_path) as engine:
+        async with engine.begin() as conn:
+            await conn.run_sync(_step, "downgrade", "0004")
+            await conn.execute(
+                insert(retailers),
+                [
+                    {
+                        "id": rid,
+                        "name": "店主",
+                        "shop": "小店",
+                        "phone": old,
+                        "manager_id": "m1",
+                        "telegram_id": 9000 + n,
+                        "updated_at": AT,
+                    }
+                    for n, (rid, (old, _)) in enumerate(STORED.items())
+                ],
+            )
+        await upgrade(engine)
+        async with engine.connect() as conn:
+            upgraded = dict((await conn.execute(select(retailers.c.id, retailers.c.phone))).all())
+            chats = set((await conn.scalars(select(retailers.c.telegram_id))).all())
+        async with engine.begin() as conn:
+            await conn.run_sync(_step, "downgrade", "0004")
+        async with engine.connect() as conn:
+            downgraded = dict((await conn.execute(select(retailers.c.id, retailers.c.phone))).all())
+
+    assert upgraded == {rid: new for rid, (_, new) in STORED.items()}
+    assert chats == {9000 + n for n in range(len(STORED))}
+    assert downgraded == {rid: old for rid, (old, _) in STORED.items()}

@@ -17,6 +17,7 @@ from sqlalchemy import insert, select, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
+from bot.phones import DiallingPlan
 from desk.context import DeskContext
 from desk.notices import NoticeKind
 from desk.people import Manager, Supervisor, Team
@@ -98,7 +99,9 @@ async def engine(request: pytest.FixtureRequest, private_dir: Path) -> AsyncIter
 
 def context(store: SqlStore) -> DeskContext:
     """Return the desk context the scheduler job would get."""
-    return DeskContext(store, TEAM, FixedClock(), Policy(steps=()), SHANGHAI)
+    return DeskContext(
+        store, TEAM, FixedClock(), Policy(steps=()), SHANGHAI, DiallingPlan().shared_phone
+    )
 
 
 async def test_the_week_goes_out_once_even_when_two_workers_race(engine: AsyncEngine) -> None:

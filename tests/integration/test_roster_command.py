@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import sqlite3
 from pathlib import Path
 
 import pytest
@@ -55,7 +56,7 @@ def test_a_phone_another_stored_retailer_has_is_refused(
     assert roster_import(capsys, "more.csv") == (
         2,
         "",
-        "more.csv:3: phone: 13800138001 is already the phone of r001 (张伟, 张记烟酒店); a shared "
+        "more.csv:3: phone: +8613800138001 is already the phone of r001 (张伟, 张记烟酒店); a shared "
         "contact must find one retailer, so give r008 their own phone or list r001 with a new one\n",
     )
     # Nothing of the refused file was written: r006 is still unknown.
@@ -82,3 +83,33 @@ def test_a_database_that_cannot_be_used_is_named_without_its_password(
     assert err.startswith(f"storage error at {named}")
     assert "pw-secret" not in err
     assert "Traceback" not in err
+
+
+def check(capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> tuple[int, str]:
+    monkeypatch.setenv("RETAILDESK_TELEGRAM__TOKEN", "123456:TOKEN")
+    code = main(["check", "--config", "config.toml"])
+    return code, capsys.readouterr().err
+
+
+def test_check_names_a_stored_phone_the_upgrade_could_not_read(
+    desk: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    shutil.copy(REPO / "guide.txt", desk / "guide.txt")
+    assert check(capsys, monkeypatch) == (0, "")
+    assert not (desk / "retaildesk.db").exists(), "check never creates the database"
+    roster_import(capsys)
+    # As the upgrade to E.164 leaves a phone it cannot read: as it was, national digits.
+    with sqlite3.connect(desk / "retaildesk.db") as db:
+        db.execute("update retailers set phone = '5550123' where id = 'r002'")
+
+    code, said = check(capsys, monkeypatch)
+
+    assert code == 2
+    assert said.splitlines() == [
+        "sqlite:///retaildesk.db: retailer r002: stored phone '5550123' is no valid number (read "
+        "in CN when stored phones became E.164), so no shared contact can find this retailer; "
+        "correct their phone in the roster (default_region CN) and run `retaildesk roster import`"
+    ]
+    # Importing the roster again gives r002 its phone from the file, and check is content.
+    roster_import(capsys)
+    assert check(capsys, monkeypatch) == (0, "")

@@ -37,7 +37,9 @@ async def stored(store: SqlStore) -> dict[str, dict[str, object]]:
 async def link(store: SqlStore, phone: str, chat_id: int) -> None:
     """Link a chat the way a retailer sharing their contact does."""
     async with store.transaction() as ledger:
-        assert await ledger.link_retailer(phone, Address("telegram", chat_id))
+        retailer = await ledger.retailer_with_phone(phone)
+        assert retailer is not None
+        assert await ledger.link_chat(retailer.id, Address("telegram", chat_id), None)
 
 
 async def test_counts_added_updated_unchanged(store: SqlStore) -> None:

@@ -46,7 +46,7 @@ async def store(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator
                         "id": "r1",
                         "name": "张老板",
                         "shop": "张记烟酒",
-                        "phone": "13800000001",
+                        "phone": "+8613800000001",
                         "manager_id": "m1",
                         "telegram_id": 9001,
                         "updated_at": T0,
@@ -55,7 +55,7 @@ async def store(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator
                         "id": "r2",
                         "name": "刘阿姨",
                         "shop": "刘家便利店",
-                        "phone": "13800000002",
+                        "phone": "+8613800000002",
                         "manager_id": "m2",
                         "telegram_id": None,
                         "updated_at": T0,
@@ -91,14 +91,48 @@ async def test_failed_transaction_leaves_nothing_behind(store: SqlStore) -> None
         assert await ledger.open_ticket_of("r1") is None
 
 
-async def test_retailer_is_found_by_chat_and_linked_by_phone(store: SqlStore) -> None:
+async def test_retailer_is_found_by_chat_and_by_phone(store: SqlStore) -> None:
     async with store.transaction() as ledger:
         by_chat = await ledger.retailer_at(Address("telegram", 9001))
-        linked = await ledger.link_retailer("13800000002", Address("telegram", 9002))
-        nobody = await ledger.link_retailer("19900000000", Address("telegram", 9003))
+        by_phone = await ledger.retailer_with_phone("+8613800000002")
+        nobody = await ledger.retailer_with_phone("+8619900000000")
     assert by_chat is not None and by_chat.id == "r1"
-    assert linked is not None and linked.telegram_id == 9002
+    assert by_phone is not None and by_phone.id == "r2"
     assert nobody is None
+
+
+async def test_a_chat_is_linked_only_while_the_link_is_as_expected(store: SqlStore) -> None:
+    async with store.transaction() as ledger:
+        # r1 is linked to 9001, so a link expecting no chat (a second sharer) changes nothing.
+        refused = await ledger.link_chat("r1", Address("telegram", 9009), None)
+        linked = await ledger.link_chat("r2", Address("telegram", 9002), None)
+    async with store.transaction() as ledger:
+        # Moving r1 to r2's chat unlinks r2: one chat per retailer.
+        moved = await ledger.link_chat("r1", Address("telegram", 9002), 9001)
+        r1, r2 = await ledger.retailer("r1"), await ledger.retailer("r2")
+    assert (refused, linked, moved) == (False, True, True)
+    assert r1 is not None and r1.telegram_id == 9002
+    assert r2 is not None and r2.telegram_id is None
+
+
+async def test_a_delivered_notice_is_found_by_its_chat_and_message(store: SqlStore) -> None:
+    outbox = Outbox(store)
+    notice = Notice(
+        "m1",
+        Address("telegram", 5001),
+        NoticeKind.LINK_CLAIMED,
+        "zh",
+        params={"retailer_id": "r1", "chat": 9009, "was": 9001},
+        buttons=(Button("button.move_link", "lnk:9009"),),
+    )
+    async with store.transaction() as ledger:
+        await ledger.post(notice)
+    (parcel,) = await outbox.claim(T0)
+    await outbox.settle([Settled(parcel.id, "sent", message_id=31)], T0)
+    async with store.transaction() as ledger:
+        found = await ledger.notice_of_message(Address("telegram", 5001), 31)
+        elsewhere = await ledger.notice_of_message(Address("telegram", 5002), 31)
+    assert (found, elsewhere) == (notice, None)
 
 
 async def test_an_update_settles_once(store: SqlStore) -> None:

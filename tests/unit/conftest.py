@@ -7,6 +7,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
+from bot.phones import DiallingPlan
 from desk.context import DeskContext
 from desk.hours import OnDutyRota, Shift, parse_days
 from desk.people import Manager, Retailer, Supervisor, Team
@@ -56,9 +57,9 @@ def make_policy(*, repeat_last_every: timedelta | None = None) -> Policy:
 def make_roster() -> list[Retailer]:
     """Build r1 (m1's, chat 9001), r2 (m2's, chat 9002) and r3 (m1's, not linked yet)."""
     return [
-        Retailer("r1", "张三", "张三烟酒店", "13800138001", "m1", telegram_id=9001),
-        Retailer("r2", "李四", "李四便利店", "13800138002", "m2", telegram_id=9002),
-        Retailer("r3", "王五", "王五小卖部", "13800138003", "m1"),
+        Retailer("r1", "张三", "张三烟酒店", "+8613800138001", "m1", telegram_id=9001),
+        Retailer("r2", "李四", "李四便利店", "+8613800138002", "m2", telegram_id=9002),
+        Retailer("r3", "王五", "王五小卖部", "+8613800138003", "m1"),
     ]
 
 
@@ -96,7 +97,14 @@ def policy() -> Policy:
 def ctx(store: FakeStore, team: Team, clock: FakeClock, policy: Policy) -> DeskContext:
     """Return the desk's context over the fakes."""
     typed: Store = store
-    return DeskContext(store=typed, team=team, clock=clock, policy=policy, timezone=SHANGHAI)
+    return DeskContext(
+        store=typed,
+        team=team,
+        clock=clock,
+        policy=policy,
+        timezone=SHANGHAI,
+        read_phone=DiallingPlan("CN").shared_phone,
+    )
 
 
 @pytest.fixture

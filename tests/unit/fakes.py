@@ -116,18 +116,21 @@ class FakeLedger(FakeFieldLedger):
             (r for r in self._s.retailers.values() if r.telegram_id == address.chat_id), None
         )
 
-    async def link_retailer(self, phone: str, address: Address) -> Retailer | None:
-        """Link the retailer with this roster phone to a chat, unlinking the chat's last owner."""
+    async def retailer_with_phone(self, phone: str) -> Retailer | None:
+        """Return the retailer whose roster phone (E.164) this is."""
+        return next((r for r in self._s.retailers.values() if r.phone == phone), None)
+
+    async def link_chat(self, retailer_id: str, address: Address, held_by: int | None) -> bool:
+        """Link a retailer to a chat if their link is still `held_by`; unlink the chat's holder."""
         self._write()
-        found = next((r for r in self._s.retailers.values() if r.phone == phone), None)
-        if found is None:
-            return None
+        found = self._s.retailers.get(retailer_id)
+        if found is None or found.telegram_id != held_by:
+            return False
         for other in list(self._s.retailers.values()):
-            if other.telegram_id == address.chat_id and other.id != found.id:
+            if other.telegram_id == address.chat_id and other.id != retailer_id:
                 self._s.retailers[other.id] = replace(other, telegram_id=None)
-        linked = replace(found, telegram_id=address.chat_id)
-        self._s.retailers[found.id] = linked
-        return linked
+        self._s.retailers[retailer_id] = replace(found, telegram_id=address.chat_id)
+        return True
 
     async def open_ticket_of(self, retailer_id: str) -> Ticket | None:
         """Return the retailer's newest open ticket."""
@@ -204,6 +207,17 @@ class FakeLedger(FakeFieldLedger):
         return next(
             (
                 p.notice.ticket_id
+                for p in self._s.outbox
+                if p.notice.address == address and p.message_id == message_id
+            ),
+            None,
+        )
+
+    async def notice_of_message(self, address: Address, message_id: int) -> Notice | None:
+        """Return the notice a delivered message in this chat carried."""
+        return next(
+            (
+                p.notice
                 for p in self._s.outbox
                 if p.notice.address == address and p.message_id == message_id
             ),

@@ -299,10 +299,23 @@ def manager(**changes: Any) -> list[dict[str, Any]]:
             "config.toml: managers[0].telegram_id: Input should be a valid integer (got True)",
             id="telegram-id-boolean",
         ),
+        pytest.param(
+            config(roster={"default_region": "China"}),
+            "config.toml: roster.default_region: 'China' is not a region of phone numbers; use a "
+            "two-letter country code such as CN, HK, US or GB",
+            id="unknown-phone-region",
+        ),
     ],
 )
 def test_each_mistake_names_its_key(mapping: dict[str, Any], expected: str) -> None:
     assert problems_of(mapping) == [expected]
+
+
+def test_phones_without_a_country_code_are_chinese_unless_configured() -> None:
+    assert Settings.from_mapping(config(), env={}).dialling().region == "CN"
+    settings = Settings.from_mapping(config(roster={"default_region": "hk"}), env={})
+
+    assert settings.dialling().roster_phone("9123 4567") == "+85291234567"
 
 
 def test_telegram_ids_end_at_64_bits() -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -9,7 +10,7 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from desk.asking import ticket_buttons
-from desk.commands import Ask, Away
+from desk.commands import Ask, Away, ShareContact
 from desk.content import Content, ContentKind
 from desk.flood import units
 from desk.notices import Attachment, Notice, NoticeKind
@@ -293,3 +294,20 @@ def test_an_attachment_is_uploaded_with_its_caption(renderer):
     )
 
     assert renderer.render(report) == FileOut(chart, "周报")
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+async def test_a_claim_on_a_linked_retailer_reaches_the_manager_with_the_move_button(
+    desk, store, renderer, lang
+):
+    store.add_retailer(replace(store.retailers["r1"], lang=lang))
+    desk.ctx.team.speak("m1", lang)
+    await desk.share_contact(ShareContact(Address("telegram", 9100), "8613800138001", 9100, 9100))
+
+    tried, claimed = (renderer.render(n) for n in store.posted)
+    assert isinstance(tried, TextOut) and "李经理" in tried.text and "张三" in tried.text
+    assert isinstance(claimed, TextOut) and "张三" in claimed.text and "张三烟酒店" in claimed.text
+    assert claimed.markup is not None
+    (button,) = claimed.markup["inline_keyboard"][0]
+    assert button["callback_data"] == "lnk:9100"
+    assert button["text"] == ("🔁 改绑到新账号" if lang == "zh" else "🔁 Move to the new account")

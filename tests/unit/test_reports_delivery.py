@@ -10,6 +10,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
+from bot.phones import DiallingPlan
 from desk.context import DeskContext
 from desk.notices import Notice, NoticeKind
 from desk.people import Address, Manager, Supervisor, Team
@@ -132,7 +133,9 @@ def store() -> FakeStore:
 
 def context(store: FakeStore, now: datetime = MONDAY_NINE) -> DeskContext:
     """Return a desk context around the fake store."""
-    return DeskContext(store, TEAM, FakeClock(now), Policy(steps=()), SHANGHAI)  # type: ignore[arg-type]
+    return DeskContext(
+        store, TEAM, FakeClock(now), Policy(steps=()), SHANGHAI, DiallingPlan().shared_phone
+    )  # type: ignore[arg-type]
 
 
 async def test_each_supervisor_with_managers_gets_text_chart_and_table(store: FakeStore) -> None:

@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 
+from bot.phones import DiallingPlan
 from bot.problems import ConfigError
 from bot.roster import check, read_roster, summary
 from desk.people import Manager, Retailer, Supervisor, Team
@@ -44,12 +45,41 @@ def problems(path: Path, team: Team) -> list[str]:
     return [str(p) for p in caught.value.problems]
 
 
-def test_reads_retailers_with_normalized_phones(here: Path, team: Team) -> None:
-    path = write(here, HEADER + GOOD + "r2,刘芳,芳芳便利店,+86 139-0013-9002,m2,\n")
+def test_reads_retailers_with_e164_phones(here: Path, team: Team) -> None:
+    path = write(
+        here,
+        HEADER
+        + GOOD
+        + "r2,刘芳,芳芳便利店,+86 139-0013-9002,m2,\n"
+        + "r3,赵强,强盛商行,１３７００１３７００３,m2,\n"
+        + "r4,Joe,Joe's Deli,+1 347-555-0123,m2,\n",
+    )
 
     assert read_roster(path, team).retailers == [
-        Retailer("r1", "张伟", "张记烟酒店", "13800138001", "m1", 810000001),
-        Retailer("r2", "刘芳", "芳芳便利店", "13900139002", "m2", None),
+        Retailer("r1", "张伟", "张记烟酒店", "+8613800138001", "m1", 810000001),
+        Retailer("r2", "刘芳", "芳芳便利店", "+8613900139002", "m2", None),
+        Retailer("r3", "赵强", "强盛商行", "+8613700137003", "m2", None),
+        Retailer("r4", "Joe", "Joe's Deli", "+13475550123", "m2", None),
+    ]
+
+
+def test_the_default_region_reads_phones_without_a_country_code(here: Path, team: Team) -> None:
+    path = write(here, HEADER + "r1,Joe,Joe's Deli,(347) 555-0123,m1,\n")
+
+    (joe,) = read_roster(path, team, DiallingPlan("US")).retailers
+    assert joe.phone == "+13475550123"
+
+
+def test_a_us_and_a_chinese_number_of_the_same_digits_are_two_phones(
+    here: Path, team: Team
+) -> None:
+    path = write(
+        here, HEADER + "r1,钱七,钱七烟行,134-7555-0123,m1,\nr2,Joe,Deli,+1 347 555 0123,m2,\n"
+    )
+
+    assert [r.phone for r in read_roster(path, team).retailers] == [
+        "+8613475550123",
+        "+13475550123",
     ]
 
 
@@ -63,7 +93,7 @@ def test_telegram_id_column_is_optional(here: Path, team: Team) -> None:
     path = write(here, "ID, Name ,shop,phone,manager\r\nr1,张伟,张记烟酒店,13800138001,m1\r\n")
 
     assert read_roster(path, team).retailers == [
-        Retailer("r1", "张伟", "张记烟酒店", "13800138001", "m1", None)
+        Retailer("r1", "张伟", "张记烟酒店", "+8613800138001", "m1", None)
     ]
 
 
@@ -109,6 +139,24 @@ def test_blank_lines_and_unnamed_trailing_columns_are_skipped(here: Path, team: 
             "number in scientific notation, losing digits; format the phone column as text and "
             "type it again",
             id="scientific-phone-with-enough-digits",
+        ),
+        pytest.param(
+            "r2,刘芳,芳芳便利店,5550123,m1,\n",
+            "retailers.csv:3: phone: '5550123' is not a valid phone number in CN (the roster's default_regi"
+            "on) or abroad; write a landline with its area code, and a number of another country with + and its country code, such as +1 347 555 0123",
+            id="seven-digits-without-area-code",
+        ),
+        pytest.param(
+            "r2,刘芳,芳芳便利店,+1 000 555 0123,m1,\n",
+            "retailers.csv:3: phone: '+1 000 555 0123' is not a valid phone number in CN (the roster's de"
+            "fault_region) or abroad; write a landline with its area code, and a number of another country with + and its country code, such as +1 347 555 0123",
+            id="impossible-number-abroad",
+        ),
+        pytest.param(
+            "r2,刘芳,芳芳便利店,1390013900,m1,\n",
+            "retailers.csv:3: phone: '1390013900' is not a valid phone number in CN (the roster's default_regi"
+            "on) or abroad; write a landline with its area code, and a number of another country with + and its country code, such as +1 347 555 0123",
+            id="mobile-missing-a-digit",
         ),
         pytest.param(
             "r2,刘芳,芳芳便利店,13900139002,m1,²\n",
