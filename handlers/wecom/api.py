@@ -239,6 +239,7 @@ class WecomApi:
         cursor: str | None = None,
         token: str | None = None,
         limit: int = 1000,
+        voice_format: int | None = None,
     ) -> SyncPage:
         """Pull the next page of kf messages after cursor (a callback's token lifts throttling)."""
         request: JSON = {"open_kfid": open_kfid, "limit": limit}
@@ -246,6 +247,8 @@ class WecomApi:
             request["cursor"] = cursor
         if token:
             request["token"] = token
+        if voice_format is not None:
+            request["voice_format"] = voice_format  # 0 amr (the default), 1 silk
         answer = await self._call("POST", "kf/sync_msg", json=request)
         items = answer.get("msg_list") or []
         return SyncPage(

@@ -10,7 +10,7 @@ from xml.etree.ElementTree import ParseError as ExpatError
 import defusedxml
 import defusedxml.ElementTree
 
-from handlers.wecom.crypto import CallbackCrypto
+from handlers.wecom.crypto import CallbackCrypto, Sealed
 
 
 class XmlParseError(ValueError):
@@ -252,3 +252,14 @@ def open_callback(
     envelope = parse_envelope(body)
     # crypto.open raises before a byte of the inner message reaches a parser.
     return parse_message(crypto.open(msg_signature, timestamp, nonce, envelope.encrypt))
+
+
+def passive_reply(sealed: Sealed) -> bytes:
+    """Return the body of an encrypted passive reply to a callback."""
+    # Every value is base64, hex or digits, so none can break out of its CDATA.
+    return (
+        f"<xml><Encrypt><![CDATA[{sealed.encrypt}]]></Encrypt>"
+        f"<MsgSignature><![CDATA[{sealed.msg_signature}]]></MsgSignature>"
+        f"<TimeStamp>{sealed.timestamp}</TimeStamp>"
+        f"<Nonce><![CDATA[{sealed.nonce}]]></Nonce></xml>"
+    ).encode()

@@ -442,8 +442,9 @@ async def receiver(standin, clock) -> AsyncIterator[Receiver]:
 
 
 async def test_the_url_check_gets_the_plaintext_back(standin, receiver):
-    status, body, plain = await standin._callbacks().check_url()
-    assert (status, body) == (200, plain)
+    check = await standin.callbacks.check_url()
+    assert check.passed
+    assert check.body == check.expected
 
 
 async def test_a_retailer_writing_fires_a_kf_callback_whose_token_syncs(api, standin, receiver):
@@ -491,7 +492,7 @@ async def test_duplicates_on_purpose_replay_the_same_message(standin, receiver):
 
 
 async def test_a_tampered_callback_is_refused_by_the_receiver(standin, receiver):
-    driver = standin._callbacks()
+    driver = standin.callbacks
     sealed = driver.seal(b"<xml><MsgType>text</MsgType></xml>")
     forged = type(sealed)(sealed.encrypt, "0" * 40, sealed.timestamp, sealed.nonce)
     delivery = await driver.post_sealed(forged)
@@ -508,3 +509,38 @@ async def test_a_failed_delivery_is_reported_as_an_event(api, standin, receiver)
     page = await api.kf_sync(KF, token=notice.token)
     events = [i["event"] for i in page.items if i["origin"] == 4]
     assert [(e["event_type"], e["fail_msgid"]) for e in events] == [("msg_send_fail", "outbox-9")]
+
+
+async def test_a_retailer_photo_is_synced_as_a_media_id_to_fetch(api, standin, receiver):
+    media_id, delivery = await standin.retailer_sends_media(
+        "wmRetailer1", "image", b"\xff\xd8shelf", "image/jpeg"
+    )
+    assert delivery is not None
+    notice = receiver.received[-1]
+    assert isinstance(notice, KfNotice)
+    (item,) = (await api.kf_sync(KF, token=notice.token)).items
+    assert (item["msgtype"], item["image"]["media_id"]) == ("image", media_id)
+    assert (await api.get_media(media_id)).content == b"\xff\xd8shelf"
+
+
+async def test_a_url_check_answered_with_quotes_or_a_newline_fails(standin, clock):
+    async def sloppy(request: web.Request) -> web.Response:
+        q = request.query
+        plain = standin.crypto().verify_url(
+            q["msg_signature"], q["timestamp"], q["nonce"], q["echostr"]
+        )
+        return web.Response(text=f'"{plain}"\n')
+
+    app = web.Application()
+    app.router.add_get("/cb", sloppy)
+    runner = web.AppRunner(app, access_log=None)
+    await runner.setup()
+    site = web.TCPSite(runner, "127.0.0.1", 0)
+    await site.start()
+    host, port = runner.addresses[0][:2]
+    try:
+        check = await standin.point_callbacks_at(f"http://{host}:{port}/cb").check_url()
+    finally:
+        await runner.cleanup()
+    assert check.status == 200
+    assert not check.passed

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 import pytest
+from defusedxml import ElementTree
 
 from handlers.wecom.crypto import BadSignatureError, CallbackCrypto
 from handlers.wecom.xmlmsg import (
@@ -21,6 +22,7 @@ from handlers.wecom.xmlmsg import (
     open_callback,
     parse_envelope,
     parse_message,
+    passive_reply,
 )
 
 KEY = "kWxPEV2UEDyxWpmPdKC3F4dgPDmOvfKX1HGnEUDS1aR"
@@ -200,3 +202,15 @@ def test_open_callback_checks_the_signature_before_parsing():
     body = f"<xml><ToUserName>{CORP}</ToUserName><Encrypt>{garbage.encrypt}</Encrypt></xml>"
     with pytest.raises(BadSignatureError):
         open_callback(crypto, body, sealed.msg_signature, "1764990000", "n1")
+
+
+def test_a_passive_reply_carries_the_sealed_fields():
+    crypto = CallbackCrypto("tok", KEY, CORP)
+    sealed = crypto.seal(b"<xml><MsgType>text</MsgType></xml>", "1764990000", "n2")
+    root = ElementTree.fromstring(passive_reply(sealed))
+    assert [child.tag for child in root] == ["Encrypt", "MsgSignature", "TimeStamp", "Nonce"]
+    fields = {child.tag: child.text for child in root}
+    opened = crypto.open(
+        fields["MsgSignature"], fields["TimeStamp"], fields["Nonce"], fields["Encrypt"]
+    )
+    assert opened == b"<xml><MsgType>text</MsgType></xml>"

@@ -2,7 +2,7 @@
 
 from handlers.wecom.standin.answers import Call
 from handlers.wecom.standin.corp import AppDelivery
-from handlers.wecom.standin.driver import Attempt, CallbackDriver, Delivery
+from handlers.wecom.standin.driver import Attempt, CallbackDriver, Delivery, UrlCheck
 from handlers.wecom.standin.kf import KfDelivery
 from handlers.wecom.standin.server import WecomStandin
 
@@ -13,5 +13,6 @@ __all__ = [
     "CallbackDriver",
     "Delivery",
     "KfDelivery",
+    "UrlCheck",
     "WecomStandin",
 ]

@@ -39,6 +39,20 @@ class Delivery:
         return any(attempt.accepted for attempt in self.attempts)
 
 
+@dataclass(frozen=True)
+class UrlCheck:
+    """The URL-verification GET and the server's answer to it."""
+
+    status: int
+    body: str
+    expected: str
+
+    @property
+    def passed(self) -> bool:
+        """Tell whether WeCom would accept it: the bare plaintext, no quotes, BOM or newline."""
+        return self.status == 200 and self.body == self.expected
+
+
 def envelope_xml(to_user: str, encrypt: str, agent_id: str) -> bytes:
     """Return the outer POST body WeCom wraps a ciphertext in."""
     return (
@@ -80,8 +94,8 @@ class CallbackDriver:
     def _stamp(self) -> tuple[str, str]:
         return str(int(self._clock.now().timestamp())), str(secrets.randbelow(10**10))
 
-    async def check_url(self) -> tuple[int, str, str]:
-        """Run the URL check: return the status, the body and the echostr plaintext sent."""
+    async def check_url(self) -> UrlCheck:
+        """Run the URL check WeCom makes when the callback URL is saved."""
         timestamp, nonce = self._stamp()
         plain = str(secrets.randbelow(10**19))
         sealed = self._crypto.seal(plain.encode(), timestamp, nonce)
@@ -92,7 +106,7 @@ class CallbackDriver:
             "echostr": sealed.encrypt,
         }
         async with self._session.get(self._url, params=params, timeout=self._timeout) as answer:
-            return answer.status, await answer.text(), plain
+            return UrlCheck(answer.status, await answer.text(), plain)
 
     def seal(self, inner_xml: bytes) -> Sealed:
         """Encrypt and sign a message now, so it can be posted (and replayed) later."""

@@ -223,7 +223,9 @@ class WecomStandin:
         )
         return self._driver
 
-    def _callbacks(self) -> CallbackDriver:
+    @property
+    def callbacks(self) -> CallbackDriver:
+        """Return the driver posting this corp's callbacks (after point_callbacks_at)."""
         if self._driver is None:
             raise RuntimeError("point_callbacks_at a URL first")
         return self._driver
@@ -234,7 +236,22 @@ class WecomStandin:
     async def _notify(self, open_kfid: str, copies: int) -> Delivery:
         token = self.kf.sync_token(open_kfid)
         xml = inner.kf_notice(self.corp_id, self.clock.now(), token, open_kfid)
-        return await self._callbacks().post(xml, copies=copies)
+        return await self.callbacks.post(xml, copies=copies)
+
+    async def retailer_sends(
+        self,
+        external_userid: str,
+        msgtype: str,
+        body: JSON,
+        *,
+        open_kfid: str | None = None,
+        notify: bool = True,
+        copies: int = 1,
+    ) -> Delivery | None:
+        """Play a customer sending anything to kf: log it and, unless told not to, call back."""
+        kfid = self._kfid(open_kfid)
+        self.kf.customer_writes(kfid, external_userid, msgtype, body)
+        return await self._notify(kfid, copies) if notify else None
 
     async def retailer_writes(
         self,
@@ -245,10 +262,31 @@ class WecomStandin:
         notify: bool = True,
         copies: int = 1,
     ) -> Delivery | None:
-        """Play a customer writing to kf: log the text and, unless told not to, call back."""
-        kfid = self._kfid(open_kfid)
-        self.kf.customer_writes(kfid, external_userid, "text", {"content": text})
-        return await self._notify(kfid, copies) if notify else None
+        """Play a customer writing a text to kf."""
+        return await self.retailer_sends(
+            external_userid,
+            "text",
+            {"content": text},
+            open_kfid=open_kfid,
+            notify=notify,
+            copies=copies,
+        )
+
+    async def retailer_sends_media(
+        self,
+        external_userid: str,
+        kind: str,
+        content: bytes,
+        content_type: str,
+        *,
+        open_kfid: str | None = None,
+    ) -> tuple[str, Delivery | None]:
+        """Play a customer sending a photo, voice note or file; return its media_id too."""
+        stored = self.media.put(kind, content, content_type, f"from-customer.{kind}")
+        body = {"media_id": stored.media_id}
+        return stored.media_id, await self.retailer_sends(
+            external_userid, kind, body, open_kfid=open_kfid
+        )
 
     async def retailer_enters(
         self, external_userid: str, scene_param: str, *, open_kfid: str | None = None
@@ -281,7 +319,7 @@ class WecomStandin:
         xml = inner.app_text(
             self.corp_id, userid, self.clock.now(), self._next_msg_id(), self.agent_id, text
         )
-        return await self._callbacks().post(xml, copies=copies)
+        return await self.callbacks.post(xml, copies=copies)
 
     async def staff_sends_image(
         self, userid: str, content: bytes, *, content_type: str = "image/jpeg"
@@ -296,11 +334,11 @@ class WecomStandin:
             self.agent_id,
             stored.media_id,
         )
-        return stored.media_id, await self._callbacks().post(xml)
+        return stored.media_id, await self.callbacks.post(xml)
 
     async def staff_presses(self, userid: str, event_key: str, task_id: str) -> Delivery:
         """Play a member pressing a button on a template card."""
         xml = inner.card_press(
             self.corp_id, userid, self.clock.now(), self.agent_id, event_key, task_id
         )
-        return await self._callbacks().post(xml)
+        return await self.callbacks.post(xml)
