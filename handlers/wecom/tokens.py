@@ -40,8 +40,11 @@ class TokenCache:
                 return token
             value, expires_in = await self._fetch()
             lifetime = timedelta(seconds=expires_in)
-            # Renew early, so a call never leaves with a token that dies on the way.
-            self._renew_at = self._clock.now() + max(lifetime - self._margin, lifetime / 2)
+            early = lifetime - self._margin
+            # Renew early, so a call rarely leaves with a token that dies on the way. WeCom
+            # hands back the same token with what is left of its life until it runs out, so a
+            # short-lived one is used to its end; the one refresh after 42001 covers that edge.
+            self._renew_at = self._clock.now() + (early if early > self._margin else lifetime)
             self._token = value
             return value
 

@@ -130,19 +130,20 @@ def _root(xml: bytes | str) -> Element:
 
 
 def _text(root: Element, tag: str) -> str:
+    # Not stripped: a member's Content is theirs to the last space.
     found = root.find(tag)
     if found is None:
         raise XmlParseError(f"callback XML lacks <{tag}>")
-    return (found.text or "").strip()
+    return found.text or ""
 
 
 def _optional(root: Element, tag: str) -> str | None:
     found = root.find(tag)
-    return None if found is None else (found.text or "").strip()
+    return None if found is None else found.text or ""
 
 
 def _int(root: Element, tag: str) -> int:
-    value = _text(root, tag)
+    value = _text(root, tag).strip()
     try:
         return int(value)
     except ValueError as error:
@@ -151,7 +152,7 @@ def _int(root: Element, tag: str) -> int:
 
 def _float(root: Element, tag: str) -> float:
     try:
-        return float(_text(root, tag))
+        return float(_text(root, tag).strip())
     except ValueError as error:
         raise XmlParseError(f"<{tag}> is not a number") from error
 
@@ -166,7 +167,7 @@ def _created(root: Element) -> datetime:
 def parse_envelope(body: bytes | str) -> Envelope:
     """Read the outer POST body (ToUserName, Encrypt, AgentID) without trusting it."""
     root = _root(body)
-    encrypt = _text(root, "Encrypt")
+    encrypt = _text(root, "Encrypt").strip()
     if not encrypt:
         raise XmlParseError("<Encrypt> is empty")
     return Envelope(_text(root, "ToUserName"), encrypt, _optional(root, "AgentID") or None)
@@ -186,14 +187,14 @@ def _selections(root: Element) -> tuple[CardSelection, ...]:
     return tuple(
         CardSelection(
             question_key=_text(item, "QuestionKey"),
-            option_ids=tuple((o.text or "").strip() for o in item.iterfind("OptionIds/OptionId")),
+            option_ids=tuple(o.text or "" for o in item.iterfind("OptionIds/OptionId")),
         )
         for item in root.iterfind("SelectedItems/SelectedItem")
     )
 
 
 def _event(root: Element) -> CallbackMessage:
-    event = _text(root, "Event")
+    event = _text(root, "Event").strip()
     if event == "kf_msg_or_event":
         return KfNotice(
             to_user=_text(root, "ToUserName"),
@@ -219,7 +220,7 @@ def _event(root: Element) -> CallbackMessage:
 def parse_message(xml: bytes | str) -> CallbackMessage:
     """Turn a decrypted callback message into its typed form."""
     root = _root(xml)
-    kind = _text(root, "MsgType")
+    kind = _text(root, "MsgType").strip()
     if kind == "event":
         return _event(root)
     if kind not in {"text", "image", "voice", "video", "location"}:

@@ -82,7 +82,17 @@ async def test_the_token_is_renewed_before_it_expires(api, standin, clock):
     clock.advance(seconds=7200 - 299)
     await api.send_text(["LiJingLi"], "second")
     assert standin.tokens.gettoken_calls == 2
+    # WeCom gave back the same token with 299 s left: it is used to its end, not re-asked for.
+    clock.advance(seconds=298)
+    await api.send_text(["LiJingLi"], "third")
+    assert standin.tokens.gettoken_calls == 2
+    clock.advance(seconds=1)
+    await api.send_text(["LiJingLi"], "fourth")
+    assert standin.tokens.gettoken_calls == 3
     assert all(call.errcode == 0 for call in standin.calls)
+    tokens = {call.query["access_token"] for call in standin.calls_to("message/send")}
+    assert len(tokens) == 2
+    assert all("corpsecret" not in call.query for call in standin.calls_to("gettoken"))
 
 
 @pytest.mark.parametrize(("spoil", "errcode"), [("revoke", 40014), ("expire", 42001)])

@@ -85,6 +85,12 @@ def test_text_message():
     )
 
 
+def test_text_content_keeps_its_spaces_and_lines():
+    message = parse_message(app("text", "<Content><![CDATA[  #12\n 两箱 ]]></Content>"))
+    assert isinstance(message, AppText)
+    assert message.content == "  #12\n 两箱 "
+
+
 def test_image_voice_video_and_location():
     image = parse_message(app("image", "<PicUrl>http://p/1</PicUrl><MediaId>m1</MediaId>"))
     voice = parse_message(app("voice", "<MediaId>m2</MediaId><Format>amr</Format>"))

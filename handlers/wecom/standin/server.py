@@ -135,6 +135,7 @@ class WecomStandin:
     ) -> Callable[[web.Request], Awaitable[web.StreamResponse]]:
         async def handle(request: web.Request) -> web.StreamResponse:
             query = dict(request.query)
+            shown = {k: v for k, v in query.items() if k != "corpsecret"}
             record: JSON | None = None
             try:
                 if path != "gettoken":
@@ -143,12 +144,12 @@ class WecomStandin:
             except RefusedError as refusal:
                 answer = failure(refusal)
             if isinstance(answer, web.Response):
-                self.calls.append(Call(self.clock.now(), path, query, None, 0))
+                self.calls.append(Call(self.clock.now(), path, shown, None, 0))
                 return answer
             if request.body_exists and request.content_type == "application/json":
                 record = await request.json()
             errcode = int(answer["errcode"])
-            self.calls.append(Call(self.clock.now(), path, query, record, errcode))
+            self.calls.append(Call(self.clock.now(), path, shown, record, errcode))
             # WeCom answers every outcome, failures included, with HTTP 200.
             return web.json_response(answer)
 
