@@ -153,7 +153,10 @@ class WecomApi:
         params = {"corpid": self._corp_id, "corpsecret": self._secret}
         envelope, _, _ = await self._exchange("GET", "gettoken", params)
         answer = self._checked("gettoken", envelope)
-        return str(answer["access_token"]), int(answer.get("expires_in", 7200))
+        token, expires_in = answer.get("access_token"), answer.get("expires_in", 7200)
+        if not isinstance(token, str) or not token or not isinstance(expires_in, int):
+            raise WecomApiError("gettoken", 0, "answer lacks access_token", Outcome.RETRY)
+        return token, expires_in
 
     @staticmethod
     def _checked(path: str, envelope: JSON | None) -> JSON:

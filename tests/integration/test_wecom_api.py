@@ -153,6 +153,7 @@ class Scripted:
 
     answers: list[web.Response]
     requests: int = 0
+    token_answer: web.Response | None = None
 
 
 @pytest.fixture
@@ -162,6 +163,8 @@ async def scripted() -> AsyncIterator[tuple[Scripted, str]]:
     async def answer(request: web.Request) -> web.StreamResponse:
         script.requests += 1
         if request.path.endswith("gettoken"):
+            if script.token_answer is not None:
+                return script.token_answer
             return web.json_response({"errcode": 0, "access_token": "t", "expires_in": 7200})
         return script.answers.pop(0)
 
@@ -193,6 +196,13 @@ async def test_answers_are_judged_by_errcode_and_status(
     script.answers.append(response())
     error = await refused(client(session, clock, base_url).send_text(["LiJingLi"], "x"))
     assert error.outcome is outcome
+
+
+async def test_a_gettoken_answer_without_a_token_is_retried_later(scripted, session, clock):
+    script, base_url = scripted
+    script.token_answer = web.json_response({"errcode": 0, "errmsg": "ok"})
+    error = await refused(client(session, clock, base_url).send_text(["LiJingLi"], "x"))
+    assert (error.path, error.outcome) == ("gettoken", Outcome.RETRY)
 
 
 async def test_an_http_200_with_an_errcode_is_an_error(scripted, session, clock):
@@ -385,6 +395,15 @@ async def test_media_round_trips_and_expires(api, standin, clock):
     clock.advance(days=3)
     error = await refused(api.get_media(uploaded.media_id))
     assert (error.errcode, error.outcome) == (40007, Outcome.FAIL)
+    assert [c.errcode for c in standin.calls_to("media/get")] == [0, 40007]
+
+
+async def test_a_body_that_is_not_json_is_47001(api, standin, session):
+    token = await api.access_token()
+    url = f"{standin.base_url}/message/send"
+    async with session.post(url, params={"access_token": token}, data=b"{not json") as answer:
+        assert answer.status == 200
+        assert (await answer.json())["errcode"] == 47001
 
 
 async def test_an_upload_survives_a_token_refresh(api, standin):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+import contextlib
 import secrets
 from collections.abc import Awaitable, Callable, Iterable
 from datetime import timedelta
@@ -147,7 +148,8 @@ class WecomStandin:
                 self.calls.append(Call(self.clock.now(), path, shown, None, 0))
                 return answer
             if request.body_exists and request.content_type == "application/json":
-                record = await request.json()
+                with contextlib.suppress(ValueError):
+                    record = await request.json()
             errcode = int(answer["errcode"])
             self.calls.append(Call(self.clock.now(), path, shown, record, errcode))
             # WeCom answers every outcome, failures included, with HTTP 200.
@@ -183,11 +185,8 @@ class WecomStandin:
         )
 
     async def _download(self, request: web.Request, query: dict[str, str]) -> web.Response:
-        try:
-            stored = self.media.get(query.get("media_id", ""))
-        except RefusedError as refusal:
-            # WeCom answers a failed download with JSON instead of the file.
-            return web.json_response(failure(refusal))
+        # A refusal here becomes a JSON answer, as WeCom sends instead of the file.
+        stored = self.media.get(query.get("media_id", ""))
         disposition = f'attachment; filename="{stored.filename}"'
         return web.Response(
             body=stored.content,
