@@ -110,6 +110,14 @@ async def test_a_revoked_or_expired_token_is_refreshed_once(api, standin, spoil,
     assert [d.body["content"] for d in standin.app.to("LiJingLi")] == ["before", "after"]
 
 
+async def test_a_token_revoked_mid_burst_is_fetched_again_once(api, standin):
+    await api.send_text(["LiJingLi"], "warm-up")
+    standin.tokens.revoke()
+    await asyncio.gather(*(api.send_text(["LiJingLi"], f"burst {n}") for n in range(8)))
+    assert standin.tokens.gettoken_calls == 2
+    assert len(standin.app.to("LiJingLi")) == 9
+
+
 @pytest.mark.parametrize("errcode", [40001, 60020])
 async def test_a_refused_gettoken_fails_the_call(api, standin, errcode):
     standin.tokens.refuse_with = errcode
