@@ -42,6 +42,11 @@ def parser() -> argparse.ArgumentParser:
     report.add_argument("--week", help="ISO week such as 2026-W47 (default: last week)")
     report.add_argument("--format", choices=("text", "csv", "png"), default="text")
     report.add_argument("--out", type=Path, help="write to a file instead of stdout")
+    report.add_argument(
+        "--lang",
+        choices=("zh", "en"),
+        help="the report's language (default: Chinese text and chart, English CSV column names)",
+    )
     sub.add_parser("demo", help="play a short story offline against a local Telegram stand-in")
     drafts = with_config("guide", "list the guide drafts managers saved, or decide one")
     drafts.add_argument("action", choices=("drafts", "approve", "reject"))

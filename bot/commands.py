@@ -182,7 +182,7 @@ async def report(args: argparse.Namespace) -> int:
 
     settings = _settings(args)
     try:
-        return await print_report(settings, args.week, args.format, args.out)
+        return await print_report(settings, args.week, args.format, args.out, args.lang)
     except (SQLAlchemyError, OSError) as error:
         return _storage_trouble(settings, error)
 

@@ -90,7 +90,9 @@ class WeeklyReports:
         log.info("weekly reports sent to %d supervisors", sent)
 
 
-async def print_report(settings: Settings, week: str | None, form: str, out: Path | None) -> int:
+async def print_report(
+    settings: Settings, week: str | None, form: str, out: Path | None, lang: str | None = None
+) -> int:
     """Write a week's summary for all supervisors to a file or stdout."""
     zone = settings.zone()
     clock = SystemClock()
@@ -123,6 +125,7 @@ async def print_report(settings: Settings, week: str | None, form: str, out: Pat
                 progress=terminal_progress(sys.stderr),
                 standards=Standards(settings.policy(), settings.rating_policy().low),
                 now=now,
+                lang=lang,
             )
     finally:
         await store.dispose()

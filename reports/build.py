@@ -38,24 +38,25 @@ class RenderedReport:
     table: Attachment
 
 
-def render_report(summary: WeeklySummary) -> RenderedReport:
-    """Render all three forms of a summary."""
+def render_report(summary: WeeklySummary, lang: str = "zh") -> RenderedReport:
+    """Render all three forms of a summary in the reader's language."""
     stem = f"report-{summary.week}"
     return RenderedReport(
         week=summary.week,
-        text=render_text(summary),
-        chart=Attachment(f"{stem}.png", render_chart(summary), as_photo=True),
-        table=Attachment(f"{stem}.csv", render_table(summary), as_photo=False),
+        text=render_text(summary, lang),
+        chart=Attachment(f"{stem}.png", render_chart(summary, lang), as_photo=True),
+        table=Attachment(f"{stem}.csv", render_table(summary, lang), as_photo=False),
     )
 
 
-def render_as(summary: WeeklySummary, form: ReportFormat) -> bytes:
-    """Render one form of a summary as the bytes of a file."""
+def render_as(summary: WeeklySummary, form: ReportFormat, lang: str | None = None) -> bytes:
+    """Render one form of a summary as the bytes of a file, in a language or the default's."""
+    # Without a language asked for, a CSV keeps its stable column names for scripts.
     if form is ReportFormat.CSV:
-        return render_table(summary)
+        return render_table(summary, lang or "en")
     if form is ReportFormat.PNG:
-        return render_chart(summary)
-    return render_text(summary).encode("utf-8")
+        return render_chart(summary, lang or "zh")
+    return render_text(summary, lang or "zh").encode("utf-8")
 
 
 async def build_report(
@@ -70,6 +71,7 @@ async def build_report(
     progress: Progress | None = None,
     standards: Standards = USUAL_STANDARDS,
     now: datetime | None = None,
+    lang: str | None = None,
 ) -> bytes:
     """Compute a week's summary and render it in one form, for the CLI."""
     summary = await weekly_summary(
@@ -84,4 +86,4 @@ async def build_report(
     )
     if now is not None:
         summary = summary.so_far(now, tz)
-    return render_as(summary, form)
+    return render_as(summary, form, lang)

@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING
 
 from reports.figures import Latency, ManagerWeek, WeekFigures, WeeklySummary
 from reports.text import duration_text
+from reports.words import words
 
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
@@ -91,14 +92,18 @@ def _registered_files() -> set[str]:
     return {entry.fname for entry in font_manager.fontManager.ttflist}
 
 
-def render_chart(summary: WeeklySummary, *, font_file: Path | None = None) -> bytes:
+def render_chart(
+    summary: WeeklySummary, lang: str = "zh", *, font_file: Path | None = None
+) -> bytes:
     """Draw median and p90 first response per manager, business vs off hours, as PNG bytes."""
     from matplotlib.backends.backend_agg import FigureCanvasAgg
     from matplotlib.figure import Figure
 
+    # The CJK font also carries Latin letters, and managers' names are Chinese in any language.
     font = chinese_font(font_file)
+    said = words(lang)
     shown = slowest(summary.managers, MAX_ROWS - 1)
-    rows: list[tuple[str, WeekFigures]] = [("团队", summary.team)]
+    rows: list[tuple[str, WeekFigures]] = [(said["chart.team"], summary.team)]
     rows.extend((m.name, m) for m in shown)
     height = chart_height(len(rows))
     figure = Figure(figsize=(WIDTH_INCHES, height), dpi=DPI)
@@ -107,19 +112,21 @@ def render_chart(summary: WeeklySummary, *, font_file: Path | None = None) -> by
     off_hours: Axes
     business, off_hours = figure.subplots(1, 2, sharey=True)
     panels: tuple[tuple[Axes, str, Callable[[WeekFigures], Latency]], ...] = (
-        (business, "工作时间", lambda f: f.business),
-        (off_hours, "非工作时间", lambda f: f.off_hours),
+        (business, said["chart.business"], lambda f: f.business),
+        (off_hours, said["chart.off_hours"], lambda f: f.off_hours),
     )
     positions = list(range(len(rows)))
     for axes, title, pick in panels:
-        _panel(axes, title, [pick(figures) for _, figures in rows], summary.target_seconds, font)
+        latencies = [pick(figures) for _, figures in rows]
+        _panel(axes, title, latencies, summary.target_seconds, font, lang)
     business.set_yticks(positions, labels=[name for name, _ in rows], fontproperties=font)
     # Top to bottom, with no margin beyond the bars: matplotlib's 5 % is rows of blank on a
     # tall chart.
     business.set_ylim(len(rows) - 0.5, -0.5)
-    title = f"首次响应时间 {summary.week}（{summary.timezone}）"
+    title = said["chart.title"].format(week=summary.week, timezone=summary.timezone)
     if len(shown) < len(summary.managers):
-        title += f"\n最慢的 {len(shown)} 位经理（共 {len(summary.managers)} 位，全部见 CSV）"
+        slow = said["chart.slowest"].format(shown=len(shown), total=len(summary.managers))
+        title += f"\n{slow}"
     # Placed in inches from the top, as the margins are, so a tall chart keeps them apart.
     figure.suptitle(title, y=1 - 0.15 / height, va="top", fontproperties=font)
     handles, labels = business.get_legend_handles_labels()
@@ -137,26 +144,35 @@ def _panel(
     latencies: list[Latency],
     target_seconds: float | None,
     font: FontProperties,
+    lang: str,
 ) -> None:
+    said = words(lang)
     positions = list(range(len(latencies)))
     p90 = [_minutes(latency.p90) for latency in latencies]
     median = [_minutes(latency.median) for latency in latencies]
     axes.barh(positions, p90, height=0.7, color=_P90_COLOUR, label="P90")
-    axes.barh(positions, median, height=0.35, color=_MEDIAN_COLOUR, label="中位数")
+    axes.barh(positions, median, height=0.35, color=_MEDIAN_COLOUR, label=said["chart.median"])
     for position, latency in zip(positions, latencies, strict=True):
         if latency.median is None:
             # No bar would read as an instant answer; say there was nothing to measure.
-            axes.text(0, position, " 无回答", va="center", color="grey", fontproperties=font)
+            axes.text(
+                0,
+                position,
+                said["chart.unanswered"],
+                va="center",
+                color="grey",
+                fontproperties=font,
+            )
     if target_seconds is not None:
         axes.axvline(
             target_seconds / 60,
             color=_TARGET_COLOUR,
             linestyle="--",
             linewidth=1.5,
-            label=f"目标 {duration_text(target_seconds)}",
+            label=said["chart.target"].format(target=duration_text(target_seconds, lang)),
         )
     axes.set_title(title, fontproperties=font)
-    axes.set_xlabel("分钟", fontproperties=font)
+    axes.set_xlabel(said["chart.minutes"], fontproperties=font)
     axes.set_xlim(left=0)
     axes.grid(axis="x", alpha=0.3)
 

@@ -135,7 +135,7 @@ async def _deliver(
     # Built outside the write transaction: on SQLite, holding the one writer while the chart
     # is drawn would keep every question out of the inbox for seconds.
     summary = await summarize(week, Audience(supervisor_id=supervisor.id))
-    report = await asyncio.to_thread(render_report, summary)
+    report = await asyncio.to_thread(render_report, summary, supervisor.lang)
     async with ctx.store.transaction() as ledger:
         # The claim commits only together with the notices; a worker that lost the race
         # meanwhile throws its copy away.
@@ -182,4 +182,4 @@ async def on_demand(
     else:
         audience = Audience(manager_id=staff.id)
     summary = (await summarize(week, audience)).so_far(now, ctx.timezone)
-    return await asyncio.to_thread(render_report, summary)
+    return await asyncio.to_thread(render_report, summary, staff.lang)

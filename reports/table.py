@@ -1,4 +1,7 @@
-"""The summary as a CSV file that spreadsheets open with Chinese names intact."""
+"""The summary as a CSV file that spreadsheets open with Chinese names intact.
+
+The English headers are stable machine names for scripts; the Chinese ones are labels to read.
+"""
 
 from __future__ import annotations
 
@@ -7,6 +10,7 @@ import io
 from typing import Any
 
 from reports.figures import WeekFigures, WeeklySummary
+from reports.words import column
 
 _FIGURES = (
     "received",
@@ -41,7 +45,7 @@ _AFTER_STEPS = (
 )
 
 
-def render_table(summary: WeeklySummary) -> bytes:
+def render_table(summary: WeeklySummary, lang: str = "en") -> bytes:
     """Write one row per manager, as UTF-8 with BOM."""
     # Only managers' rows: a spreadsheet sums or sorts a column, and a totals row among them
     # would count the week twice. The team and the week before are in the text and the chart.
@@ -50,12 +54,9 @@ def render_table(summary: WeeklySummary) -> bytes:
     shown = summary.team.complaints is not None
     hidden = set() if shown else {"complaints"}
     header = [
-        "week",
-        "manager",
-        "name",
-        *_FIGURES,
-        *(f"escalated_step{n}" for n in range(1, steps + 1)),
-        *(name for name in _AFTER_STEPS if name not in hidden),
+        *(column(name, lang) for name in ("week", "manager", "name", *_FIGURES)),
+        *(column("escalated_step", lang, step=n) for n in range(1, steps + 1)),
+        *(column(name, lang) for name in _AFTER_STEPS if name not in hidden),
     ]
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\r\n")

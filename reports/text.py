@@ -8,16 +8,17 @@ from datetime import timedelta
 from zoneinfo import ZoneInfo
 
 from reports.figures import ManagerWeek, SupplyCount, WeekFigures, WeeklySummary, change
+from reports.words import words
 
 WIDTH = 40
 _NAME_WIDTH = 12
 _INDENT = "  "
 
 
-def duration_text(seconds: float | None) -> str:
+def duration_text(seconds: float | None, lang: str = "zh") -> str:
     """Write a duration the short way: '45s', '4m', '1h05m', '2d03h'; '无' when unknown."""
     if seconds is None:
-        return "无"
+        return words(lang)["none"]
     whole = round(seconds)
     if whole < 60:
         return f"{whole}s"
@@ -36,122 +37,190 @@ def display_width(line: str) -> int:
     return sum(2 if unicodedata.east_asian_width(c) in "WFA" else 1 for c in line)
 
 
-def render_text(summary: WeeklySummary) -> str:
+def render_text(summary: WeeklySummary, lang: str = "zh") -> str:
     """Render the week for a supervisor's chat: the team first, then one block per manager."""
+    say = _Sayer(lang)
     first_day = summary.week.monday
-    last_day = first_day + timedelta(days=6)
     lines = [
-        f"客服响应周报 {summary.week}",
-        f"{first_day:%m月%d日}至{last_day:%m月%d日}（{summary.timezone}）",
-        *_so_far(summary),
-        f"首响目标 {duration_text(summary.target_seconds)}",
+        say("title", week=summary.week),
+        say(
+            "dates", first=first_day, last=first_day + timedelta(days=6), timezone=summary.timezone
+        ),
+        *_so_far(summary, say),
+        say("target", target=say.duration(summary.target_seconds)),
         "",
-        f"【团队】{summary.team.managers}位经理",
-        *_team_lines(summary),
+        say("team", count=summary.team.managers),
+        *_team_lines(summary, say),
         "",
-        "【经理】问题/未答/达标，首响中位/P90",
+        say("managers"),
     ]
     for manager in summary.managers:
-        lines.extend(_manager_lines(manager))
-    lines.extend(_supply_lines(summary))
+        lines.extend(_manager_lines(manager, say))
+    lines.extend(_supply_lines(summary, say))
     return "\n".join(lines).strip() + "\n"
 
 
-def _so_far(summary: WeeklySummary) -> list[str]:
+class _Sayer:
+    """Fill the summary's words in one language."""
+
+    def __init__(self, lang: str) -> None:
+        self.lang = lang
+        self.words = words(lang)
+
+    def __call__(self, key: str, **params: object) -> str:
+        return self.words[key].format(**params)
+
+    def duration(self, seconds: float | None) -> str:
+        return duration_text(seconds, self.lang)
+
+    def share(self, share: float | None) -> str:
+        return self.words["none"] if share is None else f"{round(share * 100)}%"
+
+    def versus(self, now: int, before: int | None) -> str:
+        moved = change(now, before)
+        return "" if moved is None else self("versus", before=before, moved=moved)
+
+    def versus_share(self, now: float | None, before: float | None) -> str:
+        if now is None or before is None:
+            return ""
+        # Moved by the shares as shown, so that the reader's own subtraction agrees.
+        moved = round(now * 100) - round(before * 100)
+        return self("versus_share", before=self.share(before), moved=moved)
+
+
+def _so_far(summary: WeeklySummary, say: _Sayer) -> list[str]:
     if summary.as_of is None:
         return []
-    at = summary.as_of.astimezone(ZoneInfo(summary.timezone))
-    return [f"本周尚未结束：截至{at:%m月%d日 %H:%M}"]
+    return [say("so_far", at=summary.as_of.astimezone(ZoneInfo(summary.timezone)))]
 
 
-def _team_lines(summary: WeeklySummary) -> list[str]:
+def _team_lines(summary: WeeklySummary, say: _Sayer) -> list[str]:
     team, before = summary.team, summary.previous
     if team.received == 0 and (before is None or before.received == 0):
-        return ["本周没有问题"]
+        return [say("quiet")]
     first = team.first_response
     lines = [
-        f"问题 {team.received}{_versus(team.received, before.received if before else None)}",
-        f"已答 {team.answered}  未答 {team.unanswered}",
-        f"首响 中位{duration_text(first.median)}  P90 {duration_text(first.p90)}"
-        f"  最长{duration_text(first.max)}",
-        f"达标 {_share(team.within_target)}"
-        + _versus_share(team.within_target, before.within_target if before else None),
+        say(
+            "received",
+            count=team.received,
+            versus=say.versus(team.received, before.received if before else None),
+        ),
+        say("answered", answered=team.answered, unanswered=team.unanswered),
+        say(
+            "first_response",
+            median=say.duration(first.median),
+            p90=say.duration(first.p90),
+            max=say.duration(first.max),
+        ),
+        say(
+            "within_target",
+            share=say.share(team.within_target),
+            versus=say.versus_share(team.within_target, before.within_target if before else None),
+        ),
     ]
     if before is not None and before.first_response.median is not None:
-        lines.append(f"上周首响中位 {duration_text(before.first_response.median)}")
+        lines.append(say("last_median", median=say.duration(before.first_response.median)))
     lines.extend(
         [
-            f"再回复 中位{duration_text(team.next_reply.median)}",
-            f"工作时间 {team.business_received}问 中位{duration_text(team.business.median)}",
-            f"非工作时间 {team.off_hours_received}问 中位{duration_text(team.off_hours.median)}",
+            say("next_reply", median=say.duration(team.next_reply.median)),
+            say(
+                "business", count=team.business_received, median=say.duration(team.business.median)
+            ),
+            say(
+                "off_hours",
+                count=team.off_hours_received,
+                median=say.duration(team.off_hours.median),
+            ),
         ]
     )
-    lines.extend(_wrap("", _exceptions(team)))
+    lines.extend(_wrap("", _exceptions(team, say)))
     return lines
 
 
-def _manager_lines(manager: ManagerWeek) -> list[str]:
+def _manager_lines(manager: ManagerWeek, say: _Sayer) -> list[str]:
     first = manager.first_response
-    head = (
-        f"{_short_name(manager.name)} {manager.received}问 未答{manager.unanswered}"
-        f" 达标{_share(manager.within_target)}"
+    head = say(
+        "manager",
+        name=_short_name(manager.name),
+        count=manager.received,
+        unanswered=manager.unanswered,
+        share=say.share(manager.within_target),
     )
-    lines = [head, f"{_INDENT}首响 {duration_text(first.median)} / P90 {duration_text(first.p90)}"]
+    first_line = say(
+        "manager_first", median=say.duration(first.median), p90=say.duration(first.p90)
+    )
+    lines = [head, f"{_INDENT}{first_line}"]
     if manager.off_hours_received:
-        lines.append(
-            f"{_INDENT}非工作时间 {manager.off_hours_received}问"
-            f" 中位{duration_text(manager.off_hours.median)}"
+        off_hours = say(
+            "off_hours",
+            count=manager.off_hours_received,
+            median=say.duration(manager.off_hours.median),
         )
-    lines.extend(_wrap(_INDENT, _exceptions(manager)))
+        lines.append(f"{_INDENT}{off_hours}")
+    lines.extend(_wrap(_INDENT, _exceptions(manager, say)))
     return lines
 
 
-def _exceptions(figures: WeekFigures) -> list[str]:
+def _exceptions(figures: WeekFigures, say: _Sayer) -> list[str]:
     parts = []
     if figures.escalated:
-        ladder = "/".join(str(count) for count in figures.escalations)
-        parts.append(f"升级{ladder}")
+        parts.append(say("escalated", ladder="/".join(str(n) for n in figures.escalations)))
     named = (
-        ("他人代答", figures.answered_by_others),
-        ("处理中", figures.on_it),
-        ("失约", figures.eta_broken),
-        ("未送达", figures.unreachable),
-        ("投诉", figures.complaints),
+        ("by_others", figures.answered_by_others),
+        ("on_it", figures.on_it),
+        ("eta_broken", figures.eta_broken),
+        ("unreachable", figures.unreachable),
+        ("complaints", figures.complaints),
     )
-    parts.extend(f"{label}{count}" for label, count in named if count)
+    parts.extend(say(key, count=count) for key, count in named if count)
     if figures.rating_average is not None:
         parts.append(
-            f"评分{figures.rating_average:.1f}（{figures.rating_count}条，"
-            f"低分{_share(figures.low_rating_share)}）"
+            say(
+                "ratings",
+                average=figures.rating_average,
+                count=figures.rating_count,
+                share=say.share(figures.low_rating_share),
+            )
         )
     return parts
 
 
-def _supply_lines(summary: WeeklySummary) -> list[str]:
+def _supply_lines(summary: WeeklySummary, say: _Sayer) -> list[str]:
     """Show how often orders ended out of stock or refused: team, managers, then brands."""
     team = summary.team.supply
     if not team.requests:
         return []
     names = {m.manager_id: _short_name(m.name) for m in summary.managers}
-    lines = ["", f"【订货】缺货或拒绝 团队{_denied(team)}"]
+    lines = ["", say("supply", denied=_denied(team, say))]
     lines += [
-        f"{names[m.manager_id]} {_denied(m.supply)} 缺{m.supply.out_of_stock} 拒{m.supply.refused}"
+        say(
+            "supply_manager",
+            name=names[m.manager_id],
+            denied=_denied(m.supply, say),
+            out_of_stock=m.supply.out_of_stock,
+            refused=m.supply.refused,
+        )
         for m in summary.managers
         if m.supply.requests
     ]
-    lines.append("按品牌：")
+    lines.append(say("by_brand"))
     for brand in (b for b in summary.brands if b.manager_id is None):
-        lines.append(f"{brand.brand} {_denied(brand.supply)}")
+        lines.append(f"{brand.brand} {_denied(brand.supply, say)}")
         lines += [
-            f"{_INDENT}{names.get(b.manager_id or '', b.manager_id)} {_denied(b.supply)}"
+            f"{_INDENT}{names.get(b.manager_id or '', b.manager_id)} {_denied(b.supply, say)}"
             for b in summary.brands
             if b.manager_id is not None and b.brand == brand.brand and b.supply.denied
         ]
     return lines
 
 
-def _denied(supply: SupplyCount) -> str:
-    return f"{supply.denied}/{supply.requests}（{_share(supply.denied_share)}）"
+def _denied(supply: SupplyCount, say: _Sayer) -> str:
+    return say(
+        "denied",
+        denied=supply.denied,
+        requests=supply.requests,
+        share=say.share(supply.denied_share),
+    )
 
 
 def _wrap(indent: str, parts: Iterable[str]) -> list[str]:
@@ -174,20 +243,3 @@ def _short_name(name: str) -> str:
             break
         out += char
     return out
-
-
-def _share(share: float | None) -> str:
-    return "无" if share is None else f"{round(share * 100)}%"
-
-
-def _versus(now: int, before: int | None) -> str:
-    moved = change(now, before)
-    return "" if moved is None else f"（上周{before}，{moved:+.0f}）"
-
-
-def _versus_share(now: float | None, before: float | None) -> str:
-    if now is None or before is None:
-        return ""
-    # Moved by the shares as shown, so that the reader's own subtraction agrees.
-    moved = round(now * 100) - round(before * 100)
-    return f"（上周{_share(before)}，{moved:+d}个百分点）"

@@ -85,5 +85,14 @@ def test_a_province_draws_the_team_and_its_slowest_managers_readably() -> None:
 def test_a_manager_with_no_answers_is_marked_not_drawn_as_an_instant_one() -> None:
     figure = Figure()
     axes = figure.subplots()
-    _panel(axes, "工作时间", [Latency(2, 60, 90, 90), Latency()], 900, chinese_font())
+    _panel(axes, "工作时间", [Latency(2, 60, 90, 90), Latency()], 900, chinese_font(), "zh")
     assert [t.get_text().strip() for t in axes.texts] == ["无回答"]
+
+
+def test_an_english_chart_labels_its_panels_in_english() -> None:
+    figure = Figure()
+    axes = figure.subplots()
+    _panel(axes, "Working hours", [Latency(), Latency(2, 60, 90, 90)], 900, chinese_font(), "en")
+    assert [t.get_text().strip() for t in axes.texts] == ["no answer"]
+    assert axes.get_xlabel() == "minutes"
+    assert "target 15m" in axes.get_legend_handles_labels()[1]

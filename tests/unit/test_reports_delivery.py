@@ -308,3 +308,20 @@ async def test_a_batched_summary_is_handed_out_once(store: FakeStore) -> None:
 
     assert len(shared.asked) == 1
     assert single.asked == [(week, s1), (week, Audience(manager_id="m1"))]
+
+
+async def test_each_supervisor_reads_the_summary_in_their_own_language(store: FakeStore) -> None:
+    english = replace(TEAM.supervisors["s2"], lang="en")
+    team = Team(TEAM.managers.values(), [TEAM.supervisors["s1"], english])
+    ctx = replace(context(store), team=team)
+
+    await deliver_due_reports(ctx, SCHEDULE, FakeSummaries())
+
+    texts = {n.to: n.params["text"] for n in store.outbox if n.attachment is None}
+    assert texts["s1"].startswith("客服响应周报 2026-W47")
+    assert texts["s2"].startswith("Response-time report 2026-W47")
+    tables = {
+        n.to: n.attachment.data for n in store.outbox if n.attachment and not n.attachment.as_photo
+    }
+    assert tables["s1"].decode("utf-8-sig").startswith("周次,经理编号")
+    assert tables["s2"].decode("utf-8-sig").startswith("week,manager")

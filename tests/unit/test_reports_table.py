@@ -53,3 +53,13 @@ def test_complaints_have_a_column_only_where_they_are_counted() -> None:
 
     assert "complaints" not in rows_of(render_table(hidden))[0]
     assert rows_of(render_table(counted))[0]["complaints"] == "3"
+
+
+def test_a_chinese_reader_gets_chinese_headers_and_the_same_cells() -> None:
+    summary = sample_summary()
+    chinese = rows_of(render_table(summary, "zh"))
+    english = rows_of(render_table(summary, "en"))
+
+    assert list(chinese[0])[:4] == ["周次", "经理编号", "姓名", "问题数"]
+    assert "升级第1级" in chinese[0]
+    assert [list(r.values()) for r in chinese] == [list(r.values()) for r in english]

@@ -67,3 +67,28 @@ def test_the_change_in_share_agrees_with_the_shares_shown() -> None:
     before = replace(summary.previous, met_target=8551, target_due=10000)
     text = render_text(replace(summary, team=now, previous=before))
     assert "达标 84%（上周86%，-2个百分点）" in text
+
+
+def test_an_english_reader_gets_the_summary_in_english() -> None:
+    text = render_text(sample_summary(), "en")
+
+    assert text.startswith("Response-time report 2026-W47\nNov 16 to Nov 22 (Asia/Shanghai)\n")
+    assert "First-response target 15m" in text
+    assert "Questions 21 (last wk 2, +19)" in text
+    assert "In target 58% (last wk 100%, -42 pts)" in text
+    assert "李经理 10q 3 open 44% in target" in text
+    # Only the managers' own names are left in Chinese.
+    without_names = text.replace("李经理", "").replace("欧阳娜娜喆", "")
+    assert [c for c in without_names if "\u4e00" <= c <= "\u9fff"] == []
+
+
+def test_every_english_line_fits_a_phone_too() -> None:
+    text = render_text(sample_summary(("李经理", "Konstantinos Papadopoulos")), "en")
+    assert [line for line in text.splitlines() if display_width(line) > WIDTH] == []
+
+
+def test_an_english_quiet_week_says_so() -> None:
+    quiet = WeeklySummary(IsoWeek(2026, 47), "Asia/Shanghai", None, (), TeamWeek(), TeamWeek())
+    text = render_text(quiet, "en")
+    assert "No questions this week" in text
+    assert "First-response target none" in text
