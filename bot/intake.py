@@ -42,6 +42,7 @@ class Intake:
         parallel_chats: int = 32,
         group_size: int = 100,
         min_group: int = 20,
+        idle: float = 5.0,
     ) -> None:
         self.application = application
         self.services = services
@@ -52,6 +53,8 @@ class Intake:
         # poller, when they wait for the writer, get it after `min_group` updates.
         self.group_size = group_size
         self.min_group = min_group
+        # Updates stored by another worker wake nobody here, so idle waits are bounded.
+        self.idle = idle
 
     def wake(self) -> None:
         """Signal that new updates were stored."""
@@ -77,7 +80,7 @@ class Intake:
                 continue
             pause = 1.0
             if handled == 0:
-                await first_of(self.arrived, stop, within=5.0)
+                await first_of(self.arrived, stop, within=self.idle)
 
     async def process_batch(self, limit: int = 200) -> int:
         """Process one batch of pending updates; return how many succeeded."""
