@@ -2,16 +2,19 @@
 
 from __future__ import annotations
 
+import json
 import sqlite3
 from pathlib import Path
 from typing import Any
 
+import httpx
 import pytest
 
 from bot.config import Settings
 from bot.standin import Standin
 from tests.databases import fresh_database, needs_postgres
-from tests.e2e.harness import desk_mapping, desk_settings, running_desk
+from tests.e2e.harness import desk_mapping, desk_settings, running_desk, write_config
+from tests.e2e.workers import ServeProcess, free_port
 
 
 def message_from_zhang(**fields: Any) -> dict[str, Any]:
@@ -74,3 +77,35 @@ async def test_on_postgresql_every_poison_update_is_parked_and_the_desk_goes_on(
             await tg.wait_message(5002, contains="玉溪还有吗？", timeout=10)
             await tg.wait_message(5001, contains="中华到货了吗？", timeout=10)
             assert await app.intake.inbox.parked() == len(POISON)
+
+
+async def test_through_the_webhook_a_poison_post_never_holds_back_the_next_update(
+    tg: Standin, tmp_path: Path
+) -> None:
+    port = free_port()
+    mapping = desk_mapping(tg, tmp_path)
+    mapping["telegram"] |= {"webhook_url": f"http://127.0.0.1:{port}/hook", "secret_token": "s3"}
+    desk = ServeProcess(write_config(mapping, tmp_path), port)
+    try:
+        desk.start()
+        await desk.health(sender=True)
+        await tg.wait_for(lambda: tg.calls_to("setWebhook"), timeout=30)
+        # What no Telegram sends, posted as one that misbehaves would: refused, not retried as 500.
+        hook = {"X-Telegram-Bot-Api-Secret-Token": "s3"}
+        async with httpx.AsyncClient(base_url=desk.url, headers=hook) as client:
+            utf16 = json.dumps({"update_id": 1, "message": {}}).encode("utf-16")
+            assert (await client.post("/hook", content=utf16)).status_code == 400
+            assert (await client.post("/hook", json={"update_id": 2**70})).status_code == 400
+        # Telegram holds back every later update while one gets a 5xx; these must not.
+        for poison in POISON.values():
+            tg.raw_update(poison)
+        tg.get_user(9002).send("玉溪还有吗？")
+
+        await tg.wait_message(5002, contains="玉溪还有吗？", timeout=20)
+        assert tg.world.webhook.last_error_message is None
+    finally:
+        code = desk.terminate()
+    assert code == 0, desk.log.read_text()[-3000:]
+    with sqlite3.connect(tmp_path / "desk.db") as db:
+        parked = db.execute("select count(*) from inbox where state = 'dead'").fetchone()
+    assert parked == (len(POISON),)
