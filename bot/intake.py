@@ -13,7 +13,6 @@ from collections import defaultdict
 
 from sqlalchemy.exc import SQLAlchemyError
 from telegram import Update
-from telegram.error import TelegramError
 from telegram.ext import Application
 
 from bot.trouble import brief, passing
@@ -200,6 +199,9 @@ class Intake:
                 return
             lang = pick_lang(sender.get("language_code"))
             await self.application.bot.send_message(chat["id"], say(lang, "unsupported"))
-        except (ValueError, AttributeError, TypeError, OverflowError, TelegramError) as error:
-            # Best effort: the update is parked for an admin whatever happens here.
-            log.warning("could not tell the sender of an unreadable update: %s", brief(error))
+        except Exception as error:
+            # Best effort: the update is parked for an admin whatever happens here, and nothing
+            # raised here may undo the batch it belongs to.
+            log.warning(
+                "could not tell the sender of an unreadable update: %s", type(error).__name__
+            )
