@@ -21,6 +21,7 @@ from bot.poller import Poller
 from bot.reporting import WeeklyReports
 from bot.roster import load_roster
 from bot.sender import Sender
+from bot.trouble import passing
 from bot.waiting import first_of
 from desk.clock import Clock, SystemClock
 from desk.context import DeskContext
@@ -103,7 +104,8 @@ def build(settings: Settings, *, clock: Clock | None = None) -> RetailDesk:
     sender = Sender(store, outbox, courier, desk, clock, idle=idle, on_result=metrics.sent)
     job_queue = application.job_queue
     assert job_queue is not None, "python-telegram-bot[job-queue] is required"
-    alarm = Alarm(job_queue, Escalator(ctx), clock, settings.escalation.sweep_every)
+    escalator = Escalator(ctx, passing=passing)
+    alarm = Alarm(job_queue, escalator, clock, settings.escalation.sweep_every)
     store.on_due(alarm.arm)
     token = settings.telegram.token.get_secret_value()
     seat = Seat(store, token, lambda stop: _send(app, stop))

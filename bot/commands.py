@@ -27,6 +27,7 @@ from storage.outbox import Outbox
 from storage.roster import import_retailers, unconverted_phones
 from storage.store import SqlStore
 from storage.tables import tickets
+from storage.vitals import read_troubles
 
 
 def _settings(args: argparse.Namespace) -> Settings:
@@ -165,6 +166,7 @@ async def status(args: argparse.Namespace) -> int:
             open_count = await conn.scalar(
                 select(func.count()).select_from(tickets).where(tickets.c.status == "open")
             )
+            troubles = await read_troubles(conn)
     except (SQLAlchemyError, OSError) as error:
         return _storage_trouble(settings, error)
     finally:
@@ -173,6 +175,10 @@ async def status(args: argparse.Namespace) -> int:
     print(f"outbox backlog: {backlog.pending}")
     print(f"oldest undelivered: {backlog.oldest.isoformat() if backlog.oldest else '-'}")
     print(f"last error: {backlog.last_error or '-'}")
+    # Each was set aside on its own so that everything else went on; the rows say why.
+    print(f"updates parked as unreadable: {troubles.parked_updates}")
+    print(f"outbox rows failed: {troubles.failed_sends}")
+    print(f"escalations set aside: {troubles.stuck_escalations}")
     return 0
 
 

@@ -11,8 +11,8 @@ import json
 import logging
 from collections import defaultdict
 
+from sqlalchemy.exc import SQLAlchemyError
 from telegram import Update
-from telegram.error import TelegramError
 from telegram.ext import Application
 
 from bot.trouble import brief, passing
@@ -27,8 +27,8 @@ log = logging.getLogger(__name__)
 WAITING = "waiting"
 
 
-class Unreadable(str):
-    """Why an update could not be read: the same every time, so it is parked at once."""
+class Parked(str):
+    """Why an update is set aside at once: the update's own fault, the same at every try."""
 
 
 class Intake:
@@ -42,6 +42,7 @@ class Intake:
         parallel_chats: int = 32,
         group_size: int = 100,
         min_group: int = 20,
+        idle: float = 5.0,
     ) -> None:
         self.application = application
         self.services = services
@@ -52,6 +53,8 @@ class Intake:
         # poller, when they wait for the writer, get it after `min_group` updates.
         self.group_size = group_size
         self.min_group = min_group
+        # Updates stored by another worker wake nobody here, so idle waits are bounded.
+        self.idle = idle
 
     def wake(self) -> None:
         """Signal that new updates were stored."""
@@ -77,10 +80,10 @@ class Intake:
                 continue
             pause = 1.0
             if handled == 0:
-                await first_of(self.arrived, stop, within=5.0)
+                await first_of(self.arrived, stop, within=self.idle)
 
     async def process_batch(self, limit: int = 200) -> int:
-        """Process one batch of pending updates; return how many succeeded."""
+        """Process one batch of pending updates; return how many were settled or parked."""
         pending = await self.inbox.pending(limit)
         if self.inbox.store.dialect == "sqlite":
             return await self._grouped(pending)
@@ -88,13 +91,13 @@ class Intake:
         for entry in pending:
             by_chat[entry.chat_id].append(entry)
         results = await asyncio.gather(*(self._chat(entries) for entries in by_chat.values()))
-        done = [entry_id for ids in results for entry_id in ids]
+        done = [entry_id for ids, _ in results for entry_id in ids]
         await self.inbox.settle(done)
-        return len(done)
+        # A parked or failed update is progress too: what waited behind it is due now.
+        return len(done) + sum(failed for _, failed in results)
 
     async def _grouped(self, pending: list[Pending]) -> int:
-        done = 0
-        failed: list[tuple[Pending, str]] = []
+        settled = 0
         stalled: set[int | None] = set()
         store, queue = self.inbox.store, pending[::-1]
         while queue:
@@ -118,16 +121,23 @@ class Intake:
                         group.done.append(entry.id)
                         continue
                     if error is not WAITING:
-                        failed.append((entry, error))
+                        # Recorded in the group's own commit: a parked update is settled with
+                        # the updates after it, never left to stop the batch.
+                        final = isinstance(error, Parked)
+                        parked = await self.inbox.failed(entry, error, final=final, conn=group.conn)
+                        settled += 1
+                        if parked:
+                            # Set aside for good: the chat's next update goes on at once.
+                            continue
                     # Later updates of this chat wait, so the chat's order is kept.
                     stalled.add(entry.chat_id)
-                done += len(group.done)
-        for entry, error in failed:
-            await self.inbox.failed(entry, error, final=isinstance(error, Unreadable))
-        return done
+                settled += len(group.done)
+        return settled
 
-    async def _chat(self, entries: list[Pending]) -> list[int]:
+    async def _chat(self, entries: list[Pending]) -> tuple[list[int], int]:
+        """Handle one chat's updates in order; return those done and how many failed."""
         done: list[int] = []
+        failed = 0
         async with self._slots:
             for entry in entries:
                 error = await self._handle(entry)
@@ -135,19 +145,33 @@ class Intake:
                     done.append(entry.id)
                     continue
                 if error is not WAITING:
-                    await self.inbox.failed(entry, error, final=isinstance(error, Unreadable))
+                    final = isinstance(error, Parked)
+                    parked = await self.inbox.failed(entry, error, final=final)
+                    failed += 1
+                    if parked:
+                        # Set aside for good: the chat's next update goes on at once.
+                        continue
                 # Later updates of this chat wait, so the chat's order is kept.
                 break
-        return done
+        return done, failed
 
     async def _handle(self, entry: Pending) -> str | None:
         try:
             update = Update.de_json(json.loads(entry.payload), self.application.bot)
-        except (ValueError, KeyError, TypeError) as error:
-            log.warning("update %s is unreadable and is parked: %s", entry.update_id, error)
+        except Exception as error:
+            # Whatever the library raises on a shape it cannot read (a string where a message
+            # belongs, a date past the year 9999), reading it again gives the same answer.
+            log.warning(
+                "update %s is unreadable and is parked: %s", entry.update_id, type(error).__name__
+            )
             await self._say_unsupported(entry.payload)
-            return Unreadable(f"unreadable: {error}")
-        await self.application.process_update(update)
+            # The stored error may quote the update; the inbox row holds its text anyway.
+            return Parked(f"unreadable: {brief(error)}")
+        try:
+            await self.application.process_update(update)
+        except Exception as error:
+            # PTB hands handler errors to the error handler; this is what escapes even that.
+            self.services.failures[update.update_id] = error
         failure = self.services.failures.pop(update.update_id, None)
         if failure is None:
             return None
@@ -155,6 +179,14 @@ class Intake:
             # Not the update's fault: it waits, uncounted, however long the trouble lasts.
             log.warning("update %s waits in the inbox: %s", entry.update_id, brief(failure))
             return WAITING
+        if not isinstance(failure, SQLAlchemyError):
+            # Not the database's doing (an id past what a column holds, a field of a type no
+            # handler expects): every try fails alike, so the update is parked at once.
+            log.error(
+                "update %s is parked: %s", entry.update_id, type(failure).__name__, exc_info=failure
+            )
+            return Parked(f"failed: {brief(failure)}")
+        # A constraint that another worker's update broke first may hold next time: tried again.
         log.error("update %s failed: %s", entry.update_id, brief(failure), exc_info=failure)
         return repr(failure)
 
@@ -167,6 +199,9 @@ class Intake:
                 return
             lang = pick_lang(sender.get("language_code"))
             await self.application.bot.send_message(chat["id"], say(lang, "unsupported"))
-        except (ValueError, AttributeError, TelegramError) as error:
-            # Best effort: the update is parked for an admin whatever happens here.
-            log.warning("could not tell the sender of an unreadable update: %s", brief(error))
+        except Exception as error:
+            # Best effort: the update is parked for an admin whatever happens here, and nothing
+            # raised here may undo the batch it belongs to.
+            log.warning(
+                "could not tell the sender of an unreadable update: %s", type(error).__name__
+            )

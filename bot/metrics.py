@@ -106,8 +106,14 @@ class DeskFigures(Collector):
             "Escalation steps fired, by step (1 = first), in the whole desk.",
             labels=["step"],
         )
+        set_aside = GaugeMetricFamily(
+            "retaildesk_set_aside",
+            "Updates parked as unreadable, outbox rows failed, and tickets or ratings the ladder"
+            " could not process, in the whole desk; each was set aside so the rest went on.",
+            labels=["what"],
+        )
         if vitals is None:
-            yield from (backlog, fired)
+            yield from (backlog, fired, set_aside)
             yield HistogramMetricFamily(
                 "retaildesk_first_response_seconds", "Time to first response."
             )
@@ -115,7 +121,11 @@ class DeskFigures(Collector):
         backlog.add_metric([], vitals.backlog)
         for step, count in sorted(vitals.escalations.items()):
             fired.add_metric([str(step + 1)], count)
-        yield from (backlog, fired)
+        troubles = vitals.troubles
+        set_aside.add_metric(["update"], troubles.parked_updates)
+        set_aside.add_metric(["outbox"], troubles.failed_sends)
+        set_aside.add_metric(["escalation"], troubles.stuck_escalations)
+        yield from (backlog, fired, set_aside)
         buckets = [(_le(bound), count) for bound, count in vitals.latency_buckets]
         yield HistogramMetricFamily(
             "retaildesk_first_response_seconds",

@@ -19,8 +19,15 @@ from storage.inbox import Arrival, Inbox
 log = logging.getLogger(__name__)
 
 
+# What the inbox's BIGINT columns hold; Telegram's ids are far inside it.
+_ID_RANGE = range(-(2**63), 2**63)
+
+
 def chat_of(raw: dict[str, Any]) -> int | None:
-    """Return the chat an update belongs to, so one chat's updates stay in order."""
+    """Return the chat an update belongs to, so one chat's updates stay in order.
+
+    Never raises: whatever shape an update has, it is stored, and reading it is the intake's job.
+    """
     for key in (
         "message",
         "edited_message",
@@ -29,15 +36,38 @@ def chat_of(raw: dict[str, Any]) -> int | None:
         "my_chat_member",
     ):
         if isinstance(raw.get(key), dict):
-            return _int_or_none(raw[key].get("chat", {}).get("id"))
+            return _id_or_none(_field(raw[key], "chat", "id"))
     query = raw.get("callback_query")
     if isinstance(query, dict):
-        return _int_or_none(query.get("from", {}).get("id"))
+        return _id_or_none(_field(query, "from", "id"))
     return None
 
 
-def _int_or_none(value: object) -> int | None:
-    return value if isinstance(value, int) else None
+def update_id_of(raw: object) -> int | None:
+    """Return an update's id if it is one the inbox can hold, else None."""
+    return _id_or_none(raw.get("update_id")) if isinstance(raw, dict) else None
+
+
+def payload_of(raw: dict[str, Any]) -> str:
+    """Return the text an update is stored as, readable as the JSON Telegram sent."""
+    text = json.dumps(raw, ensure_ascii=False)
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        # A lone surrogate cannot be stored as UTF-8; escaped, it reads back the same.
+        return json.dumps(raw)
+    return text
+
+
+def _field(parent: dict[str, Any], key: str, inner: str) -> object:
+    child = parent.get(key)
+    return child.get(inner) if isinstance(child, dict) else None
+
+
+def _id_or_none(value: object) -> int | None:
+    if isinstance(value, bool) or not isinstance(value, int):
+        return None
+    return value if value in _ID_RANGE else None
 
 
 class Poller:
@@ -82,13 +112,14 @@ class Poller:
         updates = await self.bot.raw_updates(self.offset, self.timeout)
         # Stored as Telegram sent them, fields this library does not know included.
         arrivals = [
-            Arrival(raw["update_id"], chat_of(raw), json.dumps(raw, ensure_ascii=False))
+            Arrival(update_id, chat_of(raw), payload_of(raw))
             for raw in updates
-            if isinstance(raw, dict) and isinstance(raw.get("update_id"), int)
+            if (update_id := update_id_of(raw)) is not None
         ]
         if len(arrivals) < len(updates):
             log.warning(
-                "getUpdates returned %d entries without an update id", len(updates) - len(arrivals)
+                "getUpdates returned %d entries without a usable update id",
+                len(updates) - len(arrivals),
             )
         if not arrivals:
             return 0

@@ -226,7 +226,7 @@ class Sender:
             async with self._slots:
                 await tries.before(parcel)
                 in_flight.add(parcel.id)
-                delivery = await self.courier.deliver(parcel.notice, repeat=parcel.repeat)
+                delivery = await self._attempt(parcel)
             in_flight.discard(parcel.id)
             if self.on_result is not None:
                 self.on_result(delivery.state)
@@ -239,6 +239,17 @@ class Sender:
                 await book.add([(parcel, delivery), *later])
                 return
             await book.add([(parcel, delivery)])
+
+    async def _attempt(self, parcel: Parcel) -> Delivery:
+        """Deliver one row; whatever goes wrong stays with that row, never its batch."""
+        try:
+            return await self.courier.deliver(parcel.notice, repeat=parcel.repeat)
+        except Exception as error:
+            # The courier sorts Telegram's errors itself; this is what it did not foresee.
+            if passing(error):
+                return Delivery("retry", error=brief(error))
+            log.error("outbox %s failed: %s", parcel.id, type(error).__name__, exc_info=error)
+            return Delivery("failed", error=type(error).__name__)
 
     def _settled(self, parcel: Parcel, delivery: Delivery) -> Settled:
         notice = parcel.notice

@@ -15,7 +15,7 @@ from starlette.routing import Route
 
 from bot.app import RetailDesk
 from bot.metrics import CONTENT_TYPE
-from bot.poller import chat_of
+from bot.poller import chat_of, update_id_of
 from storage.inbox import Arrival
 from storage.vitals import ping
 
@@ -43,16 +43,17 @@ def webhook_app(app: RetailDesk) -> Starlette:
             return Response(status_code=403)
         body = await request.body()
         try:
-            raw = json.loads(body)
-            update_id = raw["update_id"]
-            if not isinstance(update_id, int) or isinstance(update_id, bool):
-                raise TypeError("update_id is not an integer")
-        except (ValueError, KeyError, TypeError) as error:
-            metrics.updates_rejected.labels(reason="unreadable").inc()
-            log.warning("webhook post is not an update: %s", error)
-            return Response(status_code=400)
-        # The body as sent keeps every field, even ones this version does not know.
-        arrival = Arrival(update_id, chat_of(raw), body.decode("utf-8"))
+            # Telegram sends UTF-8; json.loads would also take UTF-16, which is not stored as sent.
+            payload = body.decode("utf-8")
+            raw = json.loads(payload)
+        except (ValueError, RecursionError) as error:
+            return _refused("not JSON in UTF-8", error)
+        update_id = update_id_of(raw)
+        if update_id is None:
+            return _refused("no update id the inbox can hold", None)
+        # The body as sent keeps every field, even ones this version does not know. Whatever
+        # else is wrong with it is the intake's to find: it is kept there, parked, and counted.
+        arrival = Arrival(update_id, chat_of(raw), payload)
         try:
             await inbox.keep([arrival], clock.now())
         except (SQLAlchemyError, OSError) as error:
@@ -63,6 +64,13 @@ def webhook_app(app: RetailDesk) -> Starlette:
         metrics.updates_received.inc()
         app.intake.wake()
         return Response(status_code=200)
+
+    def _refused(why: str, error: BaseException | None) -> Response:
+        metrics.updates_rejected.labels(reason="unreadable").inc()
+        # The error's class only: a parser's message may quote the body.
+        cause = f" ({type(error).__name__})" if error is not None else ""
+        log.warning("webhook post is not an update: %s%s", why, cause)
+        return Response(status_code=400)
 
     async def healthz(request: Request) -> Response:
         try:

@@ -70,15 +70,20 @@ async def ask_due(ctx: DeskContext, now: datetime, limit: int = 500) -> int:
     async with ctx.store.transaction() as ledger:
         due = await ledger.due_ratings(now, limit)
         for rating in due:
-            ticket = await ledger.ticket(rating.ticket_id)
-            retailer = await ledger.retailer(rating.retailer_id)
-            # Waiting again: the answer to come sets a new time. Unlinked: nobody to ask.
-            waiting = ticket is not None and ticket.is_open and ticket.waiting_since is not None
-            if ticket is None or retailer is None or retailer.telegram_id is None or waiting:
-                await ledger.save_rating(rating.evolve(due_at=None))
-                continue
-            await _ask(ctx, ledger, rating, ticket, retailer, now)
+            await ask_one(ctx, ledger, rating, now)
     return len(due)
+
+
+async def ask_one(ctx: DeskContext, ledger: Ledger, rating: Rating, now: datetime) -> None:
+    """Ask for one due rating, or drop its due time when there is nobody to ask."""
+    ticket = await ledger.ticket(rating.ticket_id)
+    retailer = await ledger.retailer(rating.retailer_id)
+    # Waiting again: the answer to come sets a new time. Unlinked: nobody to ask.
+    waiting = ticket is not None and ticket.is_open and ticket.waiting_since is not None
+    if ticket is None or retailer is None or retailer.telegram_id is None or waiting:
+        await ledger.save_rating(rating.evolve(due_at=None))
+        return
+    await _ask(ctx, ledger, rating, ticket, retailer, now)
 
 
 async def _ask(

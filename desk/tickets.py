@@ -30,6 +30,8 @@ class EventKind(StrEnum):
     UNREACHABLE = "unreachable"
     RESOLVED = "resolved"
     HANDOVER = "handover"
+    # The ladder could not process the ticket; it was set aside with the error's class.
+    STUCK = "stuck"
 
 
 @dataclass(frozen=True)

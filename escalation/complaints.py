@@ -16,11 +16,12 @@ async def remind_due(ctx: DeskContext, now: datetime, limit: int = 500) -> int:
     async with ctx.store.transaction() as ledger:
         due = await ledger.due_complaints(now, limit)
         for complaint in due:
-            await _remind(ctx, ledger, complaint, now)
+            await remind(ctx, ledger, complaint, now)
     return len(due)
 
 
-async def _remind(ctx: DeskContext, ledger: Ledger, complaint: Complaint, now: datetime) -> None:
+async def remind(ctx: DeskContext, ledger: Ledger, complaint: Complaint, now: datetime) -> None:
+    """Send one due complaint's reminder to its supervisors and set its next due time."""
     step = due_step(complaint, now)
     if step is None:
         # Stale due time: recompute and move on.

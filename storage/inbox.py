@@ -125,17 +125,43 @@ class Inbox:
         async with self.store.writing(), self.store.engine.begin() as conn:
             await conn.execute(mark_done(ids))
 
-    async def failed(self, entry: Pending, error: str, *, final: bool = False) -> None:
-        """Count a failed attempt; after several, or a final one, park the update for an admin."""
-        state = "dead" if final or entry.attempts + 1 >= MAX_ATTEMPTS else "new"
-        async with self.store.writing(), self.store.engine.begin() as conn:
-            await conn.execute(
-                update(inbox)
-                .where(inbox.c.id == entry.id)
-                .values(
-                    attempts=inbox.c.attempts + 1, error=error[:2000], state=state, lease_until=None
-                )
+    async def failed(
+        self,
+        entry: Pending,
+        error: str,
+        *,
+        final: bool = False,
+        conn: AsyncConnection | None = None,
+    ) -> bool:
+        """Count a failed attempt; after several, or a final one, park the update for an admin.
+
+        Return whether it was parked. Given a connection, write on it (a group commit's).
+        """
+        parked = final or entry.attempts + 1 >= MAX_ATTEMPTS
+        statement = (
+            update(inbox)
+            .where(inbox.c.id == entry.id)
+            .values(
+                attempts=inbox.c.attempts + 1,
+                error=error[:2000],
+                state="dead" if parked else "new",
+                lease_until=None,
             )
+        )
+        if conn is not None:
+            await conn.execute(statement)
+            return parked
+        async with self.store.writing(), self.store.engine.begin() as own:
+            await own.execute(statement)
+        return parked
+
+    async def parked(self) -> int:
+        """Count updates set aside for an admin: unreadable, or failing every try."""
+        async with self.store.reading() as conn:
+            query = select(func.count()).where(
+                inbox.c.channel == self.channel, inbox.c.state == "dead"
+            )
+            return int(await conn.scalar(query) or 0)
 
     async def last_update_id(self) -> int | None:
         """Return the highest update id stored, to resume polling after it."""

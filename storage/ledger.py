@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import logging
 from collections.abc import Collection
 from datetime import datetime
 
@@ -34,6 +35,8 @@ from storage.tables import (
 )
 
 # Hot statements are built once: building and hashing a statement costs more than running it.
+log = logging.getLogger(__name__)
+
 _RETAILER = select(retailers).where(retailers.c.id == bindparam("b_id"))
 _RETAILER_AT = select(retailers).where(retailers.c.telegram_id == bindparam("b_chat"))
 _OPEN_TICKET = (
@@ -406,6 +409,22 @@ class SqlLedger(FieldLedger):
         ]
         return min((at for at in firsts if at is not None), default=None)
 
+    async def _park_unreadable(self, ticket_id: int, error: Exception) -> None:
+        """Take an unreadable ticket off the ladder, with an event that says why."""
+        log.error("ticket %s is unreadable and off the ladder: %s", ticket_id, type(error).__name__)
+        await self.conn.execute(
+            update(tickets).where(tickets.c.id == ticket_id).values(next_due_at=None)
+        )
+        detail = {"error": type(error).__name__, "unreadable": True}
+        await self.conn.execute(
+            insert(events).values(
+                ticket_id=ticket_id,
+                kind=EventKind.STUCK.value,
+                at=self.clock.now(),
+                detail=json.dumps(detail),
+            )
+        )
+
     async def earliest_due(self) -> datetime | None:
         """Return the earliest next due time of any open ticket."""
         await self._flush_tickets()
@@ -421,15 +440,30 @@ class SqlLedger(FieldLedger):
     async def due_tickets(self, now: datetime, limit: int) -> list[Ticket]:
         """Claim open tickets whose next step is due."""
         await self._flush_tickets()
-        query = (
-            select(tickets)
-            .where(and_(tickets.c.next_due_at.is_not(None), tickets.c.next_due_at <= now))
-            .order_by(tickets.c.next_due_at)
-            .limit(limit)
-        )
-        if self._locking:
-            query = query.with_for_update(skip_locked=True)
-        due = [codec.ticket_from_row(r) for r in (await self.conn.execute(query)).all()]
+        due: list[Ticket] = []
+        while True:
+            wanted = limit - len(due)
+            query = (
+                select(tickets)
+                .where(and_(tickets.c.next_due_at.is_not(None), tickets.c.next_due_at <= now))
+                .order_by(tickets.c.next_due_at)
+                .limit(wanted)
+            )
+            if due:
+                query = query.where(tickets.c.id.not_in([ticket.id for ticket in due]))
+            if self._locking:
+                query = query.with_for_update(skip_locked=True)
+            rows = (await self.conn.execute(query)).all()
+            for row in rows:
+                try:
+                    due.append(codec.ticket_from_row(row))
+                except Exception as error:
+                    # A row this code cannot read (a policy snapshot of a newer release) is
+                    # set aside, so that it does not stop every other ticket's ladder.
+                    await self._park_unreadable(row.id, error)
+            # Rows set aside leave room in the batch for the ones after them.
+            if len(rows) < wanted or len(due) == limit:
+                break
         # Each climb reads the retailer, the waiting messages and who was told: read them all now.
         await self.appends.flush(self.conn, messages, events)
         await self._ahead.load(self.conn, due)

@@ -2,18 +2,21 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import bindparam, case, func, or_, select, update
+from sqlalchemy import Row, bindparam, case, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from desk.notices import Notice
 from storage import codec
 from storage.store import SqlStore
 from storage.tables import events, outbox
+
+log = logging.getLogger(__name__)
 
 LEASE = timedelta(seconds=60)
 # A claimed row is "leased"; it becomes "sending" just before its first try. Only a row that
@@ -81,13 +84,14 @@ class Outbox:
         if self.store.dialect == "postgresql":
             query = query.with_for_update(skip_locked=True)
         async with self.store.writing(), self.store.engine.begin() as conn:
-            rows = (await conn.execute(query)).all()
-            if not rows:
+            while True:
+                rows = (await conn.execute(query)).all()
+                parcels = await _readable(conn, rows)
+                # A batch that held nothing readable is no reason to stop: the rows after it may.
+                if parcels or len(rows) < limit:
+                    break
+            if not parcels:
                 return []
-            parcels = [
-                Parcel(r.id, codec.notice_from_row(r), r.attempts + 1, r.state == "sending")
-                for r in rows
-            ]
             first = list(trying(parcels)) if trying is not None else []
             # A row that may have gone out already stays in doubt until it is settled; the
             # first to be sent are recorded as tried in the same statement.
@@ -96,7 +100,7 @@ class Outbox:
                 doubted = doubted | outbox.c.id.in_(first)
             await conn.execute(
                 update(outbox)
-                .where(outbox.c.id.in_([r.id for r in rows]))
+                .where(outbox.c.id.in_([p.id for p in parcels]))
                 .values(
                     state=case((doubted, "sending"), else_="leased"),
                     lease_until=now + LEASE,
@@ -171,6 +175,31 @@ class Outbox:
                 select(func.min(outbox.c.not_before)).where(outbox.c.state == "pending")
             )
         return earliest
+
+
+async def _readable(conn: AsyncConnection, rows: Sequence[Row[Any]]) -> list[Parcel]:
+    """Decode each row on its own; mark the ones this code cannot read failed, with why."""
+    parcels = []
+    for row in rows:
+        try:
+            notice = codec.notice_from_row(row)
+        except Exception as error:
+            # An unknown kind (written by a newer release) or a broken body is the row's own
+            # fault: it fails alone, visibly, and never stops the rows after it.
+            log.warning("outbox %s is unreadable and failed: %s", row.id, type(error).__name__)
+            await conn.execute(
+                update(outbox)
+                .where(outbox.c.id == row.id)
+                .values(
+                    state="failed",
+                    error=f"unreadable: {type(error).__name__}: {error}"[:2000],
+                    attempts=outbox.c.attempts + 1,
+                    lease_until=None,
+                )
+            )
+            continue
+        parcels.append(Parcel(row.id, notice, row.attempts + 1, row.state == "sending"))
+    return parcels
 
 
 async def _mark_trying(conn: AsyncConnection, ids: Sequence[int]) -> None:

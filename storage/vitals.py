@@ -9,7 +9,7 @@ from sqlalchemy import case, func, literal, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from storage.outbox import UNSENT
-from storage.tables import events, outbox
+from storage.tables import events, inbox, outbox
 
 # Seconds; a first answer within 15 minutes is the default ladder's first step.
 LATENCY_BUCKETS = (30.0, 60.0, 120.0, 300.0, 600.0, 900.0, 1800.0, 3600.0, 7200.0, 14400.0, 86400.0)
@@ -24,6 +24,25 @@ class Vitals:
     latency_buckets: tuple[tuple[float, int], ...]
     latency_count: int
     latency_sum: float
+    # What was set aside instead of stopping everyone else: see `retaildesk status`.
+    troubles: Troubles
+
+
+@dataclass(frozen=True)
+class Troubles:
+    """Updates, outbox rows and ladder items set aside for an admin, each on its own."""
+
+    parked_updates: int
+    failed_sends: int
+    stuck_escalations: int
+
+
+async def read_troubles(conn: AsyncConnection) -> Troubles:
+    """Count parked updates, failed outbox rows and items the ladder set aside."""
+    parked = await conn.scalar(select(func.count()).where(inbox.c.state == "dead"))
+    failed = await conn.scalar(select(func.count()).where(outbox.c.state == "failed"))
+    stuck = await conn.scalar(select(func.count()).where(events.c.kind == "stuck"))
+    return Troubles(int(parked or 0), int(failed or 0), int(stuck or 0))
 
 
 async def read_vitals(conn: AsyncConnection, buckets: Sequence[float] = LATENCY_BUCKETS) -> Vitals:
@@ -53,6 +72,7 @@ async def read_vitals(conn: AsyncConnection, buckets: Sequence[float] = LATENCY_
         ),
         latency_count=int(count),
         latency_sum=float(total),
+        troubles=await read_troubles(conn),
     )
 
 

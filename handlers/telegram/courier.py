@@ -9,7 +9,7 @@ from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, Tele
 
 from desk.notices import Notice
 from handlers.telegram.deskbot import DeskBot
-from handlers.telegram.render import CopyOut, FileOut, Renderer, TextOut
+from handlers.telegram.render import CopyOut, FileOut, Outgoing, Renderer, TextOut
 
 UNREACHABLE_HINTS = ("chat not found", "user is deactivated", "bot can't initiate")
 
@@ -36,7 +36,13 @@ class Courier:
     async def deliver(self, notice: Notice, *, repeat: bool = False) -> Delivery:
         """Send a notice and report how it went; never raise for Telegram errors."""
         try:
-            return Delivery("sent", await self._send(notice, repeat))
+            outgoing = self.renderer.render(notice, repeat=repeat)
+        except Exception as error:
+            # A text this code cannot fill (a parameter missing) fails the same at every try:
+            # the row fails alone, before anything reaches Telegram.
+            return Delivery("failed", error=f"cannot render: {_named(error)}")
+        try:
+            return Delivery("sent", await self._send(notice.address.chat_id, outgoing))
         except RetryAfter as error:
             return Delivery("retry", error=str(error), retry_after=_seconds(error.retry_after))
         except Forbidden as error:
@@ -49,9 +55,7 @@ class Courier:
         except TelegramError as error:
             return Delivery("failed", error=str(error))
 
-    async def _send(self, notice: Notice, repeat: bool) -> int:
-        chat_id = notice.address.chat_id
-        outgoing = self.renderer.render(notice, repeat=repeat)
+    async def _send(self, chat_id: int, outgoing: Outgoing) -> int:
         if isinstance(outgoing, TextOut):
             params = {"chat_id": chat_id, "text": outgoing.text, "reply_markup": outgoing.markup}
             return await self.bot.send_for_id("sendMessage", params)
@@ -73,6 +77,14 @@ class Courier:
         else:
             sent = await self.bot.send_document(chat_id, upload, caption=outgoing.caption)
         return sent.message_id
+
+
+def _named(error: Exception) -> str:
+    """Name an error for logs and status without its message, which may quote a parameter."""
+    # A missing catalog parameter is named by its key, which is no one's words.
+    return (
+        f"{type(error).__name__} {error}" if isinstance(error, KeyError) else type(error).__name__
+    )
 
 
 def _seconds(retry_after: object) -> float:

@@ -121,6 +121,34 @@ async def test_what_is_not_an_update_gets_400(desk: RetailDesk, client: httpx.As
     assert await stored(desk) == []
 
 
+async def test_a_body_that_cannot_be_parsed_gets_400_never_500(
+    desk: RetailDesk, client: httpx.AsyncClient
+) -> None:
+    # Valid JSON to a lenient reader, but not what Telegram sends, and not storable as sent.
+    assert await post(client, json.dumps(update(1)).encode("utf-16")) == 400
+    assert await post(client, b"\xff\xfe not text") == 400
+    assert await post(client, update(2**70)) == 400
+    assert await post(client, {"update_id": True}) == 400
+    assert await post(client, [update(2)]) == 400
+    # Nested past what the parser follows.
+    assert await post(client, b"[" * 100_000 + b"]" * 100_000) == 400
+    assert await stored(desk) == []
+    assert 'retaildesk_updates_rejected_total{reason="unreadable"} 6.0' in await metrics(client)
+
+
+async def test_an_update_with_odd_fields_is_kept_for_the_intake_to_park(
+    desk: RetailDesk, client: httpx.AsyncClient
+) -> None:
+    chat_text = update(3)
+    chat_text["message"]["chat"] = "9001"
+    huge_chat = update(4, chat=2**70)
+    query_list = {"update_id": 5, "callback_query": {"from": [9001]}}
+    for body in (chat_text, huge_chat, query_list):
+        assert await post(client, body) == 200
+    # Stored as sent, but with no chat the inbox could hold: the intake parks what it cannot read.
+    assert [(u, chat) for u, chat, _ in await stored(desk)] == [(3, None), (4, None), (5, None)]
+
+
 async def test_an_update_that_cannot_be_stored_gets_500_so_telegram_retries(
     desk: RetailDesk, client: httpx.AsyncClient
 ) -> None:
