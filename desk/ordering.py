@@ -18,10 +18,11 @@ from desk.content import Content, ContentKind
 from desk.context import DeskContext
 from desk.notices import Button, Notice, NoticeKind
 from desk.people import Address
+from desk.ports import Ledger
 from desk.prompts import Awaited
 from desk.sla import with_due
 from desk.supply import RESTOCK_DAYS, OrderLine, RefusalReason, SupplyOutcome, SupplyRequest
-from desk.tickets import Event, EventKind, TicketMessage
+from desk.tickets import Event, EventKind, Ticket, TicketMessage
 from desk.turns import first_time, retailer_turn
 
 # Button data names the outcome briefly: callback data is limited to 64 bytes.
@@ -89,19 +90,23 @@ async def order(ctx: DeskContext, cmd: Order) -> Outcome:
         line = {"brand": cmd.line.brand, "quantity": cmd.line.quantity or "-"}
         first_target = ticket.policy.first_target
         due = ticket.waiting_since + first_target if ticket.waiting_since and first_target else None
+        params: dict[str, object] = {
+            **line,
+            "ticket": ticket.id,
+            "request": request.id,
+            "manager": ctx.team.name_of(ticket.manager_id),
+            "due": due.isoformat() if due else None,
+        }
+        if due is not None and due <= now:
+            # A time already past is no promise: say instead who has the ticket now.
+            params |= {"variant": "overdue", "notified": await _told(ctx, ledger, ticket)}
         await ledger.post(
             Notice(
                 to=retailer.id,
                 address=ctx.reach(retailer),
                 kind=NoticeKind.SUPPLY_ACK,
                 lang=retailer.lang,
-                params={
-                    **line,
-                    "ticket": ticket.id,
-                    "request": request.id,
-                    "manager": ctx.team.name_of(ticket.manager_id),
-                    "due": due.isoformat() if due else None,
-                },
+                params=params,
                 ticket_id=ticket.id,
             )
         )
@@ -126,6 +131,13 @@ async def order(ctx: DeskContext, cmd: Order) -> Outcome:
         )
         await ledger.save_ticket(with_due(ticket))
     return Outcome.DONE
+
+
+async def _told(ctx: DeskContext, ledger: Ledger, ticket: Ticket) -> list[str]:
+    """Return the names of everyone who has the ticket's waiting round: the manager first."""
+    since = ticket.waiting_since or ticket.opened_at
+    told = [ticket.manager_id, *await ledger.notified(ticket.id, since)]
+    return [ctx.team.name_of(staff_id) for staff_id in dict.fromkeys(told)]
 
 
 async def may_answer(ctx: DeskContext, staff_id: str, request_id: int) -> Outcome:

@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import mimetypes
+import re
 import time
 
 from bot.standin.records import JSON, Person, describe, media_payload, utf16_len
 from bot.standin.world import World
+
+COMMAND = re.compile(r"/[A-Za-z0-9_]{1,32}(?:@[A-Za-z0-9_]{3,32})?(?![A-Za-z0-9_@])")
 
 
 class StandinUser:
@@ -71,10 +74,11 @@ class StandinUser:
     def send(self, text: str, *, reply_to: int | JSON | None = None) -> JSON:
         """Send a text message; a leading /command gets its bot_command entity."""
         content: JSON = {"text": text}
-        if text.startswith("/"):
-            command = text.split(maxsplit=1)[0]
+        # As Telegram marks them: a slash and Latin letters, digits or underscores, maybe @bot.
+        command = COMMAND.match(text)
+        if command:
             content["entities"] = [
-                {"type": "bot_command", "offset": 0, "length": utf16_len(command)}
+                {"type": "bot_command", "offset": 0, "length": utf16_len(command.group())}
             ]
         return self._say(content, reply_to=reply_to)
 

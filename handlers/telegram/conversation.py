@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 
-from telegram import KeyboardButton, Message, ReplyKeyboardMarkup, Update
+from telegram import KeyboardButton, Message, MessageEntity, ReplyKeyboardMarkup, Update
 
 from desk.commands import Outcome, ShareContact
 from desk.content import MAX_TEXT
@@ -47,6 +47,10 @@ async def on_message(update: Update, context: Context) -> None:
     if someone.retailer is None:
         log.info("message from unregistered chat %s ignored", message.chat_id)
         await ask_to_register(message, lang)
+        return
+    if is_command(message):
+        # Every command a retailer has matched a handler before this one: show them the list.
+        await message.reply_text(say(lang, "help.retailer"), reply_markup=menu_keyboard(lang))
         return
     content = content_of(message)
     if content is None:
@@ -111,6 +115,16 @@ async def ask_to_register(message: Message, lang: str) -> None:
     button = KeyboardButton(say(lang, "register.button"), request_contact=True)
     markup = ReplyKeyboardMarkup([[button]], one_time_keyboard=True, resize_keyboard=True)
     await message.reply_text(say(lang, "register"), reply_markup=markup)
+
+
+def is_command(message: Message) -> bool:
+    """Say whether Telegram marks the message as a command: "/word" at its start.
+
+    Telegram marks only a slash followed by Latin letters, digits or underscores, so a price
+    such as "1/2条" or a Chinese "/价格" stays a question.
+    """
+    entities = message.entities or ()
+    return any(e.type == MessageEntity.BOT_COMMAND and e.offset == 0 for e in entities)
 
 
 def message_address(message: Message) -> Address:

@@ -77,3 +77,19 @@ async def test_sharing_own_phone_links_the_retailer(tg: Standin, tmp_path: Path)
         await tg.wait_message(9003, contains="已收到")
         copied = await tg.wait_message(5001, contains="这批货受潮了")
         assert copied.get("photo")
+
+
+async def test_an_unknown_command_shows_the_retailer_what_they_can_do(
+    tg: Standin, tmp_path: Path
+) -> None:
+    zhang, liu = tg.get_user(9001), tg.get_user(9002)
+    async with running_desk(desk_settings(tg, tmp_path), tg):
+        zhang.send("/foobar 明天")
+        help_text = await tg.wait_message(9001, contains="/complain")
+        assert buttons(help_text)  # the menu, as /start shows it
+        # A slash in a price or before Chinese is no command: these are questions.
+        zhang.send("1/2条 怎么算")
+        liu.send("/价格")
+        await tg.wait_message(5001, contains="1/2条 怎么算")
+        await tg.wait_message(5002, contains="/价格")
+    assert not any("foobar" in (m.get("text") or "") for m in tg.inbox(5001))

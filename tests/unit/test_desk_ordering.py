@@ -78,6 +78,21 @@ async def test_an_order_joins_the_open_ticket(desk, store):
     assert store.field_cases.supply[1].ticket_id == 1
 
 
+async def test_an_order_on_an_overdue_ticket_promises_no_time_already_past(
+    desk, store, clock, escalator
+):
+    await desk.ask(Ask(R1, Content(ContentKind.TEXT, "在吗？", 9001, 1)))
+    clock.advance(minutes=40)
+    for _ in range(2):  # the reminder to m1, then the backup m2
+        await escalator.fire_due()
+
+    await ordered(desk)
+
+    (ack,) = store.posted_to("r1", NoticeKind.SUPPLY_ACK)
+    assert ack.params["variant"] == "overdue"
+    assert ack.params["notified"] == ["李经理", "王经理"]
+
+
 async def test_out_of_stock_names_the_local_restock_date_and_stops_the_clock(desk, store, clock):
     await ordered(desk)
     # 23:30 in Shanghai: "in 3 days" counts from the local date, not from UTC's.

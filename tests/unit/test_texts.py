@@ -115,6 +115,7 @@ VARIANTS = [
     "low_rating.comment",
     *(f"supply_answer.{o.value}" for o in SupplyOutcome if o is not SupplyOutcome.REFUSED),
     "supply_answer.out_of_stock_open",
+    "supply_ack.overdue",
     *(f"supply_answer.refused.{reason.value}" for reason in RefusalReason),
 ]
 
