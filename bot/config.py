@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ipaddress
 import json
 import os
 import re
@@ -10,6 +11,7 @@ from collections.abc import Iterator, Mapping, Sequence
 from datetime import time, timedelta
 from pathlib import Path
 from typing import Annotated, Any, Literal
+from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import (
@@ -114,6 +116,34 @@ class _Section(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
 
+def _loopback(host: str) -> bool:
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+def bot_api_url(value: str | None) -> str | None:
+    """Refuse a Bot API URL that would send the token (in every path) unencrypted off the host."""
+    if value is None:
+        return value
+    try:
+        parts = urlsplit(value)
+        host = parts.hostname or ""
+    except ValueError:
+        parts, host = None, ""
+    if parts is not None and host and parts.scheme == "https":
+        return value
+    if parts is not None and parts.scheme == "http" and _loopback(host):
+        return value
+    raise ValueError(
+        "use https:// (plain http:// only to a loopback host: 127.0.0.0/8, ::1 or localhost), "
+        "since the bot token travels in every request's path"
+    )
+
+
 class TelegramSettings(_Section):
     """How the bot reaches Telegram."""
 
@@ -124,6 +154,8 @@ class TelegramSettings(_Section):
     secret_token: SecretStr | None = None
     poll_timeout: int = Field(default=25, ge=0)
     messages_per_second: float = Field(default=25.0, ge=0, allow_inf_nan=False)
+
+    _bot_api = field_validator("base_url", "base_file_url")(bot_api_url)
 
     @field_validator("webhook_url")
     @classmethod

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import logging
 from collections.abc import Iterator
 from pathlib import Path
@@ -46,14 +47,17 @@ async def converse(tg: Standin) -> None:
 
 
 @pytest.fixture
-def product_logging() -> Iterator[None]:
-    """Apply the product's logger levels (as `retaildesk run` does), and undo them after."""
-    names = ("httpx", "httpcore", "telegram", "apscheduler", "uvicorn.access", "alembic")
+def product_logging(request: pytest.FixtureRequest) -> Iterator[io.StringIO]:
+    """Log as `retaildesk run` (with -v when the test asks) does; yield what it wrote."""
+    verbose = getattr(request, "param", False)
+    names = ("", *logs._NOISY, *logs._DRIVERS)
     saved = {name: logging.getLogger(name).level for name in names}
-    logs.configure()
+    written = io.StringIO()
+    handler = logs.configure(verbose, stream=written)
     try:
-        yield
+        yield written
     finally:
+        logging.getLogger().removeHandler(handler)
         for name, level in saved.items():
             logging.getLogger(name).setLevel(level)
 
@@ -68,6 +72,19 @@ async def test_info_logs_carry_no_text_and_no_phone_number(
     assert caplog.records, "the bot logged something"
     assert any(r.levelno >= logging.WARNING for r in caplog.records), "failures were logged"
     assert leaks(caplog.text) == []
+
+
+@pytest.mark.parametrize("product_logging", [True], indirect=True)
+async def test_debug_logs_carry_no_text_no_phone_number_and_no_token(
+    product_logging: io.StringIO, tg: Standin, tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    # What -v shows: every logger at DEBUG except the ones the product keeps at WARNING.
+    caplog.set_level(logging.DEBUG)
+    async with running_desk(desk_settings(tg, tmp_path), tg):
+        await converse(tg)
+    assert logging.getLogger("bot.app").isEnabledFor(logging.DEBUG)
+    assert leaks(caplog.text) == []
+    assert leaks(product_logging.getvalue()) == []
 
 
 async def test_the_running_process_log_carries_no_text_and_no_phone_number(

@@ -10,6 +10,7 @@ from typing import Any
 
 import pytest
 
+from bot.cli import main
 from bot.config import Settings, load_settings, missing_token, redacted
 from bot.problems import ConfigError
 from desk.policy import Notify
@@ -303,6 +304,50 @@ def manager(**changes: Any) -> list[dict[str, Any]]:
 )
 def test_each_mistake_names_its_key(mapping: dict[str, Any], expected: str) -> None:
     assert problems_of(mapping) == [expected]
+
+
+PLAIN_HTTP = (
+    "use https:// (plain http:// only to a loopback host: 127.0.0.0/8, ::1 or localhost), "
+    "since the bot token travels in every request's path"
+)
+
+
+@pytest.mark.parametrize("key", ["base_url", "base_file_url"])
+@pytest.mark.parametrize(
+    "url", ["http://api.example.com/bot", "http://10.0.0.8:8081/bot", "ftp://x/bot", "https:///bot"]
+)
+def test_a_bot_api_url_that_would_carry_the_token_in_the_clear_is_refused(
+    key: str, url: str
+) -> None:
+    assert problems_of(config(telegram={key: url})) == [
+        f"config.toml: telegram.{key}: {PLAIN_HTTP}"
+    ]
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "https://api.telegram.org/bot",
+        "http://127.0.0.1:8081/bot",
+        "http://127.8.0.1/bot",
+        "http://[::1]:8081/bot",
+        "http://localhost:8081/bot",
+    ],
+)
+def test_a_bot_api_url_may_be_plain_http_on_this_host_only(url: str) -> None:
+    settings = Settings.from_mapping(config(telegram={"base_url": url, "base_file_url": url}), {})
+    assert settings.telegram.base_url == url
+
+
+def test_check_names_a_plain_http_bot_api_url(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    path = tmp_path / "config.toml"
+    path.write_text('[telegram]\ntoken = "1:x"\nbase_url = "http://bots.example.com/bot"\n')
+
+    assert main(["check", "--config", str(path)]) == 2
+
+    assert f"{path}: telegram.base_url: {PLAIN_HTTP}" in capsys.readouterr().err
 
 
 def test_telegram_ids_end_at_64_bits() -> None:
