@@ -166,10 +166,19 @@ class TelegramSettings(_Section):
 
 
 class ServeSettings(_Section):
-    """Where `retaildesk serve` listens for Telegram's webhook posts (behind your HTTPS proxy)."""
+    """Where `retaildesk serve` listens: for Telegram's posts, and apart, for health and metrics."""
 
     host: str = Field(default="127.0.0.1", min_length=1)
     port: int = Field(default=8080, ge=0, le=65535)
+    # Its own address, so a proxy that forwards every path to the webhook never publishes them;
+    # the same host and port as the webhook serves them there.
+    metrics_host: str = Field(default="127.0.0.1", min_length=1)
+    metrics_port: int = Field(default=8081, ge=0, le=65535)
+
+    @property
+    def metrics_apart(self) -> bool:
+        """Say whether /healthz and /metrics have a listen address of their own."""
+        return (self.metrics_host, self.metrics_port) != (self.host, self.port)
 
 
 class StorageSettings(_Section):
