@@ -88,6 +88,8 @@ class Outcome(StrEnum):
     NO_CHAT = "no_chat"
     NOT_YOURS = "not_yours"
     CLOSED = "closed"
+    ANSWER_CLOSED = "answer.closed"
+    MOVED = "answer.moved"
     NOTHING_WAITING = "nothing_waiting"
     NOT_OWN_CONTACT = "not_own_contact"
     UNKNOWN_PHONE = "unknown_phone"
