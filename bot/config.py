@@ -185,6 +185,16 @@ class StorageSettings(_Section):
     """Where the desk keeps its state; relative SQLite paths are next to the config file."""
 
     url: str = "sqlite:///retaildesk.db"
+    # Raw updates hold what people wrote and phone numbers shared by strangers; the tickets
+    # keep what the desk needs, so the raw copy goes once handled and this old.
+    keep_raw_updates: Duration = timedelta(days=7)
+
+    @field_validator("keep_raw_updates")
+    @classmethod
+    def _a_while(cls, value: timedelta) -> timedelta:
+        if value <= timedelta(0):
+            raise ValueError("must be longer than 0s")
+        return value
 
     @field_validator("url")
     @classmethod

@@ -488,3 +488,23 @@ def test_a_config_saved_in_gbk_names_the_line_to_look_at(tmp_path: Path) -> None
     with pytest.raises(ConfigError) as caught:
         load_settings(path)
     assert str(caught.value) == f"{path}:4: not UTF-8 text; save it as UTF-8"
+
+
+def test_raw_updates_are_kept_a_week_unless_configured() -> None:
+    assert Settings.from_mapping(config(), {}).storage.keep_raw_updates == timedelta(days=7)
+    given = config(storage={"keep_raw_updates": "36h"})
+    assert Settings.from_mapping(given, {}).storage.keep_raw_updates == timedelta(hours=36)
+    assert problems_of(config(storage={"keep_raw_updates": "0s"})) == [
+        "config.toml: storage.keep_raw_updates: must be longer than 0s"
+    ]
+
+
+def test_health_and_metrics_listen_apart_on_loopback_by_default() -> None:
+    serve = Settings.from_mapping(config(), {}).serve
+    assert (serve.metrics_host, serve.metrics_port, serve.metrics_apart) == (
+        "127.0.0.1",
+        8081,
+        True,
+    )
+    same = Settings.from_mapping(config(serve={"port": 8443, "metrics_port": 8443}), {}).serve
+    assert not same.metrics_apart

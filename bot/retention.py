@@ -1,0 +1,43 @@
+"""Forget raw updates once handled and older than [storage] keep_raw_updates."""
+
+from __future__ import annotations
+
+import logging
+from datetime import timedelta
+
+from sqlalchemy.exc import SQLAlchemyError
+from telegram.ext import JobQueue
+
+from desk.clock import Clock
+from storage.inbox import Inbox
+
+log = logging.getLogger(__name__)
+
+# Often enough that nothing outlives its time by much, rarely enough to cost nothing.
+PURGE_EVERY = timedelta(hours=1)
+
+
+class Retention:
+    """Purge the inbox of what it need not keep, on a JobQueue schedule."""
+
+    def __init__(self, inbox: Inbox, clock: Clock, keep: timedelta) -> None:
+        self.inbox = inbox
+        self.clock = clock
+        self.keep = keep
+
+    def start(self, job_queue: JobQueue, every: timedelta = PURGE_EVERY) -> None:  # type: ignore[type-arg]
+        """Purge now and then every `every`."""
+        job_queue.run_repeating(self._ring, interval=every.total_seconds(), first=0, name="purge")
+
+    async def purge(self) -> int:
+        """Delete handled raw updates older than the kept time; return how many went."""
+        gone = await self.inbox.purge(self.clock.now() - self.keep)
+        if gone:
+            log.info("inbox: %d handled update(s) older than %s deleted", gone, self.keep)
+        return gone
+
+    async def _ring(self, _context: object) -> None:
+        try:
+            await self.purge()
+        except (SQLAlchemyError, OSError) as error:
+            log.warning("inbox purge failed, trying again later: %s", type(error).__name__)
