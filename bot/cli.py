@@ -47,6 +47,9 @@ def parser() -> argparse.ArgumentParser:
     drafts = with_config("guide", "list the guide drafts managers saved, or decide one")
     drafts.add_argument("action", choices=("drafts", "approve", "reject"))
     drafts.add_argument("draft", type=int, nargs="?", help="the draft's number")
+    drafts.add_argument(
+        "--question", help="approve: the question as the guide shows it, in your own words"
+    )
     roster = sub.add_parser("roster", help="manage the retailer roster")
     roster_sub = roster.add_subparsers(dest="roster_command", required=True)
     importing = roster_sub.add_parser("import", help="import retailers from a CSV file")

@@ -104,3 +104,4 @@ class Outcome(StrEnum):
     NOT_AN_ANSWER = "not_an_answer"
     ALREADY_SAVED = "already_saved"
     DECIDED = "decided"
+    NEEDS_WORDING = "guide.needs_wording"
