@@ -181,6 +181,7 @@ async def serve(app: RetailDesk, stop: asyncio.Event, *, webhook: bool = False) 
     assert application.job_queue is not None
     app.weekly.start(application.job_queue, app.settings.reports.weekly)
     app.retention.start(application.job_queue)
+    await app.retention.tidy()
     # A summary whose moment passed while the bot was down goes out now (the claim keeps it
     # once), beside polling: a province's summaries and charts take seconds to build.
     app.weekly.catch_up(application.job_queue)

@@ -26,8 +26,10 @@ class Retention:
         self.keep = keep
 
     def start(self, job_queue: JobQueue, every: timedelta = PURGE_EVERY) -> None:  # type: ignore[type-arg]
-        """Purge now and then every `every`."""
-        job_queue.run_repeating(self._ring, interval=every.total_seconds(), first=0, name="purge")
+        """Purge every `every` from now on (the start's own purge is tidy(), awaited)."""
+        # APScheduler cannot start an interval job at once, hence no first=0 here.
+        seconds = every.total_seconds()
+        job_queue.run_repeating(self._ring, interval=seconds, first=seconds, name="purge")
 
     async def purge(self) -> int:
         """Delete handled raw updates older than the kept time; return how many went."""
@@ -36,8 +38,12 @@ class Retention:
             log.info("inbox: %d handled update(s) older than %s deleted", gone, self.keep)
         return gone
 
-    async def _ring(self, _context: object) -> None:
+    async def tidy(self) -> None:
+        """Purge, logging a failure instead of raising it: the next round tries again."""
         try:
             await self.purge()
         except (SQLAlchemyError, OSError) as error:
             log.warning("inbox purge failed, trying again later: %s", type(error).__name__)
+
+    async def _ring(self, _context: object) -> None:
+        await self.tidy()

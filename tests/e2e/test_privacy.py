@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import io
 import logging
+import sqlite3
 from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -12,6 +14,7 @@ import pytest
 from bot import logs
 from bot.cli import main
 from bot.standin import Standin
+from desk.clock import ShiftedClock
 from tests.e2e.harness import DeskProcess, desk_mapping, desk_settings, running_desk, write_config
 
 QUESTION = "我的手机13912345678，软中华还有货吗"
@@ -136,3 +139,26 @@ def test_a_storage_error_names_the_database_without_its_password(
     assert "pg-secret" not in printed.err + printed.out
     assert "storage error at postgresql://desk:***@127.0.0.1:1/desk" in printed.err
     assert "Traceback" not in printed.err
+
+
+async def test_a_stranger_s_phone_number_is_gone_from_the_inbox_after_the_kept_time(
+    tg: Standin, tmp_path: Path
+) -> None:
+    now = datetime.now(UTC)
+    settings = desk_settings(tg, tmp_path)
+    async with running_desk(settings, tg, clock=ShiftedClock(now)):
+        tg.user(6660002, "路人").share_contact("+86 137 0000 2222")
+        await tg.wait_message(6660002, timeout=20)
+        tg.get_user(9001).send("软中华还有货吗？")
+        await tg.wait_message(5001, contains="软中华还有货吗？", timeout=20)
+    assert "137 0000 2222" in inbox_text(tmp_path)
+    # A week and an hour later, the purge at start has run.
+    later = now + settings.storage.keep_raw_updates + timedelta(hours=1)
+    async with running_desk(settings, tg, clock=ShiftedClock(later)) as app:
+        await tg.wait_for(lambda: "137 0000 2222" not in inbox_text(tmp_path), timeout=20)
+        assert app.settings.storage.keep_raw_updates == timedelta(days=7)
+
+
+def inbox_text(folder: Path) -> str:
+    with sqlite3.connect(folder / "desk.db") as db:
+        return "".join(row[0] for row in db.execute("select payload from inbox"))
