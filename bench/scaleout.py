@@ -154,7 +154,9 @@ class Worker:
             [sys.executable, "-m", "bot.cli", "serve", "--config", str(config)],
             stdout=self.log,
             stderr=subprocess.STDOUT,
-            env=env | {"RETAILDESK_SERVE__PORT": str(port)},
+            # Health on the webhook's own port, as the bench's clients expect it there.
+            env=env
+            | {"RETAILDESK_SERVE__PORT": str(port), "RETAILDESK_SERVE__METRICS_PORT": str(port)},
             cwd=ROOT,
         )
 

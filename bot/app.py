@@ -19,6 +19,7 @@ from bot.metrics import Metrics
 from bot.pacing import PacedLimiter
 from bot.poller import Poller
 from bot.reporting import WeeklyReports
+from bot.retention import Retention
 from bot.roster import load_roster
 from bot.sender import Sender
 from bot.trouble import passing
@@ -68,6 +69,7 @@ class RetailDesk:
     metrics: Metrics
     seat: Seat
     weekly: WeeklyReports
+    retention: Retention
     webhook: bool = False
 
 
@@ -125,6 +127,7 @@ def build(settings: Settings, *, clock: Clock | None = None) -> RetailDesk:
         metrics,
         seat,
         weekly,
+        Retention(inbox, clock, settings.storage.keep_raw_updates),
     )
     return app
 
@@ -180,6 +183,8 @@ async def serve(app: RetailDesk, stop: asyncio.Event, *, webhook: bool = False) 
     await app.alarm.fire()
     assert application.job_queue is not None
     app.weekly.start(application.job_queue, app.settings.reports.weekly)
+    app.retention.start(application.job_queue)
+    await app.retention.tidy()
     # A summary whose moment passed while the bot was down goes out now (the claim keeps it
     # once), beside polling: a province's summaries and charts take seconds to build.
     app.weekly.catch_up(application.job_queue)

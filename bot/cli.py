@@ -35,6 +35,7 @@ def parser() -> argparse.ArgumentParser:
     serving.add_argument("--workers", type=int, default=1, help="worker processes (default 1)")
     # Set by `serve` itself on the worker processes it starts.
     serving.add_argument("--worker-fd", type=int, help=argparse.SUPPRESS)
+    serving.add_argument("--metrics-fd", type=int, help=argparse.SUPPRESS)
     with_config("check", "validate the config and the roster")
     with_config("migrate", "create or upgrade the database schema")
     with_config("status", "show open tickets, the outbox backlog and the last error")
@@ -51,6 +52,9 @@ def parser() -> argparse.ArgumentParser:
     drafts = with_config("guide", "list the guide drafts managers saved, or decide one")
     drafts.add_argument("action", choices=("drafts", "approve", "reject"))
     drafts.add_argument("draft", type=int, nargs="?", help="the draft's number")
+    drafts.add_argument(
+        "--question", help="approve: the question as the guide shows it, in your own words"
+    )
     roster = sub.add_parser("roster", help="manage the retailer roster")
     roster_sub = roster.add_subparsers(dest="roster_command", required=True)
     importing = roster_sub.add_parser("import", help="import retailers from a CSV file")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ipaddress
 import json
 import os
 import re
@@ -10,6 +11,7 @@ from collections.abc import Iterator, Mapping, Sequence
 from datetime import time, timedelta
 from pathlib import Path
 from typing import Annotated, Any, Literal
+from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import phonenumbers
@@ -116,6 +118,34 @@ class _Section(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
 
+def _loopback(host: str) -> bool:
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+def bot_api_url(value: str | None) -> str | None:
+    """Refuse a Bot API URL that would send the token (in every path) unencrypted off the host."""
+    if value is None:
+        return value
+    try:
+        parts = urlsplit(value)
+        host = parts.hostname or ""
+    except ValueError:
+        parts, host = None, ""
+    if parts is not None and host and parts.scheme == "https":
+        return value
+    if parts is not None and parts.scheme == "http" and _loopback(host):
+        return value
+    raise ValueError(
+        "use https:// (plain http:// only to a loopback host: 127.0.0.0/8, ::1 or localhost), "
+        "since the bot token travels in every request's path"
+    )
+
+
 class TelegramSettings(_Section):
     """How the bot reaches Telegram."""
 
@@ -127,6 +157,8 @@ class TelegramSettings(_Section):
     poll_timeout: int = Field(default=25, ge=0)
     messages_per_second: float = Field(default=25.0, ge=0, allow_inf_nan=False)
 
+    _bot_api = field_validator("base_url", "base_file_url")(bot_api_url)
+
     @field_validator("webhook_url")
     @classmethod
     def _web_address(cls, value: str | None) -> str | None:
@@ -136,16 +168,35 @@ class TelegramSettings(_Section):
 
 
 class ServeSettings(_Section):
-    """Where `retaildesk serve` listens for Telegram's webhook posts (behind your HTTPS proxy)."""
+    """Where `retaildesk serve` listens: for Telegram's posts, and apart, for health and metrics."""
 
     host: str = Field(default="127.0.0.1", min_length=1)
     port: int = Field(default=8080, ge=0, le=65535)
+    # Its own address, so a proxy that forwards every path to the webhook never publishes them;
+    # the same host and port as the webhook serves them there.
+    metrics_host: str = Field(default="127.0.0.1", min_length=1)
+    metrics_port: int = Field(default=8081, ge=0, le=65535)
+
+    @property
+    def metrics_apart(self) -> bool:
+        """Say whether /healthz and /metrics have a listen address of their own."""
+        return (self.metrics_host, self.metrics_port) != (self.host, self.port)
 
 
 class StorageSettings(_Section):
     """Where the desk keeps its state; relative SQLite paths are next to the config file."""
 
     url: str = "sqlite:///retaildesk.db"
+    # Raw updates hold what people wrote and phone numbers shared by strangers; the tickets
+    # keep what the desk needs, so the raw copy goes once handled and this old.
+    keep_raw_updates: Duration = timedelta(days=7)
+
+    @field_validator("keep_raw_updates")
+    @classmethod
+    def _a_while(cls, value: timedelta) -> timedelta:
+        if value <= timedelta(0):
+            raise ValueError("must be longer than 0s")
+        return value
 
     @field_validator("url")
     @classmethod

@@ -40,13 +40,17 @@ async def guide(args: argparse.Namespace) -> int:
             settings.zone(),
             settings.dialling().shared_phone,
         )
-        outcome = await decide(ctx, Decide(ADMIN, args.draft, args.action == "approve", admin=True))
+        approve = args.action == "approve"
+        cmd = Decide(ADMIN, args.draft, approve, admin=True, question=args.question)
+        outcome = await decide(ctx, cmd)
     finally:
         await store.dispose()
     told = {
         Outcome.DONE: f"draft {args.draft} {args.action}d",
         Outcome.NO_ENTRY: f"there is no draft {args.draft}",
         Outcome.DECIDED: f"draft {args.draft} was decided already",
+        Outcome.NEEDS_WORDING: f"the guide never shows a retailer's words as they are; "
+        f"reword the retailer's question: --question 'QUESTION' (draft {args.draft} is kept)",
     }
     print(told.get(outcome, outcome.value))
     return 0 if outcome is Outcome.DONE else 1

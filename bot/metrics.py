@@ -39,7 +39,7 @@ class Metrics:
         )
         self.updates_rejected = Counter(
             "retaildesk_updates_rejected",
-            "Webhook posts refused: wrong secret, unreadable, or not stored.",
+            "Webhook posts refused: wrong secret, too large, too slow, unreadable, not stored.",
             ["reason"],
             registry=self.registry,
         )
@@ -50,7 +50,7 @@ class Metrics:
             registry=self.registry,
         )
         # Known labels start at zero, so a rate() over them works from the first scrape.
-        for reason in ("secret", "unreadable", "storage"):
+        for reason in ("secret", "too_large", "slow", "unreadable", "storage"):
             self.updates_rejected.labels(reason=reason)
         # Children kept at hand: labels() costs several microseconds, and every send counts.
         self._sends_by = {

@@ -20,13 +20,15 @@ from pathlib import Path
 
 import uvicorn
 from sqlalchemy.exc import SQLAlchemyError
+from starlette.types import ASGIApp
 
 from bot.app import RetailDesk, build, prepare, serve
 from bot.cli import install_stop_signals
 from bot.config import Settings, hide_password, load_settings, missing_token
+from bot.listeners import bind, server_config
 from bot.problems import ConfigError, Problem
 from bot.waiting import first_of
-from bot.webhook import webhook_app, webhook_path
+from bot.webhook import health_app, webhook_app, webhook_path
 
 log = logging.getLogger(__name__)
 
@@ -38,21 +40,35 @@ async def command(args: argparse.Namespace) -> int:
     settings = load_settings(args.config)
     _check(settings, str(args.config), args.workers)
     if args.worker_fd is not None:
-        return await _worker(build(settings), [socket.socket(fileno=args.worker_fd)])
+        given = [socket.socket(fileno=args.worker_fd)]
+        if args.metrics_fd is not None:
+            given.append(socket.socket(fileno=args.metrics_fd))
+        return await _worker(build(settings), given)
     app = build(settings)
     try:
         await prepare(app)
     except SQLAlchemyError as error:
         await app.store.dispose()
         return _storage_error(settings, error)
-    sock = _bind(settings)
-    host, port = sock.getsockname()[:2]
+    serve_at = settings.serve
+    sockets = [bind(settings, serve_at.host, serve_at.port, "serve.port")]
+    if serve_at.metrics_apart:
+        try:
+            sockets.append(
+                bind(settings, serve_at.metrics_host, serve_at.metrics_port, "serve.metrics_port")
+            )
+        except ConfigError:
+            sockets[0].close()
+            raise
+    host, port = sockets[0].getsockname()[:2]
     path = webhook_path(settings.telegram.webhook_url)
     log.info("serving the webhook at http://%s:%s%s, %d worker(s)", host, port, path, args.workers)
+    health_host, health_port = sockets[-1].getsockname()[:2]
+    log.info("serving /healthz and /metrics at http://%s:%s", health_host, health_port)
     if args.workers == 1:
-        return await _worker(app, [sock])
+        return await _worker(app, sockets)
     await app.store.dispose()
-    return await _supervise(args, sock)
+    return await _supervise(args, sockets)
 
 
 def _check(settings: Settings, file: str, workers: int) -> None:
@@ -78,22 +94,6 @@ def _check(settings: Settings, file: str, workers: int) -> None:
         raise ConfigError(problems)
 
 
-def _bind(settings: Settings) -> socket.socket:
-    """Bind the listening socket once, so every worker accepts on the same one."""
-    host, port = settings.serve.host, settings.serve.port
-    family = socket.AF_INET6 if ":" in host else socket.AF_INET
-    sock = socket.socket(family, socket.SOCK_STREAM)
-    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    try:
-        sock.bind((host, port))
-    except OSError as error:
-        sock.close()
-        message = f"cannot listen on {host}:{port}: {error.strerror}"
-        raise ConfigError([Problem(settings.config_file, "serve.port", message)]) from None
-    sock.set_inheritable(True)
-    return sock
-
-
 def _storage_error(settings: Settings, error: SQLAlchemyError) -> int:
     reason = error.args[0] if error.args else type(error).__name__
     print(f"storage error at {hide_password(settings.storage.url)}: {reason}", file=sys.stderr)
@@ -101,20 +101,27 @@ def _storage_error(settings: Settings, error: SQLAlchemyError) -> int:
 
 
 async def _worker(app: RetailDesk, sockets: list[socket.socket]) -> int:
-    """Run the desk and its web server side by side; when one ends, end the other."""
+    """Run the desk and its web servers side by side; when one ends, end the others."""
     stop = asyncio.Event()
     install_stop_signals(stop)
-    config = uvicorn.Config(
-        webhook_app(app), lifespan="off", log_config=None, access_log=False, server_header=False
-    )
-    server = uvicorn.Server(config)
-    web = asyncio.create_task(server.serve(sockets), name="web")
+    hook, *apart = sockets
+    listeners: list[tuple[ASGIApp, list[socket.socket]]] = [
+        (webhook_app(app, health=not apart), [hook])
+    ]
+    if apart:
+        listeners.append((health_app(app), apart))
+    servers = [uvicorn.Server(server_config(asgi)) for asgi, _ in listeners]
+    web = [
+        asyncio.create_task(server.serve(given), name="web")
+        for server, (_, given) in zip(servers, listeners, strict=True)
+    ]
     desk = asyncio.create_task(serve(app, stop, webhook=True), name="desk")
     stopping = asyncio.create_task(stop.wait())
-    await asyncio.wait([web, desk, stopping], return_when=asyncio.FIRST_COMPLETED)
+    await asyncio.wait([*web, desk, stopping], return_when=asyncio.FIRST_COMPLETED)
     # Stop taking posts first, so every update Telegram was told we have is in the inbox.
-    server.should_exit = True
-    await asyncio.gather(web, return_exceptions=True)
+    for server in servers:
+        server.should_exit = True
+    await asyncio.gather(*web, return_exceptions=True)
     stop.set()
     stopping.cancel()
     try:
@@ -124,17 +131,19 @@ async def _worker(app: RetailDesk, sockets: list[socket.socket]) -> int:
     return 0
 
 
-async def _supervise(args: argparse.Namespace, sock: socket.socket) -> int:
-    """Keep `args.workers` workers running on the shared socket until told to stop."""
+async def _supervise(args: argparse.Namespace, sockets: list[socket.socket]) -> int:
+    """Keep `args.workers` workers running on the shared sockets until told to stop."""
     stop = asyncio.Event()
     install_stop_signals(stop)
-    fd = sock.fileno()
+    fds = tuple(sock.fileno() for sock in sockets)
     argv = [sys.executable, "-m", "bot.cli", *(["-v"] if args.verbose else [])]
-    argv += ["serve", "--config", str(Path(args.config)), "--worker-fd", str(fd)]
+    argv += ["serve", "--config", str(Path(args.config)), "--worker-fd", str(fds[0])]
+    if len(fds) > 1:
+        argv += ["--metrics-fd", str(fds[1])]
     loop = asyncio.get_running_loop()
 
     async def spawn() -> asyncio.subprocess.Process:
-        return await asyncio.create_subprocess_exec(*argv, pass_fds=(fd,))
+        return await asyncio.create_subprocess_exec(*argv, pass_fds=fds)
 
     workers = [await spawn() for _ in range(args.workers)]
     started = [loop.time()] * len(workers)
@@ -158,7 +167,8 @@ async def _supervise(args: argparse.Namespace, sock: socket.socket) -> int:
                 workers[i], started[i] = await spawn(), loop.time()
                 log.info("worker %d restarted as pid %s", i, workers[i].pid)
     await asyncio.gather(*(_stop_worker(w) for w in workers))
-    sock.close()
+    for sock in sockets:
+        sock.close()
     return 0
 
 

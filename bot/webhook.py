@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import hmac
 import json
 import logging
@@ -22,6 +23,18 @@ from storage.vitals import ping
 log = logging.getLogger(__name__)
 
 SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
+# Telegram sends at most 4096 characters of text or 1024 of caption per message and files only
+# as ids, so even written as \uXXXX escapes, with the message it replies to and its entities,
+# an update is some tens of kilobytes. 1 MiB leaves room for fields Telegram may add, and keeps
+# anyone who knows the URL from making a worker read megabytes.
+MAX_BODY_BYTES = 1 << 20
+# Telegram posts a whole update at once; a body still trickling in after this is held open on
+# purpose, by someone tying up a connection.
+BODY_SECONDS = 10.0
+
+
+class _TooLargeError(Exception):
+    """The body went past MAX_BODY_BYTES."""
 
 
 def webhook_path(url: str | None) -> str:
@@ -29,8 +42,25 @@ def webhook_path(url: str | None) -> str:
     return urlsplit(url or "").path or "/"
 
 
-def webhook_app(app: RetailDesk) -> Starlette:
-    """Build the ASGI app that takes Telegram's posts for one running desk."""
+async def _body(request: Request, within: float) -> bytes:
+    """Read a body of at most MAX_BODY_BYTES that arrives within the given seconds."""
+    declared = request.headers.get("content-length", "")
+    if declared.isdigit() and int(declared) > MAX_BODY_BYTES:
+        raise _TooLargeError
+    chunks, size = [], 0
+    async with asyncio.timeout(within):
+        async for chunk in request.stream():
+            size += len(chunk)
+            if size > MAX_BODY_BYTES:
+                raise _TooLargeError
+            chunks.append(chunk)
+    return b"".join(chunks)
+
+
+def webhook_app(
+    app: RetailDesk, *, health: bool = False, body_seconds: float = BODY_SECONDS
+) -> Starlette:
+    """Build the ASGI app that takes Telegram's posts (and, with health, /healthz and /metrics)."""
     telegram = app.settings.telegram
     secret = telegram.secret_token.get_secret_value().encode() if telegram.secret_token else None
     metrics, inbox, clock = app.metrics, app.intake.inbox, app.desk.ctx.clock
@@ -41,7 +71,14 @@ def webhook_app(app: RetailDesk) -> Starlette:
         if secret is not None and not hmac.compare_digest(given, secret):
             metrics.updates_rejected.labels(reason="secret").inc()
             return Response(status_code=403)
-        body = await request.body()
+        try:
+            body = await _body(request, body_seconds)
+        except _TooLargeError:
+            metrics.updates_rejected.labels(reason="too_large").inc()
+            return Response(status_code=413)
+        except TimeoutError:
+            metrics.updates_rejected.labels(reason="slow").inc()
+            return Response(status_code=408)
         try:
             # Telegram sends UTF-8; json.loads would also take UTF-16, which is not stored as sent.
             payload = body.decode("utf-8")
@@ -72,6 +109,16 @@ def webhook_app(app: RetailDesk) -> Starlette:
         log.warning("webhook post is not an update: %s%s", why, cause)
         return Response(status_code=400)
 
+    route = Route(webhook_path(telegram.webhook_url), receive, methods=["POST"])
+    return Starlette(routes=[route, *(_health_routes(app) if health else [])])
+
+
+def health_app(app: RetailDesk) -> Starlette:
+    """Build the ASGI app of /healthz and /metrics, for their own listen address."""
+    return Starlette(routes=_health_routes(app))
+
+
+def _health_routes(app: RetailDesk) -> list[Route]:
     async def healthz(request: Request) -> Response:
         try:
             async with app.store.reading() as conn:
@@ -81,12 +128,9 @@ def webhook_app(app: RetailDesk) -> Starlette:
         return JSONResponse({"ok": True, "sender": app.seat.leading})
 
     async def metrics_page(request: Request) -> Response:
-        return Response(await metrics.render(app.store), media_type=CONTENT_TYPE)
+        return Response(await app.metrics.render(app.store), media_type=CONTENT_TYPE)
 
-    return Starlette(
-        routes=[
-            Route(webhook_path(telegram.webhook_url), receive, methods=["POST"]),
-            Route("/healthz", healthz, methods=["GET"]),
-            Route("/metrics", metrics_page, methods=["GET"]),
-        ]
-    )
+    return [
+        Route("/healthz", healthz, methods=["GET"]),
+        Route("/metrics", metrics_page, methods=["GET"]),
+    ]

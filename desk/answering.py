@@ -27,6 +27,12 @@ async def answer(ctx: DeskContext, cmd: Answer) -> Outcome:
         retailer = await ledger.retailer(ticket.retailer_id) if ticket else None
         if ticket is None or retailer is None:
             return Outcome.NOT_A_TICKET
+        # Only an open ticket, of a retailer still with the manager it was opened for, takes
+        # answers: a manager the retailer was moved away from cannot keep writing to them.
+        if not ticket.is_open:
+            return Outcome.ANSWER_CLOSED
+        if retailer.manager_id != ticket.home_manager_id:
+            return Outcome.MOVED
         if retailer.telegram_id is None:
             # The retailer's chat went to another roster entry: say so rather than lose it.
             return Outcome.NO_CHAT

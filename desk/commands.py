@@ -99,6 +99,8 @@ class Outcome(StrEnum):
     NO_CHAT = "no_chat"
     NOT_YOURS = "not_yours"
     CLOSED = "closed"
+    ANSWER_CLOSED = "answer.closed"
+    MOVED = "answer.moved"
     NOTHING_WAITING = "nothing_waiting"
     NOT_OWN_CONTACT = "not_own_contact"
     UNKNOWN_PHONE = "unknown_phone"
@@ -122,3 +124,4 @@ class Outcome(StrEnum):
     HELD = "held"
     CHOOSE_FIRST = "choose_first"
     IN_COMPLAINT = "in_complaint"
+    NEEDS_WORDING = "guide.needs_wording"

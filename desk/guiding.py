@@ -36,6 +36,8 @@ class Decide:
     approve: bool
     # The admin decides from the command line and is not on the team.
     admin: bool = False
+    # The question as the library shows it, in the approver's words.
+    question: str | None = None
 
 
 def entry_buttons(entries: list[Entry]) -> tuple[Button, ...]:
@@ -146,9 +148,15 @@ async def decide(ctx: DeskContext, cmd: Decide) -> Outcome:
             return Outcome.NO_ENTRY
         if draft.state is not DraftState.DRAFT:
             return Outcome.DECIDED
+        wording = " ".join((cmd.question or "").split())
+        if cmd.approve and wording in ("", " ".join(draft.question.split())):
+            # The draft's question is what a retailer wrote; the library shows it to every
+            # retailer, so it is published only as someone who read it has reworded it.
+            return Outcome.NEEDS_WORDING
         now = ctx.clock.now()
         state = DraftState.APPROVED if cmd.approve else DraftState.REJECTED
-        await ledger.save_draft(draft.evolve(state=state, decided_by=cmd.by, decided_at=now))
+        decided = draft.evolve(state=state, decided_by=cmd.by, decided_at=now)
+        await ledger.save_draft(decided.evolve(question=wording) if cmd.approve else decided)
         author = ctx.team.staff(draft.author_id)
         if cmd.approve and author is not None:
             await ledger.post(

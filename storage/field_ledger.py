@@ -308,12 +308,15 @@ class FieldLedger:
         return field_codec.draft_from_row(row) if row else None
 
     async def save_draft(self, draft: GuideDraft) -> None:
-        """Write a guide draft's decision."""
+        """Write a guide draft's decision and the question as approved."""
         await self.conn.execute(
             update(guide_drafts)
             .where(guide_drafts.c.id == draft.id)
             .values(
-                state=draft.state.value, decided_by=draft.decided_by, decided_at=draft.decided_at
+                question=draft.question,
+                state=draft.state.value,
+                decided_by=draft.decided_by,
+                decided_at=draft.decided_at,
             )
         )
 

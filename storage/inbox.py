@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import exists, func, select, text, update
+from sqlalchemy import delete, exists, func, select, text, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from storage.appends import mark_done
@@ -169,3 +169,21 @@ class Inbox:
             query = select(func.max(inbox.c.update_id)).where(inbox.c.channel == self.channel)
             highest: int | None = await conn.scalar(query)
         return highest
+
+    async def purge(self, received_before: datetime) -> int:
+        """Delete handled updates received before a time; return how many went."""
+        # The newest stays, whatever its age: polling resumes after its update id.
+        newest = (
+            select(func.max(inbox.c.update_id))
+            .where(inbox.c.channel == self.channel)
+            .scalar_subquery()
+        )
+        # Parked (dead) updates stay for an admin to look at; only handled ones go.
+        query = delete(inbox).where(
+            inbox.c.channel == self.channel,
+            inbox.c.state == "done",
+            inbox.c.received_at < received_before,
+            inbox.c.update_id != newest,
+        )
+        async with self.store.writing(), self.store.engine.begin() as conn:
+            return (await conn.execute(query)).rowcount

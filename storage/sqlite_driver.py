@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import os
 import sqlite3
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -152,6 +153,17 @@ class _Ready:
         await self.cursor.close()
 
 
+def _create_private(database: str) -> None:
+    """Create a missing database file readable by its owner only."""
+    if database == ":memory:" or database.startswith("file:"):
+        return
+    # SQLite gives its -wal, -shm and -journal files the mode of the database file, so the
+    # messages they hold are as private as the file; an existing file keeps the mode it has.
+    # Any other failure (a missing folder) is left for SQLite to report as it always has.
+    with contextlib.suppress(OSError):
+        os.close(os.open(database, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
+
+
 def in_transaction(pooled: Any) -> bool:
     """Tell whether SQLite has a transaction open on a pooled connection (True when unsure)."""
     driver = getattr(pooled, "_connection", None)
@@ -163,6 +175,7 @@ async def connect(database: str) -> OneHopConnection:
     """Open a SQLite file (or :memory:) in its own thread."""
 
     def connector() -> sqlite3.Connection:
+        _create_private(database)
         # Statements run in the driver's thread only; the pool's reset reads in_transaction
         # from the event loop's thread, as SQLAlchemy's own aiosqlite set-up also allows.
         return sqlite3.connect(database, check_same_thread=False)

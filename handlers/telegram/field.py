@@ -25,6 +25,7 @@ def handlers() -> list[BaseHandler]:  # type: ignore[type-arg]
         CommandHandler("done", complaints.on_done, filters=PRIVATE),
         CommandHandler("order", supply.on_order, filters=PRIVATE),
         CommandHandler("guide", guide.show_topics, filters=PRIVATE),
+        CommandHandler("approve", guide.on_approve, filters=PRIVATE),
         CommandHandler("lang", languages.on_lang, filters=PRIVATE),
         CommandHandler("cancel", menu.on_cancel, filters=PRIVATE),
         CallbackQueryHandler(menu.on_menu, pattern=r"^menu:(?:order|guide|complain|lang)$"),

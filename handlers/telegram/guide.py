@@ -8,10 +8,11 @@ from desk.commands import Outcome
 from desk.guide import ANSWERS_TOPIC, Library, Topic
 from desk.guiding import Decide, SaveDraft
 from desk.people import Address
-from handlers.telegram.conversation import identify
+from handlers.telegram.conversation import ask_to_register, identify
 from handlers.telegram.keyboards import titled
 from handlers.telegram.pressing import fields, staff_pressing
 from handlers.telegram.services import Context
+from handlers.telegram.staff import staff_member
 from handlers.telegram.texts import say
 from handlers.telegram.translate import CHANNEL
 
@@ -25,7 +26,14 @@ async def _reader(update: Update, context: Context) -> tuple[Message, Library, s
     known = await identify(update, context)
     if known is None:
         return None
-    return known[0], await context.bot_data.desk.library(), known[2]
+    message, someone, lang = known
+    if someone.retailer is None and someone.staff is None:
+        # The library holds managers' answers to retailers: it is for the desk's own people.
+        if update.callback_query is not None:
+            await update.callback_query.answer()
+        await ask_to_register(message, lang)
+        return None
+    return message, await context.bot_data.desk.library(), lang
 
 
 async def show_topics(update: Update, context: Context) -> None:
@@ -89,4 +97,22 @@ async def on_decide(update: Update, context: Context) -> None:
     done = "guide.approved" if approve else "guide.rejected"
     await query.answer(
         say(lang, done if outcome is Outcome.DONE else outcome.value), show_alert=True
+    )
+
+
+async def on_approve(update: Update, context: Context) -> None:
+    """Approve a draft with its question reworded: /approve 12 the question in your words."""
+    found = await staff_member(update, context)
+    if found is None or update.effective_message is None:
+        return
+    member, lang = found
+    args = context.args or []
+    if len(args) < 2 or not args[0].isdigit():
+        await update.effective_message.reply_text(say(lang, "guide.approve_usage"))
+        return
+    cmd = Decide(member.id, int(args[0]), True, question=" ".join(args[1:]))
+    outcome = await context.bot_data.desk.decide_draft(cmd)
+    done = outcome is Outcome.DONE
+    await update.effective_message.reply_text(
+        say(lang, "guide.approved" if done else outcome.value)
     )

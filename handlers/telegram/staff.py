@@ -42,7 +42,7 @@ async def on_staff_message(update: Update, context: Context, member: Staff, lang
         outcome = await desk.answer(reply)
         if outcome is Outcome.DONE:
             await offer_saving(message, lang)
-    if outcome in (Outcome.NOT_A_TICKET, Outcome.NO_CHAT):
+    if outcome in (Outcome.NOT_A_TICKET, Outcome.NO_CHAT, Outcome.ANSWER_CLOSED, Outcome.MOVED):
         await message.reply_text(say(lang, outcome.value))
 
 

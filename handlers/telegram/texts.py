@@ -51,6 +51,8 @@ ZH: dict[str, str] = {
     "not_yours": "这不是您负责的工单。",
     "no_chat": "这位零售户目前没有绑定 Telegram，消息无法送达，请电话联系。",
     "closed": "这个工单已经关闭。",
+    "answer.closed": "这个工单已经关闭，您的回复没有发给零售户。零售户再发消息时会开新工单。",
+    "answer.moved": "这位零售户已改由其他客户经理负责，您的回复没有发给零售户。",
     "nothing_waiting": "这个工单目前没有待答复的问题。",
     "choose_eta": "预计多久答复？零售户会收到您承诺的时间。",
     "eta_set": "已告知零售户，将在 {minutes} 分钟内答复。",
@@ -142,6 +144,8 @@ EN: dict[str, str] = {
     "no_chat": "That retailer has no linked Telegram chat now, so nothing can be delivered; "
     "please call them.",
     "closed": "That ticket is already closed.",
+    "answer.closed": "That ticket is closed, so your reply was not sent to the retailer. Their next message opens a new ticket.",
+    "answer.moved": "That retailer is now with another account manager, so your reply was not sent to them.",
     "nothing_waiting": "Nothing is waiting for an answer on that ticket.",
     "choose_eta": "When will you answer? The retailer is told the time you pick.",
     "eta_set": "The retailer was told you will answer within {minutes} minutes.",

@@ -15,6 +15,8 @@ from telegram._utils.types import ODVInput
 from telegram.error import NetworkError, TimedOut
 from telegram.request import BaseRequest, RequestData
 
+from handlers.telegram.tokens import hide_token
+
 
 class AiohttpRequest(BaseRequest):
     """Send Bot API requests through one pooled aiohttp session."""
@@ -88,11 +90,13 @@ class AiohttpRequest(BaseRequest):
                 method, url, data=body, headers=headers, timeout=timeout
             ) as response:
                 return response.status, await response.read()
-        except TimeoutError as error:
-            raise TimedOut from error
+        except TimeoutError:
+            # Not chained: aiohttp's errors carry the URL, and the URL carries the token, into
+            # every traceback that shows the cause.
+            raise TimedOut from None
         except aiohttp.ClientError as error:
             # The class name says what went wrong when the message is empty.
-            raise NetworkError(f"aiohttp.{type(error).__name__}: {error}") from error
+            raise NetworkError(hide_token(f"aiohttp.{type(error).__name__}: {error}")) from None
 
 
 def _given(value: ODVInput[float], default: float | None) -> float | None:

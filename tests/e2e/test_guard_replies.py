@@ -125,3 +125,17 @@ async def test_a_command_for_another_bot_is_left_alone(tg: Standin, tmp_path: Pa
         li.send("/queue@retaildesk_bot")
         await tg.wait_message(5001, contains="未结工单")
     assert [m.get("text") for m in tg.inbox(5001)] == ["您目前没有未结工单。👍"]
+
+
+async def test_a_reply_after_the_ticket_is_resolved_is_not_relayed_and_says_why(
+    tg: Standin, tmp_path: Path
+) -> None:
+    async with running_desk(desk_settings(tg, tmp_path), tg):
+        li = tg.get_user(5001)
+        question = await asked(tg)
+        li.press(question, "res:1")
+        await tg.wait_message(9001, contains="已解决")
+        li.send("对了，还有一件事……", reply_to=question)
+        told = await tg.wait_message(5001, contains="没有发给零售户")
+    assert "已经关闭" in told["text"]
+    assert not any("还有一件事" in m.get("text", "") for m in tg.get_user(9001).inbox())

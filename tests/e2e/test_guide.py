@@ -73,16 +73,39 @@ async def test_a_saved_answer_is_approved_and_suggested_to_the_next_retailer(
         draft = await tg.wait_message(7001, contains="指南草稿 #1")
         assert "问：发霉的烟能退吗？" in draft["text"]
         assert buttons(draft) == ["gdd:1:ok", "gdd:1:no"]
+        assert "/approve 1" in draft["text"]
         chen.press(draft, "gdd:1:ok")
+        # The retailer's own words are not published: the supervisor rewords them first.
+        await tg.wait_for(
+            lambda: any("原话" in (a.get("text") or "") for a in tg.answered_callbacks)
+        )
+        chen.send("/approve 1 烟发霉了，能退换吗？")
+        await tg.wait_message(7001, contains="已收录进指南")
         await tg.wait_message(5001, contains="已收录进指南")
 
         liu.send("烟发霉了能退吗")
         shown = await tg.wait_message(9002, contains="这些指南也许有帮助")
-        assert "发霉的烟能退吗？" in shown["text"]
+        assert "烟发霉了，能退换吗？" in shown["text"]
         assert "gd:e:d1" in buttons(shown)
         liu.press(shown, "gd:e:d1")
         saved = await tg.wait_message(9002, contains="下次送货时给您换")
-        assert saved["text"].startswith("📚 发霉的烟能退吗？")
+        assert saved["text"].startswith("📚 烟发霉了，能退换吗？")
     said = [c.get("text") for c in tg.answered_callbacks]
     assert "已存为指南草稿，等待主管审核。" in said
-    assert "已收录进指南。" in said
+    assert (
+        "问题是零售户的原话，不会原样公开。请用您自己的话改写后收录：/approve 草稿号 改写后的问题"
+        in said
+    )
+
+
+async def test_a_stranger_gets_the_register_prompt_not_the_guide(
+    tg: Standin, tmp_path: Path
+) -> None:
+    stranger = tg.user(6660001, "路人")
+    async with running_desk(field_settings(tg, tmp_path, guide={"file": str(GUIDE)}), tg):
+        stranger.send("/guide")
+        told = await tg.wait_message(6660001)
+        stranger.press(told, "gd:t:storage", force=True)
+        await tg.wait_for(lambda: len(tg.inbox(6660001)) == 2)
+    assert all("已登记的零售户" in m["text"] for m in tg.inbox(6660001))
+    assert not any("经营指南" in m["text"] for m in tg.inbox(6660001))

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import io
 import logging
+import sqlite3
 from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -11,6 +14,7 @@ import pytest
 from bot import logs
 from bot.cli import main
 from bot.standin import Standin
+from desk.clock import ShiftedClock
 from tests.e2e.harness import DeskProcess, desk_mapping, desk_settings, running_desk, write_config
 
 QUESTION = "我的手机13912345678，软中华还有货吗"
@@ -46,14 +50,17 @@ async def converse(tg: Standin) -> None:
 
 
 @pytest.fixture
-def product_logging() -> Iterator[None]:
-    """Apply the product's logger levels (as `retaildesk run` does), and undo them after."""
-    names = ("httpx", "httpcore", "telegram", "apscheduler", "uvicorn.access", "alembic")
+def product_logging(request: pytest.FixtureRequest) -> Iterator[io.StringIO]:
+    """Log as `retaildesk run` (with -v when the test asks) does; yield what it wrote."""
+    verbose = getattr(request, "param", False)
+    names = ("", *logs._NOISY, *logs._DRIVERS)
     saved = {name: logging.getLogger(name).level for name in names}
-    logs.configure()
+    written = io.StringIO()
+    handler = logs.configure(verbose, stream=written)
     try:
-        yield
+        yield written
     finally:
+        logging.getLogger().removeHandler(handler)
         for name, level in saved.items():
             logging.getLogger(name).setLevel(level)
 
@@ -68,6 +75,19 @@ async def test_info_logs_carry_no_text_and_no_phone_number(
     assert caplog.records, "the bot logged something"
     assert any(r.levelno >= logging.WARNING for r in caplog.records), "failures were logged"
     assert leaks(caplog.text) == []
+
+
+@pytest.mark.parametrize("product_logging", [True], indirect=True)
+async def test_debug_logs_carry_no_text_no_phone_number_and_no_token(
+    product_logging: io.StringIO, tg: Standin, tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    # What -v shows: every logger at DEBUG except the ones the product keeps at WARNING.
+    caplog.set_level(logging.DEBUG)
+    async with running_desk(desk_settings(tg, tmp_path), tg):
+        await converse(tg)
+    assert logging.getLogger("bot.app").isEnabledFor(logging.DEBUG)
+    assert leaks(caplog.text) == []
+    assert leaks(product_logging.getvalue()) == []
 
 
 async def test_the_running_process_log_carries_no_text_and_no_phone_number(
@@ -119,3 +139,26 @@ def test_a_storage_error_names_the_database_without_its_password(
     assert "pg-secret" not in printed.err + printed.out
     assert "storage error at postgresql://desk:***@127.0.0.1:1/desk" in printed.err
     assert "Traceback" not in printed.err
+
+
+async def test_a_stranger_s_phone_number_is_gone_from_the_inbox_after_the_kept_time(
+    tg: Standin, tmp_path: Path
+) -> None:
+    now = datetime.now(UTC)
+    settings = desk_settings(tg, tmp_path)
+    async with running_desk(settings, tg, clock=ShiftedClock(now)):
+        tg.user(6660002, "路人").share_contact("+86 137 0000 2222")
+        await tg.wait_message(6660002, timeout=20)
+        tg.get_user(9001).send("软中华还有货吗？")
+        await tg.wait_message(5001, contains="软中华还有货吗？", timeout=20)
+    assert "137 0000 2222" in inbox_text(tmp_path)
+    # A week and an hour later, the purge at start has run.
+    later = now + settings.storage.keep_raw_updates + timedelta(hours=1)
+    async with running_desk(settings, tg, clock=ShiftedClock(later)) as app:
+        await tg.wait_for(lambda: "137 0000 2222" not in inbox_text(tmp_path), timeout=20)
+        assert app.settings.storage.keep_raw_updates == timedelta(days=7)
+
+
+def inbox_text(folder: Path) -> str:
+    with sqlite3.connect(folder / "desk.db") as db:
+        return "".join(row[0] for row in db.execute("select payload from inbox"))

@@ -10,6 +10,8 @@ import sys
 from pathlib import Path
 from typing import Any
 
+import httpx
+
 from bot.standin import Standin
 from tests.databases import fresh_database, needs_postgres
 from tests.e2e.harness import ROSTER, DeskProcess, desk_mapping, write_config
@@ -37,6 +39,11 @@ async def test_telegram_posts_and_the_desk_answers_through_the_webhook(
     try:
         desk.start()
         assert await desk.health(sender=True) == {"ok": True, "sender": True}
+        async with httpx.AsyncClient() as client:
+            # A proxy forwarding every path to the webhook's port publishes no metrics.
+            assert (await client.get(f"{desk.url}/metrics")).status_code == 404
+            assert (await client.get(f"{desk.url}/healthz")).status_code == 404
+            assert (await client.get(f"{desk.metrics_url}/metrics")).status_code == 200
         [hook] = await tg.wait_for(lambda: tg.calls_to("setWebhook"), timeout=30)
         assert hook.params["url"] == f"http://127.0.0.1:{port}/telegram"
         assert hook.params["secret_token"] == SECRET

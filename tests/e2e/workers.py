@@ -36,6 +36,7 @@ class ServeProcess:
     def __init__(self, config: Path, port: int, *, workers: int = 1, name: str = "serve") -> None:
         self.config = config
         self.port = port
+        self.metrics_port = free_port()
         self.workers = workers
         self.log = config.parent / f"{name}.log"
         self.process: subprocess.Popen[bytes] | None = None
@@ -43,6 +44,10 @@ class ServeProcess:
     @property
     def url(self) -> str:
         return f"http://127.0.0.1:{self.port}"
+
+    @property
+    def metrics_url(self) -> str:
+        return f"http://127.0.0.1:{self.metrics_port}"
 
     def start(self) -> None:
         argv = [sys.executable, "-m", "bot.cli", "serve", "--config", str(self.config)]
@@ -52,7 +57,10 @@ class ServeProcess:
                 argv,
                 stdout=log,
                 stderr=subprocess.STDOUT,
-                env=clean_env(RETAILDESK_SERVE__PORT=str(self.port)),
+                env=clean_env(
+                    RETAILDESK_SERVE__PORT=str(self.port),
+                    RETAILDESK_SERVE__METRICS_PORT=str(self.metrics_port),
+                ),
                 cwd=ROOT,
             )
 
@@ -99,7 +107,7 @@ class ServeProcess:
             while True:
                 assert self.alive, f"serve exited early:\n{self.log.read_text()[-3000:]}"
                 try:
-                    response = await client.get(f"{self.url}/healthz")
+                    response = await client.get(f"{self.metrics_url}/healthz")
                     health: dict[str, Any] = response.json()
                     if response.status_code == 200 and (health["sender"] or not sender):
                         return health

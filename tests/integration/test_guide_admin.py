@@ -56,16 +56,21 @@ def test_the_admin_lists_and_approves_a_draft(tmp_path: Path, capsys) -> None:
     listed = capsys.readouterr().out
     assert "#1 by m1 on 2026-11-20\n  Q: 烟发霉了能退吗？\n  A: 拍照发我，下次送货时换。" in listed
     assert run(config, "approve") == 2
-    assert run(config, "approve", "1") == 0
+    # The retailer's words are not published as they are: the admin rewords them.
+    assert run(config, "approve", "1") == 1
+    assert run(config, "approve", "1", "--question", "烟发霉了能退吗？") == 1
+    assert run(config, "approve", "1", "--question", "发霉的烟怎么退换？") == 0
     assert run(config, "reject", "1") == 1
     assert run(config, "reject", "9") == 1
     said = capsys.readouterr().out
+    assert "reword the retailer's question: --question" in said
     assert "draft 1 approved" in said
     assert "draft 1 was decided already" in said
     assert "there is no draft 9" in said
     with engine.connect() as conn:
         assert conn.scalar(select(guide_drafts.c.state)) == "approved"
         assert conn.scalar(select(guide_drafts.c.decided_by)) == "admin"
+        assert conn.scalar(select(guide_drafts.c.question)) == "发霉的烟怎么退换？"
         assert conn.execute(select(outbox.c.recipient_id, outbox.c.kind)).all() == [
             ("m1", "guide_added")
         ]

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import asyncio
+import os
 import sqlite3
+import stat
 import threading
 from collections.abc import AsyncIterator
 from pathlib import Path
@@ -15,6 +17,7 @@ from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from storage import sqlite_driver
+from storage.engine import make_engine
 from tests.databases import sqlite_with
 
 metadata = MetaData()
@@ -105,3 +108,21 @@ def test_a_file_that_cannot_be_opened_leaves_no_thread_failing_behind(tmp_path: 
     finally:
         threading.excepthook = previous
     assert [str(f.exc_value) for f in failures] == []
+
+
+def modes(folder: Path) -> dict[str, int]:
+    return {p.name: stat.S_IMODE(p.stat().st_mode) for p in folder.iterdir()}
+
+
+async def test_the_database_and_its_wal_are_readable_by_their_owner_only(tmp_path: Path) -> None:
+    previous = os.umask(0o022)
+    try:
+        engine = make_engine("sqlite:///desk.db", tmp_path)
+        async with engine.begin() as conn:
+            await conn.execute(text("CREATE TABLE said (words TEXT)"))
+            await conn.execute(text("INSERT INTO said VALUES ('软中华还有货吗')"))
+        files = modes(tmp_path)
+        await engine.dispose()
+    finally:
+        os.umask(previous)
+    assert files == {"desk.db": 0o600, "desk.db-wal": 0o600, "desk.db-shm": 0o600}

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import io
 import json
+import logging
 import socket
+import traceback
 from collections.abc import AsyncIterator
 
 import pytest
@@ -11,6 +14,7 @@ from aiohttp import web
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, InputFile
 from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TimedOut
 
+from bot import logs
 from bot.standin import Standin
 from bot.standin.records import Upload
 from handlers.telegram.deskbot import DeskBot
@@ -127,6 +131,33 @@ async def test_nobody_listening_is_a_network_error(tg: Standin) -> None:
             await bot_without_server.send_for_id("sendMessage", {"chat_id": MANAGER, "text": "hi"})
     finally:
         await bot_without_server.request.shutdown()
+
+
+async def test_a_failing_request_and_its_logs_never_show_the_token(tg: Standin) -> None:
+    secret = "123456:SECRET-PART-OF-THE-TOKEN"
+    # aiohttp puts the whole URL, token included, in the error for a URL it cannot use.
+    bot_with_bad_url = desk_bot("http://127.0.0.1:99999/bot", secret)
+    await bot_with_bad_url.request.initialize()
+    written = io.StringIO()
+    loggers = [logging.getLogger(name) for name in ("", *logs._NOISY, *logs._DRIVERS)]
+    levels = [logger.level for logger in loggers]
+    handler = logs.configure(verbose=True, stream=written)
+    try:
+        with pytest.raises(NetworkError) as caught:
+            await bot_with_bad_url.send_for_id("sendMessage", {"chat_id": MANAGER, "text": "hi"})
+        logging.getLogger("telegram.ext.Application").error("send failed", exc_info=caught.value)
+        logging.getLogger("tests").debug("calling %s", f"http://127.0.0.1:99999/bot{secret}/getMe")
+    finally:
+        logging.getLogger().removeHandler(handler)
+        for logger, level in zip(loggers, levels, strict=True):
+            logger.setLevel(level)
+        await bot_with_bad_url.request.shutdown()
+    shown = "".join(traceback.format_exception(caught.value)) + repr(caught.value)
+    assert "InvalidUrlClientError" in shown
+    assert "SECRET-PART" not in shown
+    assert "send failed" in written.getvalue()
+    assert "bot<token>/getMe" in written.getvalue()
+    assert "SECRET-PART" not in written.getvalue()
 
 
 async def test_an_uninitialized_transport_says_so() -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime
@@ -15,7 +16,7 @@ from sqlalchemy import select, text
 from bot.app import RetailDesk, build, prepare
 from bot.cli import main
 from bot.config import Settings
-from bot.webhook import SECRET_HEADER, webhook_app
+from bot.webhook import MAX_BODY_BYTES, SECRET_HEADER, health_app, webhook_app
 from desk.policy import Policy
 from desk.tickets import Event, EventKind, Ticket
 from storage.engine import make_engine
@@ -51,7 +52,8 @@ async def desk(tmp_path: Path) -> AsyncIterator[RetailDesk]:
 
 @pytest.fixture
 async def client(desk: RetailDesk) -> AsyncIterator[httpx.AsyncClient]:
-    transport = httpx.ASGITransport(app=webhook_app(desk))
+    # The webhook with /healthz and /metrics beside it, as when metrics_port is the same port.
+    transport = httpx.ASGITransport(app=webhook_app(desk, health=True))
     async with httpx.AsyncClient(transport=transport, base_url="http://desk") as http:
         yield http
 
@@ -147,6 +149,57 @@ async def test_an_update_with_odd_fields_is_kept_for_the_intake_to_park(
         assert await post(client, body) == 200
     # Stored as sent, but with no chat the inbox could hold: the intake parks what it cannot read.
     assert [(u, chat) for u, chat, _ in await stored(desk)] == [(3, None), (4, None), (5, None)]
+
+
+async def test_a_body_larger_than_telegram_sends_gets_413_and_is_not_stored(
+    desk: RetailDesk, client: httpx.AsyncClient
+) -> None:
+    huge = update(9, text="货" * MAX_BODY_BYTES)
+    assert await post(client, huge) == 413
+
+    async def trickle() -> AsyncIterator[bytes]:
+        # Chunked, with no length given up front: counted as it comes.
+        for _ in range(3):
+            yield b" " * (MAX_BODY_BYTES // 2)
+        yield json.dumps(update(10)).encode()
+
+    headers = {SECRET_HEADER: SECRET}
+    response = await client.post("/telegram/hook", content=trickle(), headers=headers)
+    assert response.status_code == 413
+    assert await stored(desk) == []
+    assert 'retaildesk_updates_rejected_total{reason="too_large"} 2.0' in await metrics(client)
+
+
+async def test_a_body_that_does_not_arrive_in_time_gets_408(desk: RetailDesk) -> None:
+    never = asyncio.Event()
+
+    async def stalled() -> AsyncIterator[bytes]:
+        yield b'{"update_id": 11,'
+        await never.wait()
+        yield b"}"
+
+    transport = httpx.ASGITransport(app=webhook_app(desk, health=True, body_seconds=0.05))
+    async with httpx.AsyncClient(transport=transport, base_url="http://desk") as http:
+        headers = {SECRET_HEADER: SECRET}
+        posting = http.post("/telegram/hook", content=stalled(), headers=headers)
+        response = await asyncio.wait_for(posting, 5)
+        assert response.status_code == 408
+        assert 'retaildesk_updates_rejected_total{reason="slow"} 1.0' in await metrics(http)
+    assert await stored(desk) == []
+
+
+async def test_health_and_metrics_can_be_kept_off_the_webhook_s_address(desk: RetailDesk) -> None:
+    hook, health = webhook_app(desk), health_app(desk)
+    async with (
+        httpx.AsyncClient(transport=httpx.ASGITransport(app=hook), base_url="http://h") as public,
+        httpx.AsyncClient(transport=httpx.ASGITransport(app=health), base_url="http://m") as local,
+    ):
+        assert (await public.get("/metrics")).status_code == 404
+        assert (await public.get("/healthz")).status_code == 404
+        assert await post(public, update(12)) == 200
+        assert (await local.get("/healthz")).status_code == 200
+        assert "retaildesk_updates_received_total 1.0" in await metrics(local)
+        assert (await local.post("/telegram/hook", json=update(13))).status_code in (404, 405)
 
 
 async def test_an_update_that_cannot_be_stored_gets_500_so_telegram_retries(

@@ -10,6 +10,7 @@ from typing import Any
 
 import pytest
 
+from bot.cli import main
 from bot.config import Settings, load_settings, missing_token, redacted
 from bot.problems import ConfigError
 from desk.policy import Notify
@@ -318,6 +319,50 @@ def test_phones_without_a_country_code_are_chinese_unless_configured() -> None:
     assert settings.dialling().roster_phone("9123 4567") == "+85291234567"
 
 
+PLAIN_HTTP = (
+    "use https:// (plain http:// only to a loopback host: 127.0.0.0/8, ::1 or localhost), "
+    "since the bot token travels in every request's path"
+)
+
+
+@pytest.mark.parametrize("key", ["base_url", "base_file_url"])
+@pytest.mark.parametrize(
+    "url", ["http://api.example.com/bot", "http://10.0.0.8:8081/bot", "ftp://x/bot", "https:///bot"]
+)
+def test_a_bot_api_url_that_would_carry_the_token_in_the_clear_is_refused(
+    key: str, url: str
+) -> None:
+    assert problems_of(config(telegram={key: url})) == [
+        f"config.toml: telegram.{key}: {PLAIN_HTTP}"
+    ]
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "https://api.telegram.org/bot",
+        "http://127.0.0.1:8081/bot",
+        "http://127.8.0.1/bot",
+        "http://[::1]:8081/bot",
+        "http://localhost:8081/bot",
+    ],
+)
+def test_a_bot_api_url_may_be_plain_http_on_this_host_only(url: str) -> None:
+    settings = Settings.from_mapping(config(telegram={"base_url": url, "base_file_url": url}), {})
+    assert settings.telegram.base_url == url
+
+
+def test_check_names_a_plain_http_bot_api_url(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    path = tmp_path / "config.toml"
+    path.write_text('[telegram]\ntoken = "1:x"\nbase_url = "http://bots.example.com/bot"\n')
+
+    assert main(["check", "--config", str(path)]) == 2
+
+    assert f"{path}: telegram.base_url: {PLAIN_HTTP}" in capsys.readouterr().err
+
+
 def test_telegram_ids_end_at_64_bits() -> None:
     settings = Settings.from_mapping(config(managers=manager(telegram_id=2**63 - 1)), env={})
 
@@ -456,3 +501,23 @@ def test_a_config_saved_in_gbk_names_the_line_to_look_at(tmp_path: Path) -> None
     with pytest.raises(ConfigError) as caught:
         load_settings(path)
     assert str(caught.value) == f"{path}:4: not UTF-8 text; save it as UTF-8"
+
+
+def test_raw_updates_are_kept_a_week_unless_configured() -> None:
+    assert Settings.from_mapping(config(), {}).storage.keep_raw_updates == timedelta(days=7)
+    given = config(storage={"keep_raw_updates": "36h"})
+    assert Settings.from_mapping(given, {}).storage.keep_raw_updates == timedelta(hours=36)
+    assert problems_of(config(storage={"keep_raw_updates": "0s"})) == [
+        "config.toml: storage.keep_raw_updates: must be longer than 0s"
+    ]
+
+
+def test_health_and_metrics_listen_apart_on_loopback_by_default() -> None:
+    serve = Settings.from_mapping(config(), {}).serve
+    assert (serve.metrics_host, serve.metrics_port, serve.metrics_apart) == (
+        "127.0.0.1",
+        8081,
+        True,
+    )
+    same = Settings.from_mapping(config(serve={"port": 8443, "metrics_port": 8443}), {}).serve
+    assert not same.metrics_apart

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from desk.commands import Answer, Ask, Inbound, Outcome
+from dataclasses import replace
+
+from desk.commands import Answer, Ask, Inbound, Outcome, Resolve
 from desk.content import Content, ContentKind
 from desk.notices import NoticeKind
 from desk.people import Address
@@ -178,3 +180,27 @@ async def test_a_media_reply_is_copied_to_the_retailer(desk, store):
 
     (answer,) = store.posted_to("r1", NoticeKind.ANSWER)
     assert answer.copy_of == photo
+
+
+async def test_a_reply_to_a_resolved_ticket_is_not_relayed(desk, store):
+    await retailer_asks(desk, R1, "中华烟什么时候到货？")
+    (question,) = store.posted_to("m1", NoticeKind.QUESTION)
+    assert await desk.resolve(Resolve("m1", 1)) is Outcome.DONE
+
+    late = Answer("m1", M1, store.message_id_of(question), said("其实周五到。", M1))
+
+    assert await desk.answer(late) is Outcome.ANSWER_CLOSED
+    assert store.posted_to("r1", NoticeKind.ANSWER) == []
+    assert all(m.content.text != "其实周五到。" for m in store.messages)
+
+
+async def test_a_reply_for_a_retailer_moved_to_another_manager_is_not_relayed(desk, store):
+    await retailer_asks(desk, R1, "中华烟什么时候到货？")
+    (question,) = store.posted_to("m1", NoticeKind.QUESTION)
+    # The roster now gives r1 to m2.
+    store.add_retailer(replace(store._state.retailers["r1"], manager_id="m2"))
+
+    reply = Answer("m1", M1, store.message_id_of(question), said("别找别人，找我。", M1))
+
+    assert await desk.answer(reply) is Outcome.MOVED
+    assert store.posted_to("r1", NoticeKind.ANSWER) == []

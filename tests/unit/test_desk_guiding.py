@@ -167,16 +167,33 @@ async def test_an_approved_answer_joins_the_library(desk, store):
     await answered(desk, store)
     await desk.save_draft(SaveDraft("m1", M1, 7))
 
-    assert await desk.decide_draft(Decide("m1", 1, approve=True)) is Outcome.NOT_YOURS
-    assert await desk.decide_draft(Decide("s1", 1, approve=True)) is Outcome.DONE
+    reworded = "发霉的烟怎么处理？"
+    assert await desk.decide_draft(Decide("m1", 1, True, question=reworded)) is Outcome.NOT_YOURS
+    assert await desk.decide_draft(Decide("s1", 1, True, question=reworded)) is Outcome.DONE
     assert await desk.decide_draft(Decide("s1", 1, approve=False)) is Outcome.DECIDED
 
     library = await desk.library()
     (added,) = library.in_topic(ANSWERS_TOPIC)
+    assert added.title("zh") == reworded
     assert added.text("zh") == "发霉的不能卖，联系我退换。"
     assert library.suggest("烟发霉了怎么处理") == [added]
     (told,) = store.posted_to("m1", NoticeKind.GUIDE_ADDED)
     assert told.params["draft"] == 1
+
+
+async def test_a_retailer_s_question_is_never_approved_word_for_word(desk, store):
+    await answered(desk, store)
+    await desk.save_draft(SaveDraft("m1", M1, 7))
+    asked = store.field_cases.drafts[1].question
+
+    assert await desk.decide_draft(Decide("s1", 1, approve=True)) is Outcome.NEEDS_WORDING
+    as_asked = Decide("s1", 1, True, question=f" {asked} ")
+    assert await desk.decide_draft(as_asked) is Outcome.NEEDS_WORDING
+    admin = Decide("admin", 1, approve=True, admin=True)
+    assert await desk.decide_draft(admin) is Outcome.NEEDS_WORDING
+
+    assert store.field_cases.drafts[1].state is DraftState.DRAFT
+    assert (await desk.library()).in_topic(ANSWERS_TOPIC) == []
 
 
 async def test_a_rejected_draft_stays_out_and_the_admin_may_decide_too(desk, store):
