@@ -2,17 +2,20 @@
 
 from __future__ import annotations
 
+import json
 from collections import Counter
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Row, select, update
+from sqlalchemy import Row, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from desk.people import Retailer
-from storage import tables
+from desk.sla import with_due
+from desk.tickets import EventKind, TicketStatus
+from storage import codec, tables
 from storage.dialects import upsert
 from storage.store import SqlStore
 
@@ -115,6 +118,12 @@ async def _import(conn: AsyncConnection, roster: Sequence[Retailer], at: datetim
     ]
     await upsert(conn, tables.retailers, added, ["id"])
     await upsert(conn, tables.retailers, changed, ["id"])
+    moved = {
+        row["id"]: row["manager_id"]
+        for row in changed
+        if row["manager_id"] != stored[row["id"]].manager_id
+    }
+    await _hand_over(conn, moved, at)
     unchanged = len(wanted) - len(added) - len(changed)
     relinked = tuple(
         Relink(r.id, stored[r.id].telegram_id, r.telegram_id)
@@ -124,6 +133,39 @@ async def _import(conn: AsyncConnection, roster: Sequence[Retailer], at: datetim
         and stored[r.id].telegram_id not in (None, r.telegram_id)
     )
     return RosterImport(len(added), len(changed), unchanged, relinked)
+
+
+async def _hand_over(conn: AsyncConnection, moved: Mapping[str, str], at: datetime) -> None:
+    """Give the open tickets of retailers the roster moved to their new manager."""
+    if not moved:
+        return
+    query = select(tables.tickets).where(
+        tables.tickets.c.retailer_id.in_(moved),
+        tables.tickets.c.status == TicketStatus.OPEN.value,
+    )
+    for row in (await conn.execute(query)).all():
+        ticket = codec.ticket_from_row(row)
+        new = moved[ticket.retailer_id]
+        # The old manager may no longer answer, so the ladder starts again for the new one: an
+        # overdue question reaches them at the next sweep.
+        handed = with_due(
+            ticket.evolve(manager_id=new, home_manager_id=new, last_step=-1, last_fired_at=None)
+        )
+        await conn.execute(
+            update(tables.tickets)
+            .where(tables.tickets.c.id == ticket.id)
+            .values({**codec.ticket_state(handed), "manager_id": new, "home_manager_id": new})
+        )
+        await conn.execute(
+            insert(tables.events).values(
+                ticket_id=ticket.id,
+                kind=EventKind.HANDOVER.value,
+                at=at,
+                actor=ticket.manager_id,
+                target=new,
+                detail=json.dumps({"reason": "roster"}),
+            )
+        )
 
 
 def _phone_clashes(roster: Sequence[Retailer], stored: Mapping[str, Row[Any]]) -> Iterator[Clash]:

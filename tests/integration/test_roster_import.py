@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -11,10 +12,13 @@ from sqlalchemy import select, update
 
 from desk.clock import SystemClock
 from desk.people import Address, Retailer
+from desk.sla import with_due
+from desk.tickets import Ticket
 from storage.roster import Relink, RosterConflictError, RosterImport, import_retailers
 from storage.store import SqlStore
-from storage.tables import retailers
+from storage.tables import events, retailers
 from tests.databases import BACKENDS, migrated_engine
+from tests.unit.conftest import make_policy
 
 AT = datetime(2026, 3, 2, 1, 0, tzinfo=UTC)
 ZHANG = Retailer("r1", "张伟", "张记烟酒店", "13800138001", "m1")
@@ -183,3 +187,34 @@ async def test_phones_are_judged_on_the_rosters_final_state(store: SqlStore) -> 
     assert result == RosterImport(added=1, updated=2, unchanged=0)
     rows = await stored(store)
     assert (rows["r1"]["phone"], rows["r2"]["phone"]) == (LIU.phone, ZHANG.phone)
+
+
+async def test_a_moved_retailers_open_ticket_goes_to_their_new_manager(store: SqlStore) -> None:
+    await import_retailers(store, [ZHANG, LIU], AT)
+    asked = AT + timedelta(hours=1)
+    async with store.transaction() as ledger:
+        draft = Ticket(0, "r1", "m1", "m1", asked, make_policy(), waiting_since=asked)
+        opened = await ledger.create_ticket(with_due(draft).evolve(last_step=1))
+        other = await ledger.create_ticket(with_due(replace(draft, retailer_id="r2")))
+
+    moved = Retailer("r1", "张伟", "张记烟酒店", "13800138001", "m2")
+    await import_retailers(store, [moved, LIU], AT + timedelta(days=1))
+
+    async with store.transaction() as ledger:
+        ticket = await ledger.ticket(opened.id)
+        kept = await ledger.ticket(other.id)
+    assert ticket is not None
+    assert kept is not None
+    assert (ticket.manager_id, ticket.home_manager_id) == ("m2", "m2")
+    # The ladder starts again for the new manager, from the question's own wait.
+    assert (ticket.last_step, ticket.next_due_at) == (-1, asked + timedelta(minutes=15))
+    assert (kept.manager_id, kept.last_step) == ("m1", -1)
+    async with store.reading() as conn:
+        handovers = (
+            await conn.execute(
+                select(events.c.ticket_id, events.c.actor, events.c.target).where(
+                    events.c.kind == "handover"
+                )
+            )
+        ).all()
+    assert [tuple(h) for h in handovers] == [(opened.id, "m1", "m2")]
