@@ -103,6 +103,15 @@ Duration = Annotated[
     BeforeValidator(_to_duration),
     PlainSerializer(_format_duration, return_type=str),
 ]
+
+
+def _longer_than_zero(value: timedelta) -> timedelta:
+    if value <= timedelta(0):
+        raise ValueError("must be longer than 0s")
+    return value
+
+
+PositiveDuration = Annotated[Duration, AfterValidator(_longer_than_zero)]
 ClockTime = Annotated[
     time,
     BeforeValidator(_to_clock_time),
@@ -189,14 +198,7 @@ class StorageSettings(_Section):
     url: str = "sqlite:///retaildesk.db"
     # Raw updates hold what people wrote and phone numbers shared by strangers; the tickets
     # keep what the desk needs, so the raw copy goes once handled and this old.
-    keep_raw_updates: Duration = timedelta(days=7)
-
-    @field_validator("keep_raw_updates")
-    @classmethod
-    def _a_while(cls, value: timedelta) -> timedelta:
-        if value <= timedelta(0):
-            raise ValueError("must be longer than 0s")
-        return value
+    keep_raw_updates: PositiveDuration = timedelta(days=7)
 
     @field_validator("url")
     @classmethod
@@ -230,15 +232,8 @@ class EscalationSettings(_Section):
     """The ladder an unanswered question climbs, and how often the engine sweeps."""
 
     steps: list[StepSettings] = Field(default_factory=_default_ladder)
-    repeat_last_every: Duration | None = None
-    sweep_every: Duration = timedelta(seconds=30)
-
-    @field_validator("repeat_last_every", "sweep_every")
-    @classmethod
-    def _positive(cls, value: timedelta | None) -> timedelta | None:
-        if value is not None and value <= timedelta(0):
-            raise ValueError("must be longer than 0s")
-        return value
+    repeat_last_every: PositiveDuration | None = None
+    sweep_every: PositiveDuration = timedelta(seconds=30)
 
 
 class HoursSettings(_Section):
@@ -338,14 +333,7 @@ class ComplaintsSettings(_Section):
     repeat_last_every: Duration | None = None
     # How long a retailer may stay silent and still be writing the complaint: long enough for
     # someone who types slowly or goes to fetch a photo.
-    quiet_period: Duration = timedelta(hours=2)
-
-    @field_validator("quiet_period")
-    @classmethod
-    def _positive(cls, value: timedelta) -> timedelta:
-        if value <= timedelta(0):
-            raise ValueError("must be longer than 0s")
-        return value
+    quiet_period: PositiveDuration = timedelta(hours=2)
 
 
 class RosterSettings(_Section):
