@@ -4,15 +4,16 @@ from __future__ import annotations
 
 from desk.notices import NoticeKind
 from handlers.telegram.texts import say
-from tests.handlers.conftest import R1, S1
+from tests.handlers.conftest import R1, S1, Chats
+from tests.handlers.updates import UpdateBuilder
 
 
-async def complaining(chats, updates):
+async def complaining(chats: Chats, updates: UpdateBuilder) -> None:
     """Put retailer r1 in a confidential conversation with the supervisor."""
     await chats.handle(updates.command_update(R1, "/complain"))
 
 
-async def held_reply(chats, updates):
+async def held_reply(chats: Chats, updates: UpdateBuilder) -> None:
     """Have r1 ask, complain, then reply to the ticket's message: the desk holds it."""
     await chats.handle(updates.message_update(R1, "有货吗？"))
     chats.deliver()
