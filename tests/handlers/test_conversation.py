@@ -87,3 +87,22 @@ async def test_each_message_is_applied_once(chats, updates):
     await chats.handle(asked)
 
     assert len(chats.store.posted_to("m1", NoticeKind.QUESTION)) == 1
+
+
+async def test_sharing_a_roster_phone_links_the_chat(chats, updates):
+    own = {"phone_number": "+8613800138003", "first_name": "王五", "user_id": STRANGER}
+
+    calls = await chats.handle(updates.message_update(STRANGER, contact=own))
+
+    assert calls == []
+    assert chats.store.retailers["r3"].telegram_id == STRANGER
+    assert [n.kind for n in chats.store.posted_to("r3")] == [NoticeKind.WELCOME]
+
+
+async def test_sharing_someone_elses_contact_links_nothing(chats, updates):
+    theirs = {"phone_number": "+8613800138003", "first_name": "王五", "user_id": 1234}
+
+    calls = await chats.handle(updates.message_update(STRANGER, contact=theirs))
+
+    assert [c.text for c in calls] == [say("zh", "not_own_contact")]
+    assert chats.store.retailers["r3"].telegram_id is None
