@@ -85,7 +85,8 @@ class UpdateBuilder:
     ) -> Update:
         """Return a press on a button of the bot's message `message` in `chat_id`."""
         user = _user(chat_id if user_id is None else user_id, language_code)
-        pressed = self._bot_message(chat_id, message or self._numbers.next_in(chat_id))
+        number = self._numbers.next_in(chat_id) if message is None else message
+        pressed = self._bot_message(chat_id, number)
         query: JSONDict = {
             "id": f"press-{self._last_update_id + 1}",
             "from": user,
@@ -124,7 +125,7 @@ class UpdateBuilder:
         if group:
             chat = {"id": chat_id, "type": "group", "title": "门店群"}
         return {
-            "message_id": number or self._numbers.next_in(chat_id),
+            "message_id": self._numbers.next_in(chat_id) if number is None else number,
             "date": int(self._now().timestamp()),
             "chat": chat,
             "from": user,
