@@ -45,7 +45,7 @@ async def on_message(update: Update, context: Context) -> None:
         await staff.on_staff_message(update, context, someone.staff, lang)
         return
     if someone.retailer is None:
-        log.info("message from unregistered chat %s ignored", message.chat_id)
+        log.info("message from unregistered chat %s: asked to register", message.chat_id)
         await ask_to_register(message, lang)
         return
     if is_command(message):
