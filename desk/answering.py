@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import re
+from dataclasses import replace
 from datetime import datetime, timedelta
 
 from desk import feedback, flood
-from desk.commands import Answer, OnIt, Outcome, Resolve
+from desk.commands import Answer, AnswerTicket, OnIt, Outcome, Resolve
+from desk.content import Content
 from desk.context import DeskContext
 from desk.notices import Notice, NoticeKind
 from desk.ports import Ledger
@@ -14,6 +17,16 @@ from desk.tickets import Event, EventKind, Ticket, TicketMessage, TicketStatus
 from desk.turns import first_time, managers_turn
 
 ETA_CHOICES = (15, 30, 60, 120)
+# "#123 the answer": how staff name a ticket where the channel has no replies.
+NUMBERED = re.compile(r"\s*[#＃](\d{1,11})[\s:：]+(\S.*)", re.DOTALL)
+
+
+def numbered(content: Content) -> tuple[int, Content] | None:
+    """Split "#123 the answer" into the ticket number and the answer; None for other text."""
+    match = NUMBERED.fullmatch(content.text)
+    if match is None:
+        return None
+    return int(match[1]), replace(content, text=match[2])
 
 
 async def answer(ctx: DeskContext, cmd: Answer) -> Outcome:
@@ -24,36 +37,73 @@ async def answer(ctx: DeskContext, cmd: Answer) -> Outcome:
         # Keyed on the replier's own chat: a message id from another chat can never match.
         ticket_id = await ledger.ticket_of_message(cmd.address, cmd.reply_to)
         ticket = await ledger.ticket(ticket_id) if ticket_id is not None else None
-        retailer = await ledger.retailer(ticket.retailer_id) if ticket else None
-        if ticket is None or retailer is None:
+        if ticket is None:
             return Outcome.NOT_A_TICKET
-        # Only an open ticket, of a retailer still with the manager it was opened for, takes
-        # answers: a manager the retailer was moved away from cannot keep writing to them.
-        if not ticket.is_open:
-            return Outcome.ANSWER_CLOSED
-        if retailer.manager_id != ticket.home_manager_id:
-            return Outcome.MOVED
-        if retailer.telegram_id is None:
-            # The retailer's chat went to another roster entry: say so rather than lose it.
-            return Outcome.NO_CHAT
-        now = ctx.clock.now()
-        await ledger.add_message(TicketMessage(ticket.id, cmd.staff_id, False, cmd.content, now))
-        staff = ctx.team.name_of(cmd.staff_id)
-        # A long answer or caption comes in parts, none clipped; only the first copies media.
-        for index, text in enumerate(flood.parts(cmd.content)):
-            await ledger.post(
-                Notice(
-                    to=retailer.id,
-                    address=ctx.reach(retailer),
-                    kind=NoticeKind.ANSWER,
-                    lang=retailer.lang,
-                    params={"staff": staff, "text": text},
-                    ticket_id=ticket.id,
-                    copy_of=cmd.content if cmd.content.is_media and index == 0 else None,
-                )
+        # Holding a message of the ticket is the replier's title to answer it.
+        return await _relay(ctx, ledger, ticket, cmd.staff_id, cmd.content)
+
+
+async def answer_ticket(ctx: DeskContext, cmd: AnswerTicket) -> Outcome:
+    """Relay an answer given by ticket number, from someone the ticket reached."""
+    async with ctx.store.transaction() as ledger:
+        if not await first_time(ledger, cmd.source):
+            return Outcome.REPEATED
+        ticket = await ledger.ticket(cmd.ticket_id)
+        if ticket is None:
+            return Outcome.NOT_A_TICKET
+        # Without a message to reply to, the number alone must not let any colleague answer
+        # any retailer: only those the ticket was given or escalated to, and the supervisor.
+        if cmd.staff_id not in await _reached(ctx, ledger, ticket):
+            return Outcome.NOT_YOURS
+        return await _relay(ctx, ledger, ticket, cmd.staff_id, cmd.content)
+
+
+async def _reached(ctx: DeskContext, ledger: Ledger, ticket: Ticket) -> set[str]:
+    """Return who may answer a ticket by number: its managers, escalation targets, supervisor."""
+    home = ctx.team.managers.get(ticket.home_manager_id)
+    escalated = await ledger.notified(ticket.id, ticket.opened_at)
+    return {
+        ticket.manager_id,
+        ticket.home_manager_id,
+        *escalated,
+        *([home.supervisor] if home and home.supervisor else []),
+    }
+
+
+async def _relay(
+    ctx: DeskContext, ledger: Ledger, ticket: Ticket, staff_id: str, content: Content
+) -> Outcome:
+    """Send an answer to the ticket's retailer, credit it, and stop the round's clock."""
+    retailer = await ledger.retailer(ticket.retailer_id)
+    if retailer is None:
+        return Outcome.NOT_A_TICKET
+    # Only an open ticket, of a retailer still with the manager it was opened for, takes
+    # answers: a manager the retailer was moved away from cannot keep writing to them.
+    if not ticket.is_open:
+        return Outcome.ANSWER_CLOSED
+    if retailer.manager_id != ticket.home_manager_id:
+        return Outcome.MOVED
+    if retailer.telegram_id is None:
+        # The retailer's chat went to another roster entry: say so rather than lose it.
+        return Outcome.NO_CHAT
+    now = ctx.clock.now()
+    await ledger.add_message(TicketMessage(ticket.id, staff_id, False, content, now))
+    staff = ctx.team.name_of(staff_id)
+    # A long answer or caption comes in parts, none clipped; only the first copies media.
+    for index, text in enumerate(flood.parts(content)):
+        await ledger.post(
+            Notice(
+                to=retailer.id,
+                address=ctx.reach(retailer),
+                kind=NoticeKind.ANSWER,
+                lang=retailer.lang,
+                params={"staff": staff, "text": text},
+                ticket_id=ticket.id,
+                copy_of=content if content.is_media and index == 0 else None,
             )
-        await credit(ledger, ticket, cmd.staff_id, now)
-        await feedback.schedule(ctx, ledger, ticket, now)
+        )
+    await credit(ledger, ticket, staff_id, now)
+    await feedback.schedule(ctx, ledger, ticket, now)
     return Outcome.DONE
 
 

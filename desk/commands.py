@@ -39,6 +39,16 @@ class Answer:
 
 
 @dataclass(frozen=True)
+class AnswerTicket:
+    """A staff member answers a ticket by its number, where the channel has no replies."""
+
+    staff_id: str
+    ticket_id: int
+    content: Content
+    source: Inbound | None = None
+
+
+@dataclass(frozen=True)
 class OnIt:
     """The assigned manager promises an answer within some minutes."""
 

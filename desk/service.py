@@ -18,7 +18,17 @@ from desk import (
     prompts,
     staffing,
 )
-from desk.commands import Answer, Ask, Away, MoveLink, OnIt, Outcome, Resolve, ShareContact
+from desk.commands import (
+    Answer,
+    AnswerTicket,
+    Ask,
+    Away,
+    MoveLink,
+    OnIt,
+    Outcome,
+    Resolve,
+    ShareContact,
+)
 from desk.complaining import CloseComplaint, Complain
 from desk.context import DeskContext
 from desk.conversation import BackToManager, Choose, Receive
@@ -79,8 +89,12 @@ class Desk:
         return await conversation.leave(self.ctx, cmd)
 
     async def answer(self, cmd: Answer) -> Outcome:
-        """Relay a staff answer."""
+        """Relay a staff answer given as a reply."""
         return await answering.answer(self.ctx, cmd)
+
+    async def answer_ticket(self, cmd: AnswerTicket) -> Outcome:
+        """Relay a staff answer given by ticket number."""
+        return await answering.answer_ticket(self.ctx, cmd)
 
     async def may_act(self, staff_id: str, ticket_id: int) -> Outcome:
         """Check a button press against the ticket's manager before offering more."""

@@ -6,7 +6,9 @@ from datetime import datetime, time
 
 from telegram import Message, Update
 
-from desk.commands import Answer, Away, Outcome
+from desk.answering import numbered
+from desk.commands import Answer, AnswerTicket, Away, Outcome
+from desk.content import Content
 from desk.people import Address, Staff
 from handlers.telegram.answered import offer_saving
 from handlers.telegram.reading import reader
@@ -24,6 +26,10 @@ async def on_staff_message(update: Update, context: Context, member: Staff, lang
         return
     content = content_of(message)
     replied = message.reply_to_message
+    named = numbered(content) if replied is None and content is not None else None
+    if named is not None:
+        await answer_by_number(update, context, member, named, lang)
+        return
     if replied is None or content is None:
         # A sticker in reply to a question is still a reply: say it cannot go out.
         await message.reply_text(say(lang, "not_a_ticket" if replied is None else "unrelayable"))
@@ -44,6 +50,22 @@ async def on_staff_message(update: Update, context: Context, member: Staff, lang
             await offer_saving(message, lang)
     if outcome in (Outcome.NOT_A_TICKET, Outcome.NO_CHAT, Outcome.ANSWER_CLOSED, Outcome.MOVED):
         await message.reply_text(say(lang, outcome.value))
+
+
+async def answer_by_number(
+    update: Update, context: Context, member: Staff, named: tuple[int, Content], lang: str
+) -> None:
+    """Relay "#123 the answer", written without replying to the ticket's message."""
+    message = update.effective_message
+    assert message is not None
+    ticket_id, content = named
+    cmd = AnswerTicket(member.id, ticket_id, content, inbound_of(update))
+    outcome = await context.bot_data.desk.answer_ticket(cmd)
+    if outcome is Outcome.DONE:
+        await offer_saving(message, lang)
+    elif outcome is not Outcome.REPEATED:
+        key = "ticket.unknown" if outcome is Outcome.NOT_A_TICKET else outcome.value
+        await message.reply_text(say(lang, key, ticket=ticket_id))
 
 
 def for_another_bot(message: Message, username: str) -> bool:

@@ -47,7 +47,9 @@ ZH: dict[str, str] = {
     "link.not_yours": "这位零售户不归您负责，只有其客户经理可以改绑。",
     "link_changed": "这位零售户的绑定已经变过了，没有改动。",
     "button.move_link": "🔁 改绑到新账号",
-    "not_a_ticket": "请回复某个工单消息来答复零售户（在 Telegram 中长按消息选择“回复”）。",
+    "not_a_ticket": "请回复某个工单消息来答复零售户（在 Telegram 中长按消息选择“回复”），"
+    "或写“#工单号 答复内容”，例如 #12 明早送到。",
+    "ticket.unknown": "没有工单 #{ticket}。",
     "not_yours": "这不是您负责的工单。",
     "no_chat": "这位零售户目前没有绑定 Telegram，消息无法送达，请电话联系。",
     "closed": "这个工单已经关闭。",
@@ -80,7 +82,7 @@ ZH: dict[str, str] = {
     "edited.staff": "修改后的消息不会重新发送给零售户，如需更正请再回复一条新消息。",
     "help.retailer": "直接发送您的问题（文字、图片、语音、文件或位置），客户经理会尽快答复。\n"
     "/order 品牌 数量 备注 订货\n/guide 经营指南\n/complain 向主管保密投诉，/done 结束\n/lang en English",
-    "help.staff": "回复工单消息即可答复零售户。\n/queue 查看未结工单\n/away 日期 同事 登记休假\n/back 结束休假\n/lang en English",
+    "help.staff": "回复工单消息即可答复零售户，或写“#工单号 答复内容”。\n/queue 查看未结工单\n/away 日期 同事 登记休假\n/back 结束休假\n/lang en English",
     "button.on_it": "🙋 处理中",
     "button.resolve": "✅ 已解决",
     "button.eta": "{minutes} 分钟",
@@ -139,7 +141,9 @@ EN: dict[str, str] = {
     "link.not_yours": "That retailer is not yours; only their manager can move the link.",
     "link_changed": "That retailer's link has changed since; nothing was moved.",
     "button.move_link": "🔁 Move to the new account",
-    "not_a_ticket": "Reply to a ticket message to answer a retailer (long-press it, then Reply).",
+    "not_a_ticket": "Reply to a ticket message to answer a retailer (long-press it, then Reply), "
+    "or write '#ticket answer', e.g. #12 delivered tomorrow morning.",
+    "ticket.unknown": "There is no ticket #{ticket}.",
     "not_yours": "That ticket is not yours.",
     "no_chat": "That retailer has no linked Telegram chat now, so nothing can be delivered; "
     "please call them.",
@@ -181,7 +185,7 @@ EN: dict[str, str] = {
     "your manager will answer soon.\n/order BRAND QUANTITY NOTE place an order\n"
     "/guide retail guide\n/complain a confidential complaint to the supervisor, /done to end it\n"
     "/lang zh 中文",
-    "help.staff": "Reply to a ticket message to answer.\n/queue open tickets\n"
+    "help.staff": "Reply to a ticket message to answer, or write '#ticket answer'.\n/queue open tickets\n"
     "/away DATE COLLEAGUE set leave\n/back end leave\n/lang zh 中文",
     "button.on_it": "🙋 On it",
     "button.resolve": "✅ Resolve",

@@ -81,3 +81,24 @@ async def test_a_command_for_another_bot_is_left_alone(chats, updates):
     calls = await chats.handle(updates.command_update(M1, "/report@OtherBot"))
 
     assert calls == []
+
+
+async def test_a_numbered_message_answers_that_ticket_without_a_reply(chats, updates):
+    await asked(chats, updates)
+
+    calls = await chats.handle(updates.message_update(M1, "#1 有的，明天到货"))
+
+    (relayed,) = chats.store.posted_to("r1", NoticeKind.ANSWER)
+    assert relayed.params["text"] == "有的，明天到货"
+    assert [c.text for c in calls] == [say("zh", "answer.sent")]
+
+
+async def test_a_numbered_message_for_someone_elses_ticket_is_refused(chats, updates):
+    await asked(chats, updates)
+
+    calls = await chats.handle(updates.message_update(M2, "#1 我来答"))
+    missing = await chats.handle(updates.message_update(M1, "#42 有"))
+
+    assert [c.text for c in calls] == [say("zh", "not_yours")]
+    assert [c.text for c in missing] == [say("zh", "ticket.unknown", ticket=42)]
+    assert chats.store.posted_to("r1", NoticeKind.ANSWER) == []

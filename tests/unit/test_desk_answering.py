@@ -4,7 +4,10 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from desk.commands import Answer, Ask, Inbound, Outcome, Resolve
+import pytest
+
+from desk.answering import numbered
+from desk.commands import Answer, AnswerTicket, Ask, Inbound, Outcome, Resolve
 from desk.content import Content, ContentKind
 from desk.notices import NoticeKind
 from desk.people import Address
@@ -204,3 +207,55 @@ async def test_a_reply_for_a_retailer_moved_to_another_manager_is_not_relayed(de
 
     assert await desk.answer(reply) is Outcome.MOVED
     assert store.posted_to("r1", NoticeKind.ANSWER) == []
+
+
+async def test_the_manager_answers_by_ticket_number(desk, store, clock):
+    await retailer_asks(desk, R1, "中华烟什么时候到货？")
+    clock.advance(minutes=3)
+
+    cmd = AnswerTicket("m1", 1, said("周四到。", M1))
+    assert await desk.answer_ticket(cmd) is Outcome.DONE
+
+    (answer,) = store.posted_to("r1", NoticeKind.ANSWER)
+    assert answer.params == {"staff": "李经理", "text": "周四到。"}
+    (answered,) = [e for e in store.events if e.kind is EventKind.ANSWERED]
+    assert (answered.actor, answered.seconds) == ("m1", 180)
+
+
+async def test_by_number_only_those_the_ticket_reached_may_answer(desk, store, clock, escalator):
+    await retailer_asks(desk, R1, "中华烟什么时候到货？")
+
+    # m2 is neither the ticket's manager nor told of it yet.
+    assert await desk.answer_ticket(AnswerTicket("m2", 1, said("?", M2))) is Outcome.NOT_YOURS
+    assert await desk.answer_ticket(AnswerTicket("m1", 99, said("?", M1))) is Outcome.NOT_A_TICKET
+    clock.advance(minutes=31)
+    for _ in range(2):  # the reminder, then the backup m2
+        await escalator.fire_due()
+    assert await desk.answer_ticket(AnswerTicket("m2", 1, said("周四到。", M2))) is Outcome.DONE
+    assert len(store.posted_to("r1", NoticeKind.ANSWER)) == 1
+
+
+async def test_the_supervisor_may_answer_by_number_at_any_time(desk, store):
+    await retailer_asks(desk, R1, "中华烟什么时候到货？")
+
+    assert await desk.answer_ticket(AnswerTicket("s1", 1, said("我来答", M1))) is Outcome.DONE
+    await desk.resolve(Resolve("m1", 1))
+    later = AnswerTicket("s1", 1, said("补充", M1))
+    assert await desk.answer_ticket(later) is Outcome.ANSWER_CLOSED
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("#12 明早送到", (12, "明早送到")),
+        ("＃12：好的", (12, "好的")),
+        (" #7\n两行\n答复", (7, "两行\n答复")),
+        ("#12", None),
+        ("#12明早", None),
+        ("答 #12 好", None),
+        ("#abc 好", None),
+    ],
+)
+def test_a_numbered_answer_is_read_only_in_its_own_form(text, expected):
+    found = numbered(Content(ContentKind.TEXT, text))
+    assert (found and (found[0], found[1].text)) == expected
