@@ -178,7 +178,6 @@ async def serve(app: RetailDesk, stop: asyncio.Event, *, webhook: bool = False) 
     application = app.application
     await application.initialize()
     await application.start()
-    await app.desk.load_staff_langs()
     app.alarm.start()
     await app.alarm.fire()
     assert application.job_queue is not None

@@ -2,9 +2,15 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+from typing import TypeVar
+
 from desk.commands import Outcome
 from desk.context import DeskContext
-from desk.people import Address
+from desk.people import Address, Staff
+from desk.ports import Ledger
+
+StaffT = TypeVar("StaffT", bound=Staff)
 
 LANGS = ("zh", "en")
 
@@ -22,8 +28,6 @@ async def choose(ctx: DeskContext, address: Address, lang: str) -> Outcome:
             if retailer is None:
                 return Outcome.UNKNOWN_SENDER
             await ledger.set_retailer_lang(retailer.id, lang, chosen=True)
-    if staff is not None:
-        ctx.team.speak(staff.id, lang)
     return Outcome.DONE
 
 
@@ -37,9 +41,9 @@ async def follow_app(ctx: DeskContext, address: Address, lang: str) -> bool:
     return True
 
 
-async def load_staff_langs(ctx: DeskContext) -> None:
-    """Apply the languages staff picked in the chat over those in the config."""
-    async with ctx.store.peek() as ledger:
-        picked = await ledger.staff_langs()
-    for staff_id, lang in picked.items():
-        ctx.team.speak(staff_id, lang)
+async def as_picked(ledger: Ledger, staff: StaffT) -> StaffT:
+    """Return a staff member in the language they last picked, on whichever worker."""
+    # Picks live in the database, not in a worker's copy of the config, so every worker
+    # speaks the new language at once.
+    picked = (await ledger.staff_langs()).get(staff.id)
+    return staff if picked is None or picked == staff.lang else replace(staff, lang=picked)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
 
@@ -115,18 +115,6 @@ class Team:
         """Return a display name, falling back to the id."""
         person = self.staff(staff_id) if staff_id else None
         return person.name if person else (staff_id or "?")
-
-    def speak(self, staff_id: str, lang: str) -> None:
-        """Switch a staff member to another language for every message from now on."""
-        person = self.staff(staff_id)
-        if person is None or person.lang == lang:
-            return
-        changed = replace(person, lang=lang)
-        if isinstance(changed, Manager):
-            self.managers = {**self.managers, staff_id: changed}
-        elif isinstance(changed, Supervisor):
-            self.supervisors = {**self.supervisors, staff_id: changed}
-        self._by_telegram = {**self._by_telegram, changed.telegram_id: changed}
 
     def team_of(self, supervisor_id: str) -> list[Manager]:
         """Return the managers who report to this supervisor."""

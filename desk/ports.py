@@ -77,7 +77,10 @@ class Ledger(Protocol):
         ...
 
     async def post(self, notice: Notice, not_before: datetime | None = None) -> None:
-        """Queue a message in the outbox, held until `not_before` when given."""
+        """Queue a message in the outbox, held until `not_before` when given.
+
+        A staff member gets it in the language they last picked, whatever the notice says.
+        """
         ...
 
     async def last_notice(

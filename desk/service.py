@@ -65,10 +65,10 @@ class Desk:
     async def who(self, address: Address) -> Someone:
         """Tell whether a chat belongs to staff, a linked retailer, or a stranger."""
         staff = self.ctx.team.by_telegram(address.chat_id)
-        if staff is not None:
-            role = Role.MANAGER if staff.id in self.ctx.team.managers else Role.SUPERVISOR
-            return Someone(role, staff=staff)
         async with self.ctx.store.peek() as ledger:
+            if staff is not None:
+                role = Role.MANAGER if staff.id in self.ctx.team.managers else Role.SUPERVISOR
+                return Someone(role, staff=await languages.as_picked(ledger, staff))
             retailer = await ledger.retailer_at(address)
         return Someone(Role.RETAILER, retailer=retailer) if retailer else Someone(Role.STRANGER)
 
@@ -199,7 +199,3 @@ class Desk:
     async def follow_app_lang(self, address: Address, lang: str) -> bool:
         """Follow the chat app's language for a retailer who never picked one."""
         return await languages.follow_app(self.ctx, address, lang)
-
-    async def load_staff_langs(self) -> None:
-        """Apply the languages staff picked in the chat."""
-        await languages.load_staff_langs(self.ctx)

@@ -12,6 +12,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from desk.context import DeskContext
+from desk.languages import as_picked
 from desk.notices import Attachment, Notice, NoticeKind
 from desk.people import Staff, Supervisor, Team
 from reports.build import RenderedReport, render_report
@@ -132,6 +133,7 @@ async def _deliver(
         # A restart or a second worker finds the week sent and skips the work entirely.
         if await ledger.report_claimed(str(week), supervisor.id):
             return 0
+        supervisor = await as_picked(ledger, supervisor)
     # Built outside the write transaction: on SQLite, holding the one writer while the chart
     # is drawn would keep every question out of the inbox for seconds.
     summary = await summarize(week, Audience(supervisor_id=supervisor.id))

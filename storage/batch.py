@@ -19,7 +19,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from desk.people import Leave, Retailer
 from desk.tickets import Ticket, TicketStatus
 from storage import codec
-from storage.tables import leaves, retailers, tickets
+from storage.tables import leaves, retailers, staff_langs, tickets
 
 
 @dataclass
@@ -35,6 +35,7 @@ class Batch:
     fresh: set[tuple[str, int]] = field(default_factory=set)
     _leaves: list[Leave] | None = None
     _next_ticket_id: int | None = None
+    _staff_langs: dict[str, str] | None = None
 
     async def read_ahead(self, conn: AsyncConnection, chat_ids: Iterable[int | None]) -> None:
         """Read the retailers behind these chats and their open tickets: two statements."""
@@ -79,6 +80,13 @@ class Batch:
             self._leaves = [Leave(r.manager_id, r.covering_id, r.until, r.started_at) for r in rows]
         return next((v for v in self._leaves if v.manager_id == manager_id and v.until > at), None)
 
+    async def staff_langs(self, conn: AsyncConnection) -> dict[str, str]:
+        """Return the languages staff picked, by staff id; the table is read once."""
+        if self._staff_langs is None:
+            rows = await conn.execute(select(staff_langs.c.staff_id, staff_langs.c.lang))
+            self._staff_langs = dict(rows.all())
+        return self._staff_langs
+
     async def next_ticket_id(self, conn: AsyncConnection) -> int:
         """Hand out the next ticket number; the group holds SQLite's only write lock."""
         if self._next_ticket_id is None:
@@ -94,3 +102,4 @@ class Batch:
         self.open_tickets.clear()
         self.states.clear()
         self._leaves = None
+        self._staff_langs = None

@@ -106,6 +106,7 @@ class FieldLedger:
         """Store the language a staff member picked."""
         row = {"staff_id": staff_id, "lang": lang, "updated_at": at}
         await upsert(self.conn, staff_langs, [row], ["staff_id"])
+        self._batch.forget()
 
     async def conversation(self, ticket_id: int) -> list[TicketMessage]:
         """Return a ticket's whole conversation, both sides, oldest first."""

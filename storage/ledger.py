@@ -272,6 +272,8 @@ class SqlLedger(FieldLedger):
     async def post(self, notice: Notice, not_before: datetime | None = None) -> None:
         """Queue a message in the outbox, held until `not_before` when given."""
         now = self.clock.now()
+        # Another worker may have taken the staff member's /lang since this one read the team.
+        picked = await self._batch.staff_langs(self.conn)
         self.appends.add(
             outbox,
             {
@@ -279,7 +281,7 @@ class SqlLedger(FieldLedger):
                 "channel": notice.address.channel,
                 "chat_id": notice.address.chat_id,
                 "kind": notice.kind.value,
-                "lang": notice.lang,
+                "lang": picked.get(notice.to, notice.lang),
                 "ticket_id": notice.ticket_id,
                 "step": notice.step,
                 "body": codec.notice_body(notice),

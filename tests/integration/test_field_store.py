@@ -90,6 +90,24 @@ async def test_staff_languages_are_replaced_not_added(store):
         assert await ledger.staff_langs() == {"m1": "zh", "s1": "en"}
 
 
+async def test_a_notice_to_staff_goes_out_in_the_language_they_last_picked(store):
+    m1_chat = Address("telegram", 5001)
+    async with store.transaction() as ledger:
+        await ledger.post(Notice("m1", m1_chat, NoticeKind.REMINDER, "zh", {"ticket": 1}))
+        await ledger.set_staff_lang("m1", "en", T0)
+        # Composed from a worker's config, which still says zh.
+        await ledger.post(Notice("m1", m1_chat, NoticeKind.REMINDER, "zh", {"ticket": 1}))
+        await ledger.post(Notice("r1", R1_CHAT, NoticeKind.ACK, "zh", {"ticket": 1}))
+
+    parcels = await Outbox(store).claim(T0, 10)
+
+    assert [(p.notice.to, p.notice.lang) for p in parcels] == [
+        ("m1", "zh"),
+        ("m1", "en"),
+        ("r1", "zh"),
+    ]
+
+
 async def test_a_rating_is_due_then_asked_then_given_once(store):
     ticket = await a_ticket(store)
     rating = Rating(ticket.id, "r1", "m1", due_at=T0 + timedelta(hours=24))

@@ -178,7 +178,8 @@ class FakeLedger(FakeFieldLedger):
         self._write()
         at = self._clock.now() if self._clock else None
         held = max(not_before, at) if not_before and at else not_before or at
-        self._s.outbox.append(Posted(notice, at=at, not_before=held))
+        picked = self._s.field_cases.staff_langs.get(notice.to, notice.lang)
+        self._s.outbox.append(Posted(replace(notice, lang=picked), at=at, not_before=held))
 
     async def last_notice(
         self, ticket_id: int, to: str, kinds: Collection[NoticeKind]

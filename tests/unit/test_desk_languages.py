@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import pytest
 
 from desk.commands import Ask, Outcome
 from desk.content import Content, ContentKind
 from desk.notices import NoticeKind
 from desk.people import Address
+from desk.service import Desk
+from tests.unit.conftest import make_team
 
 R1 = Address("telegram", 9001)
 M1 = Address("telegram", 5001)
@@ -31,15 +35,20 @@ async def test_the_acknowledgement_comes_in_the_picked_language(desk, store):
     assert ack.lang == "en"
 
 
-async def test_a_staff_member_switches_now_and_after_a_restart(desk, store, ctx):
-    assert await desk.choose_lang(M1, "en") is Outcome.DONE
-    assert ctx.team.managers["m1"].lang == "en"
-    assert ctx.team.by_telegram(5001).lang == "en"
-    assert store.field_cases.staff_langs == {"m1": "en"}
+async def test_a_staff_member_switches_at_once_on_every_worker(desk, store, ctx):
+    other_worker = Desk(replace(ctx, team=make_team()))  # its own copy of the config
 
-    ctx.team.speak("m1", "zh")  # as the config says, after a restart
-    await desk.load_staff_langs()
-    assert ctx.team.staff("m1").lang == "en"
+    assert await desk.choose_lang(M1, "en") is Outcome.DONE
+
+    assert store.field_cases.staff_langs == {"m1": "en"}
+    assert ctx.team.managers["m1"].lang == "zh"  # the config is left as it is
+    for worker in (desk, other_worker):
+        someone = await worker.who(M1)
+        assert someone.staff is not None
+        assert someone.staff.lang == "en"
+    await other_worker.ask(Ask(R1, Content(ContentKind.TEXT, "有货吗", 9001, 1)))
+    (question,) = store.posted_to("m1", NoticeKind.QUESTION)
+    assert question.lang == "en"
 
 
 async def test_a_manager_in_english_gets_questions_in_english(desk, store):

@@ -69,6 +69,10 @@ class FakeLedger:
         """Return when the desk began, as the test set it."""
         return self.store.began
 
+    async def staff_langs(self) -> dict[str, str]:
+        """Return the languages staff picked with /lang."""
+        return dict(self.store.picked)
+
     async def claim_report(self, week: str, supervisor_id: str, at: datetime) -> bool:
         """Reserve a week for a supervisor unless someone did already."""
         key = (week, supervisor_id)
@@ -91,6 +95,7 @@ class FakeStore:
         self.writing = False
         # In service since well before the week delivered on MONDAY_NINE.
         self.began: datetime | None = MONDAY_NINE - timedelta(days=30)
+        self.picked: dict[str, str] = {}
 
     @asynccontextmanager
     async def transaction(self) -> AsyncIterator[FakeLedger]:
@@ -325,3 +330,15 @@ async def test_each_supervisor_reads_the_summary_in_their_own_language(store: Fa
     }
     assert tables["s1"].decode("utf-8-sig").startswith("周次,经理编号")
     assert tables["s2"].decode("utf-8-sig").startswith("week,manager")
+
+
+async def test_a_supervisor_who_picked_english_on_any_worker_gets_it_in_english(
+    store: FakeStore,
+) -> None:
+    store.picked = {"s1": "en"}  # /lang en, taken by another worker; the config says zh
+
+    await deliver_due_reports(context(store), SCHEDULE, FakeSummaries())
+
+    texts = {n.to: n.params["text"] for n in store.outbox if n.attachment is None}
+    assert texts["s1"].startswith("Response-time report 2026-W47")
+    assert texts["s2"].startswith("客服响应周报 2026-W47")
