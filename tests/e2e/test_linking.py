@@ -43,9 +43,9 @@ async def test_a_second_account_sharing_a_linked_phone_needs_the_managers_button
         li.press(claim, "lnk:9100")
         await tg.wait_for(lambda: len(tg.answered_callbacks) > pressed + 1)
         assert tg.answered_callbacks[-1]["text"] == "已改绑，新旧两个账号都已收到通知。"
-        moved = await tg.wait_message(9100, contains="现在绑定到这个 Telegram 账号")
+        moved = await tg.wait_message(9100, contains="现在绑定到这个聊天账号")
         assert "李经理" in moved["text"]
-        await tg.wait_message(9001, contains="改绑到另一个 Telegram 账号")
+        await tg.wait_message(9001, contains="改绑到另一个聊天账号")
 
         new_phone.send("换了新号，货到了吗？")
         question = await tg.wait_message(5001, contains="换了新号")
