@@ -25,7 +25,15 @@ class StandinProcess:
 
     def __enter__(self) -> StandinProcess:
         self.process = subprocess.Popen(
-            [sys.executable, "-m", "bot.standin", "--port", "0", "--token", self.token],
+            [
+                sys.executable,
+                "-m",
+                "handlers.telegram.standin",
+                "--port",
+                "0",
+                "--token",
+                self.token,
+            ],
             stdout=subprocess.PIPE,
             stderr=subprocess.DEVNULL,
             text=True,

@@ -12,8 +12,8 @@ from typing import Any
 
 from bot.app import build, serve
 from bot.config import Settings
-from bot.standin import Standin, StandinUser
 from desk.clock import ShiftedClock
+from handlers.telegram.standin import Standin, StandinUser
 
 REPO = Path(__file__).resolve().parents[1]
 CONFIG = REPO / "config.toml"

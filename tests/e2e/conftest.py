@@ -6,7 +6,7 @@ from collections.abc import AsyncIterator
 
 import pytest
 
-from bot.standin import Standin
+from handlers.telegram.standin import Standin
 
 
 @pytest.fixture

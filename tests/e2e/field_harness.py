@@ -6,7 +6,7 @@ from pathlib import Path
 from typing import Any
 
 from bot.config import Settings
-from bot.standin import Standin
+from handlers.telegram.standin import Standin
 from tests.e2e.harness import desk_mapping
 
 

@@ -14,8 +14,8 @@ from typing import Any
 
 from bot.app import RetailDesk, build, serve
 from bot.config import Settings
-from bot.standin import Standin
 from desk.clock import Clock
+from handlers.telegram.standin import Standin
 
 ROSTER = """id,name,shop,phone,manager,telegram_id
 r1,张伟,张记烟酒店,13800000001,m1,9001

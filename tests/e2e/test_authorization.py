@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 
 from bot.config import Settings
-from bot.standin import Standin
+from handlers.telegram.standin import Standin
 from tests.e2e.harness import desk_mapping, desk_settings, running_desk
 
 BUTTONS = ["on:1", "eta:1:30", "res:1"]

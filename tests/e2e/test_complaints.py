@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from bot.standin import Standin
+from handlers.telegram.standin import Standin
 from tests.e2e.field_harness import buttons, field_settings
 from tests.e2e.harness import FAST_LADDER, running_desk
 

@@ -6,7 +6,7 @@ from pathlib import Path
 
 from sqlalchemy import select
 
-from bot.standin import Standin
+from handlers.telegram.standin import Standin
 from storage.tables import events
 from tests.e2e.harness import desk_settings, running_desk
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import sqlite3
 from pathlib import Path
 
-from bot.standin import Standin
+from handlers.telegram.standin import Standin
 from tests.e2e.harness import DeskProcess, desk_mapping, write_config
 
 RETAILERS = 30

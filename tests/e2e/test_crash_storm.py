@@ -20,7 +20,7 @@ from pathlib import Path
 import pytest
 
 from bot.sender import IN_DOUBT, PARALLEL_CHATS, TRY_WINDOW
-from bot.standin import Standin
+from handlers.telegram.standin import Standin
 from tests.e2e.harness import DeskProcess, desk_mapping, write_config
 
 REMINDER, BACKUP = 5, 10

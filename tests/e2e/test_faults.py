@@ -13,7 +13,7 @@ import pytest
 
 from bot.app import RetailDesk
 from bot.config import Settings
-from bot.standin import Standin
+from handlers.telegram.standin import Standin
 from tests.e2e.harness import desk_mapping, running_desk, write_config
 
 # The reminder falls inside the outage, so it too must wait for Telegram to come back.

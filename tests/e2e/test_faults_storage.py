@@ -16,7 +16,7 @@ from sqlalchemy import event
 
 from bot.app import RetailDesk, build, prepare
 from bot.config import Settings
-from bot.standin import Standin
+from handlers.telegram.standin import Standin
 from tests.e2e.harness import desk_mapping, running_desk
 
 LOCKED_FOR = 2.5

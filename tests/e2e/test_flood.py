@@ -7,7 +7,7 @@ import sqlite3
 from pathlib import Path
 
 from bot.config import Settings
-from bot.standin import Standin
+from handlers.telegram.standin import Standin
 from tests.e2e.harness import desk_mapping, running_desk
 
 MESSAGES = 40

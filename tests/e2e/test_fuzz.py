@@ -29,7 +29,7 @@ from bot.app import RetailDesk, build, prepare
 from bot.config import Settings
 from bot.phones import DiallingPlan
 from bot.poller import chat_of
-from bot.standin import Standin
+from handlers.telegram.standin import Standin
 from tests.e2e.harness import desk_mapping
 
 EXAMPLES = 400

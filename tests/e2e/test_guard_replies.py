@@ -6,7 +6,7 @@ import sqlite3
 from pathlib import Path
 from typing import Any
 
-from bot.standin import Standin
+from handlers.telegram.standin import Standin
 from tests.e2e.harness import desk_settings, running_desk
 
 STALE = "这个按钮已失效。"

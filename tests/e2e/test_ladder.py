@@ -5,7 +5,7 @@ from __future__ import annotations
 import time
 from pathlib import Path
 
-from bot.standin import Standin
+from handlers.telegram.standin import Standin
 from tests.e2e.harness import (
     FAST_LADDER,
     DeskProcess,

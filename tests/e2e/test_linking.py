@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from bot.standin import Standin
+from handlers.telegram.standin import Standin
 from tests.e2e.harness import desk_settings, running_desk
 
 

@@ -11,7 +11,7 @@ import httpx
 import pytest
 
 from bot.config import Settings
-from bot.standin import Standin
+from handlers.telegram.standin import Standin
 from tests.databases import fresh_database, needs_postgres
 from tests.e2e.harness import desk_mapping, desk_settings, running_desk, write_config
 from tests.e2e.workers import ServeProcess, free_port

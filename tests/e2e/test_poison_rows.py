@@ -11,9 +11,9 @@ import pytest
 from sqlalchemy import insert, update
 
 from bot.app import RetailDesk
-from bot.standin import Standin
 from desk.notices import Notice, NoticeKind
 from desk.people import Address
+from handlers.telegram.standin import Standin
 from storage.codec import notice_body
 from storage.tables import outbox, tickets
 from tests.e2e.harness import desk_mapping, desk_settings, running_desk, write_config

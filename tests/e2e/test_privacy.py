@@ -13,8 +13,8 @@ import pytest
 
 from bot import logs
 from bot.cli import main
-from bot.standin import Standin
 from desk.clock import ShiftedClock
+from handlers.telegram.standin import Standin
 from tests.e2e.harness import DeskProcess, desk_mapping, desk_settings, running_desk, write_config
 
 QUESTION = "我的手机13912345678，软中华还有货吗"

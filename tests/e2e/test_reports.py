@@ -6,8 +6,8 @@ from datetime import datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
-from bot.standin import Standin
 from desk.clock import ShiftedClock
+from handlers.telegram.standin import Standin
 from tests.e2e.harness import desk_settings, running_desk
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")

@@ -8,7 +8,7 @@ import time
 from pathlib import Path
 
 from bot.app import DRAIN_SECONDS
-from bot.standin import Standin
+from handlers.telegram.standin import Standin
 from handlers.telegram.texts import say
 from tests.e2e.harness import DeskProcess, desk_mapping, write_config
 

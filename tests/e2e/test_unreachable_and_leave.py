@@ -6,7 +6,7 @@ import sqlite3
 import time
 from pathlib import Path
 
-from bot.standin import Standin
+from handlers.telegram.standin import Standin
 from tests.e2e.harness import FAST_LADDER, desk_settings, running_desk
 
 

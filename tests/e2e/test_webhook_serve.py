@@ -12,7 +12,7 @@ from typing import Any
 
 import httpx
 
-from bot.standin import Standin
+from handlers.telegram.standin import Standin
 from tests.databases import fresh_database, needs_postgres
 from tests.e2e.harness import ROSTER, DeskProcess, desk_mapping, write_config
 from tests.e2e.workers import ROOT, ServeProcess, clean_env, free_port, until

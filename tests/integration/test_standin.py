@@ -46,8 +46,8 @@ from telegram.ext import (
 )
 from telegram.request import HTTPXRequest
 
-from bot.standin import Standin
-from bot.standin.server import LoopbackServer
+from handlers.telegram.standin import Standin
+from handlers.telegram.standin.server import LoopbackServer
 
 MANAGER = 5001
 OWNER = 6001
@@ -505,7 +505,7 @@ async def test_standalone_process_prints_base_url() -> None:
     process = await asyncio.create_subprocess_exec(
         sys.executable,
         "-m",
-        "bot.standin",
+        "handlers.telegram.standin",
         "--port",
         "0",
         "--token",

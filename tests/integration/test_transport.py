@@ -15,9 +15,9 @@ from telegram import InlineKeyboardButton, InlineKeyboardMarkup, InputFile
 from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TimedOut
 
 from bot import logs
-from bot.standin import Standin
-from bot.standin.records import Upload
 from handlers.telegram.deskbot import DeskBot
+from handlers.telegram.standin import Standin
+from handlers.telegram.standin.records import Upload
 from handlers.telegram.transport import AiohttpRequest
 
 MANAGER = 5001

@@ -7,8 +7,8 @@ from collections import Counter, deque
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from bot.standin.faults import FaultBook
-from bot.standin.records import (
+from handlers.telegram.standin.faults import FaultBook
+from handlers.telegram.standin.records import (
     JSON,
     ApiError,
     Call,

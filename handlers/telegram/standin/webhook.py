@@ -7,8 +7,8 @@ import time
 
 import httpx
 
-from bot.standin.server import Signal
-from bot.standin.world import World
+from handlers.telegram.standin.server import Signal
+from handlers.telegram.standin.world import World
 
 MAX_BACKOFF = 2.0
 

@@ -10,14 +10,14 @@ from collections.abc import Callable
 from types import TracebackType
 from typing import Self, TypeVar
 
-from bot.standin.control import control_routes
-from bot.standin.faults import Fault
-from bot.standin.records import JSON, Call, Person
-from bot.standin.registry import lookup
-from bot.standin.server import ApiServer, LoopbackServer, Signal
-from bot.standin.users import StandinUser
-from bot.standin.webhook import WebhookPusher
-from bot.standin.world import World
+from handlers.telegram.standin.control import control_routes
+from handlers.telegram.standin.faults import Fault
+from handlers.telegram.standin.records import JSON, Call, Person
+from handlers.telegram.standin.registry import lookup
+from handlers.telegram.standin.server import ApiServer, LoopbackServer, Signal
+from handlers.telegram.standin.users import StandinUser
+from handlers.telegram.standin.webhook import WebhookPusher
+from handlers.telegram.standin.world import World
 
 T = TypeVar("T")
 

@@ -9,7 +9,7 @@ from urllib.parse import parse_qsl
 
 from starlette.requests import Request
 
-from bot.standin.records import JSON, Upload, bad_request
+from handlers.telegram.standin.records import JSON, Upload, bad_request
 
 # Form and multipart bodies carry everything as text; these names hold numbers, flags or JSON.
 INT_FIELDS = frozenset(

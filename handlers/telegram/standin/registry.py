@@ -6,8 +6,8 @@ import importlib
 from collections.abc import Callable
 from typing import Any
 
-from bot.standin.records import JSON, bad_request
-from bot.standin.world import World
+from handlers.telegram.standin.records import JSON, bad_request
+from handlers.telegram.standin.world import World
 
 Handler = Callable[[World, JSON], Any]
 
@@ -28,7 +28,7 @@ def lookup(name: str) -> tuple[str, Handler] | None:
     """Return the canonical name and handler for a method, None if Telegram has no such method."""
     if not _METHODS:
         # Importing the handler modules fills the table; done lazily to avoid import cycles.
-        for module in ("bot.standin.messaging", "bot.standin.service"):
+        for module in ("handlers.telegram.standin.messaging", "handlers.telegram.standin.service"):
             importlib.import_module(module)
 
     return _METHODS.get(name.lower())

@@ -1,4 +1,4 @@
-"""Run the stand-in on its own: python -m bot.standin --port N --token T."""
+"""Run the stand-in on its own: python -m handlers.telegram.standin --port N --token T."""
 
 from __future__ import annotations
 
@@ -7,11 +7,13 @@ import asyncio
 import signal
 import sys
 
-from bot.standin.standin import Standin
+from handlers.telegram.standin.standin import Standin
 
 
 def _parse(argv: list[str] | None) -> argparse.Namespace:
-    parser = argparse.ArgumentParser(prog="python -m bot.standin", description=__doc__)
+    parser = argparse.ArgumentParser(
+        prog="python -m handlers.telegram.standin", description=__doc__
+    )
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--port", type=int, default=0, help="0 picks a free port")
     parser.add_argument("--token", default="123456:TEST-TOKEN")

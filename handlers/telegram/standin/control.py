@@ -8,10 +8,10 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Route
 
-from bot.standin.records import JSON, Upload
+from handlers.telegram.standin.records import JSON, Upload
 
 if TYPE_CHECKING:
-    from bot.standin.standin import Standin
+    from handlers.telegram.standin.standin import Standin
 
 
 def _plain(value: Any) -> Any:

@@ -5,8 +5,8 @@ from __future__ import annotations
 import json
 import re
 
-from bot.standin.records import JSON, ApiError, bad_request
-from bot.standin.registry import (
+from handlers.telegram.standin.records import JSON, ApiError, bad_request
+from handlers.telegram.standin.registry import (
     api_method,
     flag,
     optional_int,
@@ -14,7 +14,7 @@ from bot.standin.registry import (
     required,
     required_str,
 )
-from bot.standin.world import World
+from handlers.telegram.standin.world import World
 
 _COMMAND = re.compile(r"[a-z0-9_]{1,32}")
 _SECRET = re.compile(r"[A-Za-z0-9_-]{1,256}")

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import time
 
-from bot.standin.markup import render
-from bot.standin.records import (
+from handlers.telegram.standin.markup import render
+from handlers.telegram.standin.records import (
     JSON,
     FileRecord,
     Upload,
@@ -14,7 +14,7 @@ from bot.standin.records import (
     media_payload,
     utf16_len,
 )
-from bot.standin.registry import (
+from handlers.telegram.standin.registry import (
     api_method,
     optional_int,
     optional_str,
@@ -22,7 +22,7 @@ from bot.standin.registry import (
     required_int,
     required_str,
 )
-from bot.standin.world import World
+from handlers.telegram.standin.world import World
 
 TEXT_LIMIT = 4096
 CAPTION_LIMIT = 1024

@@ -17,11 +17,11 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Route
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from bot.standin.faults import Fault
-from bot.standin.records import JSON, ApiError
-from bot.standin.registry import Handler, lookup
-from bot.standin.wire import read_params
-from bot.standin.world import World
+from handlers.telegram.standin.faults import Fault
+from handlers.telegram.standin.records import JSON, ApiError
+from handlers.telegram.standin.registry import Handler, lookup
+from handlers.telegram.standin.wire import read_params
+from handlers.telegram.standin.world import World
 
 _INCOMPLETE = "ASGI callable returned without completing response"
 

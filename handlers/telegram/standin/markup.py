@@ -6,7 +6,7 @@ import html
 import re
 from typing import Any
 
-from bot.standin.records import JSON, ApiError, bad_request, utf16_len
+from handlers.telegram.standin.records import JSON, ApiError, bad_request, utf16_len
 
 _TAG = re.compile(r"<(/?)([a-zA-Z][a-zA-Z0-9-]*)((?:\s[^<>]*)?)>")
 _CHAR_REF = re.compile(r"&(#[0-9]+|#[xX][0-9a-fA-F]+|lt|gt|amp|quot);")

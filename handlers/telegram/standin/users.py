@@ -6,8 +6,8 @@ import mimetypes
 import re
 import time
 
-from bot.standin.records import JSON, Person, describe, media_payload, utf16_len
-from bot.standin.world import World
+from handlers.telegram.standin.records import JSON, Person, describe, media_payload, utf16_len
+from handlers.telegram.standin.world import World
 
 COMMAND = re.compile(r"/[A-Za-z0-9_]{1,32}(?:@[A-Za-z0-9_]{3,32})?(?![A-Za-z0-9_@])")
 
