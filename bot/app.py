@@ -26,9 +26,11 @@ from bot.trouble import passing
 from bot.waiting import first_of
 from desk.clock import Clock, SystemClock
 from desk.context import DeskContext
+from desk.languages import everyone_as_picked
 from desk.service import Desk
 from desk.shelf import Shelf
 from escalation.engine import Escalator
+from handlers.telegram import menus
 from handlers.telegram.courier import Courier
 from handlers.telegram.deskbot import DeskBot
 from handlers.telegram.render import Renderer
@@ -229,15 +231,22 @@ async def _send(app: RetailDesk, stop: asyncio.Event) -> None:
     # Only the sender leases outbox rows, so leases found on taking the seat are a dead run's.
     await app.outbox.release_leases(app.desk.ctx.clock.now())
     url = app.settings.telegram.webhook_url
-    registering = None
+    # Once per leadership, beside sending: the menus are the one writer's to keep current.
+    tasks = [asyncio.create_task(_publish_menus(app), name="menus")]
     if app.webhook and url is not None:
-        registering = asyncio.create_task(_register_webhook(app, url, stop), name="setWebhook")
+        tasks.append(asyncio.create_task(_register_webhook(app, url, stop), name="setWebhook"))
     try:
         await app.sender.run(stop)
     finally:
-        if registering is not None:
-            registering.cancel()
-            await asyncio.gather(registering, return_exceptions=True)
+        for task in tasks:
+            task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
+
+
+async def _publish_menus(app: RetailDesk) -> None:
+    """Show each audience its commands, staff in the language they picked."""
+    staff = await everyone_as_picked(app.desk.ctx)
+    await menus.publish(app.application.bot, app.desk.ctx.team, staff)
 
 
 async def _register_webhook(app: RetailDesk, url: str, stop: asyncio.Event) -> None:

@@ -41,6 +41,14 @@ async def follow_app(ctx: DeskContext, address: Address, lang: str) -> bool:
     return True
 
 
+async def everyone_as_picked(ctx: DeskContext) -> list[Staff]:
+    """Return every staff member in the language they last picked."""
+    async with ctx.store.peek() as ledger:
+        picked = await ledger.staff_langs()
+    team = [*ctx.team.managers.values(), *ctx.team.supervisors.values()]
+    return [replace(s, lang=picked[s.id]) if s.id in picked else s for s in team]
+
+
 async def as_picked(ledger: Ledger, staff: StaffT) -> StaffT:
     """Return a staff member in the language they last picked, on whichever worker."""
     # Picks live in the database, not in a worker's copy of the config, so every worker

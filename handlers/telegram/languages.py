@@ -7,6 +7,7 @@ from telegram import Update
 from desk.commands import Outcome
 from desk.languages import LANGS
 from desk.people import Address
+from handlers.telegram import menus
 from handlers.telegram.conversation import identify
 from handlers.telegram.services import Context
 from handlers.telegram.texts import say
@@ -35,7 +36,12 @@ async def switch(update: Update, context: Context) -> None:
 
 
 async def _choose(chat_id: int, lang: str, update: Update, context: Context) -> None:
-    outcome = await context.bot_data.desk.choose_lang(Address(CHANNEL, chat_id), lang)
+    desk, address = context.bot_data.desk, Address(CHANNEL, chat_id)
+    outcome = await desk.choose_lang(address, lang)
     message = update.effective_message
     assert message is not None
     await message.reply_text(say(lang, "lang.set" if outcome is Outcome.DONE else "register"))
+    member = (await desk.who(address)).staff
+    if outcome is Outcome.DONE and member is not None:
+        # Their command menu follows them into the new language.
+        await menus.publish_for(context.bot, desk.ctx.team, member)

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 from sqlalchemy import select
 
+from handlers.telegram import menus
 from handlers.telegram.standin import Standin
 from storage.tables import events
 from tests.e2e.harness import desk_settings, running_desk
@@ -93,3 +95,13 @@ async def test_an_unknown_command_shows_the_retailer_what_they_can_do(
         await tg.wait_message(5001, contains="1/2条 怎么算")
         await tg.wait_message(5002, contains="/价格")
     assert not any("foobar" in (m.get("text") or "") for m in tg.inbox(5001))
+
+
+async def test_typing_a_slash_shows_each_person_their_commands(tg: Standin, tmp_path: Path) -> None:
+    everyone = (json.dumps({"type": "default"}, sort_keys=True), "")
+    li = (json.dumps({"chat_id": 5001, "type": "chat"}, sort_keys=True), "")
+    async with running_desk(desk_settings(tg, tmp_path), tg):
+        await tg.wait_for(lambda: li in tg.world.commands)
+    assert [c["command"] for c in tg.world.commands[everyone]] == list(menus.RETAILER)
+    assert [c["command"] for c in tg.world.commands[li]] == list(menus.MANAGER)
+    assert "订货" in tg.world.commands[everyone][1]["description"]
