@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import sys
 import tempfile
 import tomllib
 from datetime import datetime, time
@@ -15,8 +16,16 @@ from bot.config import Settings
 from desk.clock import ShiftedClock
 from handlers.telegram.standin import Standin, StandinUser
 
-REPO = Path(__file__).resolve().parents[1]
-CONFIG = REPO / "config.toml"
+
+def example_folder() -> Path:
+    """Return where the example config lives: the checkout, or beside an installed wheel."""
+    checkout = Path(__file__).resolve().parents[1]
+    if (checkout / "config.toml").is_file():
+        return checkout
+    return Path(sys.prefix) / "share" / "retaildesk" / "example"
+
+
+CONFIG = example_folder() / "config.toml"
 # The demo compresses the ladder to seconds so the whole story plays in well under a minute.
 DEMO_LADDER = [
     {"after": 4, "notify": "manager"},
