@@ -25,3 +25,18 @@ def _network_off(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(socket.socket, "connect", offline.guarded(socket.socket.connect))
     monkeypatch.setattr(socket.socket, "connect_ex", offline.guarded(socket.socket.connect_ex))
     monkeypatch.setattr(socket, "getaddrinfo", offline.no_lookup(socket.getaddrinfo))
+
+
+def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
+    """Say how many PostgreSQL tests this run skipped, so a green run says what it left out."""
+    skipped = [
+        report
+        for report in terminalreporter.stats.get("skipped", [])
+        if "RETAILDESK_TEST_PG_URL" in str(report.longrepr)
+    ]
+    if skipped:
+        terminalreporter.write_line(
+            f"{len(skipped)} PostgreSQL tests skipped: set RETAILDESK_TEST_PG_URL to run them "
+            "(README, Set-up)",
+            yellow=True,
+        )
