@@ -45,7 +45,8 @@ async def command(args: argparse.Namespace) -> int:
     except SQLAlchemyError as error:
         await app.store.dispose()
         return _storage_error(settings, error)
-    sock = _bind(settings)
+    # A socket handed down already listening has a port nobody else can take in the meantime.
+    sock = _bind(settings) if args.listen_fd is None else socket.socket(fileno=args.listen_fd)
     host, port = sock.getsockname()[:2]
     path = webhook_path(settings.telegram.webhook_url)
     log.info("serving the webhook at http://%s:%s%s, %d worker(s)", host, port, path, args.workers)
