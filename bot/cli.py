@@ -35,7 +35,18 @@ def parser() -> argparse.ArgumentParser:
     serving.add_argument("--workers", type=int, default=1, help="worker processes (default 1)")
     # Set by `serve` itself on the worker processes it starts.
     serving.add_argument("--worker-fd", type=int, help=argparse.SUPPRESS)
-    serving.add_argument("--metrics-fd", type=int, help=argparse.SUPPRESS)
+    serving.add_argument(
+        "--listen-fd",
+        type=int,
+        metavar="FD",
+        help="serve on this inherited listening socket instead of binding serve.host:serve.port",
+    )
+    serving.add_argument(
+        "--metrics-fd",
+        type=int,
+        metavar="FD",
+        help="serve /healthz and /metrics on this inherited listening socket",
+    )
     with_config("check", "validate the config and the roster")
     with_config("migrate", "create or upgrade the database schema")
     with_config("status", "show open tickets, the outbox backlog and the last error")

@@ -51,8 +51,14 @@ async def command(args: argparse.Namespace) -> int:
         await app.store.dispose()
         return _storage_error(settings, error)
     serve_at = settings.serve
-    sockets = [bind(settings, serve_at.host, serve_at.port, "serve.port")]
-    if serve_at.metrics_apart:
+    # A socket handed down already listening has a port nobody else can take in the meantime.
+    if args.listen_fd is not None:
+        sockets = [socket.socket(fileno=args.listen_fd)]
+    else:
+        sockets = [bind(settings, serve_at.host, serve_at.port, "serve.port")]
+    if args.metrics_fd is not None:
+        sockets.append(socket.socket(fileno=args.metrics_fd))
+    elif serve_at.metrics_apart:
         try:
             sockets.append(
                 bind(settings, serve_at.metrics_host, serve_at.metrics_port, "serve.metrics_port")

@@ -37,11 +37,13 @@ async def sqlite_with(metadata: MetaData, path: Path) -> AsyncIterator[AsyncEngi
 
 
 @asynccontextmanager
-async def migrated_engine(backend: str, tmp_path: Path) -> AsyncIterator[AsyncEngine]:
+async def migrated_engine(
+    backend: str, tmp_path: Path, revision: str = "head"
+) -> AsyncIterator[AsyncEngine]:
     """Yield a migrated engine of its own: a fresh SQLite file, or a fresh PostgreSQL schema."""
     if backend == "sqlite":
         engine = make_engine(f"sqlite:///{tmp_path / 'store.db'}")
-        await upgrade(engine)
+        await upgrade(engine, revision)
         try:
             yield engine
         finally:
@@ -57,7 +59,7 @@ async def migrated_engine(backend: str, tmp_path: Path) -> AsyncIterator[AsyncEn
         async_url(PG_URL), connect_args={"server_settings": {"search_path": schema}}
     )
     try:
-        await upgrade(engine)
+        await upgrade(engine, revision)
         yield engine
     finally:
         await engine.dispose()

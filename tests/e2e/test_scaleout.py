@@ -27,7 +27,7 @@ from storage.engine import make_engine
 from storage.tables import events, inbox, messages, outbox, tickets
 from tests.databases import fresh_database, needs_postgres
 from tests.e2e.harness import write_config
-from tests.e2e.workers import ServeProcess, free_port, until
+from tests.e2e.workers import ServeProcess, listener, until
 
 RETAILERS = 200
 QUESTIONS_EACH = 10
@@ -207,10 +207,10 @@ async def test_two_workers_one_killed_halfway_keep_every_guarantee(
         tg.user(7001, "陈主任")
         for r in range(RETAILERS):
             tg.user(retailer_chat(r), f"零售户{r}")
-        ports = [free_port(), free_port()]
-        path = config(tg, tmp_path, url, ports[0])
-        first = ServeProcess(path, ports[0], name="first")
-        second = ServeProcess(path, ports[1], name="second")
+        socks = [listener(), listener()]
+        path = config(tg, tmp_path, url, socks[0].getsockname()[1])
+        first = ServeProcess(path, socks[0], name="first")
+        second = ServeProcess(path, socks[1], name="second")
         telegram = Telegram([first, second])
         try:
             first.start()

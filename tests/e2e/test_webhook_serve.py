@@ -15,7 +15,7 @@ import httpx
 from handlers.telegram.standin import Standin
 from tests.databases import fresh_database, needs_postgres
 from tests.e2e.harness import ROSTER, DeskProcess, desk_mapping, write_config
-from tests.e2e.workers import ROOT, ServeProcess, clean_env, free_port, until
+from tests.e2e.workers import ROOT, ServeProcess, clean_env, listener, until
 
 SECRET = "e2e-hook_secret"
 
@@ -34,8 +34,8 @@ def webhook_config(tg: Standin, folder: Path, port: int, storage: str | None = N
 async def test_telegram_posts_and_the_desk_answers_through_the_webhook(
     tg: Standin, tmp_path: Path
 ) -> None:
-    port = free_port()
-    desk = ServeProcess(webhook_config(tg, tmp_path, port), port)
+    sock = listener()
+    desk = ServeProcess(webhook_config(tg, tmp_path, sock.getsockname()[1]), sock)
     try:
         desk.start()
         assert await desk.health(sender=True) == {"ok": True, "sender": True}
@@ -45,7 +45,7 @@ async def test_telegram_posts_and_the_desk_answers_through_the_webhook(
             assert (await client.get(f"{desk.url}/healthz")).status_code == 404
             assert (await client.get(f"{desk.metrics_url}/metrics")).status_code == 200
         [hook] = await tg.wait_for(lambda: tg.calls_to("setWebhook"), timeout=30)
-        assert hook.params["url"] == f"http://127.0.0.1:{port}/telegram"
+        assert hook.params["url"] == f"http://127.0.0.1:{desk.port}/telegram"
         assert hook.params["secret_token"] == SECRET
 
         zhang, li = tg.get_user(9001), tg.get_user(5001)
@@ -95,9 +95,10 @@ async def test_a_second_poller_on_postgresql_is_refused_plainly(
 @needs_postgres
 async def test_serve_keeps_its_workers_running_on_one_socket(tg: Standin, tmp_path: Path) -> None:
     (tmp_path / "retailers.csv").write_text(ROSTER, encoding="utf-8")
-    port = free_port()
+    sock = listener()
     async with fresh_database() as url:
-        desk = ServeProcess(webhook_config(tg, tmp_path, port, url), port, workers=2)
+        config = webhook_config(tg, tmp_path, sock.getsockname()[1], url)
+        desk = ServeProcess(config, sock, workers=2)
         try:
             desk.start()
             await desk.health()

@@ -16,12 +16,13 @@ import httpx
 ROOT = Path(__file__).resolve().parents[2]
 
 
-def free_port() -> int:
-    """Return a loopback port nobody listens on right now."""
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port: int = probe.getsockname()[1]
-    return port
+def listener() -> socket.socket:
+    """Return a loopback socket listening on a port of its own, for a server process to inherit.
+
+    Binding here and handing the socket down leaves no moment in which another process could
+    take the port, as a number found free and bound again later would.
+    """
+    return socket.create_server(("127.0.0.1", 0))
 
 
 def clean_env(**extra: str) -> dict[str, str]:
@@ -33,10 +34,15 @@ def clean_env(**extra: str) -> dict[str, str]:
 class ServeProcess:
     """One `retaildesk serve` (and, with workers > 1, its worker processes)."""
 
-    def __init__(self, config: Path, port: int, *, workers: int = 1, name: str = "serve") -> None:
+    def __init__(
+        self, config: Path, sock: socket.socket, *, workers: int = 1, name: str = "serve"
+    ) -> None:
         self.config = config
-        self.port = port
-        self.metrics_port = free_port()
+        self.sock = sock
+        self.port: int = sock.getsockname()[1]
+        # /healthz and /metrics listen apart, on a socket of their own handed down the same way.
+        self.metrics_sock = listener()
+        self.metrics_port: int = self.metrics_sock.getsockname()[1]
         self.workers = workers
         self.log = config.parent / f"{name}.log"
         self.process: subprocess.Popen[bytes] | None = None
@@ -51,18 +57,20 @@ class ServeProcess:
 
     def start(self) -> None:
         argv = [sys.executable, "-m", "bot.cli", "serve", "--config", str(self.config)]
-        argv += ["--workers", str(self.workers)]
+        argv += ["--workers", str(self.workers), "--listen-fd", str(self.sock.fileno())]
+        argv += ["--metrics-fd", str(self.metrics_sock.fileno())]
         with self.log.open("ab") as log:
             self.process = subprocess.Popen(
                 argv,
                 stdout=log,
                 stderr=subprocess.STDOUT,
-                env=clean_env(
-                    RETAILDESK_SERVE__PORT=str(self.port),
-                    RETAILDESK_SERVE__METRICS_PORT=str(self.metrics_port),
-                ),
+                env=clean_env(),
                 cwd=ROOT,
+                pass_fds=(self.sock.fileno(), self.metrics_sock.fileno()),
             )
+        # The sockets are the server's now: closing these copies lets a killed server refuse posts.
+        self.sock.close()
+        self.metrics_sock.close()
 
     @property
     def pid(self) -> int:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import string
+from collections.abc import Iterable
 
 import pytest
 
@@ -28,27 +29,33 @@ def fields(text: str) -> set[str]:
 
 
 def test_both_catalogs_have_the_same_keys():
-    assert set(ZH) == set(EN)
+    assert missing_keys(ZH.keys() | EN.keys()) == {}
 
 
-@pytest.mark.parametrize("key", sorted(ZH))
-def test_each_text_has_the_same_placeholders_in_both_languages(key):
-    assert fields(ZH[key]) == fields(EN[key])
+def test_each_text_has_the_same_placeholders_in_both_languages():
+    differ = {key: (fields(ZH[key]), fields(EN[key])) for key in ZH.keys() & EN.keys()}
+    assert {key: pair for key, pair in differ.items() if pair[0] != pair[1]} == {}
 
 
-@pytest.mark.parametrize("lang", sorted(CATALOGS))
-@pytest.mark.parametrize("key", sorted(ZH))
-def test_each_text_fills_given_its_placeholders(lang, key):
-    filled = say(lang, key, **dict.fromkeys(fields(ZH[key]), "◆"))
+def test_each_text_fills_given_its_placeholders():
+    unfilled = []
+    for lang in sorted(CATALOGS):
+        for key in sorted(ZH):
+            filled = say(lang, key, **dict.fromkeys(fields(ZH[key]), "◆"))
+            if "{" in filled or "}" in filled:
+                unfilled.append((lang, key))
+    assert unfilled == []
 
-    assert "{" not in filled
-    assert "}" not in filled
+
+def missing_keys(keys: Iterable[str]) -> dict[str, list[str]]:
+    """Return, per language, the keys its catalog lacks."""
+    wanted = sorted(set(keys))
+    missing = {lang: [k for k in wanted if k not in catalog] for lang, catalog in CATALOGS.items()}
+    return {lang: keys for lang, keys in missing.items() if keys}
 
 
-@pytest.mark.parametrize("kind", list(NoticeKind))
-def test_every_notice_kind_has_a_text(kind):
-    assert kind.value in ZH
-    assert kind.value in EN
+def test_every_notice_kind_has_a_text():
+    assert missing_keys(kind.value for kind in NoticeKind) == {}
 
 
 # Outcomes a button press (on it / resolve), a shared contact or /away can end in.
@@ -75,16 +82,13 @@ SHOWN_OUTCOMES = [
 ]
 
 
-@pytest.mark.parametrize("lang", sorted(CATALOGS))
-@pytest.mark.parametrize("outcome", SHOWN_OUTCOMES)
-def test_every_outcome_shown_to_a_person_has_a_text(lang, outcome):
-    assert say(lang, outcome.value)
+def test_every_outcome_shown_to_a_person_has_a_text():
+    assert missing_keys(outcome.value for outcome in SHOWN_OUTCOMES) == {}
 
 
-@pytest.mark.parametrize("kind", [k for k in ContentKind if k is not ContentKind.TEXT])
-def test_every_media_kind_has_a_label(kind):
-    assert say("zh", f"content.{kind.value}")
-    assert say("en", f"content.{kind.value}")
+def test_every_media_kind_has_a_label():
+    kinds = [kind for kind in ContentKind if kind is not ContentKind.TEXT]
+    assert missing_keys(f"content.{kind.value}" for kind in kinds) == {}
 
 
 @pytest.mark.parametrize(
@@ -141,10 +145,8 @@ LABELS = [
 ]
 
 
-@pytest.mark.parametrize("key", VARIANTS + LABELS)
-def test_every_variant_and_button_label_exists_in_both_languages(key):
-    assert key in ZH
-    assert key in EN
+def test_every_variant_and_button_label_exists_in_both_languages():
+    assert missing_keys(VARIANTS + LABELS) == {}
 
 
 def test_the_language_button_offers_the_other_language():

@@ -1,0 +1,1 @@
+"""The loopback-only network guard, for the test process and every process a test starts."""
