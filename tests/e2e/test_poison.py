@@ -14,7 +14,7 @@ from bot.config import Settings
 from handlers.telegram.standin import Standin
 from tests.databases import fresh_database, needs_postgres
 from tests.e2e.harness import desk_mapping, desk_settings, running_desk, write_config
-from tests.e2e.workers import ServeProcess, free_port
+from tests.e2e.workers import ServeProcess, listener
 
 
 def message_from_zhang(**fields: Any) -> dict[str, Any]:
@@ -82,10 +82,11 @@ async def test_on_postgresql_every_poison_update_is_parked_and_the_desk_goes_on(
 async def test_through_the_webhook_a_poison_post_never_holds_back_the_next_update(
     tg: Standin, tmp_path: Path
 ) -> None:
-    port = free_port()
+    sock = listener()
+    port = sock.getsockname()[1]
     mapping = desk_mapping(tg, tmp_path)
     mapping["telegram"] |= {"webhook_url": f"http://127.0.0.1:{port}/hook", "secret_token": "s3"}
-    desk = ServeProcess(write_config(mapping, tmp_path), port)
+    desk = ServeProcess(write_config(mapping, tmp_path), sock)
     try:
         desk.start()
         await desk.health(sender=True)
