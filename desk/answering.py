@@ -90,16 +90,16 @@ async def _relay(
     await ledger.add_message(TicketMessage(ticket.id, staff_id, False, content, now))
     staff = ctx.team.name_of(staff_id)
     # A long answer or caption comes in parts, none clipped; only the first copies media.
-    for index, text in enumerate(flood.parts(content)):
+    for part in flood.pieces(content):
         await ledger.post(
             Notice(
                 to=retailer.id,
                 address=ctx.reach(retailer),
                 kind=NoticeKind.ANSWER,
                 lang=retailer.lang,
-                params={"staff": staff, "text": text},
+                params={"staff": staff, "text": part.text},
                 ticket_id=ticket.id,
-                copy_of=content if content.is_media and index == 0 else None,
+                copy_of=part.copy_of,
             )
         )
     await credit(ledger, ticket, staff_id, now)

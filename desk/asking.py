@@ -7,7 +7,7 @@ from datetime import datetime
 
 from desk import flood
 from desk.commands import Ask, Outcome
-from desk.content import Content, ContentKind
+from desk.content import Content
 from desk.context import DeskContext
 from desk.notices import Button, Notice, NoticeKind
 from desk.people import Retailer
@@ -147,23 +147,22 @@ def _to_manager(
 ) -> list[Notice]:
     """Return the manager's notices for one message; a very long text comes in parts."""
     manager = ctx.team.managers[ticket.manager_id]
-    # Only the first part copies the media; the rest of a long caption follows as text.
     return [
         Notice(
             to=manager.id,
             address=ctx.reach(manager),
-            kind=NoticeKind.QUESTION if first and index == 0 else NoticeKind.FOLLOWUP,
+            kind=NoticeKind.QUESTION if first and part.first else NoticeKind.FOLLOWUP,
             lang=manager.lang,
             params={
                 "ticket": ticket.id,
                 "retailer": retailer.name,
                 "shop": retailer.shop,
-                "text": text,
-                "content": content.kind.value if index == 0 else ContentKind.TEXT.value,
+                "text": part.text,
+                "content": part.kind.value,
             },
             ticket_id=ticket.id,
-            copy_of=content if content.is_media and index == 0 else None,
+            copy_of=part.copy_of,
             buttons=ticket_buttons(ticket.id),
         )
-        for index, text in enumerate(flood.parts(content))
+        for part in flood.pieces(content)
     ]

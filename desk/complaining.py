@@ -14,7 +14,7 @@ from datetime import datetime, timedelta
 from desk import flood
 from desk.commands import Answer, Inbound, Outcome
 from desk.complaints import Complaint, ComplaintMessage, answerers, overseers, with_due
-from desk.content import Content, ContentKind
+from desk.content import Content
 from desk.context import DeskContext
 from desk.notices import Button, Notice, NoticeKind
 from desk.people import Address, Retailer
@@ -95,7 +95,7 @@ async def take_complaint(
         )
     for supervisor in supervisors:
         # A long text reaches the supervisor whole, in parts, like a long question would.
-        for index, text in enumerate(flood.parts(content)):
+        for part in flood.pieces(content):
             await ledger.post(
                 Notice(
                     to=supervisor.id,
@@ -107,11 +107,11 @@ async def take_complaint(
                         "retailer": retailer.name,
                         "shop": retailer.shop,
                         "manager": ctx.team.name_of(complaint.manager_id),
-                        "text": text,
-                        "content": content.kind.value if index == 0 else ContentKind.TEXT.value,
+                        "text": part.text,
+                        "content": part.kind.value,
                     },
-                    copy_of=content if content.is_media and index == 0 else None,
-                    buttons=(close_button(complaint.id),) if index == 0 else (),
+                    copy_of=part.copy_of,
+                    buttons=(close_button(complaint.id),) if part.first else (),
                 )
             )
     await ledger.save_complaint(with_due(complaint))

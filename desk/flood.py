@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from desk.content import Content
+from desk.content import Content, ContentKind
 from desk.notices import Notice, NoticeKind, Queued
 
 # Text per notification, in UTF-16 units as chat channels count them; the rest of a
@@ -66,6 +66,30 @@ def split(text: str, budget: int = TEXT_BUDGET) -> list[str]:
         parts.append(text[:cut])
         text = text[cut:]
     return [*parts, text] if text or not parts else parts
+
+
+@dataclass(frozen=True)
+class Part:
+    """One notification-sized part of a message, and what of the original goes with it."""
+
+    text: str
+    # The first part copies the media and says what it is; the rest are plain text.
+    first: bool
+    kind: ContentKind
+    copy_of: Content | None
+
+
+def pieces(content: Content) -> list[Part]:
+    """Cut a message into notification-sized parts, the media going with the first."""
+    return [
+        Part(
+            text,
+            index == 0,
+            content.kind if index == 0 else ContentKind.TEXT,
+            content if content.is_media and index == 0 else None,
+        )
+        for index, text in enumerate(parts(content))
+    ]
 
 
 def parts(content: Content) -> list[str]:
