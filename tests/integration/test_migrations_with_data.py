@@ -139,14 +139,14 @@ async def built_at(backend: str, folder: Path, revision: str) -> AsyncIterator[A
 
 
 async def seed_retailer(engine: AsyncEngine) -> None:
-    """Add the retailer the records belong to, as the roster import does."""
+    """Add the retailer the records belong to, as the roster import does (phones as E.164)."""
     async with engine.begin() as conn:
         await conn.execute(
             insert(retailers).values(
                 id="r1",
                 name="张老板",
                 shop="张记烟酒",
-                phone="13800000001",
+                phone="+8613800000001",
                 manager_id="m1",
                 telegram_id=9001,
                 lang="en",
