@@ -25,12 +25,13 @@ import subprocess
 import sys
 import tempfile
 import time
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 from bench import measure
 from bench.escalation import Plan, generate
-from bench.province import Province, write_config
+from bench.province import Province, mark_reports_sent, write_config
 from bench.standin_process import StandinProcess
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -148,6 +149,12 @@ def first_after_missed_delivery(
         shutil.copy(template, folder / "province.db")
         with sqlite3.connect(folder / "province.db") as conn:
             conn.execute("DELETE FROM reports_sent")
+        # The desk ran weeks before (it sent their summaries), so the due week's are owed;
+        # a desk with no trace of an earlier week would rightly send none.
+        supervisors = [f"s{s}" for s in range(province.supervisors)]
+        mark_reports_sent(
+            folder / "province.db", supervisors, datetime.now(UTC) - timedelta(days=14)
+        )
         province.write_roster(folder)
         config = write_config(province.config(tg.base_url, tg.token), folder)
         command = [sys.executable, "-m", "bot.cli", "run", "--config", str(config)]
