@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import replace
 from typing import TypeVar
 
@@ -46,12 +47,16 @@ async def everyone_as_picked(ctx: DeskContext) -> list[Staff]:
     async with ctx.store.peek() as ledger:
         picked = await ledger.staff_langs()
     team = [*ctx.team.managers.values(), *ctx.team.supervisors.values()]
-    return [replace(s, lang=picked[s.id]) if s.id in picked else s for s in team]
+    return [_in_picked(s, picked) for s in team]
 
 
 async def as_picked(ledger: Ledger, staff: StaffT) -> StaffT:
     """Return a staff member in the language they last picked, on whichever worker."""
     # Picks live in the database, not in a worker's copy of the config, so every worker
     # speaks the new language at once.
-    picked = (await ledger.staff_langs()).get(staff.id)
-    return staff if picked is None or picked == staff.lang else replace(staff, lang=picked)
+    return _in_picked(staff, await ledger.staff_langs())
+
+
+def _in_picked(staff: StaffT, picked: Mapping[str, str]) -> StaffT:
+    lang = picked.get(staff.id, staff.lang)
+    return staff if lang == staff.lang else replace(staff, lang=lang)

@@ -99,8 +99,8 @@ class FieldLedger:
 
     async def staff_langs(self) -> dict[str, str]:
         """Return the languages staff members picked in the chat, by staff id."""
-        rows = await self.conn.execute(select(staff_langs.c.staff_id, staff_langs.c.lang))
-        return dict(rows.all())
+        # Read once per unit of work, and shared with the language each staff notice is posted in.
+        return dict(await self._batch.staff_langs(self.conn))
 
     async def set_staff_lang(self, staff_id: str, lang: str, at: datetime) -> None:
         """Store the language a staff member picked."""
