@@ -13,17 +13,12 @@ from telegram.ext import Application, ApplicationBuilder, ContextTypes
 from bot.alarm import Alarm
 from bot.config import Settings, TelegramSettings
 from bot.guidebook import load_guide
-from bot.intake import Intake
-from bot.leader import Posted, Seat, hold_polling
+from bot.leader import Posted, Seat
 from bot.metrics import Metrics
-from bot.pacing import PacedLimiter
-from bot.poller import Poller
 from bot.reporting import WeeklyReports
 from bot.retention import Retention
 from bot.roster import load_roster
 from bot.sender import Sender
-from bot.trouble import passing
-from bot.waiting import first_of
 from desk.clock import Clock, SystemClock
 from desk.context import DeskContext
 from desk.languages import everyone_as_picked
@@ -33,10 +28,15 @@ from escalation.engine import Escalator
 from handlers.telegram import menus
 from handlers.telegram.courier import Courier
 from handlers.telegram.deskbot import DeskBot
+from handlers.telegram.intake import Intake
+from handlers.telegram.pacing import PacedLimiter
+from handlers.telegram.poller import Poller, hold_polling
 from handlers.telegram.render import Renderer
 from handlers.telegram.router import install
 from handlers.telegram.services import Services
 from handlers.telegram.transport import AiohttpRequest
+from handlers.telegram.trouble import passing
+from handlers.waiting import first_of
 from reports import WeeklySchedule
 from storage.checkpoint import Checkpointer
 from storage.engine import make_engine

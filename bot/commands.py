@@ -15,18 +15,18 @@ from bot.app import build, serve
 from bot.cli import install_stop_signals
 from bot.config import Settings, hide_password, load_settings, missing_token, redacted
 from bot.guidebook import guide_problems
-from bot.leader import AlreadyPollingError
 from bot.problems import ConfigError, Problem
 from bot.roster import check as roster_check
 from bot.roster import read_roster, summary
-from bot.trouble import brief
 from desk.clock import SystemClock
+from handlers.telegram.poller import AlreadyPollingError
 from storage.engine import async_url, make_engine
 from storage.migrate import at_head, upgrade
 from storage.outbox import Outbox
 from storage.roster import import_retailers, unconverted_phones
 from storage.store import SqlStore
 from storage.tables import tickets
+from storage.trouble import brief
 from storage.vitals import read_troubles
 
 

@@ -16,7 +16,7 @@ from collections.abc import Awaitable, Callable
 
 from sqlalchemy.exc import SQLAlchemyError
 
-from bot.waiting import first_of
+from handlers.waiting import first_of
 from storage.locks import SessionLock, advisory_key, notify
 from storage.store import SqlStore
 
@@ -25,10 +25,6 @@ log = logging.getLogger(__name__)
 OUTBOX_CHANNEL = "retaildesk_outbox"
 
 Duty = Callable[[asyncio.Event], Awaitable[None]]
-
-
-class AlreadyPollingError(Exception):
-    """Another process already polls Telegram for this bot."""
 
 
 class Seat:
@@ -142,18 +138,3 @@ class Posted(asyncio.Event):
         """Wake local waiters and ring the beacon."""
         super().set()
         self._ring()
-
-
-async def hold_polling(store: SqlStore, token: str) -> SessionLock | None:
-    """Take the one polling seat for this bot on PostgreSQL, or raise AlreadyPollingError."""
-    if store.dialect != "postgresql":
-        return None
-    lock = SessionLock(store.engine, advisory_key("polling", token))
-    if not await lock.try_acquire():
-        await lock.release()
-        raise AlreadyPollingError(
-            "another `retaildesk run` is already polling Telegram for this bot on this database;"
-            " Telegram allows one getUpdates consumer per token. Run a single poller, or use"
-            " `retaildesk serve --workers N` (webhook) to scale out."
-        )
-    return lock

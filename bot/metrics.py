@@ -60,6 +60,14 @@ class Metrics:
         self.desk = DeskFigures()
         self.registry.register(self.desk)
 
+    def received(self) -> None:
+        """Count one update taken in and stored."""
+        self.updates_received.inc()
+
+    def rejected(self, reason: str) -> None:
+        """Count one webhook post refused, by reason."""
+        self.updates_rejected.labels(reason=reason).inc()
+
     def sent(self, result: str) -> None:
         """Count one delivery attempt with its result (sent, retry, unreachable, failed)."""
         child = self._sends_by.get(result)

@@ -12,13 +12,14 @@ from collections.abc import Awaitable, Callable
 from datetime import timedelta
 
 from bot.tries import Tries, first_window
-from bot.trouble import brief, passing
-from bot.waiting import first_of
 from desk.clock import Clock
 from desk.service import Desk
 from handlers.telegram.courier import Courier, Delivery
+from handlers.telegram.trouble import passing
+from handlers.waiting import first_of
 from storage.outbox import Outbox, Parcel, Settled
 from storage.store import SqlStore
+from storage.trouble import brief
 
 log = logging.getLogger(__name__)
 

@@ -27,8 +27,9 @@ from bot.cli import install_stop_signals
 from bot.config import Settings, hide_password, load_settings, missing_token
 from bot.listeners import bind, server_config
 from bot.problems import ConfigError, Problem
-from bot.waiting import first_of
-from bot.webhook import health_app, webhook_app, webhook_path
+from bot.web import health_app, webhook_app
+from handlers.telegram.webhook import webhook_path
+from handlers.waiting import first_of
 
 log = logging.getLogger(__name__)
 

@@ -33,8 +33,9 @@ from hypothesis import strategies as st
 from bot.app import RetailDesk, build, prepare
 from bot.config import Settings
 from bot.phones import DiallingPlan
-from bot.webhook import SECRET_HEADER, webhook_app
+from bot.web import webhook_app
 from handlers.telegram.standin import Standin
+from handlers.telegram.webhook import SECRET_HEADER
 from tests.e2e.harness import ROSTER, desk_mapping
 
 # A fixed sample in every run; the slow run draws 10,000 of each.

@@ -21,8 +21,8 @@ import pytest
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from bot.webhook import SECRET_HEADER
 from handlers.telegram.standin import Standin
+from handlers.telegram.webhook import SECRET_HEADER
 from storage.engine import make_engine
 from storage.tables import events, inbox, messages, outbox, tickets
 from tests.databases import fresh_database, needs_postgres

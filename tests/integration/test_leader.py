@@ -10,9 +10,10 @@ from typing import Any
 import pytest
 from sqlalchemy import text
 
-from bot.leader import AlreadyPollingError, Seat, hold_polling
-from bot.pacing import PacedLimiter, SlidingWindow
+from bot.leader import Seat
 from desk.clock import SystemClock
+from handlers.telegram.pacing import PacedLimiter, SlidingWindow
+from handlers.telegram.poller import AlreadyPollingError, hold_polling
 from storage.engine import make_engine
 from storage.locks import SessionLock, advisory_key
 from storage.migrate import upgrade

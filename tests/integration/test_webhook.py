@@ -16,9 +16,10 @@ from sqlalchemy import select, text
 from bot.app import RetailDesk, build, prepare
 from bot.cli import main
 from bot.config import Settings
-from bot.webhook import MAX_BODY_BYTES, SECRET_HEADER, health_app, webhook_app
+from bot.web import health_app, webhook_app
 from desk.policy import Policy
 from desk.tickets import Event, EventKind, Ticket
+from handlers.telegram.webhook import MAX_BODY_BYTES, SECRET_HEADER
 from storage.engine import make_engine
 from storage.tables import inbox
 

@@ -10,17 +10,38 @@ from typing import Any
 
 from telegram.error import InvalidToken
 
-from bot.trouble import brief
-from bot.waiting import first_of
 from desk.clock import Clock
 from handlers.telegram.deskbot import DeskBot
+from handlers.waiting import first_of
 from storage.inbox import Arrival, Inbox
+from storage.locks import SessionLock, advisory_key
+from storage.store import SqlStore
+from storage.trouble import brief
 
 log = logging.getLogger(__name__)
 
 
 # What the inbox's BIGINT columns hold; Telegram's ids are far inside it.
 _ID_RANGE = range(-(2**63), 2**63)
+
+
+class AlreadyPollingError(Exception):
+    """Another process already polls Telegram for this bot."""
+
+
+async def hold_polling(store: SqlStore, token: str) -> SessionLock | None:
+    """Take the one polling seat for this bot on PostgreSQL, or raise AlreadyPollingError."""
+    if store.dialect != "postgresql":
+        return None
+    lock = SessionLock(store.engine, advisory_key("polling", token))
+    if not await lock.try_acquire():
+        await lock.release()
+        raise AlreadyPollingError(
+            "another `retaildesk run` is already polling Telegram for this bot on this database;"
+            " Telegram allows one getUpdates consumer per token. Run a single poller, or use"
+            " `retaildesk serve --workers N` (webhook) to scale out."
+        )
+    return lock
 
 
 def chat_of(raw: dict[str, Any]) -> int | None:

@@ -1,4 +1,4 @@
-"""The webhook endpoint: check the secret, store the update, only then answer; health; metrics."""
+"""The webhook endpoint: check the secret, store the update, only then answer."""
 
 from __future__ import annotations
 
@@ -6,19 +6,18 @@ import asyncio
 import hmac
 import json
 import logging
+from collections.abc import Callable
+from typing import Protocol
 from urllib.parse import urlsplit
 
 from sqlalchemy.exc import SQLAlchemyError
-from starlette.applications import Starlette
 from starlette.requests import Request
-from starlette.responses import JSONResponse, Response
+from starlette.responses import Response
 from starlette.routing import Route
 
-from bot.app import RetailDesk
-from bot.metrics import CONTENT_TYPE
-from bot.poller import chat_of, update_id_of
-from storage.inbox import Arrival
-from storage.vitals import ping
+from desk.clock import Clock
+from handlers.telegram.poller import chat_of, update_id_of
+from storage.inbox import Arrival, Inbox
 
 log = logging.getLogger(__name__)
 
@@ -31,6 +30,18 @@ MAX_BODY_BYTES = 1 << 20
 # Telegram posts a whole update at once; a body still trickling in after this is held open on
 # purpose, by someone tying up a connection.
 BODY_SECONDS = 10.0
+
+
+class Tally(Protocol):
+    """Count what the webhook took in and what it refused."""
+
+    def received(self) -> None:
+        """Count one update stored."""
+        ...
+
+    def rejected(self, reason: str) -> None:
+        """Count one post refused, by reason."""
+        ...
 
 
 class _TooLargeError(Exception):
@@ -57,27 +68,32 @@ async def _body(request: Request, within: float) -> bytes:
     return b"".join(chunks)
 
 
-def webhook_app(
-    app: RetailDesk, *, health: bool = False, body_seconds: float = BODY_SECONDS
-) -> Starlette:
-    """Build the ASGI app that takes Telegram's posts (and, with health, /healthz and /metrics)."""
-    telegram = app.settings.telegram
-    secret = telegram.secret_token.get_secret_value().encode() if telegram.secret_token else None
-    metrics, inbox, clock = app.metrics, app.intake.inbox, app.desk.ctx.clock
+def webhook_route(
+    path: str,
+    secret: str | None,
+    inbox: Inbox,
+    clock: Clock,
+    wake: Callable[[], None],
+    tally: Tally,
+    *,
+    body_seconds: float = BODY_SECONDS,
+) -> Route:
+    """Build the route that takes Telegram's posts at `path`."""
+    expected = secret.encode() if secret is not None else None
 
     async def receive(request: Request) -> Response:
         given = request.headers.get(SECRET_HEADER, "").encode()
         # Constant time, so the secret cannot be guessed a character at a time.
-        if secret is not None and not hmac.compare_digest(given, secret):
-            metrics.updates_rejected.labels(reason="secret").inc()
+        if expected is not None and not hmac.compare_digest(given, expected):
+            tally.rejected("secret")
             return Response(status_code=403)
         try:
             body = await _body(request, body_seconds)
         except _TooLargeError:
-            metrics.updates_rejected.labels(reason="too_large").inc()
+            tally.rejected("too_large")
             return Response(status_code=413)
         except TimeoutError:
-            metrics.updates_rejected.labels(reason="slow").inc()
+            tally.rejected("slow")
             return Response(status_code=408)
         try:
             # Telegram sends UTF-8; json.loads would also take UTF-16, which is not stored as sent.
@@ -95,42 +111,18 @@ def webhook_app(
             await inbox.keep([arrival], clock.now())
         except (SQLAlchemyError, OSError) as error:
             # Not stored, so not confirmed: Telegram keeps the update and posts it again.
-            metrics.updates_rejected.labels(reason="storage").inc()
+            tally.rejected("storage")
             log.error("could not store update %s: %s", update_id, error)
             return Response(status_code=500)
-        metrics.updates_received.inc()
-        app.intake.wake()
+        tally.received()
+        wake()
         return Response(status_code=200)
 
     def _refused(why: str, error: BaseException | None) -> Response:
-        metrics.updates_rejected.labels(reason="unreadable").inc()
+        tally.rejected("unreadable")
         # The error's class only: a parser's message may quote the body.
         cause = f" ({type(error).__name__})" if error is not None else ""
         log.warning("webhook post is not an update: %s%s", why, cause)
         return Response(status_code=400)
 
-    route = Route(webhook_path(telegram.webhook_url), receive, methods=["POST"])
-    return Starlette(routes=[route, *(_health_routes(app) if health else [])])
-
-
-def health_app(app: RetailDesk) -> Starlette:
-    """Build the ASGI app of /healthz and /metrics, for their own listen address."""
-    return Starlette(routes=_health_routes(app))
-
-
-def _health_routes(app: RetailDesk) -> list[Route]:
-    async def healthz(request: Request) -> Response:
-        try:
-            async with app.store.reading() as conn:
-                await ping(conn)
-        except (SQLAlchemyError, OSError) as error:
-            return JSONResponse({"ok": False, "database": type(error).__name__}, status_code=503)
-        return JSONResponse({"ok": True, "sender": app.seat.leading})
-
-    async def metrics_page(request: Request) -> Response:
-        return Response(await app.metrics.render(app.store), media_type=CONTENT_TYPE)
-
-    return [
-        Route("/healthz", healthz, methods=["GET"]),
-        Route("/metrics", metrics_page, methods=["GET"]),
-    ]
+    return Route(path, receive, methods=["POST"])

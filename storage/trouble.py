@@ -1,25 +1,19 @@
-"""Tell passing trouble (the database or Telegram out of reach) from a fault of one update."""
+"""Tell passing trouble (the database out of reach) from a fault of one update or row."""
 
 from __future__ import annotations
 
 from sqlalchemy import exc as sql
-from telegram.error import BadRequest, NetworkError, RetryAfter
 
 from storage.store import TransactionLostError
 
 
 def passing(error: BaseException) -> bool:
-    """Say whether an error is about the surroundings, so retrying later will do."""
+    """Say whether a storage error is about the surroundings, so retrying later will do."""
     if isinstance(error, sql.DBAPIError) and error.connection_invalidated:
         return True
     if isinstance(error, sql.OperationalError | sql.InterfaceError | sql.TimeoutError):
         return True
-    if isinstance(error, TransactionLostError):
-        return True
-    # BadRequest is a NetworkError in python-telegram-bot, but it is the request's own fault.
-    return isinstance(error, RetryAfter) or (
-        isinstance(error, NetworkError) and not isinstance(error, BadRequest)
-    )
+    return isinstance(error, TransactionLostError)
 
 
 def brief(error: BaseException, limit: int = 300) -> str:

@@ -15,11 +15,12 @@ from sqlalchemy.exc import SQLAlchemyError
 from telegram import Update
 from telegram.ext import Application
 
-from bot.trouble import brief, passing
-from bot.waiting import first_of
 from handlers.telegram.services import Services
 from handlers.telegram.texts import pick_lang, say
+from handlers.telegram.trouble import passing
+from handlers.waiting import first_of
 from storage.inbox import Inbox, Pending
+from storage.trouble import brief
 
 log = logging.getLogger(__name__)
 

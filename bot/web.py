@@ -1,0 +1,55 @@
+"""The web app a worker serves: the channels' webhook routes, /healthz and /metrics."""
+
+from __future__ import annotations
+
+from sqlalchemy.exc import SQLAlchemyError
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from starlette.routing import Route
+
+from bot.app import RetailDesk
+from bot.metrics import CONTENT_TYPE
+from handlers.telegram.webhook import BODY_SECONDS, webhook_path, webhook_route
+from storage.vitals import ping
+
+
+def webhook_app(
+    app: RetailDesk, *, health: bool = False, body_seconds: float = BODY_SECONDS
+) -> Starlette:
+    """Build the ASGI app that takes Telegram's posts (and, with health, /healthz and /metrics)."""
+    telegram = app.settings.telegram
+    secret = telegram.secret_token.get_secret_value() if telegram.secret_token else None
+    route = webhook_route(
+        webhook_path(telegram.webhook_url),
+        secret,
+        app.intake.inbox,
+        app.desk.ctx.clock,
+        app.intake.wake,
+        app.metrics,
+        body_seconds=body_seconds,
+    )
+    return Starlette(routes=[route, *(_health_routes(app) if health else [])])
+
+
+def health_app(app: RetailDesk) -> Starlette:
+    """Build the ASGI app of /healthz and /metrics, for their own listen address."""
+    return Starlette(routes=_health_routes(app))
+
+
+def _health_routes(app: RetailDesk) -> list[Route]:
+    async def healthz(request: Request) -> Response:
+        try:
+            async with app.store.reading() as conn:
+                await ping(conn)
+        except (SQLAlchemyError, OSError) as error:
+            return JSONResponse({"ok": False, "database": type(error).__name__}, status_code=503)
+        return JSONResponse({"ok": True, "sender": app.seat.leading})
+
+    async def metrics_page(request: Request) -> Response:
+        return Response(await app.metrics.render(app.store), media_type=CONTENT_TYPE)
+
+    return [
+        Route("/healthz", healthz, methods=["GET"]),
+        Route("/metrics", metrics_page, methods=["GET"]),
+    ]
