@@ -2,10 +2,10 @@
 
 The real application runs against the stand-in on a SQLite file holding N open tickets whose
 steps are weeks away. The benchmark then makes 1,000 of them due, through the store (the same
-commit path a question takes, which re-arms the Alarm's JobQueue job), and reads back from the
+commit path a question takes, which re-arms the Alarm's scheduled job), and reads back from the
 outbox when each step's notification was written. Three figures, each with its floor:
 
-- lag of 1,000 steps spread over a few seconds; floor: bare JobQueue one-shot jobs at the same
+- lag of 1,000 steps spread over a few seconds; floor: bare scheduler one-shot jobs at the same
   due times in the same process;
 - a sweep (Alarm.fire with nothing due) against the bare indexed query for due rows, run
   through the same engine;
@@ -27,6 +27,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -34,13 +35,14 @@ from typing import Any
 
 from sqlalchemy import func, select
 from telegram import Bot
-from telegram.ext import CallbackContext
 
 from bench import measure
 from bench.province import MANAGER_CHAT, Province
 from bench.standin_process import StandinProcess
 from bot.app import RetailDesk, build, serve
 from bot.config import Settings
+from bot.scheduler import Scheduler
+from desk.clock import SystemClock
 from handlers.telegram.transport import AiohttpRequest
 from storage.tables import outbox, tickets
 
@@ -147,22 +149,26 @@ async def wait_fired(app: RetailDesk, ids: list[int], within: float) -> dict[int
         await asyncio.sleep(0.2)
 
 
-async def bare_job_lags(app: RetailDesk, dues: list[datetime]) -> list[float]:
-    """Return the lag (ms) of bare JobQueue one-shot jobs set for the same due times."""
+async def bare_job_lags(dues: list[datetime]) -> list[float]:
+    """Return the lag (ms) of bare scheduler one-shot jobs set for the same due times."""
     lags: list[float] = []
     all_rang = asyncio.Event()
 
-    async def ring(context: CallbackContext[Any, Any, Any, Any]) -> None:
-        due: datetime = context.job.data  # type: ignore[union-attr]
-        lags.append((datetime.now(UTC) - due).total_seconds() * 1000)
-        if len(lags) == len(dues):
-            all_rang.set()
+    def ring(due: datetime) -> Callable[[], Awaitable[None]]:
+        async def rang() -> None:
+            lags.append((datetime.now(UTC) - due).total_seconds() * 1000)
+            if len(lags) == len(dues):
+                all_rang.set()
 
-    job_queue = app.application.job_queue
-    assert job_queue is not None
-    for due in dues:
-        job_queue.run_once(ring, when=due, data=due)
+        return rang
+
+    # A scheduler of its own beside the app's, so the floor shares the event loop it runs on.
+    scheduler = Scheduler(SystemClock())
+    scheduler.start()
+    for index, due in enumerate(dues):
+        scheduler.once(f"floor-{index}", ring(due), due)
     await all_rang.wait()
+    await scheduler.stop()
     return lags
 
 
@@ -215,9 +221,7 @@ async def one_round(
             t0 = datetime.now(UTC) + LEAD
             step = timedelta(seconds=plan.spread / plan.due_steps)
             dues = [t0 + i * step for i in range(plan.due_steps)]
-            floor_lags = await bare_job_lags(
-                app, [d + timedelta(seconds=plan.spread + 2) for d in dues]
-            )
+            floor_lags = await bare_job_lags([d + timedelta(seconds=plan.spread + 2) for d in dues])
             t0 = datetime.now(UTC) + LEAD
             dues = [t0 + i * step for i in range(plan.due_steps)]
             await make_due(app, spread_ids, dues)

@@ -5,25 +5,23 @@ from __future__ import annotations
 import logging
 from datetime import datetime, timedelta
 
-from telegram.ext import JobQueue
-
+from bot.scheduler import Scheduler
 from desk.clock import Clock
 from escalation.engine import Escalator
 
 log = logging.getLogger(__name__)
+
+SWEEP = "escalation-sweep"
+ALARM = "escalation-alarm"
 
 
 class Alarm:
     """Keep one one-shot job armed for the earliest due step; the database holds the truth."""
 
     def __init__(
-        self,
-        job_queue: JobQueue,  # type: ignore[type-arg]
-        escalator: Escalator,
-        clock: Clock,
-        sweep_every: timedelta,
+        self, scheduler: Scheduler, escalator: Escalator, clock: Clock, sweep_every: timedelta
     ) -> None:
-        self.job_queue = job_queue
+        self.scheduler = scheduler
         self.escalator = escalator
         self.clock = clock
         self.sweep_every = sweep_every
@@ -32,19 +30,14 @@ class Alarm:
 
     def start(self) -> None:
         """Schedule the safety-net sweep."""
-        seconds = self.sweep_every.total_seconds()
-        self.job_queue.run_repeating(
-            self._ring, interval=seconds, first=seconds, name="escalation-sweep"
-        )
+        self.scheduler.every(SWEEP, self._ring, self.sweep_every)
 
     def arm(self, due: datetime) -> None:
         """Make sure a wake-up is set no later than `due`."""
         if self.armed_for is not None and self.armed_for <= due:
             return
-        for job in self.job_queue.get_jobs_by_name("escalation-alarm"):
-            job.schedule_removal()
-        delay = max((due - self.clock.now()).total_seconds(), 0.0)
-        self.job_queue.run_once(self._ring, when=delay, name="escalation-alarm")
+        # Read against the clock the desk runs on, so a test that moves it moves the alarm too.
+        self.scheduler.once(ALARM, self._ring, due)
         self.armed_for = due
 
     async def fire(self) -> int:
@@ -58,14 +51,14 @@ class Alarm:
             moved = await self.escalator.fire_due()
             self.fired += moved
             upcoming = await self.escalator.earliest_due()
-        if not self.job_queue.get_jobs_by_name("escalation-alarm"):
+        if not self.scheduler.scheduled(ALARM):
             self.armed_for = None
         if upcoming is not None:
             # arm() only ever moves the wake-up earlier, so a due time set meanwhile stands.
             self.arm(upcoming)
         return moved
 
-    async def _ring(self, _context: object) -> None:
+    async def _ring(self) -> None:
         try:
             await self.fire()
         except Exception:

@@ -18,6 +18,7 @@ from bot.metrics import Metrics
 from bot.reporting import WeeklyReports
 from bot.retention import Retention
 from bot.roster import load_roster
+from bot.scheduler import Scheduler
 from bot.sender import Sender
 from desk.clock import Clock, SystemClock
 from desk.context import DeskContext
@@ -67,6 +68,7 @@ class RetailDesk:
     intake: Intake
     sender: Sender
     alarm: Alarm
+    scheduler: Scheduler
     outbox: Outbox
     metrics: Metrics
     seat: Seat
@@ -106,10 +108,9 @@ def build(settings: Settings, *, clock: Clock | None = None) -> RetailDesk:
     shared = store.dialect == "postgresql"
     idle = SHARED_IDLE_SECONDS if shared else 30.0
     sender = Sender(store, outbox, courier, desk, clock, idle=idle, on_result=metrics.sent)
-    job_queue = application.job_queue
-    assert job_queue is not None, "python-telegram-bot[job-queue] is required"
     escalator = Escalator(ctx, passing=passing)
-    alarm = Alarm(job_queue, escalator, clock, settings.escalation.sweep_every)
+    scheduler = Scheduler(clock)
+    alarm = Alarm(scheduler, escalator, clock, settings.escalation.sweep_every)
     store.on_due(alarm.arm)
     token = settings.telegram.token.get_secret_value()
     seat = Seat(store, token, lambda stop: _send(app, stop))
@@ -125,6 +126,7 @@ def build(settings: Settings, *, clock: Clock | None = None) -> RetailDesk:
         intake,
         sender,
         alarm,
+        scheduler,
         outbox,
         metrics,
         seat,
@@ -152,7 +154,9 @@ def _bot(telegram: TelegramSettings) -> DeskBot:
 
 def _application(bot: DeskBot) -> Application:  # type: ignore[type-arg]
     contexts = ContextTypes(bot_data=Services)
-    return ApplicationBuilder().bot(bot).context_types(contexts).updater(None).build()
+    # The desk schedules through bot/scheduler.py; PTB's own JobQueue would only idle.
+    builder = ApplicationBuilder().bot(bot).context_types(contexts).updater(None)
+    return builder.job_queue(None).build()
 
 
 async def prepare(app: RetailDesk) -> None:
@@ -180,15 +184,15 @@ async def serve(app: RetailDesk, stop: asyncio.Event, *, webhook: bool = False) 
     application = app.application
     await application.initialize()
     await application.start()
+    app.scheduler.start()
     app.alarm.start()
     await app.alarm.fire()
-    assert application.job_queue is not None
-    app.weekly.start(application.job_queue, app.settings.reports.weekly)
-    app.retention.start(application.job_queue)
+    app.weekly.start(app.scheduler)
+    app.retention.start(app.scheduler)
     await app.retention.tidy()
     # A summary whose moment passed while the bot was down goes out now (the claim keeps it
     # once), beside polling: a province's summaries and charts take seconds to build.
-    app.weekly.catch_up(application.job_queue)
+    app.weekly.catch_up(app.scheduler)
     app.webhook = webhook
     loops = [
         asyncio.create_task(app.intake.run(stop), name="intake"),
@@ -220,6 +224,7 @@ async def serve(app: RetailDesk, stop: asyncio.Event, *, webhook: bool = False) 
         await app.seat.release()
         if polling is not None:
             await polling.release()
+        await app.scheduler.stop()
         await application.stop()
         await application.shutdown()
         await app.store.dispose()

@@ -5,11 +5,11 @@ from __future__ import annotations
 import asyncio
 import logging
 import sys
+from datetime import datetime
 from pathlib import Path
 
-from telegram.ext import JobQueue
-
 from bot.config import Settings
+from bot.scheduler import Scheduler
 from desk.clock import SystemClock
 from desk.context import DeskContext
 from desk.people import Staff
@@ -45,25 +45,18 @@ class WeeklyReports:
         self.summarize: Summarize = summarizer(store.reading, ctx.team, ctx.timezone, standards)
         self.summarize_teams = team_summarizer(store.reading, ctx.team, ctx.timezone, standards)
 
-    def start(self, job_queue: JobQueue, weekly: str) -> None:  # type: ignore[type-arg]
-        """Schedule delivery with a cron trigger in the desk's timezone."""
-        day, _, at = weekly.partition(" ")
-        hour, minute = at.split(":")
-        job_queue.run_custom(
-            self._job,
-            job_kwargs={
-                "trigger": "cron",
-                "day_of_week": day,
-                "hour": int(hour),
-                "minute": int(minute),
-                "timezone": self.ctx.timezone,
-            },
-            name="weekly-reports",
-        )
+    def start(self, scheduler: Scheduler) -> None:
+        """Schedule delivery at each weekly slot in the desk's timezone."""
+        scheduler.following("weekly-reports", self._job, self._next_slot)
 
-    def catch_up(self, job_queue: JobQueue) -> None:  # type: ignore[type-arg]
+    def catch_up(self, scheduler: Scheduler) -> None:
         """Send any summary missed while the bot was down, at once but as a job of its own."""
-        job_queue.run_once(self._job, when=0, name="weekly-reports-catch-up")
+        scheduler.once("weekly-reports-catch-up", self._job, self.ctx.clock.now())
+
+    def _next_slot(self, now: datetime) -> datetime:
+        """Return the first delivery moment after the last one that has passed."""
+        zone = self.ctx.timezone
+        return self.schedule.delivery_of(self.schedule.due_week(now, zone).following(), zone)
 
     async def deliver_due(self) -> int:
         """Send the due week's summaries that were not sent yet, reading the week once."""
@@ -81,7 +74,7 @@ class WeeklyReports:
 
         return make
 
-    async def _job(self, _context: object) -> None:
+    async def _job(self) -> None:
         try:
             sent = await self.deliver_due()
         except Exception:

@@ -6,8 +6,8 @@ import logging
 from datetime import timedelta
 
 from sqlalchemy.exc import SQLAlchemyError
-from telegram.ext import JobQueue
 
+from bot.scheduler import Scheduler
 from desk.clock import Clock
 from storage.inbox import Inbox
 
@@ -18,18 +18,16 @@ PURGE_EVERY = timedelta(hours=1)
 
 
 class Retention:
-    """Purge the inbox of what it need not keep, on a JobQueue schedule."""
+    """Purge the inbox of what it need not keep, on a schedule."""
 
     def __init__(self, inbox: Inbox, clock: Clock, keep: timedelta) -> None:
         self.inbox = inbox
         self.clock = clock
         self.keep = keep
 
-    def start(self, job_queue: JobQueue, every: timedelta = PURGE_EVERY) -> None:  # type: ignore[type-arg]
+    def start(self, scheduler: Scheduler, every: timedelta = PURGE_EVERY) -> None:
         """Purge every `every` from now on (the start's own purge is tidy(), awaited)."""
-        # APScheduler cannot start an interval job at once, hence no first=0 here.
-        seconds = every.total_seconds()
-        job_queue.run_repeating(self._ring, interval=seconds, first=seconds, name="purge")
+        scheduler.every("purge", self.tidy, every)
 
     async def purge(self) -> int:
         """Delete handled raw updates older than the kept time; return how many went."""
@@ -44,6 +42,3 @@ class Retention:
             await self.purge()
         except (SQLAlchemyError, OSError) as error:
             log.warning("inbox purge failed, trying again later: %s", type(error).__name__)
-
-    async def _ring(self, _context: object) -> None:
-        await self.tidy()
