@@ -5,7 +5,6 @@ from __future__ import annotations
 import argparse
 import asyncio
 import os
-import signal
 import sys
 from collections.abc import Callable, Coroutine, Sequence
 from pathlib import Path
@@ -13,7 +12,7 @@ from typing import Any
 
 from sqlalchemy.exc import DBAPIError, SQLAlchemyError
 
-from bot import logs
+from bot import commands, guide_admin, logs
 from bot.problems import ConfigError
 
 Command = Callable[[argparse.Namespace], Coroutine[Any, Any, int]]
@@ -97,8 +96,6 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def _commands() -> dict[str, Command]:
-    from bot import commands, guide_admin
-
     return {
         "run": commands.run,
         "serve": commands.serve_webhook,
@@ -110,13 +107,6 @@ def _commands() -> dict[str, Command]:
         "roster": commands.roster_import,
         "guide": guide_admin.guide,
     }
-
-
-def install_stop_signals(stop: asyncio.Event) -> None:
-    """Set `stop` on SIGTERM and SIGINT."""
-    loop = asyncio.get_running_loop()
-    for sig in (signal.SIGTERM, signal.SIGINT):
-        loop.add_signal_handler(sig, stop.set)
 
 
 if __name__ == "__main__":

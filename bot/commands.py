@@ -12,12 +12,15 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import SQLAlchemyError
 
 from bot.app import build, serve
-from bot.cli import install_stop_signals
 from bot.config import Settings, hide_password, load_settings, missing_token, redacted
+from bot.demo import play
 from bot.guidebook import guide_problems
 from bot.problems import ConfigError, Problem
+from bot.reporting import print_report
 from bot.roster import check as roster_check
 from bot.roster import read_roster, summary
+from bot.serving import command as serve_command
+from bot.signals import install_stop_signals
 from desk.clock import SystemClock
 from handlers.telegram.poller import AlreadyPollingError
 from storage.engine import async_url, make_engine
@@ -65,9 +68,7 @@ def _storage_trouble(settings: Settings, error: BaseException) -> int:
 
 async def serve_webhook(args: argparse.Namespace) -> int:
     """Serve the Telegram webhook with one or more workers until SIGTERM or SIGINT."""
-    from bot.serving import command
-
-    return await command(args)
+    return await serve_command(args)
 
 
 async def check(args: argparse.Namespace) -> int:
@@ -184,8 +185,6 @@ async def status(args: argparse.Namespace) -> int:
 
 async def report(args: argparse.Namespace) -> int:
     """Print the weekly summary."""
-    from bot.reporting import print_report
-
     settings = _settings(args)
     try:
         return await print_report(settings, args.week, args.format, args.out, args.lang)
@@ -195,6 +194,4 @@ async def report(args: argparse.Namespace) -> int:
 
 async def demo(args: argparse.Namespace) -> int:
     """Play the offline demo story."""
-    from bot.demo import play
-
     return await play()

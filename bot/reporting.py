@@ -13,7 +13,6 @@ from bot.scheduler import Scheduler
 from desk.clock import SystemClock
 from desk.context import DeskContext
 from desk.people import Staff
-from handlers.telegram.reports import ReportMaker, StaffReport, WeekNotBegunError
 from reports import (
     IsoWeek,
     ReportFormat,
@@ -28,6 +27,7 @@ from reports import (
     team_summarizer,
     terminal_progress,
 )
+from reports.staff_report import ReportMaker, StaffReport, WeekNotBegunError
 from storage.engine import make_engine
 from storage.migrate import upgrade
 from storage.store import SqlStore

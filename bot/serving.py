@@ -23,10 +23,10 @@ from sqlalchemy.exc import SQLAlchemyError
 from starlette.types import ASGIApp
 
 from bot.app import RetailDesk, build, prepare, serve
-from bot.cli import install_stop_signals
 from bot.config import Settings, hide_password, load_settings, missing_token
 from bot.listeners import bind, server_config
 from bot.problems import ConfigError, Problem
+from bot.signals import install_stop_signals
 from bot.web import health_app, webhook_app
 from handlers.telegram.webhook import webhook_path
 from handlers.waiting import first_of

@@ -2,50 +2,16 @@
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
-from typing import Protocol
-
 from telegram import InputFile, Message, Update
 
-from desk.notices import Attachment
 from desk.people import Manager, Staff, Supervisor
 from handlers.telegram.services import Context
 from handlers.telegram.staff import staff_member
 from handlers.telegram.texts import say
-
-
-class StaffReport(Protocol):
-    """A rendered summary: the message text, the chart and the table."""
-
-    @property
-    def text(self) -> str:
-        """Return the phone-sized text table."""
-        ...
-
-    @property
-    def chart(self) -> Attachment:
-        """Return the PNG chart."""
-        ...
-
-    @property
-    def table(self) -> Attachment:
-        """Return the CSV file."""
-        ...
-
-
-class WeekNotBegunError(ValueError):
-    """Raised for a report on a week that has not started yet."""
-
-    def __init__(self, week: str) -> None:
-        super().__init__(f"{week} has not begun yet")
-        self.week = week
-
+from reports.staff_report import StaffReport, WeekNotBegunError
 
 # What a staff member of the other role is told: each command names its role.
 ROLE_ONLY: dict[type[Staff], str] = {Supervisor: "report.supervisors", Manager: "mystats.managers"}
-
-ReportMaker = Callable[[Staff, str | None], Awaitable[StaffReport]]
-"""Build the report a staff member may see, for an ISO week like '2026-W47' or the current one."""
 
 
 async def on_report(update: Update, context: Context) -> None:

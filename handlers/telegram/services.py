@@ -2,14 +2,10 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 from telegram.ext import CallbackContext, ExtBot
 
 from desk.service import Desk
-
-if TYPE_CHECKING:
-    from handlers.telegram.reports import ReportMaker
+from reports.staff_report import ReportMaker
 
 
 class Services:
