@@ -3,17 +3,15 @@
 from __future__ import annotations
 
 import asyncio
+import functools
 import logging
-from dataclasses import dataclass
-
-from telegram import Update
-from telegram.error import BadRequest, InvalidToken, TelegramError
-from telegram.ext import Application, ApplicationBuilder, ContextTypes
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
 
 from bot.alarm import Alarm
-from bot.config import Settings, TelegramSettings
+from bot.config import Settings
 from bot.guidebook import load_guide
-from bot.leader import Posted, Seat
+from bot.leader import Beacon, Posted, Seat
 from bot.metrics import Metrics
 from bot.reporting import WeeklyReports
 from bot.retention import Retention
@@ -22,22 +20,11 @@ from bot.scheduler import Scheduler
 from bot.sender import Sender
 from desk.clock import Clock, SystemClock
 from desk.context import DeskContext
-from desk.languages import everyone_as_picked
 from desk.service import Desk
 from desk.shelf import Shelf
 from escalation.engine import Escalator
-from handlers.telegram import menus
-from handlers.telegram.courier import Courier
-from handlers.telegram.deskbot import DeskBot
-from handlers.telegram.intake import Intake
-from handlers.telegram.pacing import PacedLimiter
-from handlers.telegram.poller import Poller, hold_polling
-from handlers.telegram.render import Renderer
-from handlers.telegram.router import install
-from handlers.telegram.services import Services
-from handlers.telegram.transport import AiohttpRequest
-from handlers.telegram.trouble import passing
-from handlers.waiting import first_of
+from handlers.channel import Channel
+from handlers.telegram.channel import TelegramChannel
 from reports import WeeklySchedule
 from storage.checkpoint import Checkpointer
 from storage.engine import make_engine
@@ -47,13 +34,17 @@ from storage.migrate import upgrade
 from storage.outbox import Outbox
 from storage.roster import import_retailers
 from storage.store import SqlStore
+from storage.trouble import passing
 
 log = logging.getLogger(__name__)
 
 DRAIN_SECONDS = 3.0
-DEFAULT_FILE_URL = "https://api.telegram.org/file/bot"
 # With several workers, rows posted elsewhere reach the sender by NOTIFY, or by this poll.
 SHARED_IDLE_SECONDS = 2.0
+
+
+ChannelMaker = Callable[[Desk, SqlStore], Channel]
+"""Build one more channel beside the configured ones, from the desk and the store (a test seam)."""
 
 
 @dataclass
@@ -63,21 +54,28 @@ class RetailDesk:
     settings: Settings
     store: SqlStore
     desk: Desk
-    application: Application  # type: ignore[type-arg]
-    poller: Poller
-    intake: Intake
-    sender: Sender
+    telegram: TelegramChannel
+    channels: dict[str, Channel]
+    senders: dict[str, Sender]
     alarm: Alarm
     scheduler: Scheduler
     outbox: Outbox
     metrics: Metrics
-    seat: Seat
     weekly: WeeklyReports
-    retention: Retention
+    retentions: list[Retention]
+    beacon: Beacon | None
+    seats: dict[str, Seat] = field(default_factory=dict)
     webhook: bool = False
 
+    @property
+    def sending(self) -> bool:
+        """Say whether this worker is the elected sender of any channel."""
+        return any(seat.leading for seat in self.seats.values())
 
-def build(settings: Settings, *, clock: Clock | None = None) -> RetailDesk:
+
+def build(
+    settings: Settings, *, clock: Clock | None = None, extra: Sequence[ChannelMaker] = ()
+) -> RetailDesk:
     """Wire the product from its settings; nothing touches the network yet."""
     clock = clock or SystemClock()
     store = SqlStore(make_engine(settings.storage.url, settings.config_dir), clock)
@@ -94,69 +92,65 @@ def build(settings: Settings, *, clock: Clock | None = None) -> RetailDesk:
         guide=Shelf(load_guide(settings.guide_path())),
     )
     desk = Desk(ctx)
-    bot = _bot(settings.telegram)
-    application = _application(bot)
     weekly = WeeklyReports(ctx, store, WeeklySchedule.parse(settings.reports.weekly))
-    services: Services = application.bot_data
-    services.wire(desk, weekly.maker())
-    install(application)
-    inbox, outbox = Inbox(store), Outbox(store)
-    intake = Intake(application, services, inbox)
-    poller = Poller(bot, inbox, clock, intake.wake, timeout=settings.telegram.poll_timeout)
-    courier = Courier(bot, Renderer(ctx.timezone))
+    telegram = TelegramChannel(settings.telegram, desk, store, weekly.maker())
+    channels: dict[str, Channel] = {telegram.name: telegram}
+    for make in extra:
+        channel = make(desk, store)
+        channels[channel.name] = channel
+    outbox = Outbox(store)
     metrics = Metrics()
     shared = store.dialect == "postgresql"
     idle = SHARED_IDLE_SECONDS if shared else 30.0
-    sender = Sender(store, outbox, courier, desk, clock, idle=idle, on_result=metrics.sent)
+    senders = {
+        name: Sender(
+            store,
+            outbox,
+            channel.courier,
+            desk,
+            clock,
+            idle=idle,
+            on_result=metrics.sent,
+            passing=channel.passing,
+            posted=asyncio.Event(),
+        )
+        for name, channel in channels.items()
+    }
+    beacon = Beacon(store) if shared else None
+    wakes = [sender.posted.set for sender in senders.values()]
+    # Rows this worker posts wake its own senders, and others' through the beacon.
+    store.outbox_posted = Posted(*wakes, *([beacon.ring] if beacon is not None else []))
     escalator = Escalator(ctx, passing=passing)
     scheduler = Scheduler(clock)
     alarm = Alarm(scheduler, escalator, clock, settings.escalation.sweep_every)
     store.on_due(alarm.arm)
-    token = settings.telegram.token.get_secret_value()
-    seat = Seat(store, token, lambda stop: _send(app, stop))
-    if seat.beacon is not None:
-        # Rows this worker posts must also wake the sender when another worker holds the seat.
-        store.outbox_posted = Posted(seat.beacon.ring)
+    keep = settings.storage.keep_raw_updates
     app = RetailDesk(
         settings,
         store,
         desk,
-        application,
-        poller,
-        intake,
-        sender,
+        telegram,
+        channels,
+        senders,
         alarm,
         scheduler,
         outbox,
         metrics,
-        seat,
         weekly,
-        Retention(inbox, clock, settings.storage.keep_raw_updates),
+        [Retention(Inbox(store, name), clock, keep) for name in channels],
+        beacon,
     )
+
+    def wake_senders() -> None:
+        for wake in wakes:
+            wake()
+
+    for name, channel in channels.items():
+        duty = functools.partial(_send, app, channel, senders[name])
+        # One sender per channel and what it stands for (Telegram: the bot's token).
+        key = f"{name}:{channel.sender_key}"
+        app.seats[name] = Seat(store, key, duty, heard=wake_senders)
     return app
-
-
-def _bot(telegram: TelegramSettings) -> DeskBot:
-    """Build the bot: aiohttp transport, and the paced limiter when a rate is set."""
-    limiter = None
-    if telegram.messages_per_second > 0:
-        # A strict one-second window, since one elected sender speaks for every worker.
-        limiter = PacedLimiter(telegram.messages_per_second)
-    return DeskBot(
-        telegram.token.get_secret_value(),
-        base_url=telegram.base_url,
-        base_file_url=telegram.base_file_url or DEFAULT_FILE_URL,
-        request=AiohttpRequest(connection_pool_size=32, connect_timeout=5, read_timeout=10),
-        get_updates_request=AiohttpRequest(connection_pool_size=1, connect_timeout=5),
-        rate_limiter=limiter,
-    )
-
-
-def _application(bot: DeskBot) -> Application:  # type: ignore[type-arg]
-    contexts = ContextTypes(bot_data=Services)
-    # The desk schedules through bot/scheduler.py; PTB's own JobQueue would only idle.
-    builder = ApplicationBuilder().bot(bot).context_types(contexts).updater(None)
-    return builder.job_queue(None).build()
 
 
 async def prepare(app: RetailDesk) -> None:
@@ -175,106 +169,86 @@ async def prepare(app: RetailDesk) -> None:
 
 async def serve(app: RetailDesk, stop: asyncio.Event, *, webhook: bool = False) -> None:
     """Run until `stop` is set, then drain the outbox briefly and shut down cleanly."""
-    # Polling prepares the database and refuses to run beside another poller of the bot; a
-    # webhook worker finds the database prepared and gets its updates from the web server.
-    polling = None
+    # Polling prepares the database and each channel refuses to poll beside another poller of
+    # it; a webhook worker finds the database prepared and gets its updates from the web server.
     if not webhook:
         await prepare(app)
-        polling = await hold_polling(app.store, app.settings.telegram.token.get_secret_value())
-    application = app.application
-    await application.initialize()
-    await application.start()
+    opened: list[Channel] = []
+    try:
+        for channel in app.channels.values():
+            await channel.open(polling=not webhook)
+            opened.append(channel)
+    except BaseException:
+        for channel in opened:
+            await channel.close()
+        raise
     app.scheduler.start()
     app.alarm.start()
     await app.alarm.fire()
     app.weekly.start(app.scheduler)
-    app.retention.start(app.scheduler)
-    await app.retention.tidy()
+    for retention in app.retentions:
+        retention.start(app.scheduler)
+        await retention.tidy()
     # A summary whose moment passed while the bot was down goes out now (the claim keeps it
     # once), beside polling: a province's summaries and charts take seconds to build.
     app.weekly.catch_up(app.scheduler)
     app.webhook = webhook
     loops = [
-        asyncio.create_task(app.intake.run(stop), name="intake"),
-        asyncio.create_task(app.seat.run(stop), name="seat"),
+        asyncio.create_task(channel.handle(stop), name=f"{name}-intake")
+        for name, channel in app.channels.items()
     ]
-    if app.seat.beacon is not None:
-        loops.append(asyncio.create_task(app.seat.beacon.run(stop, app.seat), name="beacon"))
+    loops += [
+        asyncio.create_task(seat.run(stop), name=f"{name}-seat") for name, seat in app.seats.items()
+    ]
+    if app.beacon is not None:
+        seats = list(app.seats.values())
+        loops.append(asyncio.create_task(app.beacon.run(stop, seats), name="beacon"))
     if app.store.dialect == "sqlite":
         checkpoints = Checkpointer(app.store.engine)
         loops.append(asyncio.create_task(checkpoints.run(stop), name="checkpoint"))
-    poller = None if webhook else asyncio.create_task(app.poller.run(stop), name="poller")
+    polls = []
+    if not webhook:
+        polls = [
+            asyncio.create_task(channel.poll(stop), name=f"{name}-poller")
+            for name, channel in app.channels.items()
+        ]
     log.info("RetailDesk is running (%s)", "webhook" if webhook else "polling")
     try:
-        await _until_stop_or_crash(stop, loops if poller is None else [poller, *loops])
+        await _until_stop_or_crash(stop, [*polls, *loops])
     finally:
         stop.set()
-        if poller is not None:
+        for poll in polls:
             # A long poll in flight would only delay the stop.
-            poller.cancel()
-            loops.append(poller)
-        # A loop stuck in a slow Bot API call must not hold the stop up; a row it was sending
-        # stays leased in the outbox and goes out (marked as a repeat) on the next start.
+            poll.cancel()
+        loops += polls
+        # A loop stuck in a slow call to a channel must not hold the stop up; a row it was
+        # sending stays leased in the outbox and goes out (marked as a repeat) on the next start.
         _, stuck = await asyncio.wait(loops, timeout=DRAIN_SECONDS)
         for task in stuck:
             task.cancel()
         await asyncio.gather(*loops, return_exceptions=True)
-        if app.seat.leading:
-            await app.sender.drain(DRAIN_SECONDS)
-        await app.seat.release()
-        if polling is not None:
-            await polling.release()
+        for name, seat in app.seats.items():
+            if seat.leading:
+                await app.senders[name].drain(DRAIN_SECONDS)
+        for seat in app.seats.values():
+            await seat.release()
         await app.scheduler.stop()
-        await application.stop()
-        await application.shutdown()
+        for channel in app.channels.values():
+            await channel.close()
         await app.store.dispose()
         log.info("RetailDesk stopped")
 
 
-async def _send(app: RetailDesk, stop: asyncio.Event) -> None:
-    """Be the sender: free what a dead sender left leased, register the webhook, drain."""
-    # Only the sender leases outbox rows, so leases found on taking the seat are a dead run's.
-    await app.outbox.release_leases(app.desk.ctx.clock.now())
-    url = app.settings.telegram.webhook_url
-    # Once per leadership, beside sending: the menus are the one writer's to keep current.
-    tasks = [asyncio.create_task(_publish_menus(app), name="menus")]
-    if app.webhook and url is not None:
-        tasks.append(asyncio.create_task(_register_webhook(app, url, stop), name="setWebhook"))
+async def _send(app: RetailDesk, channel: Channel, sender: Sender, stop: asyncio.Event) -> None:
+    """Be a channel's sender: free what a dead sender left leased, do its duties, drain."""
+    # Only the sender leases a channel's rows, so leases found on taking the seat are a dead run's.
+    await app.outbox.release_leases(app.desk.ctx.clock.now(), channel.name)
+    duties = asyncio.create_task(channel.lead(stop), name=f"{channel.name}-lead")
     try:
-        await app.sender.run(stop)
+        await sender.run(stop)
     finally:
-        for task in tasks:
-            task.cancel()
-        await asyncio.gather(*tasks, return_exceptions=True)
-
-
-async def _publish_menus(app: RetailDesk) -> None:
-    """Show each audience its commands, staff in the language they picked."""
-    staff = await everyone_as_picked(app.desk.ctx)
-    await menus.publish(app.application.bot, app.desk.ctx.team, staff)
-
-
-async def _register_webhook(app: RetailDesk, url: str, stop: asyncio.Event) -> None:
-    """Point Telegram at the webhook, retrying while Telegram cannot be reached."""
-    secret = app.settings.telegram.secret_token
-    pause = 1.0
-    while not stop.is_set():
-        try:
-            await app.application.bot.set_webhook(
-                url,
-                secret_token=secret.get_secret_value() if secret else None,
-                allowed_updates=Update.ALL_TYPES,
-            )
-        except (BadRequest, InvalidToken) as error:
-            log.error("Telegram refused the webhook %s: %s; fix [telegram] webhook_url", url, error)
-            return
-        except TelegramError as error:
-            log.warning("setWebhook failed, retrying in %.0fs: %s", pause, error)
-            await first_of(stop, within=pause)
-            pause = min(pause * 2, 60.0)
-        else:
-            log.info("webhook set to %s", url)
-            return
+        duties.cancel()
+        await asyncio.gather(duties, return_exceptions=True)
 
 
 async def _until_stop_or_crash(stop: asyncio.Event, loops: list[asyncio.Task[None]]) -> None:

@@ -22,7 +22,7 @@ from bot.roster import read_roster, summary
 from bot.serving import command as serve_command
 from bot.signals import install_stop_signals
 from desk.clock import SystemClock
-from handlers.telegram.poller import AlreadyPollingError
+from handlers.channel import InboundHeldError
 from storage.engine import async_url, make_engine
 from storage.migrate import at_head, upgrade
 from storage.outbox import Outbox
@@ -51,7 +51,7 @@ async def run(args: argparse.Namespace) -> int:
     install_stop_signals(stop)
     try:
         await serve(app, stop)
-    except AlreadyPollingError as error:
+    except InboundHeldError as error:
         print(error, file=sys.stderr)
         return 1
     except (SQLAlchemyError, OSError) as error:

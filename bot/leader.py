@@ -1,9 +1,10 @@
-"""Elect one sender per bot token across workers; the others only take updates in.
+"""Elect one sender per channel across workers; the others only take that channel's updates in.
 
-Telegram's rate limits are per bot, so only one process may drain the outbox. On PostgreSQL the
-sender holds an advisory lock on a session of its own for as long as it lives; every other worker
-tries the lock about once a second and takes over within seconds when the sender dies. On SQLite
-there is one process, and it is always the sender.
+A channel's rate limits are its own (Telegram's are per bot), so one process drains each channel's
+rows of the outbox. On PostgreSQL the sender holds an advisory lock, keyed by the channel and what
+the sender stands for, on a session of its own for as long as it lives; every other worker tries
+the lock about once a second and takes over within seconds when the sender dies. On SQLite there is
+one process, and it is the sender of every channel.
 """
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ import asyncio
 import contextlib
 import logging
 import os
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 
 from sqlalchemy.exc import SQLAlchemyError
 
@@ -28,20 +29,28 @@ Duty = Callable[[asyncio.Event], Awaitable[None]]
 
 
 class Seat:
-    """Hold the sender's seat when it is free and run the sender's duty only while holding it."""
+    """Hold a sender's seat when it is free and run the sender's duty only while holding it."""
 
     def __init__(
-        self, store: SqlStore, token: str, duty: Duty, *, every: float = 1.0, grace: float = 3.0
+        self,
+        store: SqlStore,
+        key: str,
+        duty: Duty,
+        *,
+        heard: Callable[[], None] | None = None,
+        every: float = 1.0,
+        grace: float = 3.0,
     ) -> None:
         self.store = store
         self.duty = duty
+        # What a NOTIFY from another worker wakes here: this worker's senders, not its beacon.
+        self.heard = heard or store.outbox_posted.set
         self.every = every
         # How long a deposed sender may still be finishing a send; see _serve.
         self.grace = grace
         shared = store.dialect == "postgresql"
-        self.lock = SessionLock(store.engine, advisory_key("sender", token)) if shared else None
+        self.lock = SessionLock(store.engine, advisory_key("sender", key)) if shared else None
         self.leading = not shared
-        self.beacon = Beacon(store) if shared else None
 
     async def run(self, stop: asyncio.Event) -> None:
         """Seek or keep the seat until stopped; the duty runs only while the seat is held."""
@@ -77,8 +86,8 @@ class Seat:
                 self.leading = still
                 return still
             if await self.lock.try_acquire():
-                log.info("elected sender for this bot (pid %d)", os.getpid())
-                await self.lock.listen(OUTBOX_CHANNEL, lambda: self.store.outbox_posted.set())
+                log.info("elected sender (pid %d)", os.getpid())
+                await self.lock.listen(OUTBOX_CHANNEL, self.heard)
                 self.leading = True
                 return True
         except (SQLAlchemyError, OSError) as error:
@@ -111,15 +120,15 @@ class Beacon:
         """Note that rows were posted; the next NOTIFY covers every ring before it."""
         self.rung.set()
 
-    async def run(self, stop: asyncio.Event, seat: Seat) -> None:
-        """Send a NOTIFY after posts made while another worker holds the seat."""
+    async def run(self, stop: asyncio.Event, seats: Sequence[Seat]) -> None:
+        """Send a NOTIFY after posts made while another worker holds a seat."""
         while not stop.is_set():
             await first_of(self.rung, stop, within=30.0)
             if not self.rung.is_set():
                 continue
             self.rung.clear()
-            if seat.leading:
-                continue  # This worker's own sender was woken directly.
+            if all(seat.leading for seat in seats):
+                continue  # This worker's own senders were woken directly.
             try:
                 await notify(self.store.engine, OUTBOX_CHANNEL)
             except (SQLAlchemyError, OSError) as error:
@@ -128,13 +137,14 @@ class Beacon:
 
 
 class Posted(asyncio.Event):
-    """The store's outbox signal, which also rings the beacon so other workers hear of it."""
+    """The store's outbox signal, passed on to each sender here and to the beacon, if any."""
 
-    def __init__(self, ring: Callable[[], None]) -> None:
+    def __init__(self, *wakes: Callable[[], None]) -> None:
         super().__init__()
-        self._ring = ring
+        self._wakes = wakes
 
     def set(self) -> None:
-        """Wake local waiters and ring the beacon."""
+        """Wake local waiters, each sender and the beacon."""
         super().set()
-        self._ring()
+        for wake in self._wakes:
+            wake()

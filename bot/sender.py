@@ -1,4 +1,4 @@
-"""Drain the outbox through the channel courier, with backoff and per-chat order."""
+"""Drain one channel's rows of the outbox through its courier, with backoff and per-chat order."""
 
 from __future__ import annotations
 
@@ -14,9 +14,9 @@ from datetime import timedelta
 from bot.tries import Tries, first_window
 from desk.clock import Clock
 from desk.service import Desk
-from handlers.telegram.courier import Courier, Delivery
-from handlers.telegram.trouble import passing
+from handlers.channel import Courier, Delivery
 from handlers.waiting import first_of
+from storage import trouble
 from storage.outbox import Outbox, Parcel, Settled
 from storage.store import SqlStore
 from storage.trouble import brief
@@ -98,7 +98,7 @@ def backoff(attempts: int) -> float:
 
 
 class Sender:
-    """Deliver outbox rows; a row is marked sent only after Telegram accepted it."""
+    """Deliver one channel's outbox rows; a row is marked sent only once the channel took it."""
 
     def __init__(
         self,
@@ -113,10 +113,17 @@ class Sender:
         try_window: int = TRY_WINDOW,
         idle: float = 30.0,
         on_result: Callable[[str], None] | None = None,
+        passing: Callable[[BaseException], bool] = trouble.passing,
+        posted: asyncio.Event | None = None,
     ) -> None:
         self.store = store
         self.outbox = outbox
         self.courier = courier
+        # Rows are routed by their address's channel: this sender claims only its courier's.
+        self.channel = courier.channel
+        self.passing = passing
+        # Set when rows were posted; each channel's sender has its own, so none eats another's.
+        self.posted = posted if posted is not None else store.outbox_posted
         self.desk = desk
         self.clock = clock
         self.batch = batch
@@ -136,12 +143,12 @@ class Sender:
         """Send until stopped; sleep until new rows arrive or a retry falls due."""
         pause = 1.0
         while not stop.is_set():
-            self.store.outbox_posted.clear()
+            self.posted.clear()
             try:
                 if await self.send_batch():
                     pause = 1.0
                     continue
-                retry_at = await self.outbox.next_retry_at()
+                retry_at = await self.outbox.next_retry_at(self.channel)
             except Exception as error:
                 await self._pause(stop, pause, error)
                 pause = min(pause * 2, 30.0)
@@ -150,12 +157,12 @@ class Sender:
             wait = self.idle
             if retry_at is not None:
                 wait = max(0.0, min(wait, (retry_at - self.clock.now()).total_seconds()))
-            await first_of(self.store.outbox_posted, stop, within=wait)
+            await first_of(self.posted, stop, within=wait)
 
     async def _pause(self, stop: asyncio.Event, pause: float, error: Exception) -> None:
         # Rows stay in the outbox (claimed ones until their lease ends); nothing is lost.
         self.last_error = brief(error)
-        trace = None if passing(error) else error
+        trace = None if self.passing(error) else error
         log.error("sending paused for %.0fs: %s", pause, self.last_error, exc_info=trace)
         await first_of(stop, within=pause)
 
@@ -179,7 +186,9 @@ class Sender:
     async def send_batch(self) -> int:
         """Claim and deliver one batch; return how many rows were attempted."""
         ahead = functools.partial(first_window, window=self.try_window)
-        parcels = await self.outbox.claim(self.clock.now(), self.batch, trying=ahead)
+        parcels = await self.outbox.claim(
+            self.clock.now(), self.batch, trying=ahead, channel=self.channel
+        )
         if not parcels:
             return 0
         by_chat: dict[int, list[Parcel]] = defaultdict(list)
@@ -246,8 +255,8 @@ class Sender:
         try:
             return await self.courier.deliver(parcel.notice, repeat=parcel.repeat)
         except Exception as error:
-            # The courier sorts Telegram's errors itself; this is what it did not foresee.
-            if passing(error):
+            # The courier sorts its channel's errors itself; this is what it did not foresee.
+            if self.passing(error):
                 return Delivery("retry", error=brief(error))
             log.error("outbox %s failed: %s", parcel.id, type(error).__name__, exc_info=error)
             return Delivery("failed", error=type(error).__name__)

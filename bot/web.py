@@ -10,26 +10,13 @@ from starlette.routing import Route
 
 from bot.app import RetailDesk
 from bot.metrics import CONTENT_TYPE
-from handlers.telegram.webhook import BODY_SECONDS, webhook_path, webhook_route
 from storage.vitals import ping
 
 
-def webhook_app(
-    app: RetailDesk, *, health: bool = False, body_seconds: float = BODY_SECONDS
-) -> Starlette:
-    """Build the ASGI app that takes Telegram's posts (and, with health, /healthz and /metrics)."""
-    telegram = app.settings.telegram
-    secret = telegram.secret_token.get_secret_value() if telegram.secret_token else None
-    route = webhook_route(
-        webhook_path(telegram.webhook_url),
-        secret,
-        app.intake.inbox,
-        app.desk.ctx.clock,
-        app.intake.wake,
-        app.metrics,
-        body_seconds=body_seconds,
-    )
-    return Starlette(routes=[route, *(_health_routes(app) if health else [])])
+def webhook_app(app: RetailDesk, *, health: bool = False) -> Starlette:
+    """Build the ASGI app of every channel's webhook (and, with health, /healthz and /metrics)."""
+    routes = [route for channel in app.channels.values() for route in channel.routes(app.metrics)]
+    return Starlette(routes=[*routes, *(_health_routes(app) if health else [])])
 
 
 def health_app(app: RetailDesk) -> Starlette:
@@ -44,7 +31,7 @@ def _health_routes(app: RetailDesk) -> list[Route]:
                 await ping(conn)
         except (SQLAlchemyError, OSError) as error:
             return JSONResponse({"ok": False, "database": type(error).__name__}, status_code=503)
-        return JSONResponse({"ok": True, "sender": app.seat.leading})
+        return JSONResponse({"ok": True, "sender": app.sending})
 
     async def metrics_page(request: Request) -> Response:
         return Response(await app.metrics.render(app.store), media_type=CONTENT_TYPE)

@@ -73,14 +73,17 @@ class Outbox:
         now: datetime,
         limit: int = 100,
         trying: Callable[[list[Parcel]], Sequence[int]] | None = None,
+        channel: str | None = None,
     ) -> list[Parcel]:
-        """Lease due rows, recording as tried the ones `trying` picks to send first."""
+        """Lease due rows (of one channel, if named), recording as tried those `trying` picks."""
         # A row whose earlier lease ran out while it was being sent may have gone out already.
         claimable = or_(
             (outbox.c.state == "pending") & (outbox.c.not_before <= now),
             outbox.c.state.in_(("leased", "sending")) & (outbox.c.lease_until <= now),
         )
         query = select(outbox).where(claimable).order_by(outbox.c.id).limit(limit)
+        if channel is not None:
+            query = query.where(outbox.c.channel == channel)
         if self.store.dialect == "postgresql":
             query = query.with_for_update(skip_locked=True)
         async with self.store.writing(), self.store.engine.begin() as conn:
@@ -141,14 +144,13 @@ class Outbox:
                 if outcome.escalation is not None and outcome.state != "pending":
                     await _mark_escalation(conn, outcome.escalation, outcome.state == "sent")
 
-    async def release_leases(self, at: datetime) -> None:
-        """Make rows leased by a crashed single process claimable again at once."""
+    async def release_leases(self, at: datetime, channel: str | None = None) -> None:
+        """Make rows leased by a crashed sender (of one channel, if named) claimable at once."""
+        query = update(outbox).where(outbox.c.state.in_(("leased", "sending")))
+        if channel is not None:
+            query = query.where(outbox.c.channel == channel)
         async with self.store.writing(), self.store.engine.begin() as conn:
-            await conn.execute(
-                update(outbox)
-                .where(outbox.c.state.in_(("leased", "sending")))
-                .values(lease_until=at)
-            )
+            await conn.execute(query.values(lease_until=at))
 
     async def backlog(self) -> Backlog:
         """Return the number and age of undelivered rows, and the last error not yet overcome."""
@@ -168,12 +170,13 @@ class Outbox:
             )
         return Backlog(count, oldest, error)
 
-    async def next_retry_at(self) -> datetime | None:
-        """Return when the earliest postponed row becomes due."""
+    async def next_retry_at(self, channel: str | None = None) -> datetime | None:
+        """Return when the earliest postponed row (of one channel, if named) becomes due."""
+        query = select(func.min(outbox.c.not_before)).where(outbox.c.state == "pending")
+        if channel is not None:
+            query = query.where(outbox.c.channel == channel)
         async with self.store.reading() as conn:
-            earliest: datetime | None = await conn.scalar(
-                select(func.min(outbox.c.not_before)).where(outbox.c.state == "pending")
-            )
+            earliest: datetime | None = await conn.scalar(query)
         return earliest
 
 

@@ -1,0 +1,1 @@
+"""Telegram as a channel: `channel.TelegramChannel` is what the wiring point builds and runs."""

@@ -2,26 +2,15 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 from telegram import InputFile
 from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TelegramError
 
 from desk.notices import Notice
+from handlers.channel import Delivery
 from handlers.telegram.deskbot import DeskBot
 from handlers.telegram.render import CopyOut, FileOut, Outgoing, Renderer, TextOut
 
 UNREACHABLE_HINTS = ("chat not found", "user is deactivated", "bot can't initiate")
-
-
-@dataclass(frozen=True)
-class Delivery:
-    """The outcome of one attempt: sent, retry later, unreachable, or failed for good."""
-
-    state: str
-    message_id: int | None = None
-    error: str | None = None
-    retry_after: float | None = None
 
 
 class Courier:

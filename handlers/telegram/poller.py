@@ -11,6 +11,7 @@ from typing import Any
 from telegram.error import InvalidToken
 
 from desk.clock import Clock
+from handlers.channel import InboundHeldError
 from handlers.telegram.deskbot import DeskBot
 from handlers.waiting import first_of
 from storage.inbox import Arrival, Inbox
@@ -25,7 +26,7 @@ log = logging.getLogger(__name__)
 _ID_RANGE = range(-(2**63), 2**63)
 
 
-class AlreadyPollingError(Exception):
+class AlreadyPollingError(InboundHeldError):
     """Another process already polls Telegram for this bot."""
 
 

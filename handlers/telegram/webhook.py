@@ -7,7 +7,6 @@ import hmac
 import json
 import logging
 from collections.abc import Callable
-from typing import Protocol
 from urllib.parse import urlsplit
 
 from sqlalchemy.exc import SQLAlchemyError
@@ -16,6 +15,7 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from desk.clock import Clock
+from handlers.channel import Tally
 from handlers.telegram.poller import chat_of, update_id_of
 from storage.inbox import Arrival, Inbox
 
@@ -30,18 +30,6 @@ MAX_BODY_BYTES = 1 << 20
 # Telegram posts a whole update at once; a body still trickling in after this is held open on
 # purpose, by someone tying up a connection.
 BODY_SECONDS = 10.0
-
-
-class Tally(Protocol):
-    """Count what the webhook took in and what it refused."""
-
-    def received(self) -> None:
-        """Count one update stored."""
-        ...
-
-    def rejected(self, reason: str) -> None:
-        """Count one post refused, by reason."""
-        ...
 
 
 class _TooLargeError(Exception):

@@ -104,11 +104,11 @@ async def parts(tg: Standin, folder: Path) -> AsyncIterator[RetailDesk]:
     """Build the app and start PTB, leaving each loop for the test to run by hand."""
     app = build(settings(tg, folder))
     await prepare(app)
-    await app.application.initialize()
+    await app.telegram.application.initialize()
     try:
         yield app
     finally:
-        await app.application.shutdown()
+        await app.telegram.application.shutdown()
         await app.store.dispose()
 
 
@@ -130,13 +130,13 @@ async def test_stored_updates_wait_uncounted_while_the_database_is_locked(
         Squeeze(app)
         tg.get_user(9001).send("仓库锁了也要收到")
         tg.get_user(9002).send("我也是")
-        assert await app.poller.poll_once() == 2
+        assert await app.telegram.poller.poll_once() == 2
         with locked(tmp_path / "desk.db"):
             # Several rounds of the intake fail to write; it keeps going and counts nothing.
-            await run_for(app.intake.run, 3.0)
+            await run_for(app.telegram.intake.run, 3.0)
             assert inbox_rows(tmp_path) == [("new", 0), ("new", 0)]
-        await app.intake.process_batch()
-        await app.sender.send_batch()
+        await app.telegram.intake.process_batch()
+        await app.senders["telegram"].send_batch()
     assert said_in(tg, 5001, "仓库锁了也要收到") == 1
     assert said_in(tg, 5002, "我也是") == 1
     assert inbox_rows(tmp_path) == [("done", 0), ("done", 0)]
@@ -158,18 +158,18 @@ async def test_a_full_disk_keeps_updates_unconfirmed_or_waiting(
         squeeze.full = True
         tg.get_user(9001).send(long_question)
         with pytest.raises(Exception, match="database or disk is full"):
-            await app.poller.poll_once()
+            await app.telegram.poller.poll_once()
         assert tg.pending_updates == 1
         squeeze.full = False
-        assert await app.poller.poll_once() == 1
+        assert await app.telegram.poller.poll_once() == 1
 
         # Full after the poll: the stored update waits in the inbox, uncounted.
         squeeze.full = True
-        await run_for(app.intake.run, 2.0)
+        await run_for(app.telegram.intake.run, 2.0)
         assert inbox_rows(tmp_path) == [("new", 0)]
         squeeze.full = False
-        assert await app.intake.process_batch() == 1
-        await app.sender.send_batch()
+        assert await app.telegram.intake.process_batch() == 1
+        await app.senders["telegram"].send_batch()
     assert stored_questions(tmp_path) == [long_question]
     # Too long for one notification, it reaches the manager whole, in two parts.
     bodies = [m["text"].split("\n", 1)[1].split("\n\n↩️")[0] for m in tg.inbox(5001)]
@@ -188,20 +188,20 @@ async def test_a_full_disk_midway_through_a_batch_undoes_the_whole_batch(
         squeeze = Squeeze(app)
         zhang.send("第一个问题")
         liu.send("第一个问题")
-        await app.poller.poll_once()
-        await app.intake.process_batch()
-        await app.sender.send_batch()
+        await app.telegram.poller.poll_once()
+        await app.telegram.intake.process_batch()
+        await app.senders["telegram"].send_batch()
 
         # One batch: a short follow-up that fits, then one that needs pages the disk lacks.
         zhang.send("短的补充")
         liu.send("长的补充" * 1000)
-        await app.poller.poll_once()
+        await app.telegram.poller.poll_once()
         squeeze.full = True
         with contextlib.suppress(Exception):
-            await app.intake.process_batch()
+            await app.telegram.intake.process_batch()
         squeeze.full = False
-        await app.intake.process_batch()
-        await app.sender.send_batch()
+        await app.telegram.intake.process_batch()
+        await app.senders["telegram"].send_batch()
     # SQLite undid the whole batch, so nothing of it may count as done or be stored twice.
     assert sorted(stored_questions(tmp_path)) == sorted(
         ["第一个问题", "第一个问题", "短的补充", "长的补充" * 1000]

@@ -184,9 +184,9 @@ class Fuzzbed:
         mapping["telegram"] |= {"webhook_url": "http://127.0.0.1/hook", "secret_token": SECRET}
         self.app = build(Settings.from_mapping(mapping, env={}, config_dir=self.folder))
         # Each poll finds its updates already queued; an empty one must not wait out a timeout.
-        self.app.poller.timeout = 0
+        self.app.telegram.poller.timeout = 0
         await prepare(self.app)
-        await self.app.application.initialize()
+        await self.app.telegram.application.initialize()
         transport = httpx.ASGITransport(app=webhook_app(self.app))
         self.web = httpx.AsyncClient(transport=transport, base_url="http://desk")
         # Something to attack: an open ticket for each linked retailer, delivered to managers.
@@ -197,7 +197,7 @@ class Fuzzbed:
         if self.web is not None:
             await self.web.aclose()
         if self.app is not None:
-            await self.app.application.shutdown()
+            await self.app.telegram.application.shutdown()
             await self.app.store.dispose()
         await self.tg.stop()
 
@@ -211,7 +211,7 @@ class Fuzzbed:
         assert self.app is not None and self.web is not None
         if self.route == "getUpdates":
             self.tg.world.enqueue_raw({k: v for k, v in raw.items() if k != "update_id"})
-            await self.app.poller.poll_once()
+            await self.app.telegram.poller.poll_once()
         else:
             body = raw if own_id else {**raw, "update_id": next(self.posted_ids)}
             response = await self.web.post(
@@ -219,9 +219,9 @@ class Fuzzbed:
             )
             # Refused (400) only when it is not an update at all; otherwise stored (200).
             assert response.status_code in ((200,) if strict else (200, 400)), response
-        while await self.app.intake.process_batch():
+        while await self.app.telegram.intake.process_batch():
             pass
-        while await self.app.sender.send_batch():
+        while await self.app.senders["telegram"].send_batch():
             pass
         failed = inbox_failures(self.folder)
         assert failed == [] or not strict, f"{raw} failed: {failed}"

@@ -45,7 +45,7 @@ async def test_a_poison_update_is_parked_and_another_retailers_question_reaches_
 ) -> None:
     async with running_desk(desk_settings(tg, tmp_path), tg) as app:
         # No timer may rescue a stalled intake: only going on at once gets the question through.
-        app.intake.idle = 3600.0
+        app.telegram.intake.idle = 3600.0
         tg.raw_update(poison)
         tg.get_user(9002).send("玉溪还有吗？")
 
@@ -67,7 +67,7 @@ async def test_on_postgresql_every_poison_update_is_parked_and_the_desk_goes_on(
         mapping["storage"] = {"url": url}
         settings = Settings.from_mapping(mapping, env={}, config_dir=tmp_path)
         async with running_desk(settings, tg) as app:
-            app.intake.idle = 3600.0
+            app.telegram.intake.idle = 3600.0
             for poison in POISON.values():
                 tg.raw_update(poison)
             tg.get_user(9001).send("中华到货了吗？")
@@ -76,7 +76,7 @@ async def test_on_postgresql_every_poison_update_is_parked_and_the_desk_goes_on(
             # Chats are handled side by side here; the poisoned chat's own next question too.
             await tg.wait_message(5002, contains="玉溪还有吗？", timeout=10)
             await tg.wait_message(5001, contains="中华到货了吗？", timeout=10)
-            assert await app.intake.inbox.parked() == len(POISON)
+            assert await app.telegram.intake.inbox.parked() == len(POISON)
 
 
 async def test_through_the_webhook_a_poison_post_never_holds_back_the_next_update(

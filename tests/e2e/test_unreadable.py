@@ -29,7 +29,7 @@ async def test_an_unreadable_message_is_parked_and_the_next_question_goes_throug
     async with running_desk(desk_settings(tg, tmp_path), tg) as app:
         # The intake's idle timer now never fires within the test: the question can only reach
         # the manager if the pass that parks the update goes on to it at once.
-        app.intake.idle = 3600.0
+        app.telegram.intake.idle = 3600.0
         retailer = tg.get_user(9001)
         world = tg.world
         chat = world.chats[9001]

@@ -104,7 +104,7 @@ async def test_on_sqlite_the_only_process_is_the_sender(tmp_path: Path) -> None:
         stop = asyncio.Event()
         run = asyncio.create_task(seat.run(stop))
         await until(lambda: duty.started == [0])
-        assert seat.leading and seat.beacon is None
+        assert seat.leading and seat.lock is None
         stop.set()
         await run
 

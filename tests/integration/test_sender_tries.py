@@ -14,7 +14,7 @@ from bot.sender import PARALLEL_CHATS, TRY_WINDOW, Sender
 from desk.notices import Notice, NoticeKind
 from desk.people import Address
 from desk.service import Desk
-from handlers.telegram.courier import Courier, Delivery
+from handlers.channel import Courier, Delivery
 from storage.outbox import Outbox
 from storage.store import SqlStore
 from tests.databases import BACKENDS, migrated_engine
@@ -32,6 +32,8 @@ class StillClock:
 
 class FreezingCourier:
     """Accept the first few sends, then hang every later one, as a process about to die."""
+
+    channel = "telegram"
 
     def __init__(self, accepted: int) -> None:
         self.accepted = accepted

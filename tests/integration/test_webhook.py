@@ -110,7 +110,7 @@ async def test_an_update_is_stored_whole_before_the_200_and_the_intake_is_woken(
     [(update_id, chat_id, payload)] = await stored(desk)
     assert (update_id, chat_id) == (7, 9001)
     assert json.loads(payload) == update(7)
-    assert desk.intake.arrived.is_set()
+    assert desk.telegram.intake.arrived.is_set()
     # Telegram posts again when it missed our answer: still 200, still one row.
     assert await post(client, update(7)) == 200
     assert len(await stored(desk)) == 1
@@ -179,7 +179,8 @@ async def test_a_body_that_does_not_arrive_in_time_gets_408(desk: RetailDesk) ->
         await never.wait()
         yield b"}"
 
-    transport = httpx.ASGITransport(app=webhook_app(desk, health=True, body_seconds=0.05))
+    desk.telegram.body_seconds = 0.05
+    transport = httpx.ASGITransport(app=webhook_app(desk, health=True))
     async with httpx.AsyncClient(transport=transport, base_url="http://desk") as http:
         headers = {SECRET_HEADER: SECRET}
         posting = http.post("/telegram/hook", content=stalled(), headers=headers)

@@ -9,7 +9,7 @@ import pytest
 from bot.sender import Book
 from desk.notices import Notice, NoticeKind
 from desk.people import Address
-from handlers.telegram.courier import Delivery
+from handlers.channel import Delivery
 from storage.outbox import Parcel
 
 
