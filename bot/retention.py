@@ -27,7 +27,8 @@ class Retention:
 
     def start(self, scheduler: Scheduler, every: timedelta = PURGE_EVERY) -> None:
         """Purge every `every` from now on (the start's own purge is tidy(), awaited)."""
-        scheduler.every("purge", self.tidy, every)
+        # A job per channel's inbox: under one name, each would replace the one before.
+        scheduler.every(f"purge-{self.inbox.channel}", self.tidy, every)
 
     async def purge(self) -> int:
         """Delete handled raw updates older than the kept time; return how many went."""

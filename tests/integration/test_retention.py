@@ -11,6 +11,7 @@ import pytest
 from sqlalchemy import select
 
 from bot.retention import Retention
+from bot.scheduler import Scheduler
 from storage.inbox import Arrival, Inbox
 from storage.store import SqlStore
 from storage.tables import inbox
@@ -62,3 +63,13 @@ async def test_handled_updates_go_after_the_kept_time_and_the_rest_stay(store: S
     assert await retention.purge() == 0
     assert await kept(store) == [(3, "dead"), (4, "done")]
     assert await box.last_update_id() == 4
+
+
+async def test_each_channel_s_inbox_is_purged_on_a_schedule_of_its_own(store: SqlStore) -> None:
+    clock = store.clock
+    assert isinstance(clock, FakeClock)
+    scheduler = Scheduler(clock)
+    for channel in ("telegram", "fake"):
+        Retention(Inbox(store, channel), clock, timedelta(days=7)).start(scheduler)
+    assert scheduler.scheduled("purge-telegram")
+    assert scheduler.scheduled("purge-fake")
