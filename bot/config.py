@@ -27,6 +27,7 @@ from pydantic import (
     ValidationError,
     ValidationInfo,
     field_validator,
+    model_validator,
 )
 from pydantic_settings import (
     BaseSettings,
@@ -50,7 +51,7 @@ from bot.problems import ConfigError, Problem, toml_problem, validation_problems
 from desk.complaints import ComplaintPolicy, ComplaintStep
 from desk.flood import FloodPolicy
 from desk.hours import WEEKDAYS, OnDutyRota, Shift, WorkingHours, parse_days
-from desk.people import Manager, Supervisor, Team
+from desk.people import Address, Manager, Supervisor, Team
 from desk.policy import EscalationStep, Notify, Policy, parse_duration
 from desk.ratings import RatingPolicy
 from storage.engine import async_url
@@ -259,8 +260,19 @@ class StaffSettings(_Section):
 
     id: StaffId
     name: str = Field(min_length=1, max_length=200)
-    telegram_id: TelegramId
+    telegram_id: TelegramId | None = None
     lang: Lang = "zh"
+
+    @model_validator(mode="after")
+    def _reachable(self) -> StaffSettings:
+        if not self.contacts():
+            raise ValueError("has no chat on any channel: set telegram_id")
+        return self
+
+    def contacts(self) -> tuple[Address, ...]:
+        """Return the chats this staff member is reached on, the preferred first."""
+        chats = [Address("telegram", str(self.telegram_id))] if self.telegram_id is not None else []
+        return tuple(chats)
 
 
 class SupervisorSettings(StaffSettings):
@@ -483,7 +495,7 @@ class Settings(BaseSettings):
             Manager(
                 id=m.id,
                 name=m.name,
-                telegram_id=m.telegram_id,
+                contacts=m.contacts(),
                 lang=m.lang,
                 backup=m.backup,
                 supervisor=m.supervisor,
@@ -491,7 +503,7 @@ class Settings(BaseSettings):
             )
             for m in self.managers
         ]
-        supervisors = [Supervisor(s.id, s.name, s.telegram_id, s.lang) for s in self.supervisors]
+        supervisors = [Supervisor(s.id, s.name, s.contacts(), s.lang) for s in self.supervisors]
         shifts = [Shift(s.staff, parse_days(s.days), s.start, s.end) for s in self.on_duty]
         return Team(managers, supervisors, OnDutyRota(shifts))
 

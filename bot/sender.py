@@ -15,6 +15,7 @@ from bot.tries import Tries, first_window
 from bot.trouble import brief, passing
 from bot.waiting import first_of
 from desk.clock import Clock
+from desk.people import Address
 from desk.service import Desk
 from handlers.telegram.courier import Courier, Delivery
 from storage.outbox import Outbox, Parcel, Settled
@@ -181,9 +182,9 @@ class Sender:
         parcels = await self.outbox.claim(self.clock.now(), self.batch, trying=ahead)
         if not parcels:
             return 0
-        by_chat: dict[int, list[Parcel]] = defaultdict(list)
+        by_chat: dict[Address, list[Parcel]] = defaultdict(list)
         for parcel in parcels:
-            by_chat[parcel.notice.address.chat_id].append(parcel)
+            by_chat[parcel.notice.address].append(parcel)
         tries = Tries(self.outbox.trying, parcels, self.try_window, tried=ahead(parcels))
         book = Book(functools.partial(self._record, tries), in_doubt=self.in_doubt)
         in_flight: set[int] = set()
@@ -272,7 +273,7 @@ class Sender:
         log.warning(
             "outbox %s to chat %s %s: %s",
             parcel.id,
-            parcel.notice.address.chat_id,
+            parcel.notice.address.chat,
             state,
             delivery.error,
         )

@@ -41,7 +41,7 @@ class Receive:
     address: Address
     content: Content
     source: Inbound | None = None
-    reply_to: int | None = None
+    reply_to: str | None = None
 
 
 @dataclass(frozen=True)
@@ -80,7 +80,7 @@ async def receive(ctx: DeskContext, cmd: Receive) -> Outcome:
 
 
 async def route(
-    ctx: DeskContext, ledger: Ledger, retailer: Retailer, address: Address, reply_to: int | None
+    ctx: DeskContext, ledger: Ledger, retailer: Retailer, address: Address, reply_to: str | None
 ) -> Route:
     """Decide where the retailer's next message goes."""
     if retailer.awaiting == Awaited.HELD:

@@ -64,7 +64,7 @@ class Desk:
 
     async def who(self, address: Address) -> Someone:
         """Tell whether a chat belongs to staff, a linked retailer, or a stranger."""
-        staff = self.ctx.team.by_telegram(address.chat_id)
+        staff = self.ctx.team.by_contact(address)
         async with self.ctx.store.peek() as ledger:
             if staff is not None:
                 role = Role.MANAGER if staff.id in self.ctx.team.managers else Role.SUPERVISOR

@@ -14,7 +14,7 @@ from desk.service import Desk
 from desk.supply import parse_order
 from handlers.telegram.services import Context
 from handlers.telegram.texts import say
-from handlers.telegram.translate import CHANNEL, inbound_of
+from handlers.telegram.translate import chat_of, inbound_of
 
 
 async def intercept(
@@ -30,7 +30,7 @@ async def intercept(
     if len(content.text) > MAX_TEXT:
         await message.reply_text(say(lang, "too_long", limit=MAX_TEXT))
         return True
-    address, source = Address(CHANNEL, message.chat_id), inbound_of(update)
+    address, source = chat_of(message.chat_id), inbound_of(update)
     await _take(desk, message, expected, address, content, source, lang)
     return True
 

@@ -16,7 +16,7 @@ from handlers.telegram.keyboards import menu_keyboard
 from handlers.telegram.reading import lang_for
 from handlers.telegram.services import Context
 from handlers.telegram.texts import say
-from handlers.telegram.translate import CHANNEL, address_of, content_of, inbound_of
+from handlers.telegram.translate import address_of, chat_of, content_of, inbound_of
 
 log = logging.getLogger(__name__)
 
@@ -60,7 +60,9 @@ async def on_message(update: Update, context: Context) -> None:
         return
     desk, address = context.bot_data.desk, message_address(message)
     replied = message.reply_to_message
-    cmd = Receive(address, content, inbound_of(update), replied.message_id if replied else None)
+    cmd = Receive(
+        address, content, inbound_of(update), str(replied.message_id) if replied else None
+    )
     # The desk decides where it goes: the manager, the retailer's complaint, or held for a choice.
     outcome = await desk.receive(cmd)
     if outcome is Outcome.TOO_LONG:
@@ -82,8 +84,8 @@ async def on_contact(update: Update, context: Context) -> None:
         ShareContact(
             message_address(message),
             contact.phone_number,
-            contact.user_id,
-            update.effective_user.id,
+            str(contact.user_id) if contact.user_id is not None else None,
+            str(update.effective_user.id),
             lang,
             inbound_of(update),
         )
@@ -129,4 +131,4 @@ def is_command(message: Message) -> bool:
 
 def message_address(message: Message) -> Address:
     """Return the desk address of a private message's chat."""
-    return Address(CHANNEL, message.chat_id)
+    return chat_of(message.chat_id)

@@ -10,6 +10,7 @@ from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, Tele
 from desk.notices import Notice
 from handlers.telegram.deskbot import DeskBot
 from handlers.telegram.render import CopyOut, FileOut, Outgoing, Renderer, TextOut
+from handlers.telegram.translate import telegram_chat
 
 UNREACHABLE_HINTS = ("chat not found", "user is deactivated", "bot can't initiate")
 
@@ -19,7 +20,7 @@ class Delivery:
     """The outcome of one attempt: sent, retry later, unreachable, or failed for good."""
 
     state: str
-    message_id: int | None = None
+    message_id: str | None = None
     error: str | None = None
     retry_after: float | None = None
 
@@ -42,7 +43,8 @@ class Courier:
             # the row fails alone, before anything reaches Telegram.
             return Delivery("failed", error=f"cannot render: {_named(error)}")
         try:
-            return Delivery("sent", await self._send(notice.address.chat_id, outgoing))
+            sent = await self._send(telegram_chat(notice.address), outgoing)
+            return Delivery("sent", str(sent))
         except RetryAfter as error:
             return Delivery("retry", error=str(error), retry_after=_seconds(error.retry_after))
         except Forbidden as error:

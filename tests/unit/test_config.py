@@ -13,6 +13,7 @@ import pytest
 from bot.cli import main
 from bot.config import Settings, load_settings, missing_token, redacted
 from bot.problems import ConfigError
+from desk.people import Address
 from desk.policy import Notify
 
 REPO = Path(__file__).resolve().parents[2]
@@ -252,7 +253,7 @@ def manager(**changes: Any) -> list[dict[str, Any]]:
         ),
         pytest.param(
             config(managers=[{"id": "m1", "name": "李经理"}]),
-            "config.toml: managers[0].telegram_id: required key is missing",
+            "config.toml: managers[0]: has no chat on any channel: set telegram_id",
             id="missing-key",
         ),
         pytest.param(
@@ -366,7 +367,7 @@ def test_check_names_a_plain_http_bot_api_url(
 def test_telegram_ids_end_at_64_bits() -> None:
     settings = Settings.from_mapping(config(managers=manager(telegram_id=2**63 - 1)), env={})
 
-    assert settings.team().managers["m1"].telegram_id == 2**63 - 1
+    assert settings.team().managers["m1"].contacts == (Address("telegram", str(2**63 - 1)),)
     assert [p.split(": ")[1] for p in problems_of(config(managers=manager(telegram_id=2**63)))] == [
         "managers[0].telegram_id"
     ]

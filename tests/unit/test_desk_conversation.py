@@ -16,15 +16,15 @@ from desk.service import Desk
 from desk.supply import parse_order
 from escalation.engine import Escalator
 
-R1 = Address("telegram", 9001)
-S1 = Address("telegram", 7001)
+R1 = Address("telegram", "9001")
+S1 = Address("telegram", "7001")
 MANAGERS = ("m1", "m2")
 QUIET = timedelta(hours=2)
 
 
 def said(text: str, message_id: int = 1, kind: ContentKind = ContentKind.TEXT) -> Content:
     """Return a message from the retailer's chat."""
-    return Content(kind, text, R1.chat_id, message_id)
+    return Content(kind, text, R1, str(message_id))
 
 
 def heard_by_managers(store) -> list:
@@ -51,7 +51,7 @@ async def test_every_message_after_the_first_joins_the_complaint(desk, store, cl
 
     to_supervisor = store.posted_to("s1", NoticeKind.COMPLAINT)
     assert len(to_supervisor) == 6
-    assert [n.copy_of.message_id for n in to_supervisor if n.copy_of] == [2, 3, 4, 6]
+    assert [n.copy_of.message for n in to_supervisor if n.copy_of] == ["2", "3", "4", "6"]
     assert heard_by_managers(store) == []
     assert store.tickets == {}
     # One acknowledgement per burst: the album's photos do not each get one.
