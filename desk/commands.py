@@ -135,3 +135,6 @@ class Outcome(StrEnum):
     CHOOSE_FIRST = "choose_first"
     IN_COMPLAINT = "in_complaint"
     NEEDS_WORDING = "guide.needs_wording"
+    # The message was what the desk had asked the retailer for: an order, or a rating's comment.
+    AWAITED = "awaited"
+    TEXT_ONLY = "comment.text_only"

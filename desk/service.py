@@ -77,8 +77,12 @@ class Desk:
         return await asking.ask(self.ctx, cmd)
 
     async def receive(self, cmd: Receive) -> Outcome:
-        """Take a retailer's message where it belongs: the manager, the complaint, or held."""
-        return await conversation.receive(self.ctx, cmd)
+        """Take a retailer's message where it belongs; suggest guides for a plain question."""
+        outcome = await conversation.receive(self.ctx, cmd)
+        if outcome is Outcome.DONE and cmd.content.text:
+            # The question is with the manager already; the library may help in the meantime.
+            await guiding.suggest(self.ctx, cmd.address, cmd.content.text)
+        return outcome
 
     async def choose(self, cmd: Choose) -> Outcome:
         """Send a retailer's held messages where they chose."""
