@@ -174,18 +174,24 @@ def add_retailers(db: Path, province: Province, at: datetime) -> None:
             # E.164, as the roster import stores a phone.
             f"+86139{i:08d}",
             province.manager_of(i),
-            RETAILER_CHAT + i,
             "zh",
             stamp(at),
         )
         for i in range(province.retailers)
     )
+    chats = (
+        ("telegram", str(RETAILER_CHAT + i), f"r{i}", stamp(at)) for i in range(province.retailers)
+    )
     with _connect(db) as conn:
         conn.execute("BEGIN")
         conn.executemany(
-            "INSERT INTO retailers (id, name, shop, phone, manager_id, telegram_id, lang,"
-            " updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+            "INSERT INTO retailers (id, name, shop, phone, manager_id, lang, updated_at)"
+            " VALUES (?, ?, ?, ?, ?, ?, ?)",
             rows,
+        )
+        conn.executemany(
+            "INSERT INTO contacts (channel, chat, retailer_id, linked_at) VALUES (?, ?, ?, ?)",
+            chats,
         )
         conn.execute("COMMIT")
 
@@ -197,8 +203,8 @@ _TICKET_SQL = (
     " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, NULL, ?, NULL, NULL, ?, NULL, ?)"
 )
 _MESSAGE_SQL = (
-    "INSERT INTO messages (ticket_id, author_id, from_retailer, kind, text, chat_id,"
-    " message_id, at) VALUES (?, ?, ?, 'text', ?, ?, ?, ?)"
+    "INSERT INTO messages (ticket_id, author_id, from_retailer, kind, text, channel, chat_id,"
+    " message_id, at) VALUES (?, ?, ?, 'text', ?, 'telegram', ?, ?, ?)"
 )
 _EVENT_SQL = (
     "INSERT INTO events (ticket_id, kind, at, actor, target, step, seconds, round, delivered,"
@@ -249,8 +255,8 @@ def add_open_tickets(
                         f"r{retailer}",
                         1,
                         f"问题{n}",
-                        RETAILER_CHAT + retailer,
-                        n + 1,
+                        str(RETAILER_CHAT + retailer),
+                        str(n + 1),
                         stamp(opened),
                     )
                 )

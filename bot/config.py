@@ -27,6 +27,7 @@ from pydantic import (
     ValidationError,
     ValidationInfo,
     field_validator,
+    model_validator,
 )
 from pydantic_settings import (
     BaseSettings,
@@ -50,7 +51,7 @@ from bot.problems import ConfigError, Problem, toml_problem, validation_problems
 from desk.complaints import ComplaintPolicy, ComplaintStep
 from desk.flood import FloodPolicy
 from desk.hours import WEEKDAYS, OnDutyRota, Shift, WorkingHours, parse_days
-from desk.people import Manager, Supervisor, Team
+from desk.people import Address, Manager, Supervisor, Team
 from desk.policy import EscalationStep, Notify, Policy, parse_duration
 from desk.ratings import RatingPolicy
 from storage.engine import async_url
@@ -119,6 +120,9 @@ ClockTime = Annotated[
 ]
 Days = Annotated[str, AfterValidator(_check_days)]
 TelegramId = Annotated[int, Field(strict=True), AfterValidator(_check_telegram_id)]
+# A channel's name as the desk knows it ("telegram", "wecom"), and a chat id on it.
+ChannelName = Annotated[str, Field(pattern=r"^[a-z][a-z0-9_]{0,15}$")]
+ChatId = Annotated[str, Field(min_length=1, max_length=128)]
 StaffId = Annotated[str, Field(min_length=1, max_length=64, pattern=r"^\S+$")]
 Lang = Literal["zh", "en"]
 
@@ -259,8 +263,27 @@ class StaffSettings(_Section):
 
     id: StaffId
     name: str = Field(min_length=1, max_length=200)
-    telegram_id: TelegramId
+    telegram_id: TelegramId | None = None
+    # Chats on other channels, by channel name: chats = { wecom = "LiJingLi" }.
+    chats: dict[ChannelName, ChatId] = Field(default_factory=dict)
+    # The channel the desk's messages reach them on; by default Telegram, else the first chat.
+    reach_on: ChannelName | None = None
     lang: Lang = "zh"
+
+    @model_validator(mode="after")
+    def _reachable(self) -> StaffSettings:
+        if not self.contacts():
+            raise ValueError("has no chat on any channel: set telegram_id, or chats")
+        if self.reach_on is not None and self.reach_on not in {c.channel for c in self.contacts()}:
+            raise ValueError(f"reach_on = {self.reach_on!r}, but they have no chat there")
+        return self
+
+    def contacts(self) -> tuple[Address, ...]:
+        """Return the chats this staff member is reached on, the preferred first."""
+        chats = [Address("telegram", str(self.telegram_id))] if self.telegram_id is not None else []
+        chats += [Address(channel, chat) for channel, chat in self.chats.items()]
+        # A stable sort: the chosen channel first, the rest as written.
+        return tuple(sorted(chats, key=lambda c: c.channel != self.reach_on))
 
 
 class SupervisorSettings(StaffSettings):
@@ -483,7 +506,7 @@ class Settings(BaseSettings):
             Manager(
                 id=m.id,
                 name=m.name,
-                telegram_id=m.telegram_id,
+                contacts=m.contacts(),
                 lang=m.lang,
                 backup=m.backup,
                 supervisor=m.supervisor,
@@ -491,7 +514,7 @@ class Settings(BaseSettings):
             )
             for m in self.managers
         ]
-        supervisors = [Supervisor(s.id, s.name, s.telegram_id, s.lang) for s in self.supervisors]
+        supervisors = [Supervisor(s.id, s.name, s.contacts(), s.lang) for s in self.supervisors]
         shifts = [Shift(s.staff, parse_days(s.days), s.start, s.end) for s in self.on_duty]
         return Team(managers, supervisors, OnDutyRota(shifts))
 
@@ -624,19 +647,31 @@ def _entries(config: Mapping[str, Any], section: str, name: str) -> _Entries | N
     return [(f"{section}[{i}]", item) for i, item in enumerate(items)]
 
 
+def _chats_of(person: Mapping[str, Any]) -> Iterator[tuple[str, tuple[str, str]]]:
+    """Yield each chat a staff entry gives, with the key that gives it."""
+    account = person.get("telegram_id")
+    if isinstance(account, int):
+        yield "telegram_id", ("telegram", str(account))
+    chats = person.get("chats")
+    if isinstance(chats, Mapping):
+        for channel, chat in chats.items():
+            if isinstance(channel, str) and isinstance(chat, str):
+                yield f"chats.{channel}", (channel, chat)
+
+
 def _check_staff(supervisors: _Entries, managers: _Entries) -> Iterator[tuple[str, str]]:
     ids: dict[str, str] = {}
-    accounts: dict[int, str] = {}
+    accounts: dict[tuple[str, str], str] = {}
     for key, person in [*supervisors, *managers]:
-        staff_id, account = person["id"], person.get("telegram_id")
+        staff_id = person["id"]
         if staff_id in ids:
             yield f"{key}.id", f"duplicate staff id {staff_id!r} (also {ids[staff_id]})"
         ids.setdefault(staff_id, key)
-        if not isinstance(account, int):
-            continue
-        if account in accounts:
-            yield f"{key}.telegram_id", f"{account} is also the Telegram id of {accounts[account]}"
-        accounts.setdefault(account, f"{key} ({staff_id})")
+        for where, chat in _chats_of(person):
+            if chat in accounts:
+                what = "Telegram id" if chat[0] == "telegram" else f"{chat[0]} chat"
+                yield f"{key}.{where}", f"{chat[1]} is also the {what} of {accounts[chat]}"
+            accounts.setdefault(chat, f"{key} ({staff_id})")
     bosses = [entry["id"] for _, entry in supervisors]
     for key, manager in managers:
         backup, boss = manager.get("backup"), manager.get("supervisor")

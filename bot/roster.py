@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING
 from bot.config import LARGEST_TELEGRAM_ID, Settings, load_settings
 from bot.phones import DiallingPlan
 from bot.problems import ConfigError, Problem
-from desk.people import Retailer, Team
+from desk.people import Address, Retailer, Team
 from storage.roster import RosterConflictError, RosterImport
 
 if TYPE_CHECKING:
@@ -155,8 +155,9 @@ class _Rows:
             self.problem(line, "manager", f"unknown manager {manager!r} (known: {known})")
         account = self._account(line, row.get("telegram_id", ""), retailer_id)
         if len(self.problems) == before:
+            chats = (Address("telegram", str(account)),) if account is not None else ()
             self.retailers.append(
-                Retailer(retailer_id, row["name"], row["shop"], phone, manager, account)
+                Retailer(retailer_id, row["name"], row["shop"], phone, manager, chats)
             )
 
     def _check_id(self, line: int, retailer_id: str) -> None:
@@ -214,7 +215,7 @@ class _Rows:
                 f"{raw} is not a Telegram id (they run from 1 to {LARGEST_TELEGRAM_ID})",
             )
             return None
-        staff = self.team.by_telegram(account)
+        staff = self.team.by_contact(Address("telegram", str(account)))
         if staff:
             self.problem(
                 line, "telegram_id", f"{account} is the Telegram id of {staff.name} ({staff.id})"

@@ -13,6 +13,7 @@ from datetime import timedelta
 
 from bot.tries import Tries, first_window
 from desk.clock import Clock
+from desk.people import Address
 from desk.service import Desk
 from handlers.channel import Courier, Delivery
 from handlers.waiting import first_of
@@ -191,9 +192,9 @@ class Sender:
         )
         if not parcels:
             return 0
-        by_chat: dict[int, list[Parcel]] = defaultdict(list)
+        by_chat: dict[Address, list[Parcel]] = defaultdict(list)
         for parcel in parcels:
-            by_chat[parcel.notice.address.chat_id].append(parcel)
+            by_chat[parcel.notice.address].append(parcel)
         tries = Tries(self.outbox.trying, parcels, self.try_window, tried=ahead(parcels))
         book = Book(functools.partial(self._record, tries), in_doubt=self.in_doubt)
         in_flight: set[int] = set()
@@ -282,7 +283,7 @@ class Sender:
         log.warning(
             "outbox %s to chat %s %s: %s",
             parcel.id,
-            parcel.notice.address.chat_id,
+            parcel.notice.address.chat,
             state,
             delivery.error,
         )

@@ -7,6 +7,7 @@ import contextlib
 from collections import defaultdict
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Sequence
 
+from desk.people import Address
 from storage.outbox import Parcel
 
 
@@ -14,10 +15,10 @@ def likely_order(parcels: Sequence[Parcel]) -> list[Parcel]:
     """Return parcels in the order the sender likely reaches them: chats take turns."""
     # The sender runs one task per chat through a first-come semaphore: every chat's first
     # parcel goes before any chat's second.
-    ranks: dict[int, int] = defaultdict(int)
+    ranks: dict[Address, int] = defaultdict(int)
     ranked = []
     for position, parcel in enumerate(parcels):
-        chat = parcel.notice.address.chat_id
+        chat = parcel.notice.address
         ranked.append((ranks[chat], position, parcel))
         ranks[chat] += 1
     return [parcel for *_, parcel in sorted(ranked, key=lambda item: item[:2])]

@@ -83,7 +83,7 @@ async def _relay(
         return Outcome.ANSWER_CLOSED
     if retailer.manager_id != ticket.home_manager_id:
         return Outcome.MOVED
-    if retailer.telegram_id is None:
+    if not retailer.contacts:
         # The retailer's chat went to another roster entry: say so rather than lose it.
         return Outcome.NO_CHAT
     now = ctx.clock.now()
@@ -156,7 +156,7 @@ async def on_it(ctx: DeskContext, cmd: OnIt) -> Outcome:
         retailer = await ledger.retailer(ticket.retailer_id)
         if ticket.waiting_since is None or retailer is None:
             return Outcome.NOTHING_WAITING
-        if retailer.telegram_id is None:
+        if not retailer.contacts:
             return Outcome.NO_CHAT
         now = ctx.clock.now()
         eta = now + timedelta(minutes=cmd.minutes)
@@ -199,7 +199,7 @@ async def resolve(ctx: DeskContext, cmd: Resolve) -> Outcome:
         await ledger.record(Event(ticket.id, EventKind.RESOLVED, now, actor=cmd.staff_id))
         closed = ticket.evolve(status=TicketStatus.RESOLVED, resolved_at=now, eta_until=None)
         await ledger.save_ticket(with_due(closed))
-        if retailer is not None and retailer.telegram_id is not None:
+        if retailer is not None and retailer.contacts:
             await ledger.post(
                 Notice(
                     to=retailer.id,

@@ -33,7 +33,7 @@ class Answer:
 
     staff_id: str
     address: Address
-    reply_to: int
+    reply_to: str
     content: Content
     source: Inbound | None = None
 
@@ -73,8 +73,8 @@ class ShareContact:
 
     address: Address
     phone: str
-    contact_user_id: int | None
-    sender_id: int
+    contact_user_id: str | None
+    sender_id: str
     lang: str = "zh"
     source: Inbound | None = None
 
@@ -85,8 +85,8 @@ class MoveLink:
 
     staff_id: str
     address: Address
-    message_id: int
-    chat_id: int
+    message_id: str
+    chat: str
     source: Inbound | None = None
 
 
@@ -135,3 +135,6 @@ class Outcome(StrEnum):
     CHOOSE_FIRST = "choose_first"
     IN_COMPLAINT = "in_complaint"
     NEEDS_WORDING = "guide.needs_wording"
+    # The message was what the desk had asked the retailer for: an order, or a rating's comment.
+    AWAITED = "awaited"
+    TEXT_ONLY = "comment.text_only"

@@ -154,7 +154,7 @@ async def answer_complaint(ctx: DeskContext, cmd: Answer) -> Outcome:
         # Only supervisors ever hold complaint messages; this keeps it so if one is forwarded.
         if cmd.staff_id not in ctx.team.supervisors:
             return Outcome.NOT_YOURS
-        if retailer.telegram_id is None:
+        if not retailer.contacts:
             return Outcome.NO_CHAT
         now = ctx.clock.now()
         await ledger.add_complaint_message(
@@ -211,7 +211,7 @@ async def close_complaint(ctx: DeskContext, cmd: CloseComplaint) -> Outcome:
         retailer = await ledger.retailer(complaint.retailer_id)
         if retailer is not None and retailer.awaiting == Awaited.COMPLAINT:
             await ledger.expect(retailer.id, None, None)
-        if retailer is not None and retailer.telegram_id is not None:
+        if retailer is not None and retailer.contacts:
             await ledger.post(
                 Notice(
                     to=retailer.id,

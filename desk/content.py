@@ -6,6 +6,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
 
+from desk.people import Address
+
 
 class ContentKind(StrEnum):
     """Kinds of message content the desk relays."""
@@ -23,12 +25,17 @@ MAX_TEXT = 4000
 
 @dataclass(frozen=True)
 class Content:
-    """One message's content and where the channel keeps the original."""
+    """One message's content and where its channel keeps the original."""
 
     kind: ContentKind
     text: str = ""
-    chat_id: int | None = None
-    message_id: int | None = None
+    # The chat the original was sent in, and its id there: on the same channel, relaying
+    # copies it; another channel fetches the file by `file` and uploads it again.
+    origin: Address | None = None
+    message: str | None = None
+    # The channel's own reference to the media file, and its size in bytes when known.
+    file: str | None = None
+    size: int | None = None
 
     @property
     def is_media(self) -> bool:

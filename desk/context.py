@@ -10,7 +10,7 @@ from zoneinfo import ZoneInfo
 from desk.clock import Clock
 from desk.complaints import ComplaintPolicy
 from desk.flood import FloodPolicy
-from desk.people import Address, Retailer, Staff, Team
+from desk.people import Address, Retailer, Staff, Team, reached_first
 from desk.policy import Policy
 from desk.ports import Store
 from desk.ratings import RatingPolicy
@@ -28,7 +28,6 @@ class DeskContext:
     timezone: ZoneInfo
     # Reads a shared phone as E.164, or None; handed in, as numbering plans are no stdlib.
     read_phone: Callable[[str], str | None]
-    channel: str = "telegram"
     flood: FloodPolicy = field(default_factory=FloodPolicy)
     complaints: ComplaintPolicy = field(default_factory=ComplaintPolicy)
     ratings: RatingPolicy = field(default_factory=RatingPolicy)
@@ -39,7 +38,8 @@ class DeskContext:
         return at.astimezone(self.timezone)
 
     def reach(self, person: Retailer | Staff) -> Address:
-        """Return the chat where a person gets the desk's messages."""
-        if person.telegram_id is None:
+        """Return the chat where a person gets the desk's messages: their first contact."""
+        address = reached_first(person.contacts)
+        if address is None:
             raise ValueError(f"{person.id} has no linked chat")
-        return Address(self.channel, person.telegram_id)
+        return address

@@ -1,4 +1,5 @@
-"""Where a retailer's message goes: to their manager, into their complaint, or held for a choice.
+"""Where a retailer's message goes: to their manager, into their complaint, held for a choice,
+or taken as the order or the rating comment the desk asked them for.
 
 The desk decides this, not the channel: what the retailer is in the middle of (a confidential
 conversation with the supervisor, a choice they owe) is stored with them, so every channel and
@@ -10,16 +11,20 @@ from __future__ import annotations
 from dataclasses import dataclass
 from enum import StrEnum
 
+from desk import feedback, ordering
 from desk.asking import take_question
 from desk.commands import Inbound, Outcome
 from desk.complaining import BURST, take_complaint
 from desk.complaints import overseers
-from desk.content import MAX_TEXT, Content, HeldMessage
+from desk.content import MAX_TEXT, Content, ContentKind, HeldMessage
 from desk.context import DeskContext
+from desk.feedback import Comment
 from desk.notices import Button, Notice, NoticeKind
+from desk.ordering import Order
 from desk.people import Address, Retailer
 from desk.ports import Ledger
-from desk.prompts import Awaited
+from desk.prompts import Awaited, Expectation, expected_of
+from desk.supply import parse_order
 from desk.turns import retailer_turn
 
 TO_SUPERVISOR = Button("button.held.supervisor", "held:s")
@@ -41,7 +46,7 @@ class Receive:
     address: Address
     content: Content
     source: Inbound | None = None
-    reply_to: int | None = None
+    reply_to: str | None = None
 
 
 @dataclass(frozen=True)
@@ -63,6 +68,11 @@ class Choose:
 
 async def receive(ctx: DeskContext, cmd: Receive) -> Outcome:
     """Route a retailer's message and take it there, in one transaction."""
+    async with ctx.store.peek() as reader:
+        sender = await reader.retailer_at(cmd.address)
+    expected = expected_of(sender, ctx.clock.now()) if sender else None
+    if expected is not None and expected.kind in {Awaited.ORDER, Awaited.COMMENT}:
+        return await _awaited(ctx, cmd, expected)
     async with ctx.store.transaction() as ledger:
         retailer = await retailer_turn(ledger, cmd.source, cmd.address)
         if isinstance(retailer, Outcome):
@@ -79,8 +89,27 @@ async def receive(ctx: DeskContext, cmd: Receive) -> Outcome:
         return await take_question(ctx, ledger, retailer, cmd.content)
 
 
+async def _awaited(ctx: DeskContext, cmd: Receive, expected: Expectation) -> Outcome:
+    """Take the message as the order or the comment the desk asked for."""
+    if len(cmd.content.text) > MAX_TEXT:
+        return Outcome.TOO_LONG
+    text = cmd.content.text if cmd.content.kind is ContentKind.TEXT else ""
+    if expected.kind is Awaited.ORDER:
+        line = parse_order(text)
+        if line is None:
+            return Outcome.BAD_ORDER
+        taken = await ordering.order(ctx, Order(cmd.address, line, cmd.source))
+    elif text and expected.ticket_id is not None:
+        taken = await feedback.comment(
+            ctx, Comment(cmd.address, expected.ticket_id, text, cmd.source)
+        )
+    else:
+        return Outcome.TEXT_ONLY
+    return Outcome.AWAITED if taken is Outcome.DONE else taken
+
+
 async def route(
-    ctx: DeskContext, ledger: Ledger, retailer: Retailer, address: Address, reply_to: int | None
+    ctx: DeskContext, ledger: Ledger, retailer: Retailer, address: Address, reply_to: str | None
 ) -> Route:
     """Decide where the retailer's next message goes."""
     if retailer.awaiting == Awaited.HELD:

@@ -80,7 +80,7 @@ async def ask_one(ctx: DeskContext, ledger: Ledger, rating: Rating, now: datetim
     retailer = await ledger.retailer(rating.retailer_id)
     # Waiting again: the answer to come sets a new time. Unlinked: nobody to ask.
     waiting = ticket is not None and ticket.is_open and ticket.waiting_since is not None
-    if ticket is None or retailer is None or retailer.telegram_id is None or waiting:
+    if ticket is None or retailer is None or not retailer.contacts or waiting:
         await ledger.save_rating(rating.evolve(due_at=None))
         return
     await _ask(ctx, ledger, rating, ticket, retailer, now)

@@ -145,8 +145,10 @@ class GuideDraft:
     answer: str
     lang: str
     created_at: datetime
-    chat_id: int
-    message_id: int
+    # The staff member's own message the draft was made from, where it was sent.
+    channel: str
+    chat: str
+    message_id: str
     state: DraftState = DraftState.DRAFT
     decided_by: str | None = None
     decided_at: datetime | None = None

@@ -24,7 +24,7 @@ class SaveDraft:
 
     staff_id: str
     address: Address
-    message_id: int
+    message_id: str
 
 
 @dataclass(frozen=True)
@@ -110,7 +110,8 @@ async def save_draft(ctx: DeskContext, cmd: SaveDraft) -> Outcome:
                 answer=answer.content.text,
                 lang=language_of(question + answer.content.text),
                 created_at=ctx.clock.now(),
-                chat_id=cmd.address.chat_id,
+                channel=cmd.address.channel,
+                chat=cmd.address.chat,
                 message_id=cmd.message_id,
             )
         )

@@ -20,7 +20,7 @@ async def choose(ctx: DeskContext, address: Address, lang: str) -> Outcome:
     """Switch a retailer or staff member to the language they picked."""
     if lang not in LANGS:
         raise ValueError(f"no catalog for language {lang!r}; pick one of {LANGS}")
-    staff = ctx.team.by_telegram(address.chat_id)
+    staff = ctx.team.by_contact(address)
     async with ctx.store.transaction() as ledger:
         if staff is not None:
             await ledger.set_staff_lang(staff.id, lang, ctx.clock.now())

@@ -25,13 +25,14 @@ async def share_contact(ctx: DeskContext, cmd: ShareContact) -> Outcome:
             return Outcome.UNKNOWN_PHONE
         # A retailer linked elsewhere keeps that chat: a recycled number or a borrowed phone
         # must not take their manager's answers. Only the manager or the roster moves it.
-        if retailer.telegram_id in (None, cmd.address.chat_id) and await ledger.link_chat(
-            retailer.id, cmd.address, retailer.telegram_id
+        held = _chat_on(retailer, cmd.address.channel)
+        if held in (None, cmd.address.chat) and await ledger.link_chat(
+            retailer.id, cmd.address, held
         ):
             await ledger.post(_welcome(ctx, retailer, cmd.address, NoticeKind.WELCOME))
             return Outcome.DONE
         linked = await ledger.retailer(retailer.id)
-        if linked is not None and linked.telegram_id is not None:
+        if linked is not None and linked.contacts:
             await _tell_of_claim(ctx, ledger, linked, cmd.address)
     return Outcome.ALREADY_LINKED
 
@@ -46,28 +47,35 @@ async def move_link(ctx: DeskContext, cmd: MoveLink) -> Outcome:
         claim = await ledger.notice_of_message(cmd.address, cmd.message_id)
         if claim is None or claim.kind is not NoticeKind.LINK_CLAIMED:
             return Outcome.NOT_A_TICKET
-        if claim.params.get("chat") != cmd.chat_id:
+        if claim.params.get("chat") != cmd.chat:
             return Outcome.NOT_A_TICKET
         retailer = await ledger.retailer(str(claim.params.get("retailer_id")))
         if retailer is None:
             return Outcome.NOT_A_TICKET
         if retailer.manager_id != cmd.staff_id:
             return Outcome.NOT_YOURS
-        if retailer.telegram_id == cmd.chat_id:
+        held = _chat_on(retailer, cmd.address.channel)
+        if held == cmd.chat:
             return Outcome.REPEATED
         was = claim.params.get("was")
-        new = Address(cmd.address.channel, cmd.chat_id)
+        new = Address(cmd.address.channel, cmd.chat)
         if (
-            retailer.telegram_id != was
-            or ctx.team.by_telegram(cmd.chat_id) is not None
-            or not await ledger.link_chat(retailer.id, new, retailer.telegram_id)
+            held != was
+            or ctx.team.by_contact(new) is not None
+            or not await ledger.link_chat(retailer.id, new, held)
         ):
             return Outcome.LINK_CHANGED
         await ledger.post(_welcome(ctx, retailer, new, NoticeKind.LINK_MOVED))
-        if isinstance(was, int):
+        if isinstance(was, str):
             old = Address(cmd.address.channel, was)
             await ledger.post(_welcome(ctx, retailer, old, NoticeKind.LINK_LEFT))
     return Outcome.DONE
+
+
+def _chat_on(retailer: Retailer, channel: str) -> str | None:
+    """Return the retailer's chat on one channel, if linked there."""
+    contact = retailer.contact_on(channel)
+    return contact.chat if contact else None
 
 
 def _welcome(ctx: DeskContext, retailer: Retailer, address: Address, kind: NoticeKind) -> Notice:
@@ -95,9 +103,9 @@ async def _tell_of_claim(
                 "retailer": retailer.name,
                 "shop": retailer.shop,
                 "retailer_id": retailer.id,
-                "chat": claimant.chat_id,
-                "was": retailer.telegram_id,
+                "chat": claimant.chat,
+                "was": _chat_on(retailer, claimant.channel),
             },
-            buttons=(Button("button.move_link", f"{MOVE_BUTTON}:{claimant.chat_id}"),),
+            buttons=(Button("button.move_link", f"{MOVE_BUTTON}:{claimant.chat}"),),
         )
     )

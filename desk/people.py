@@ -12,10 +12,16 @@ from desk.hours import OnDutyRota, WorkingHours
 
 @dataclass(frozen=True)
 class Address:
-    """Where a person is reached on a channel."""
+    """Where a person is reached: a chat on a channel, in that channel's own id."""
 
     channel: str
-    chat_id: int
+    # A string whatever the channel: Telegram's chat ids are numbers, WeCom's are names.
+    chat: str
+
+
+def reached_first(contacts: tuple[Address, ...]) -> Address | None:
+    """Return the contact a person is reached on: the first, as contacts are in preference order."""
+    return contacts[0] if contacts else None
 
 
 class Role(StrEnum):
@@ -36,7 +42,8 @@ class Retailer:
     shop: str
     phone: str
     manager_id: str
-    telegram_id: int | None = None
+    # Most recently linked first: a retailer is reached where they last linked a chat.
+    contacts: tuple[Address, ...] = ()
     lang: str = "zh"
     # Picked with /lang; otherwise the language follows the chat app's.
     lang_chosen: bool = False
@@ -53,6 +60,10 @@ class Retailer:
             return None
         return self.awaiting
 
+    def contact_on(self, channel: str) -> Address | None:
+        """Return the retailer's chat on one channel, if linked there."""
+        return next((c for c in self.contacts if c.channel == channel), None)
+
 
 @dataclass(frozen=True)
 class Staff:
@@ -60,7 +71,8 @@ class Staff:
 
     id: str
     name: str
-    telegram_id: int
+    # In preference order: the configured channel to reach them on first.
+    contacts: tuple[Address, ...]
     lang: str = "zh"
 
 
@@ -89,7 +101,7 @@ class Leave:
 
 
 class Team:
-    """The staff from the config, looked up by id or Telegram account."""
+    """The staff from the config, looked up by id or by a chat they use."""
 
     def __init__(
         self,
@@ -101,15 +113,15 @@ class Team:
         self.supervisors: Mapping[str, Supervisor] = {s.id: s for s in supervisors}
         self.rota = rota or OnDutyRota(())
         everyone: list[Staff] = [*self.managers.values(), *self.supervisors.values()]
-        self._by_telegram = {s.telegram_id: s for s in everyone}
+        self._by_contact = {c: s for s in everyone for c in s.contacts}
 
     def staff(self, staff_id: str) -> Staff | None:
         """Return the manager or supervisor with this id."""
         return self.managers.get(staff_id) or self.supervisors.get(staff_id)
 
-    def by_telegram(self, telegram_id: int) -> Staff | None:
-        """Return the staff member using this Telegram account."""
-        return self._by_telegram.get(telegram_id)
+    def by_contact(self, address: Address) -> Staff | None:
+        """Return the staff member using this chat."""
+        return self._by_contact.get(address)
 
     def name_of(self, staff_id: str | None) -> str:
         """Return a display name, falling back to the id."""

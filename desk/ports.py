@@ -36,15 +36,15 @@ class Ledger(Protocol):
         """Return the retailer whose roster phone (E.164) this is."""
         ...
 
-    async def link_chat(self, retailer_id: str, address: Address, held_by: int | None) -> bool:
-        """Link a retailer to a chat if their link is still `held_by` (None: no chat yet).
+    async def link_chat(self, retailer_id: str, address: Address, held_by: str | None) -> bool:
+        """Link a retailer to a chat if their chat on its channel is still `held_by` (None: none).
 
-        Whoever held the chat before loses it: one chat per retailer. False, changing nothing,
-        when the retailer's link is no longer `held_by`.
+        Whoever held the chat before loses it: one chat per retailer and channel, one retailer per
+        chat. False, changing nothing, when the retailer's chat there is no longer `held_by`.
         """
         ...
 
-    async def notice_of_message(self, address: Address, message_id: int) -> Notice | None:
+    async def notice_of_message(self, address: Address, message_id: str) -> Notice | None:
         """Return the notice a bot message in this chat delivered."""
         ...
 
@@ -93,7 +93,7 @@ class Ledger(Protocol):
         """Rewrite a notice nobody tried to send yet; False once the sender has taken it."""
         ...
 
-    async def ticket_of_message(self, address: Address, message_id: int) -> int | None:
+    async def ticket_of_message(self, address: Address, message_id: str) -> int | None:
         """Return the ticket a bot message in this chat belongs to."""
         ...
 
@@ -161,7 +161,7 @@ class Ledger(Protocol):
         """Return a ticket's whole conversation, both sides, oldest first."""
         ...
 
-    async def staff_message(self, address: Address, message_id: int) -> TicketMessage | None:
+    async def staff_message(self, address: Address, message_id: str) -> TicketMessage | None:
         """Return the staff answer that is this message of a staff member's own chat."""
         ...
 
@@ -207,7 +207,7 @@ class Ledger(Protocol):
         """Return the retailer's messages of a complaint since a moment."""
         ...
 
-    async def complaint_of_message(self, address: Address, message_id: int) -> int | None:
+    async def complaint_of_message(self, address: Address, message_id: str) -> int | None:
         """Return the complaint a bot message in this chat belongs to."""
         ...
 

@@ -64,7 +64,7 @@ class Desk:
 
     async def who(self, address: Address) -> Someone:
         """Tell whether a chat belongs to staff, a linked retailer, or a stranger."""
-        staff = self.ctx.team.by_telegram(address.chat_id)
+        staff = self.ctx.team.by_contact(address)
         async with self.ctx.store.peek() as ledger:
             if staff is not None:
                 role = Role.MANAGER if staff.id in self.ctx.team.managers else Role.SUPERVISOR
@@ -77,8 +77,12 @@ class Desk:
         return await asking.ask(self.ctx, cmd)
 
     async def receive(self, cmd: Receive) -> Outcome:
-        """Take a retailer's message where it belongs: the manager, the complaint, or held."""
-        return await conversation.receive(self.ctx, cmd)
+        """Take a retailer's message where it belongs; suggest guides for a plain question."""
+        outcome = await conversation.receive(self.ctx, cmd)
+        if outcome is Outcome.DONE and cmd.content.text:
+            # The question is with the manager already; the library may help in the meantime.
+            await guiding.suggest(self.ctx, cmd.address, cmd.content.text)
+        return outcome
 
     async def choose(self, cmd: Choose) -> Outcome:
         """Send a retailer's held messages where they chose."""

@@ -23,7 +23,7 @@ class Delivery:
     """The outcome of one attempt: sent, retry later, unreachable (gone), or failed for good."""
 
     state: str
-    message_id: int | None = None
+    message_id: str | None = None
     error: str | None = None
     retry_after: float | None = None
 

@@ -16,10 +16,11 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from desk.people import Leave, Retailer
+from desk.people import Address, Leave, Retailer
 from desk.tickets import Ticket, TicketStatus
 from storage import codec
-from storage.tables import leaves, retailers, staff_langs, tickets
+from storage import retailers as people
+from storage.tables import leaves, staff_langs, tickets
 
 
 @dataclass
@@ -27,7 +28,7 @@ class Batch:
     """Reads shared by the units of one group commit; forgotten when a unit rolls back."""
 
     # Who owns a chat (None: nobody), and each known retailer's open ticket (None: none).
-    chats: dict[int, Retailer | None] = field(default_factory=dict)
+    chats: dict[Address, Retailer | None] = field(default_factory=dict)
     open_tickets: dict[str, Ticket | None] = field(default_factory=dict)
     # A ticket's state as last read or written, so an unchanged ticket is not written again.
     states: dict[int, dict[str, Any]] = field(default_factory=dict)
@@ -37,15 +38,14 @@ class Batch:
     _next_ticket_id: int | None = None
     _staff_langs: dict[str, str] | None = None
 
-    async def read_ahead(self, conn: AsyncConnection, chat_ids: Iterable[int | None]) -> None:
+    async def read_ahead(self, conn: AsyncConnection, chats: Iterable[Address | None]) -> None:
         """Read the retailers behind these chats and their open tickets: two statements."""
-        wanted = {chat for chat in chat_ids if chat is not None and chat not in self.chats}
+        wanted = {chat for chat in chats if chat is not None and chat not in self.chats}
         if not wanted:
             return
-        query = select(retailers).where(retailers.c.telegram_id.in_(wanted))
-        found = [codec.retailer_from_row(row) for row in (await conn.execute(query)).all()]
+        found = await people.at_chats(conn, list(wanted))
         self.chats |= dict.fromkeys(wanted)
-        self.chats |= {r.telegram_id: r for r in found if r.telegram_id is not None}
+        self.chats |= {c: r for r in found for c in r.contacts if c in wanted}
         await self._read_open_tickets(conn, [r.id for r in found])
 
     async def _read_open_tickets(

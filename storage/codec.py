@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import json
+from collections.abc import Mapping
 from functools import lru_cache
 from typing import Any
 
@@ -62,8 +63,8 @@ def ticket_state(ticket: Ticket) -> dict[str, Any]:
     return {"status": ticket.status.value, **{name: getattr(ticket, name) for name in TICKET_STATE}}
 
 
-def retailer_from_row(row: Row[Any]) -> Retailer:
-    """Rebuild a retailer from its row."""
+def retailer_from_row(row: Row[Any], contacts: tuple[Address, ...] = ()) -> Retailer:
+    """Rebuild a retailer from its row and its contacts, most recently linked first."""
     m = row._mapping
     return Retailer(
         id=m["id"],
@@ -71,7 +72,7 @@ def retailer_from_row(row: Row[Any]) -> Retailer:
         shop=m["shop"],
         phone=m["phone"],
         manager_id=m["manager_id"],
-        telegram_id=m["telegram_id"],
+        contacts=contacts,
         lang=m["lang"],
         lang_chosen=bool(m["lang_chosen"]),
         awaiting=m["awaiting"],
@@ -79,20 +80,33 @@ def retailer_from_row(row: Row[Any]) -> Retailer:
     )
 
 
-def content_to_json(content: Content) -> dict[str, Any]:
-    """Return a JSON-ready copy of message content."""
+def content_values(content: Content) -> dict[str, Any]:
+    """Return the columns (or JSON keys) that keep a message's content and its original."""
+    origin = content.origin
     return {
         "kind": content.kind.value,
         "text": content.text,
-        "chat_id": content.chat_id,
-        "message_id": content.message_id,
+        "channel": origin.channel if origin else None,
+        "chat_id": origin.chat if origin else None,
+        "message_id": content.message,
+        "file_ref": content.file,
+        "size": content.size,
     }
 
 
-def content_from_json(stored: dict[str, Any]) -> Content:
-    """Rebuild message content from JSON."""
+def content_from(m: Mapping[Any, Any]) -> Content:
+    """Rebuild message content from its columns, or from JSON an earlier release wrote."""
+    chat = m.get("chat_id")
+    # Rows and JSON from before channels were named are Telegram's, with numeric ids.
+    channel = m.get("channel") or "telegram"
+    message = m.get("message_id")
     return Content(
-        ContentKind(stored["kind"]), stored["text"], stored["chat_id"], stored["message_id"]
+        ContentKind(m["kind"]),
+        m["text"],
+        Address(channel, str(chat)) if chat is not None else None,
+        str(message) if message is not None else None,
+        m.get("file_ref"),
+        m.get("size"),
     )
 
 
@@ -101,7 +115,7 @@ def notice_body(notice: Notice) -> str:
     body: dict[str, Any] = {
         "params": notice.params,
         "buttons": [[b.label, b.data] for b in notice.buttons],
-        "copy_of": content_to_json(notice.copy_of) if notice.copy_of else None,
+        "copy_of": content_values(notice.copy_of) if notice.copy_of else None,
     }
     if notice.attachment:
         body["attachment"] = {
@@ -125,7 +139,7 @@ def notice_from_row(row: Row[Any]) -> Notice:
         params=body["params"],
         ticket_id=m["ticket_id"],
         step=m["step"],
-        copy_of=content_from_json(body["copy_of"]) if body.get("copy_of") else None,
+        copy_of=content_from(body["copy_of"]) if body.get("copy_of") else None,
         buttons=tuple(Button(label, data) for label, data in body["buttons"]),
         attachment=Attachment(
             stored_file["filename"], base64.b64decode(stored_file["data"]), stored_file["as_photo"]

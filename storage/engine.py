@@ -75,6 +75,10 @@ def _tune_sqlite(engine: AsyncEngine) -> None:
 
     @event.listens_for(engine.sync_engine, "begin")
     def _on_begin(conn: Any) -> None:
+        options = conn.get_execution_options()
+        if options.get("outside_transaction", False):
+            # A pragma such as foreign_keys does nothing inside a transaction.
+            return
         # Readers ask for a deferred transaction so they never queue behind the writer.
-        reading = conn.get_execution_options().get("reading", False)
+        reading = options.get("reading", False)
         conn.exec_driver_sql("BEGIN" if reading else "BEGIN IMMEDIATE")

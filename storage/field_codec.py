@@ -9,10 +9,11 @@ from typing import Any
 from sqlalchemy import Row
 
 from desk.complaints import Complaint, ComplaintMessage, ComplaintPolicy
-from desk.content import Content, ContentKind, HeldMessage
+from desk.content import HeldMessage
 from desk.guide import DraftState, GuideDraft
 from desk.ratings import Rating
 from desk.supply import OrderLine, RefusalReason, SupplyOutcome, SupplyRequest, brand_key
+from storage import codec
 
 COMPLAINT_STATE = (
     "closed_at",
@@ -90,10 +91,7 @@ def complaint_message_row(message: ComplaintMessage) -> dict[str, Any]:
         "complaint_id": message.complaint_id,
         "author_id": message.author_id,
         "from_retailer": message.from_retailer,
-        "kind": message.content.kind.value,
-        "text": message.content.text,
-        "chat_id": message.content.chat_id,
-        "message_id": message.content.message_id,
+        **codec.content_values(message.content),
         "at": message.at,
     }
 
@@ -101,7 +99,7 @@ def complaint_message_row(message: ComplaintMessage) -> dict[str, Any]:
 def complaint_message_from_row(row: Row[Any]) -> ComplaintMessage:
     """Rebuild a complaint message from its row."""
     m = row._mapping
-    content = Content(ContentKind(m["kind"]), m["text"], m["chat_id"], m["message_id"])
+    content = codec.content_from(m)
     return ComplaintMessage(
         m["complaint_id"], m["author_id"], bool(m["from_retailer"]), content, m["at"]
     )
@@ -112,10 +110,7 @@ def held_row(message: HeldMessage) -> dict[str, Any]:
     content = message.content
     return {
         "retailer_id": message.retailer_id,
-        "kind": content.kind.value,
-        "text": content.text,
-        "chat_id": content.chat_id,
-        "message_id": content.message_id,
+        **codec.content_values(content),
         "at": message.at,
     }
 
@@ -123,7 +118,7 @@ def held_row(message: HeldMessage) -> dict[str, Any]:
 def held_from_row(row: Row[Any]) -> HeldMessage:
     """Rebuild a held message from its row."""
     m = row._mapping
-    content = Content(ContentKind(m["kind"]), m["text"], m["chat_id"], m["message_id"])
+    content = codec.content_from(m)
     return HeldMessage(m["retailer_id"], content, m["at"])
 
 
@@ -184,7 +179,8 @@ def draft_from_row(row: Row[Any]) -> GuideDraft:
         answer=m["answer"],
         lang=m["lang"],
         created_at=m["created_at"],
-        chat_id=m["chat_id"],
+        channel=m["channel"],
+        chat=m["chat_id"],
         message_id=m["message_id"],
         state=DraftState(m["state"]),
         decided_by=m["decided_by"],
@@ -202,7 +198,8 @@ def draft_row(draft: GuideDraft) -> dict[str, Any]:
         "lang": draft.lang,
         "state": draft.state.value,
         "created_at": draft.created_at,
-        "chat_id": draft.chat_id,
+        "channel": draft.channel,
+        "chat_id": draft.chat,
         "message_id": draft.message_id,
         "decided_by": draft.decided_by,
         "decided_at": draft.decided_at,

@@ -11,14 +11,14 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from desk.complaints import Complaint, ComplaintMessage
-from desk.content import Content, ContentKind, HeldMessage
+from desk.content import HeldMessage
 from desk.guide import DraftState, GuideDraft
 from desk.notices import NoticeKind
 from desk.people import Address
 from desk.ratings import Rating
 from desk.supply import SupplyRequest
 from desk.tickets import TicketMessage
-from storage import field_codec
+from storage import codec, field_codec
 from storage.batch import Batch
 from storage.dialects import upsert
 from storage.tables import (
@@ -114,12 +114,13 @@ class FieldLedger:
         query = select(messages).where(messages.c.ticket_id == ticket_id).order_by(messages.c.id)
         return [_message(row) for row in (await self.conn.execute(query)).all()]
 
-    async def staff_message(self, address: Address, message_id: int) -> TicketMessage | None:
+    async def staff_message(self, address: Address, message_id: str) -> TicketMessage | None:
         """Return the staff answer that is this message of a staff member's own chat."""
         await self.appends.flush(self.conn, messages)
         query = select(messages).where(
             messages.c.from_retailer.is_(False),
-            messages.c.chat_id == address.chat_id,
+            messages.c.channel == address.channel,
+            messages.c.chat_id == address.chat,
             messages.c.message_id == message_id,
         )
         row = (await self.conn.execute(query)).first()
@@ -213,14 +214,14 @@ class FieldLedger:
         rows = (await self.conn.execute(query)).all()
         return [field_codec.complaint_message_from_row(row) for row in rows]
 
-    async def complaint_of_message(self, address: Address, message_id: int) -> int | None:
+    async def complaint_of_message(self, address: Address, message_id: str) -> int | None:
         """Return the complaint a bot message in this chat belongs to."""
         await self.appends.flush(self.conn, outbox)
         row = (
             await self.conn.execute(
                 select(outbox.c.kind, outbox.c.body).where(
                     outbox.c.channel == address.channel,
-                    outbox.c.chat_id == address.chat_id,
+                    outbox.c.chat_id == address.chat,
                     outbox.c.message_id == message_id,
                 )
             )
@@ -296,7 +297,7 @@ class FieldLedger:
         statement = (
             dialect.insert(guide_drafts)
             .values(field_codec.draft_row(draft))
-            .on_conflict_do_nothing(index_elements=["chat_id", "message_id"])
+            .on_conflict_do_nothing(index_elements=["channel", "chat_id", "message_id"])
             .returning(guide_drafts.c.id)
         )
         draft_id = await self.conn.scalar(statement)
@@ -333,5 +334,5 @@ class FieldLedger:
 
 def _message(row: Row[Any]) -> TicketMessage:
     m = row._mapping
-    content = Content(ContentKind(m["kind"]), m["text"], m["chat_id"], m["message_id"])
+    content = codec.content_from(m)
     return TicketMessage(m["ticket_id"], m["author_id"], bool(m["from_retailer"]), content, m["at"])

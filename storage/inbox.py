@@ -25,7 +25,7 @@ class Arrival:
     """One raw update as received."""
 
     update_id: int
-    chat_id: int | None
+    chat_id: str | None
     payload: str
 
 
@@ -35,7 +35,7 @@ class Pending:
 
     id: int
     update_id: int
-    chat_id: int | None
+    chat_id: str | None
     payload: str
     attempts: int
 

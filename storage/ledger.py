@@ -11,11 +11,11 @@ from sqlalchemy import and_, bindparam, delete, func, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from desk.clock import Clock
-from desk.content import Content, ContentKind
 from desk.notices import Notice, NoticeKind, Queued
 from desk.people import Address, Leave, Retailer
 from desk.tickets import Event, EventKind, Ticket, TicketMessage, TicketStatus
 from storage import codec
+from storage import retailers as people
 from storage.appends import SETTLE, Appends
 from storage.batch import Batch
 from storage.dialects import insert_new
@@ -37,8 +37,6 @@ from storage.tables import (
 # Hot statements are built once: building and hashing a statement costs more than running it.
 log = logging.getLogger(__name__)
 
-_RETAILER = select(retailers).where(retailers.c.id == bindparam("b_id"))
-_RETAILER_AT = select(retailers).where(retailers.c.telegram_id == bindparam("b_chat"))
 _OPEN_TICKET = (
     select(tickets)
     .where(tickets.c.retailer_id == bindparam("b_retailer"))
@@ -110,44 +108,33 @@ class SqlLedger(FieldLedger):
         """Return a retailer by roster id."""
         if retailer_id in self._ahead.retailers:
             return self._ahead.retailers[retailer_id]
-        row = (await self.conn.execute(_RETAILER, {"b_id": retailer_id})).first()
-        return codec.retailer_from_row(row) if row else None
+        found = await people.read(self.conn, b_id=retailer_id)
+        return found[0] if found else None
 
     async def retailer_at(self, address: Address) -> Retailer | None:
         """Return the retailer linked to this chat."""
         chats = self._batch.chats
-        if address.chat_id in chats:
-            return chats[address.chat_id]
-        row = (await self.conn.execute(_RETAILER_AT, {"b_chat": address.chat_id})).first()
-        found = codec.retailer_from_row(row) if row else None
-        chats[address.chat_id] = found
+        if address in chats:
+            return chats[address]
+        linked = await people.read(self.conn, b_channel=address.channel, b_chat=address.chat)
+        found = linked[0] if linked else None
+        chats[address] = found
         return found
 
     async def retailer_with_phone(self, phone: str) -> Retailer | None:
         """Return the retailer whose roster phone (E.164) this is."""
-        row = (await self.conn.execute(select(retailers).where(retailers.c.phone == phone))).first()
-        return codec.retailer_from_row(row) if row else None
+        found = await people.read(self.conn, retailers.c.phone == phone)
+        return found[0] if found else None
 
-    async def link_chat(self, retailer_id: str, address: Address, held_by: int | None) -> bool:
-        """Link a retailer to a chat if their link is still `held_by`; unlink the chat's holder."""
-        column = retailers.c.telegram_id
-        held = column.is_(None) if held_by is None else column == held_by
-        query = select(retailers.c.id).where(retailers.c.id == retailer_id, held)
-        if self._locking:
-            # Two chats sharing one phone at once: the second waits, then sees the first's link.
-            query = query.with_for_update()
-        if await self.conn.scalar(query) is None:
+    async def link_chat(self, retailer_id: str, address: Address, held_by: str | None) -> bool:
+        """Link a retailer to a chat if their chat there is still `held_by`; unlink its holder."""
+        now = self.clock.now()
+        if not await people.link(
+            self.conn, retailer_id, address, held_by, now, locking=self._locking
+        ):
             return False
         self._batch.forget()
         self._ahead.retailers.clear()
-        # One chat per retailer: unlink whoever held this chat before.
-        await self.conn.execute(
-            update(retailers)
-            .where(column == address.chat_id, retailers.c.id != retailer_id)
-            .values(telegram_id=None)
-        )
-        linking = update(retailers).where(retailers.c.id == retailer_id)
-        await self.conn.execute(linking.values(telegram_id=address.chat_id))
         return True
 
     async def open_ticket_of(self, retailer_id: str) -> Ticket | None:
@@ -219,10 +206,7 @@ class SqlLedger(FieldLedger):
                 "ticket_id": message.ticket_id,
                 "author_id": message.author_id,
                 "from_retailer": message.from_retailer,
-                "kind": message.content.kind.value,
-                "text": message.content.text,
-                "chat_id": message.content.chat_id,
-                "message_id": message.content.message_id,
+                **codec.content_values(message.content),
                 "at": message.at,
             },
         )
@@ -244,7 +228,7 @@ class SqlLedger(FieldLedger):
                 m.ticket_id,
                 m.author_id,
                 True,
-                Content(ContentKind(m.kind), m.text, m.chat_id, m.message_id),
+                codec.content_from(m._mapping),
                 m.at,
             )
             for m in (await self.conn.execute(query)).all()
@@ -279,7 +263,7 @@ class SqlLedger(FieldLedger):
             {
                 "recipient_id": notice.to,
                 "channel": notice.address.channel,
-                "chat_id": notice.address.chat_id,
+                "chat_id": notice.address.chat,
                 "kind": notice.kind.value,
                 "lang": picked.get(notice.to, notice.lang),
                 "ticket_id": notice.ticket_id,
@@ -318,23 +302,23 @@ class SqlLedger(FieldLedger):
         )
         return bool(result.rowcount)
 
-    async def ticket_of_message(self, address: Address, message_id: int) -> int | None:
+    async def ticket_of_message(self, address: Address, message_id: str) -> int | None:
         """Return the ticket a bot message in this chat belongs to."""
         await self.appends.flush(self.conn, outbox)
         return await self.conn.scalar(
             select(outbox.c.ticket_id).where(
                 outbox.c.channel == address.channel,
-                outbox.c.chat_id == address.chat_id,
+                outbox.c.chat_id == address.chat,
                 outbox.c.message_id == message_id,
             )
         )
 
-    async def notice_of_message(self, address: Address, message_id: int) -> Notice | None:
+    async def notice_of_message(self, address: Address, message_id: str) -> Notice | None:
         """Return the notice a bot message in this chat delivered."""
         await self.appends.flush(self.conn, outbox)
         query = select(outbox).where(
             outbox.c.channel == address.channel,
-            outbox.c.chat_id == address.chat_id,
+            outbox.c.chat_id == address.chat,
             outbox.c.message_id == message_id,
         )
         row = (await self.conn.execute(query)).first()

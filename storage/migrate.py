@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 
 from alembic import command
@@ -9,7 +10,7 @@ from alembic.config import Config
 from alembic.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlalchemy.engine import Connection
-from sqlalchemy.ext.asyncio import AsyncEngine
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 MIGRATIONS = Path(__file__).with_name("migrations")
 
@@ -25,14 +26,40 @@ def alembic_config(url: str | None = None) -> Config:
 
 async def upgrade(engine: AsyncEngine, revision: str = "head") -> None:
     """Bring the schema up to a revision (the newest by default)."""
+    await _migrate(engine, command.upgrade, revision)
+
+
+async def downgrade(engine: AsyncEngine, revision: str) -> None:
+    """Take the schema back down to an earlier revision."""
+    await _migrate(engine, command.downgrade, revision)
+
+
+async def _migrate(engine: AsyncEngine, step: Callable[[Config, str], None], revision: str) -> None:
+    """Run Alembic on one connection, in one transaction."""
 
     def _run(connection: Connection) -> None:
         config = alembic_config()
         config.attributes["connection"] = connection
-        command.upgrade(config, revision)
+        step(config, revision)
 
-    async with engine.begin() as conn:
-        await conn.run_sync(_run)
+    async with engine.connect() as conn:
+        sqlite = conn.dialect.name == "sqlite"
+        if sqlite:
+            # SQLite rebuilds a table to change a column; with foreign keys enforced, dropping
+            # the old copy of a table others refer to fails. SQLite's own recipe: switch them
+            # off outside the transaction, check every reference before committing.
+            await _pragma(conn, "foreign_keys=OFF")
+        try:
+            await conn.run_sync(_run)
+            if sqlite:
+                broken = (await conn.exec_driver_sql("PRAGMA foreign_key_check")).all()
+                if broken:
+                    raise RuntimeError(f"the upgrade would break references in {broken[0][0]}")
+            await conn.commit()
+        finally:
+            if sqlite:
+                await conn.rollback()
+                await _pragma(conn, "foreign_keys=ON")
 
 
 async def at_head(engine: AsyncEngine) -> bool:
@@ -45,3 +72,13 @@ async def at_head(engine: AsyncEngine) -> bool:
     async with engine.connect() as conn:
         reading = await conn.execution_options(reading=True)
         return await reading.run_sync(_current)
+
+
+async def _pragma(conn: AsyncConnection, pragma: str) -> None:
+    """Set a SQLite pragma outside any transaction, where it takes effect."""
+    await conn.execution_options(outside_transaction=True)
+    try:
+        await conn.exec_driver_sql(f"PRAGMA {pragma}")
+        await conn.commit()
+    finally:
+        await conn.execution_options(outside_transaction=False)

@@ -47,7 +47,7 @@ class Settled:
 
     id: int
     state: str
-    message_id: int | None = None
+    message_id: str | None = None
     error: str | None = None
     retry_at: datetime | None = None
     escalation: tuple[int, int, str] | None = None

@@ -9,10 +9,10 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from desk.content import Content, ContentKind
 from desk.people import Retailer
 from desk.tickets import EventKind, Ticket, TicketMessage
 from storage import codec
+from storage import retailers as people
 from storage.tables import events, messages, retailers
 
 
@@ -36,8 +36,8 @@ class ReadAhead:
         ids = [t.id for t in batch]
         since = min(t.waiting_since or t.opened_at for t in batch)
         wanted = {t.retailer_id for t in batch}
-        for row in (await conn.execute(select(retailers).where(retailers.c.id.in_(wanted)))).all():
-            self.retailers[row.id] = codec.retailer_from_row(row)
+        for retailer in await people.read(conn, retailers.c.id.in_(wanted)):
+            self.retailers[retailer.id] = retailer
         waiting = (
             select(messages)
             .where(messages.c.ticket_id.in_(ids), messages.c.from_retailer.is_(True))
@@ -45,7 +45,7 @@ class ReadAhead:
             .order_by(messages.c.id)
         )
         for m in (await conn.execute(waiting)).all():
-            content = Content(ContentKind(m.kind), m.text, m.chat_id, m.message_id)
+            content = codec.content_from(m._mapping)
             self._waiting[m.ticket_id].append(
                 TicketMessage(m.ticket_id, m.author_id, True, content, m.at)
             )

@@ -9,26 +9,26 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Row, insert, select, update
+from sqlalchemy import Row, delete, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from desk.people import Retailer
+from desk.people import Address, Retailer
 from desk.sla import with_due
 from desk.tickets import EventKind, TicketStatus
 from storage import codec, tables
 from storage.dialects import upsert
 from storage.store import SqlStore
 
-COMPARED = ("name", "shop", "phone", "manager_id", "telegram_id")
+COMPARED = ("name", "shop", "phone", "manager_id")
 
 
 @dataclass(frozen=True)
 class Relink:
-    """A retailer whose linked chat the roster replaced with the telegram_id it gives them."""
+    """A retailer whose linked chat the roster replaced with the one it gives them."""
 
     retailer_id: str
-    was: int
-    now: int
+    was: str
+    now: str
 
 
 @dataclass(frozen=True)
@@ -65,11 +65,14 @@ async def import_retailers(
     for what, values in (
         ("retailer id", [r.id for r in retailers]),
         ("phone", [r.phone for r in retailers]),
-        ("telegram_id", [r.telegram_id for r in retailers if r.telegram_id is not None]),
+        ("chat", [c for r in retailers for c in r.contacts]),
     ):
         twice = [v for v, n in Counter(values).items() if n > 1]
         if twice:
-            raise ValueError(f"the roster repeats {what} {twice[0]!r}")
+            again = twice[0]
+            if isinstance(again, Address):
+                what, again = chat_column(again.channel), again.chat
+            raise ValueError(f"the roster repeats {what} {again!r}")
     async with store.transaction() as ledger:
         return await _import(ledger.conn, retailers, at)
 
@@ -92,24 +95,15 @@ async def _import(conn: AsyncConnection, roster: Sequence[Retailer], at: datetim
         # Hold the rows so a retailer linking their chat meanwhile cannot be overwritten.
         query = query.with_for_update()
     stored = {row.id: row for row in (await conn.execute(query)).all()}
-    clashes = [*_phone_clashes(roster, stored), *_chat_clashes(roster, stored)]
+    held = {
+        Address(row.channel, row.chat): row.retailer_id
+        for row in (await conn.execute(select(tables.contacts))).all()
+    }
+    clashes = [*_phone_clashes(roster, stored), *_chat_clashes(roster, stored, held)]
     if clashes:
         raise RosterConflictError(clashes)
-    claimed = {r.telegram_id: r.id for r in roster if r.telegram_id is not None}
-    # Chats the roster moves to another retailer; each holder gets a chat of its own from it.
-    taken = [
-        rid
-        for rid, row in stored.items()
-        if row.telegram_id is not None and claimed.get(row.telegram_id, rid) != rid
-    ]
-    if taken:
-        # Clear first so that links moving between rows never meet the unique constraint.
-        await conn.execute(
-            update(tables.retailers)
-            .where(tables.retailers.c.id.in_(taken))
-            .values(telegram_id=None, updated_at=at)
-        )
-    wanted = {r.id: _row(r, stored.get(r.id), at) for r in roster}
+    relinked = await _relink(conn, roster, held, at)
+    wanted = {r.id: _row(r, at) for r in roster}
     added = [row for rid, row in wanted.items() if rid not in stored]
     changed = [
         {k: v for k, v in row.items() if k != "lang"}
@@ -118,21 +112,62 @@ async def _import(conn: AsyncConnection, roster: Sequence[Retailer], at: datetim
     ]
     await upsert(conn, tables.retailers, added, ["id"])
     await upsert(conn, tables.retailers, changed, ["id"])
+    await _link(conn, roster, held, at)
     moved = {
         row["id"]: row["manager_id"]
         for row in changed
         if row["manager_id"] != stored[row["id"]].manager_id
     }
     await _hand_over(conn, moved, at)
-    unchanged = len(wanted) - len(added) - len(changed)
-    relinked = tuple(
-        Relink(r.id, stored[r.id].telegram_id, r.telegram_id)
+    # A retailer counts as updated when a column or a chat the roster gives changed.
+    updated = {row["id"] for row in changed} | {
+        r.id for r in roster if r.id in stored and _new_chats(r, held)
+    }
+    unchanged = len(wanted) - len(added) - len(updated)
+    return RosterImport(len(added), len(updated), unchanged, relinked)
+
+
+def _new_chats(retailer: Retailer, held: Mapping[Address, str]) -> list[Address]:
+    """Return the chats the roster gives a retailer that are not theirs yet."""
+    return [c for c in retailer.contacts if held.get(c) != retailer.id]
+
+
+async def _relink(
+    conn: AsyncConnection, roster: Sequence[Retailer], held: Mapping[Address, str], at: datetime
+) -> tuple[Relink, ...]:
+    """Drop the links the roster replaces; return the retailers whose chat it changed."""
+    mine = {(rid, a.channel): a for a, rid in held.items()}
+    dropped: list[Address] = []
+    relinked: list[Relink] = []
+    for retailer in roster:
+        for chat in _new_chats(retailer, held):
+            # The chat's old holder loses it, and the retailer's old chat on that channel goes.
+            if chat in held:
+                dropped.append(chat)
+            old = mine.get((retailer.id, chat.channel))
+            if old is not None:
+                dropped.append(old)
+                relinked.append(Relink(retailer.id, old.chat, chat.chat))
+    for chat in dict.fromkeys(dropped):
+        await conn.execute(
+            delete(tables.contacts).where(
+                tables.contacts.c.channel == chat.channel, tables.contacts.c.chat == chat.chat
+            )
+        )
+    return tuple(relinked)
+
+
+async def _link(
+    conn: AsyncConnection, roster: Sequence[Retailer], held: Mapping[Address, str], at: datetime
+) -> None:
+    """Link each chat the roster gives that is not its retailer's yet."""
+    rows = [
+        {"channel": c.channel, "chat": c.chat, "retailer_id": r.id, "linked_at": at}
         for r in roster
-        if r.telegram_id is not None
-        and r.id in stored
-        and stored[r.id].telegram_id not in (None, r.telegram_id)
-    )
-    return RosterImport(len(added), len(changed), unchanged, relinked)
+        for c in _new_chats(r, held)
+    ]
+    if rows:
+        await conn.execute(insert(tables.contacts), rows)
 
 
 async def _hand_over(conn: AsyncConnection, moved: Mapping[str, str], at: datetime) -> None:
@@ -185,39 +220,43 @@ def _phone_clashes(roster: Sequence[Retailer], stored: Mapping[str, Row[Any]]) -
             )
 
 
-def _chat_clashes(roster: Sequence[Retailer], stored: Mapping[str, Row[Any]]) -> Iterator[Clash]:
-    """Yield each telegram_id the roster gives that is another retailer's linked chat."""
-    given = {r.id: r.telegram_id for r in roster}
-    holders = {row.telegram_id: row for row in stored.values() if row.telegram_id is not None}
+def _chat_clashes(
+    roster: Sequence[Retailer], stored: Mapping[str, Row[Any]], held: Mapping[Address, str]
+) -> Iterator[Clash]:
+    """Yield each chat the roster gives that is another retailer's linked chat."""
+    given = {(r.id, c.channel) for r in roster for c in r.contacts}
     for retailer in roster:
-        holder = holders.get(retailer.telegram_id)
-        # A holder the roster gives another chat moves to it; one it leaves without a chat
-        # would lose a link that may have been proven by sharing their contact.
-        if holder is None or holder.id == retailer.id or given.get(holder.id) is not None:
-            continue
-        yield Clash(
-            retailer.id,
-            "telegram_id",
-            f"{retailer.telegram_id} is already the chat of {holder.id} ({holder.name}), linked "
-            f"by sharing their contact or by an earlier import; leave it empty so "
-            f"{retailer.id} can link that chat by sharing their own contact, or give "
-            f"{holder.id} their new telegram_id in this file",
-        )
+        for chat in retailer.contacts:
+            holder = held.get(chat)
+            # A holder the roster gives another chat moves to it; one it leaves without a chat
+            # would lose a link that may have been proven by sharing their contact.
+            if holder is None or holder == retailer.id or (holder, chat.channel) in given:
+                continue
+            row = stored[holder]
+            column = chat_column(chat.channel)
+            yield Clash(
+                retailer.id,
+                column,
+                f"{chat.chat} is already the chat of {holder} ({row.name}), linked "
+                f"by sharing their contact or by an earlier import; leave it empty so "
+                f"{retailer.id} can link that chat by sharing their own contact, or give "
+                f"{holder} their new {column} in this file",
+            )
 
 
-def _row(retailer: Retailer, stored: Row[Any] | None, at: datetime) -> dict[str, Any]:
+def chat_column(channel: str) -> str:
+    """Return the roster column that gives a retailer's chat on a channel."""
+    return f"{channel}_id"
+
+
+def _row(retailer: Retailer, at: datetime) -> dict[str, Any]:
     """Return the row a roster entry should leave behind."""
-    link = retailer.telegram_id
-    if link is None and stored is not None:
-        # The roster does not know the chat the retailer linked by sharing their contact.
-        link = stored.telegram_id
     return {
         "id": retailer.id,
         "name": retailer.name,
         "shop": retailer.shop,
         "phone": retailer.phone,
         "manager_id": retailer.manager_id,
-        "telegram_id": link,
         # Only new rows take a language; a stored one may have been chosen in the chat.
         "lang": retailer.lang,
         "updated_at": at,

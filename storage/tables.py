@@ -33,9 +33,19 @@ def said_columns() -> list[Column[Any]]:
         Column("from_retailer", Boolean, nullable=False),
         Column("kind", String(16), nullable=False),
         Column("text", Text, nullable=False),
-        Column("chat_id", BigInteger),
-        Column("message_id", BigInteger),
+        *content_columns(),
         Column("at", UtcDateTime, nullable=False),
+    ]
+
+
+def content_columns() -> list[Column[Any]]:
+    """Return fresh columns for where a message's original is kept on its channel."""
+    return [
+        Column("channel", String(16)),
+        Column("chat_id", String(128)),
+        Column("message_id", String(128)),
+        Column("file_ref", String(512)),
+        Column("size", Integer),
     ]
 
 
@@ -47,7 +57,6 @@ retailers = Table(
     Column("shop", String(200), nullable=False),
     Column("phone", String(32), nullable=False, index=True),
     Column("manager_id", String(64), nullable=False, index=True),
-    Column("telegram_id", BigInteger, unique=True),
     Column("lang", String(8), nullable=False, server_default="zh"),
     Column("updated_at", UtcDateTime, nullable=False),
     # Picked with /lang (true), or following the chat app's language (false).
@@ -57,13 +66,25 @@ retailers = Table(
     Column("awaiting_until", UtcDateTime),
 )
 
+# Where each retailer is reached: one chat per channel, and one retailer per chat. Staff
+# contacts come from the config (the team), not from here.
+contacts = Table(
+    "contacts",
+    metadata,
+    Column("channel", String(16), primary_key=True),
+    Column("chat", String(128), primary_key=True),
+    Column("retailer_id", String(64), ForeignKey("retailers.id"), nullable=False),
+    Column("linked_at", UtcDateTime, nullable=False),
+    UniqueConstraint("retailer_id", "channel", name="uq_contacts_retailer_channel"),
+)
+
 inbox = Table(
     "inbox",
     metadata,
     Column("id", Integer, primary_key=True, autoincrement=True),
     Column("channel", String(16), nullable=False),
     Column("update_id", BigInteger, nullable=False),
-    Column("chat_id", BigInteger),
+    Column("chat_id", String(128)),
     Column("payload", Text, nullable=False),
     Column("received_at", UtcDateTime, nullable=False),
     Column("state", String(8), nullable=False, server_default="new"),
@@ -138,7 +159,7 @@ outbox = Table(
     Column("id", Integer, primary_key=True, autoincrement=True),
     Column("recipient_id", String(64), nullable=False),
     Column("channel", String(16), nullable=False),
-    Column("chat_id", BigInteger, nullable=False),
+    Column("chat_id", String(128), nullable=False),
     Column("kind", String(16), nullable=False),
     Column("lang", String(8), nullable=False),
     Column("ticket_id", Integer, index=True),
@@ -150,10 +171,10 @@ outbox = Table(
     Column("lease_until", UtcDateTime),
     Column("created_at", UtcDateTime, nullable=False),
     Column("sent_at", UtcDateTime),
-    Column("message_id", BigInteger),
+    Column("message_id", String(128)),
     Column("error", Text),
     Index("ix_outbox_state_not_before", "state", "not_before"),
-    Index("ix_outbox_chat_message", "chat_id", "message_id"),
+    Index("ix_outbox_chat_message", "channel", "chat_id", "message_id"),
 )
 
 leaves = Table(
@@ -227,8 +248,7 @@ held_messages = Table(
     Column("retailer_id", String(64), ForeignKey("retailers.id"), nullable=False, index=True),
     Column("kind", String(16), nullable=False),
     Column("text", Text, nullable=False),
-    Column("chat_id", BigInteger),
-    Column("message_id", BigInteger),
+    *content_columns(),
     Column("at", UtcDateTime, nullable=False),
 )
 
@@ -265,11 +285,12 @@ guide_drafts = Table(
     Column("lang", String(8), nullable=False),
     Column("state", String(16), nullable=False),
     Column("created_at", UtcDateTime, nullable=False),
-    Column("chat_id", BigInteger, nullable=False),
-    Column("message_id", BigInteger, nullable=False),
+    Column("channel", String(16), nullable=False),
+    Column("chat_id", String(128), nullable=False),
+    Column("message_id", String(128), nullable=False),
     Column("decided_by", String(64)),
     Column("decided_at", UtcDateTime),
-    UniqueConstraint("chat_id", "message_id", name="uq_guide_drafts_message"),
+    UniqueConstraint("channel", "chat_id", "message_id", name="uq_guide_drafts_message"),
     Index("ix_guide_drafts_state", "state"),
 )
 

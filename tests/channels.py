@@ -33,11 +33,11 @@ class FakeCourier:
         """Keep the notice and say it was sent."""
         self.delivered.append(notice)
         self.arrived.set()
-        return Delivery("sent", message_id=len(self.delivered))
+        return Delivery("sent", message_id=str(len(self.delivered)))
 
-    def to(self, chat: object) -> list[Notice]:
+    def to(self, chat: str) -> list[Notice]:
         """Return what was delivered to one chat, in order."""
-        return [n for n in self.delivered if n.address.chat_id == chat]
+        return [n for n in self.delivered if n.address.chat == chat]
 
 
 class FakeChannel:
@@ -62,7 +62,7 @@ class FakeChannel:
         """Return what build(extra=...) takes to add this channel."""
         return lambda desk, store: cls(desk, store, name, handler)
 
-    async def say(self, chat: int, **update: Any) -> None:
+    async def say(self, chat: str, **update: Any) -> None:
         """Store an update from a chat in the inbox, as the channel's inbound side would."""
         self._next_id += 1
         body = {"id": self._next_id, "chat": chat, **update}

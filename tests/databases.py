@@ -7,12 +7,14 @@ import uuid
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
+from typing import Any
 
 import pytest
-from sqlalchemy import MetaData, text
+from sqlalchemy import MetaData, insert, text
 from sqlalchemy.engine import make_url
-from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
 
+from storage import tables
 from storage.engine import async_url, make_engine
 from storage.migrate import upgrade
 
@@ -83,3 +85,22 @@ async def fresh_database() -> AsyncIterator[str]:
         async with admin.connect() as conn:
             await conn.execute(text(f'DROP DATABASE "{name}" WITH (FORCE)'))
         await admin.dispose()
+
+
+async def seed_retailers(conn: AsyncConnection, rows: list[dict[str, Any]]) -> None:
+    """Insert retailers as the roster import leaves them, each `telegram_id` as their contact."""
+    await conn.execute(
+        insert(tables.retailers), [{k: v for k, v in r.items() if k != "telegram_id"} for r in rows]
+    )
+    linked = [
+        {
+            "channel": "telegram",
+            "chat": str(r["telegram_id"]),
+            "retailer_id": r["id"],
+            "linked_at": r["updated_at"],
+        }
+        for r in rows
+        if r.get("telegram_id") is not None
+    ]
+    if linked:
+        await conn.execute(insert(tables.contacts), linked)

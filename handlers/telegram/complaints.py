@@ -8,13 +8,12 @@ from desk.commands import Outcome
 from desk.complaining import CloseComplaint, Complain
 from desk.content import Content, ContentKind
 from desk.conversation import BackToManager, Choose
-from desk.people import Address
 from desk.prompts import Awaited
 from handlers.telegram.menu import prompt_for, retailer_of
 from handlers.telegram.pressing import fields, staff_pressing
 from handlers.telegram.services import Context
 from handlers.telegram.texts import say
-from handlers.telegram.translate import CHANNEL, inbound_of
+from handlers.telegram.translate import chat_of, inbound_of
 
 
 async def on_complain(update: Update, context: Context) -> None:
@@ -27,8 +26,8 @@ async def on_complain(update: Update, context: Context) -> None:
     if found is None:
         return
     message, _, lang = found
-    said = Content(ContentKind.TEXT, text, message.chat_id, message.message_id)
-    cmd = Complain(Address(CHANNEL, message.chat_id), said, inbound_of(update))
+    said = Content(ContentKind.TEXT, text, chat_of(message.chat_id), str(message.message_id))
+    cmd = Complain(chat_of(message.chat_id), said, inbound_of(update))
     outcome = await context.bot_data.desk.complain(cmd)
     if outcome not in {Outcome.DONE, Outcome.REPEATED}:
         await message.reply_text(say(lang, outcome.value))
@@ -40,7 +39,7 @@ async def on_done(update: Update, context: Context) -> None:
     if found is None:
         return
     message, _, lang = found
-    cmd = BackToManager(Address(CHANNEL, message.chat_id), inbound_of(update))
+    cmd = BackToManager(chat_of(message.chat_id), inbound_of(update))
     outcome = await context.bot_data.desk.back_to_manager(cmd)
     # DONE: the desk tells the retailer itself, through the outbox.
     done = outcome in {Outcome.DONE, Outcome.REPEATED}
@@ -54,7 +53,7 @@ async def on_choice(update: Update, context: Context) -> None:
         return
     message, _, lang = found
     to_supervisor = fields_of(update) == ["s"]
-    cmd = Choose(Address(CHANNEL, message.chat_id), to_supervisor, inbound_of(update))
+    cmd = Choose(chat_of(message.chat_id), to_supervisor, inbound_of(update))
     outcome = await context.bot_data.desk.choose(cmd)
     if outcome in {Outcome.DONE, Outcome.REPEATED}:
         text = say(lang, "held.to_supervisor" if to_supervisor else "held.to_manager")

@@ -11,14 +11,27 @@ from desk.content import MAX_TEXT
 from desk.conversation import Receive
 from desk.people import Address
 from desk.service import Someone
-from handlers.telegram import awaiting, staff
+from handlers.telegram import staff
 from handlers.telegram.keyboards import menu_keyboard
 from handlers.telegram.reading import lang_for
 from handlers.telegram.services import Context
 from handlers.telegram.texts import say
-from handlers.telegram.translate import CHANNEL, address_of, content_of, inbound_of
+from handlers.telegram.translate import address_of, chat_of, content_of, inbound_of
 
 log = logging.getLogger(__name__)
+
+# Why the desk refused a message it had asked for (an order, a rating's comment): the retailer
+# is told. A question or a complaint is acknowledged by the desk's own notices instead.
+REFUSED = frozenset(
+    {
+        Outcome.BAD_ORDER,
+        Outcome.TEXT_ONLY,
+        Outcome.NOT_ASKED,
+        Outcome.ALREADY_RATED,
+        Outcome.NOT_YOURS,
+        Outcome.UNKNOWN_SENDER,
+    }
+)
 
 
 async def identify(update: Update, context: Context) -> tuple[Message, Someone, str] | None:
@@ -56,18 +69,18 @@ async def on_message(update: Update, context: Context) -> None:
     if content is None:
         await message.reply_text(say(lang, "unsupported"))
         return
-    if await awaiting.intercept(update, context, someone.retailer, content, lang):
-        return
     desk, address = context.bot_data.desk, message_address(message)
     replied = message.reply_to_message
-    cmd = Receive(address, content, inbound_of(update), replied.message_id if replied else None)
-    # The desk decides where it goes: the manager, the retailer's complaint, or held for a choice.
+    cmd = Receive(
+        address, content, inbound_of(update), str(replied.message_id) if replied else None
+    )
+    # The desk decides where it goes: the manager, the retailer's complaint, held for a choice,
+    # or the order or comment it asked for.
     outcome = await desk.receive(cmd)
     if outcome is Outcome.TOO_LONG:
         await message.reply_text(say(lang, "too_long", limit=MAX_TEXT))
-    elif outcome is Outcome.DONE and content.text:
-        # The question is with the manager already; the library may help in the meantime.
-        await desk.suggest(address, content.text)
+    elif outcome in REFUSED:
+        await message.reply_text(say(lang, outcome.value))
 
 
 async def on_contact(update: Update, context: Context) -> None:
@@ -82,8 +95,8 @@ async def on_contact(update: Update, context: Context) -> None:
         ShareContact(
             message_address(message),
             contact.phone_number,
-            contact.user_id,
-            update.effective_user.id,
+            str(contact.user_id) if contact.user_id is not None else None,
+            str(update.effective_user.id),
             lang,
             inbound_of(update),
         )
@@ -129,4 +142,4 @@ def is_command(message: Message) -> bool:
 
 def message_address(message: Message) -> Address:
     """Return the desk address of a private message's chat."""
-    return Address(CHANNEL, message.chat_id)
+    return chat_of(message.chat_id)

@@ -9,6 +9,7 @@ from desk.notices import Notice
 from handlers.channel import Delivery
 from handlers.telegram.deskbot import DeskBot
 from handlers.telegram.render import CopyOut, FileOut, Outgoing, Renderer, TextOut
+from handlers.telegram.translate import telegram_chat
 
 UNREACHABLE_HINTS = ("chat not found", "user is deactivated", "bot can't initiate")
 
@@ -31,7 +32,8 @@ class Courier:
             # the row fails alone, before anything reaches Telegram.
             return Delivery("failed", error=f"cannot render: {_named(error)}")
         try:
-            return Delivery("sent", await self._send(notice.address.chat_id, outgoing))
+            sent = await self._send(telegram_chat(notice.address), outgoing)
+            return Delivery("sent", str(sent))
         except RetryAfter as error:
             return Delivery("retry", error=str(error), retry_after=_seconds(error.retry_after))
         except Forbidden as error:

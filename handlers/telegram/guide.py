@@ -7,14 +7,13 @@ from telegram import Message, Update
 from desk.commands import Outcome
 from desk.guide import ANSWERS_TOPIC, Library, Topic
 from desk.guiding import Decide, SaveDraft
-from desk.people import Address
 from handlers.telegram.conversation import ask_to_register, identify
 from handlers.telegram.keyboards import titled
 from handlers.telegram.pressing import fields, staff_pressing
 from handlers.telegram.services import Context
 from handlers.telegram.staff import staff_member
 from handlers.telegram.texts import say
-from handlers.telegram.translate import CHANNEL
+from handlers.telegram.translate import chat_of
 
 
 def topic_name(topic: Topic, lang: str) -> str:
@@ -78,8 +77,8 @@ async def on_save(update: Update, context: Context) -> None:
     if found is None or update.effective_chat is None:
         return
     query, member, lang = found
-    address = Address(CHANNEL, update.effective_chat.id)
-    cmd = SaveDraft(member.id, address, int(fields(query)[0]))
+    address = chat_of(update.effective_chat.id)
+    cmd = SaveDraft(member.id, address, fields(query)[0])
     outcome = await context.bot_data.desk.save_draft(cmd)
     done = outcome is Outcome.DONE
     await query.answer(say(lang, "guide.saved" if done else outcome.value), show_alert=True)

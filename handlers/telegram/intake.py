@@ -15,6 +15,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from telegram import Update
 from telegram.ext import Application
 
+from desk.people import Address
 from handlers.telegram.services import Services
 from handlers.telegram.texts import pick_lang, say
 from handlers.telegram.trouble import passing
@@ -88,7 +89,7 @@ class Intake:
         pending = await self.inbox.pending(limit)
         if self.inbox.store.dialect == "sqlite":
             return await self._grouped(pending)
-        by_chat: dict[int | None, list[Pending]] = defaultdict(list)
+        by_chat: dict[str | None, list[Pending]] = defaultdict(list)
         for entry in pending:
             by_chat[entry.chat_id].append(entry)
         results = await asyncio.gather(*(self._chat(entries) for entries in by_chat.values()))
@@ -99,7 +100,7 @@ class Intake:
 
     async def _grouped(self, pending: list[Pending]) -> int:
         settled = 0
-        stalled: set[int | None] = set()
+        stalled: set[str | None] = set()
         store, queue = self.inbox.store, pending[::-1]
         while queue:
             async with store.group_commit() as group:
@@ -109,7 +110,10 @@ class Intake:
                 group.batch.fresh = {
                     (self.inbox.channel, e.update_id) for e in chunk if e.id in fresh
                 }
-                await group.batch.read_ahead(group.conn, [entry.chat_id for entry in chunk])
+                chats = [
+                    Address(self.inbox.channel, e.chat_id) if e.chat_id else None for e in chunk
+                ]
+                await group.batch.read_ahead(group.conn, chats)
                 for turn, entry in enumerate(chunk):
                     # The sender and the poller get the writer between groups, or after a few.
                     if turn >= self.min_group and store.writers_waiting:

@@ -6,12 +6,11 @@ from telegram import Update
 
 from desk.commands import Outcome
 from desk.languages import LANGS
-from desk.people import Address
 from handlers.telegram import menus
 from handlers.telegram.conversation import identify
 from handlers.telegram.services import Context
 from handlers.telegram.texts import say
-from handlers.telegram.translate import CHANNEL
+from handlers.telegram.translate import chat_of
 
 
 async def on_lang(update: Update, context: Context) -> None:
@@ -36,7 +35,7 @@ async def switch(update: Update, context: Context) -> None:
 
 
 async def _choose(chat_id: int, lang: str, update: Update, context: Context) -> None:
-    desk, address = context.bot_data.desk, Address(CHANNEL, chat_id)
+    desk, address = context.bot_data.desk, chat_of(chat_id)
     outcome = await desk.choose_lang(address, lang)
     message = update.effective_message
     assert message is not None

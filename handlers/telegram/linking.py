@@ -5,11 +5,10 @@ from __future__ import annotations
 from telegram import Update
 
 from desk.commands import MoveLink, Outcome
-from desk.people import Address
 from handlers.telegram.pressing import fields, staff_pressing
 from handlers.telegram.services import Context
 from handlers.telegram.texts import say
-from handlers.telegram.translate import CHANNEL, inbound_of
+from handlers.telegram.translate import chat_of, inbound_of
 
 TOLD = {
     Outcome.DONE: "link.moved",
@@ -28,9 +27,9 @@ async def on_move(update: Update, context: Context) -> None:
     if query.message is None:
         await query.answer(say(lang, "button.stale"), show_alert=True)
         return
-    pressed = Address(CHANNEL, query.message.chat.id)
+    pressed = chat_of(query.message.chat.id)
     cmd = MoveLink(
-        member.id, pressed, query.message.message_id, int(fields(query)[0]), inbound_of(update)
+        member.id, pressed, str(query.message.message_id), fields(query)[0], inbound_of(update)
     )
     outcome = await context.bot_data.desk.move_link(cmd)
     await query.answer(say(lang, TOLD.get(outcome, "button.stale")), show_alert=True)

@@ -5,13 +5,13 @@ from __future__ import annotations
 from telegram import Message, Update
 
 from desk.commands import Outcome
-from desk.people import Address, Retailer
+from desk.people import Retailer
 from desk.prompts import Awaited, Expect, Expectation
 from handlers.telegram import guide, languages
 from handlers.telegram.conversation import ask_to_register, identify
 from handlers.telegram.services import Context
 from handlers.telegram.texts import say
-from handlers.telegram.translate import CHANNEL, inbound_of
+from handlers.telegram.translate import chat_of, inbound_of
 
 
 async def retailer_of(update: Update, context: Context) -> tuple[Message, Retailer, str] | None:
@@ -35,7 +35,7 @@ async def prompt_for(update: Update, context: Context, kind: Awaited) -> None:
     if found is None:
         return
     message, _, lang = found
-    cmd = Expect(Address(CHANNEL, message.chat_id), Expectation(kind), inbound_of(update))
+    cmd = Expect(chat_of(message.chat_id), Expectation(kind), inbound_of(update))
     outcome = await context.bot_data.desk.expect(cmd)
     if outcome not in {Outcome.DONE, Outcome.REPEATED}:
         await message.reply_text(say(lang, outcome.value))
@@ -61,7 +61,7 @@ async def on_cancel(update: Update, context: Context) -> None:
     if found is None:
         return
     message, _, lang = found
-    outcome = await context.bot_data.desk.cancel_expectation(Address(CHANNEL, message.chat_id))
+    outcome = await context.bot_data.desk.cancel_expectation(chat_of(message.chat_id))
     done = outcome in {Outcome.DONE, Outcome.NOTHING_WAITING}
     text = say(lang, "cancelled" if done else outcome.value)
     if update.callback_query is not None:

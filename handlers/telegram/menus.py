@@ -14,6 +14,7 @@ from telegram.error import TelegramError
 
 from desk.people import Staff, Team
 from handlers.telegram.texts import CATALOGS, say
+from handlers.telegram.translate import CHANNEL, telegram_chat
 
 log = logging.getLogger(__name__)
 
@@ -51,5 +52,9 @@ async def publish(bot: Bot, team: Team, staff: Iterable[Staff]) -> None:
 
 async def publish_for(bot: Bot, team: Team, member: Staff) -> None:
     """Set one staff member's menu in their private chat, in the language they read."""
-    scope = BotCommandScopeChat(member.telegram_id)
+    chat = next((c for c in member.contacts if c.channel == CHANNEL), None)
+    if chat is None:
+        # Reached on another channel only: there is no Telegram chat to set a menu in.
+        return
+    scope = BotCommandScopeChat(telegram_chat(chat))
     await bot.set_my_commands(commands(menu_of(team, member), member.lang), scope=scope)

@@ -45,7 +45,7 @@ async def hold_polling(store: SqlStore, token: str) -> SessionLock | None:
     return lock
 
 
-def chat_of(raw: dict[str, Any]) -> int | None:
+def chat_of(raw: dict[str, Any]) -> str | None:
     """Return the chat an update belongs to, so one chat's updates stay in order.
 
     Never raises: whatever shape an update has, it is stored, and reading it is the intake's job.
@@ -58,11 +58,17 @@ def chat_of(raw: dict[str, Any]) -> int | None:
         "my_chat_member",
     ):
         if isinstance(raw.get(key), dict):
-            return _id_or_none(_field(raw[key], "chat", "id"))
+            return _chat_or_none(_field(raw[key], "chat", "id"))
     query = raw.get("callback_query")
     if isinstance(query, dict):
-        return _id_or_none(_field(query, "from", "id"))
+        return _chat_or_none(_field(query, "from", "id"))
     return None
+
+
+def _chat_or_none(value: object) -> str | None:
+    """Return a chat id as the inbox keeps it (a string), if it is one."""
+    chat = _id_or_none(value)
+    return str(chat) if chat is not None else None
 
 
 def update_id_of(raw: object) -> int | None:

@@ -6,12 +6,11 @@ from telegram import Update
 
 from desk.commands import Outcome
 from desk.feedback import Rate
-from desk.people import Address
 from handlers.telegram.menu import retailer_of
 from handlers.telegram.pressing import fields
 from handlers.telegram.services import Context
 from handlers.telegram.texts import say
-from handlers.telegram.translate import CHANNEL, inbound_of
+from handlers.telegram.translate import chat_of, inbound_of
 
 
 async def on_rate(update: Update, context: Context) -> None:
@@ -21,7 +20,7 @@ async def on_rate(update: Update, context: Context) -> None:
         return
     message, _, lang = found
     ticket, score = (int(part) for part in fields(query))
-    cmd = Rate(Address(CHANNEL, message.chat_id), ticket, score, inbound_of(update))
+    cmd = Rate(chat_of(message.chat_id), ticket, score, inbound_of(update))
     outcome = await context.bot_data.desk.rate(cmd)
     done = outcome is Outcome.DONE
     await query.answer(say(lang, "rated.ok" if done else outcome.value), show_alert=not done)
@@ -33,7 +32,7 @@ async def on_comment(update: Update, context: Context) -> None:
     if query is None or found is None:
         return
     message, _, lang = found
-    address = Address(CHANNEL, message.chat_id)
+    address = chat_of(message.chat_id)
     outcome = await context.bot_data.desk.want_comment(address, int(fields(query)[0]))
     if outcome is Outcome.DONE:
         await query.answer()

@@ -4,11 +4,10 @@ from __future__ import annotations
 
 from telegram import User
 
-from desk.people import Address
 from desk.service import Someone
 from handlers.telegram.services import Context
 from handlers.telegram.texts import pick_lang
-from handlers.telegram.translate import CHANNEL
+from handlers.telegram.translate import chat_of
 
 
 def lang_for(someone: Someone, language_code: str | None) -> str:
@@ -24,5 +23,5 @@ def lang_for(someone: Someone, language_code: str | None) -> str:
 async def reader(user: User, context: Context) -> tuple[Someone, str]:
     """Return who a Telegram user is to the desk, and the language they read."""
     # A private chat's id is its user's, so a press or an edit made anywhere finds the person.
-    someone = await context.bot_data.desk.who(Address(CHANNEL, user.id))
+    someone = await context.bot_data.desk.who(chat_of(user.id))
     return someone, lang_for(someone, user.language_code)

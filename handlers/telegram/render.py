@@ -11,6 +11,7 @@ from desk.content import ContentKind
 from desk.flood import units
 from desk.notices import Attachment, Button, Notice, NoticeKind
 from handlers.telegram.texts import say
+from handlers.telegram.translate import CHANNEL, telegram_chat
 
 TIME_KEYS = ("due", "eta", "until")
 MAX_CAPTION = 1024
@@ -101,11 +102,14 @@ class Renderer:
             text = f"{say(notice.lang, 'repeat')} {text}"
         markup = self.keyboard(notice.buttons, notice.lang)
         source = notice.copy_of
-        if source is not None and source.chat_id is not None and source.message_id is not None:
+        origin = source.origin if source is not None else None
+        if source is not None and origin is not None and source.message is not None:
             if source.kind is ContentKind.LOCATION:
                 # A location takes no caption; the text already carries its coordinates.
                 return TextOut(clip(text, MAX_TEXT), markup)
-            return CopyOut(source.chat_id, source.message_id, clip(text, MAX_CAPTION), markup)
+            if origin.channel == CHANNEL:
+                caption = clip(text, MAX_CAPTION)
+                return CopyOut(telegram_chat(origin), int(source.message), caption, markup)
         return TextOut(clip(text, MAX_TEXT), markup)
 
     def text(self, notice: Notice) -> str:

@@ -9,13 +9,13 @@ from telegram import Message, Update
 from desk.answering import numbered
 from desk.commands import Answer, AnswerTicket, Away, Outcome
 from desk.content import Content
-from desk.people import Address, Staff
+from desk.people import Staff
 from handlers.telegram.answered import offer_saving
 from handlers.telegram.reading import reader
 from handlers.telegram.render import humanize
 from handlers.telegram.services import Context
 from handlers.telegram.texts import say
-from handlers.telegram.translate import CHANNEL, content_of, inbound_of
+from handlers.telegram.translate import chat_of, content_of, inbound_of
 
 
 async def on_staff_message(update: Update, context: Context, member: Staff, lang: str) -> None:
@@ -36,8 +36,8 @@ async def on_staff_message(update: Update, context: Context, member: Staff, lang
         return
     reply = Answer(
         member.id,
-        Address(CHANNEL, message.chat_id),
-        replied.message_id,
+        chat_of(message.chat_id),
+        str(replied.message_id),
         content,
         inbound_of(update),
     )

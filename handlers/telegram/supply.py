@@ -6,7 +6,6 @@ from telegram import Update
 
 from desk.commands import Outcome
 from desk.ordering import OUTCOME_CODES, Order, SupplyAnswer
-from desk.people import Address
 from desk.prompts import Awaited
 from desk.supply import RESTOCK_DAYS, RefusalReason, parse_order
 from handlers.telegram.keyboards import choices
@@ -14,7 +13,7 @@ from handlers.telegram.menu import prompt_for, retailer_of
 from handlers.telegram.pressing import fields, staff_pressing
 from handlers.telegram.services import Context
 from handlers.telegram.texts import say
-from handlers.telegram.translate import CHANNEL, inbound_of
+from handlers.telegram.translate import chat_of, inbound_of
 
 OUTCOMES = {code: outcome for outcome, code in OUTCOME_CODES.items()}
 # Pressing these asks one more question: the restock date, or the reason.
@@ -32,7 +31,7 @@ async def on_order(update: Update, context: Context) -> None:
         return
     message, _, lang = found
     line = parse_order(text)
-    address = Address(CHANNEL, message.chat_id)
+    address = chat_of(message.chat_id)
     outcome = (
         await context.bot_data.desk.order(Order(address, line, inbound_of(update)))
         if line

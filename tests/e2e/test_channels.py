@@ -48,11 +48,11 @@ async def test_a_row_for_the_fake_channel_goes_to_its_courier_and_not_to_telegra
     async with running_with(desk_settings(tg, tmp_path), tg, FakeChannel.maker()) as app:
         fake = fake_of(app)
         assert set(app.senders) == {"telegram", "fake"}
-        notice = Notice("m1", Address("fake", 5001), NoticeKind.WELCOME, "zh", {"note": "你好"})
+        notice = Notice("m1", Address("fake", "5001"), NoticeKind.WELCOME, "zh", {"note": "你好"})
         async with app.store.transaction() as ledger:
             await ledger.post(notice)
         await asyncio.wait_for(fake.courier.arrived.wait(), timeout=10)
-        assert [n.params for n in fake.courier.to(5001)] == [{"note": "你好"}]
+        assert [n.params for n in fake.courier.to("5001")] == [{"note": "你好"}]
         # The same chat number on Telegram is another person: nothing reached it.
         assert tg.inbox(5001) == []
 
@@ -73,6 +73,6 @@ async def test_the_fake_channel_s_updates_are_stored_and_handed_to_the_desk(
     maker = FakeChannel.maker(handler=handler)
     async with running_with(desk_settings(tg, tmp_path), tg, maker) as app:
         fake = fake_of(app)
-        await fake.say(42, text="hello")
+        await fake.say("42", text="hello")
         await tg.wait_for(lambda: seen == ["hello"], timeout=10)
         assert await fake.inbox.last_update_id() == 1

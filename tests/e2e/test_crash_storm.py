@@ -92,7 +92,7 @@ def recorded_ids(folder: Path, chat: int) -> set[int]:
     """Return the message ids the bot recorded for a chat: the ones a reply maps back from."""
     with sqlite3.connect(folder / "desk.db", timeout=10) as db:
         query = "select message_id from outbox where chat_id = ? and message_id is not null"
-        return {row[0] for row in db.execute(query, (chat,))}
+        return {int(row[0]) for row in db.execute(query, (chat,))}
 
 
 def answer_some(tg: Standin, folder: Path, storm: Storm, rng: random.Random, count: int) -> None:
@@ -130,6 +130,7 @@ async def run_storm(
     await tg.wait_for(lambda: tg.calls_to("getUpdates"), timeout=30)
 
     waves = [[f"问题-{i}-{n}" for i in range(retailers)] for n in range(each)]
+    polls_before_start = 0
     for _ in range(kills):
         if waves:
             for text in waves.pop(0):
@@ -141,6 +142,8 @@ async def run_storm(
         desk.kill()
         storm.kills += 1
         desk.start()
+        # Any poll from now on is the new process's: the killed one can poll no more.
+        polls_before_start = len(tg.calls_to("getUpdates"))
     for wave in waves:
         for text in wave:
             people[int(text.split("-")[1])].send(text)
@@ -151,6 +154,9 @@ async def run_storm(
     answer_some(tg, folder, storm, rng, count=15)
     await tg.wait_for(lambda: all_relayed(tg, storm), timeout=60)
     await settle_ladder(tg, folder)
+    # Everything may have been done by an earlier process: stop the last one only once it runs,
+    # as a SIGTERM that lands while Python is still importing ends it before it can drain.
+    await tg.wait_for(lambda: len(tg.calls_to("getUpdates")) > polls_before_start, timeout=60)
     assert desk.terminate() == 0
     check(tg, folder, storm)
     return storm

@@ -151,7 +151,7 @@ def outbox_rows(folder: Path) -> dict[tuple[int, int], str]:
     """Return every outbox row's state by (chat, row id)."""
     with sqlite3.connect(folder / "desk.db") as db:
         rows = db.execute("select chat_id, id, state from outbox").fetchall()
-    return {(chat, row): state for chat, row, state in rows}
+    return {(int(chat), row): state for chat, row, state in rows}
 
 
 async def retaildesk_status(config: Path) -> str:

@@ -431,6 +431,10 @@ def changes(
             old = before.get(table, {}).get(rowid)
             if old != row:
                 yield table, row, old
+    # A chat link is moved by deleting one row and adding another: a deleted link is a change.
+    for rowid, old in before.get("contacts", {}).items():
+        if rowid not in after.get("contacts", {}):
+            yield "contacts", {**old, "deleted": True}, old
 
 
 class Rights:
@@ -450,10 +454,11 @@ class Rights:
         filed = [*after.get("complaints", {}).values(), *state.get("complaints", {}).values()]
         self.complaints = {row["id"]: row for row in filed}
         self.linked = {
-            row["telegram_id"]: row["id"]
-            for row in state.get("retailers", {}).values()
-            if row["telegram_id"] is not None
+            int(row["chat"]): row["retailer_id"]
+            for row in state.get("contacts", {}).values()
+            if row["channel"] == "telegram"
         }
+        self.phones = {row["id"]: row["phone"] for row in state.get("retailers", {}).values()}
 
     def actor(self, chat_id: int) -> set[str]:
         """Return the ids a private chat acts as."""
@@ -477,6 +482,8 @@ class Rights:
             return {complaint.get("retailer_id"), complaint.get("supervisor_id") or "s1"} - {None}
         if table == "retailers":
             return {row["id"]}
+        if table == "contacts":
+            return {row["retailer_id"]}
         if table == "leaves":
             return {row["manager_id"]}
         if table == "staff_langs":
@@ -504,9 +511,9 @@ def check_rights(raw: dict[str, Any], before: dict, after: dict) -> None:
         if (
             private
             and "contact" in message
-            and (table == "retailers" or row.get("kind") in CONTACT_NOTICES)
+            and (table in {"retailers", "contacts"} or row.get("kind") in CONTACT_NOTICES)
         ):
-            assert_own_contact(message, row, old)
+            assert_own_contact(message, table, row, rights.phones)
             continue
         allowed = rights.parties(table, row) | (rights.parties(table, old) if old else set())
         assert actor & allowed, f"{sorted(actor)} changed {table} {row} by {raw}"
@@ -516,22 +523,25 @@ def check_rights(raw: dict[str, Any], before: dict, after: dict) -> None:
 CONTACT_NOTICES = {"welcome", "link_tried", "link_claimed"}
 
 
-def assert_own_contact(message: dict[str, Any], row: dict[str, Any], old: dict | None) -> None:
+def assert_own_contact(
+    message: dict[str, Any], table: str, row: dict[str, Any], phones: dict[str, str]
+) -> None:
     """Allow only linking the sender's own chat by their own phone, or freeing that chat."""
     chat_id, contact = message["chat"]["id"], message["contact"]
     own = contact.get("user_id") == message["from"]["id"]
     if row.get("kind") == "welcome":
-        assert own and row["chat_id"] == chat_id, f"welcome elsewhere: {row}"
+        assert own and row["chat_id"] == str(chat_id), f"welcome elsewhere: {row}"
         return
     if row.get("kind") in CONTACT_NOTICES:
         # Someone shared a linked retailer's phone: that retailer and their manager are told.
-        assert own and row["chat_id"] != chat_id, f"claim told to the claimant: {row}"
+        assert own and row["chat_id"] != str(chat_id), f"claim told to the claimant: {row}"
         return
-    linked_here = (
-        row["telegram_id"] == chat_id
-        and DiallingPlan().shared_phone(contact["phone_number"]) == row["phone"]
-    )
-    freed_here = old is not None and old["telegram_id"] == chat_id and row["telegram_id"] is None
+    # Linking writes the chat's link and nothing on the retailer's own row.
+    assert table == "contacts", f"contact changed {row}"
+    here = row["channel"] == "telegram" and row["chat"] == str(chat_id)
+    phone = DiallingPlan().shared_phone(contact["phone_number"])
+    linked_here = here and not row.get("deleted") and phones.get(row["retailer_id"]) == phone
+    freed_here = here and row.get("deleted", False)
     assert own and (linked_here or freed_here), f"contact changed {row}"
 
 
@@ -557,7 +567,8 @@ class ComplaintWatch:
             if len(text.strip()) >= 4 and text not in asked:
                 self.texts.add(text)
             if chat_id is not None and message_id is not None:
-                self.origins.add((chat_id, message_id))
+                # Stored as text; the Bot API calls carry Telegram's numbers.
+                self.origins.add((int(chat_id), int(message_id)))
         message = raw.get("message")
         if not isinstance(message, dict):
             return

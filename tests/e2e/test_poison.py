@@ -35,11 +35,12 @@ POISON = {
     # And OverflowError on a date past what a datetime holds.
     "date past year 9999": message_from_zhang(date=10**20),
     "chat that is a string": message_from_zhang(chat="9001"),
-    "chat id past 64 bits": message_from_zhang(chat={"id": 2**70, "type": "private"}),
 }
+# Odd but readable: chat ids are kept as text, so this is stored and answered as a stranger's.
+ODD = {"chat id past 64 bits": message_from_zhang(chat={"id": 2**70, "type": "private"})}
 
 
-@pytest.mark.parametrize("poison", POISON.values(), ids=POISON.keys())
+@pytest.mark.parametrize("poison", [*POISON.values(), *ODD.values()], ids=[*POISON, *ODD])
 async def test_a_poison_update_is_parked_and_another_retailers_question_reaches_their_manager(
     tg: Standin, tmp_path: Path, poison: dict[str, Any]
 ) -> None:
@@ -68,7 +69,7 @@ async def test_on_postgresql_every_poison_update_is_parked_and_the_desk_goes_on(
         settings = Settings.from_mapping(mapping, env={}, config_dir=tmp_path)
         async with running_desk(settings, tg) as app:
             app.telegram.intake.idle = 3600.0
-            for poison in POISON.values():
+            for poison in [*POISON.values(), *ODD.values()]:
                 tg.raw_update(poison)
             tg.get_user(9001).send("中华到货了吗？")
             tg.get_user(9002).send("玉溪还有吗？")
@@ -98,7 +99,7 @@ async def test_through_the_webhook_a_poison_post_never_holds_back_the_next_updat
             assert (await client.post("/hook", content=utf16)).status_code == 400
             assert (await client.post("/hook", json={"update_id": 2**70})).status_code == 400
         # Telegram holds back every later update while one gets a 5xx; these must not.
-        for poison in POISON.values():
+        for poison in [*POISON.values(), *ODD.values()]:
             tg.raw_update(poison)
         tg.get_user(9002).send("玉溪还有吗？")
 

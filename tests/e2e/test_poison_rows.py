@@ -21,7 +21,7 @@ from tests.e2e.test_faults import retaildesk_status
 
 ANSWER = Notice(
     to="r1",
-    address=Address("telegram", 9001),
+    address=Address("telegram", "9001"),
     kind=NoticeKind.ANSWER,
     lang="zh",
     params={"staff": "李经理", "text": "明早给您送两条。"},

@@ -272,7 +272,9 @@ async def scenario(tg: Standin, db: AsyncEngine, telegram: Telegram, sender: Ser
     )
     assert len(questions) == RETAILERS
     replies = [
-        replied(total + 1 + i, chat - 5000, message_id, int(retailer[1:]), tg.world.bot_user)
+        replied(
+            total + 1 + i, int(chat) - 5000, int(message_id), int(retailer[1:]), tg.world.bot_user
+        )
         for i, (retailer, chat, message_id) in enumerate(questions)
     ]
     await telegram.post_all(replies)

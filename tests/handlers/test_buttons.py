@@ -14,7 +14,7 @@ async def asked(chats: Chats, updates: UpdateBuilder) -> int:
     """Have r1 ask; return the id of the question, with its buttons, in m1's chat."""
     await chats.handle(updates.message_update(R1, "有货吗？"))
     (question,) = chats.store.posted_to("m1", NoticeKind.QUESTION)
-    return chats.store.message_id_of(question)
+    return int(chats.store.message_id_of(question))
 
 
 async def test_on_it_offers_the_eta_choices_in_the_pressers_chat(chats, updates):

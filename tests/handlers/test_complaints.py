@@ -20,7 +20,7 @@ async def held_reply(chats: Chats, updates: UpdateBuilder) -> None:
     (ack,) = chats.store.posted_to("r1", NoticeKind.ACK)
     await complaining(chats, updates)
     reply = updates.message_update(
-        R1, "李经理总是不回消息", reply_to=chats.store.message_id_of(ack)
+        R1, "李经理总是不回消息", reply_to=int(chats.store.message_id_of(ack))
     )
     await chats.handle(reply)
 
@@ -31,7 +31,7 @@ async def test_after_complain_a_message_goes_to_the_supervisor_only(chats, updat
 
     assert calls == []
     (complaint,) = chats.store.posted_to("s1", NoticeKind.COMPLAINT)
-    assert complaint.address.chat_id == S1
+    assert int(complaint.address.chat) == S1
     assert chats.store.posted_to("m1") == []
     assert chats.store.tickets == {}
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from desk.content import MAX_TEXT
 from desk.notices import NoticeKind
+from desk.people import Address
 from handlers.telegram.texts import say
 from tests.handlers.conftest import M1, R1, STRANGER
 
@@ -14,8 +15,8 @@ async def test_a_question_is_acknowledged_and_reaches_the_manager(chats, updates
     # The desk speaks through the outbox; the handler itself says nothing.
     assert calls == []
     ack, question = chats.store.posted
-    assert (ack.to, ack.kind, ack.address.chat_id) == ("r1", NoticeKind.ACK, R1)
-    assert (question.to, question.kind, question.address.chat_id) == (
+    assert (ack.to, ack.kind, int(ack.address.chat)) == ("r1", NoticeKind.ACK, R1)
+    assert (question.to, question.kind, int(question.address.chat)) == (
         "m1",
         NoticeKind.QUESTION,
         M1,
@@ -95,7 +96,7 @@ async def test_sharing_a_roster_phone_links_the_chat(chats, updates):
     calls = await chats.handle(updates.message_update(STRANGER, contact=own))
 
     assert calls == []
-    assert chats.store.retailers["r3"].telegram_id == STRANGER
+    assert chats.store.retailers["r3"].contacts == (Address("telegram", str(STRANGER)),)
     assert [n.kind for n in chats.store.posted_to("r3")] == [NoticeKind.WELCOME]
 
 
@@ -105,4 +106,4 @@ async def test_sharing_someone_elses_contact_links_nothing(chats, updates):
     calls = await chats.handle(updates.message_update(STRANGER, contact=theirs))
 
     assert [c.text for c in calls] == [say("zh", "not_own_contact")]
-    assert chats.store.retailers["r3"].telegram_id is None
+    assert chats.store.retailers["r3"].contacts == ()

@@ -12,7 +12,7 @@ async def asked(chats: Chats, updates: UpdateBuilder) -> int:
     """Have r1 ask; return the id of the question's message in m1's chat."""
     await chats.handle(updates.message_update(R1, "有货吗？"))
     (question,) = chats.store.posted_to("m1", NoticeKind.QUESTION)
-    return chats.store.message_id_of(question)
+    return int(chats.store.message_id_of(question))
 
 
 async def test_a_reply_to_the_question_relays_the_answer(chats, updates):
@@ -22,7 +22,7 @@ async def test_a_reply_to_the_question_relays_the_answer(chats, updates):
     calls = await chats.handle(answer)
 
     (relayed,) = chats.store.posted_to("r1", NoticeKind.ANSWER)
-    assert (relayed.address.chat_id, relayed.ticket_id) == (R1, 1)
+    assert (int(relayed.address.chat), relayed.ticket_id) == (R1, 1)
     assert relayed.params["text"] == "有的，明天到货"
     # The manager hears it went out, with the button that saves it for the library.
     (confirmation,) = calls

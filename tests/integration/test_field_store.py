@@ -20,12 +20,12 @@ from desk.supply import OrderLine, RefusalReason, SupplyOutcome, SupplyRequest
 from desk.tickets import Ticket, TicketMessage
 from storage.outbox import Outbox, Settled
 from storage.store import SqlStore
-from storage.tables import retailers
+from storage.tables import contacts, retailers
 from tests.databases import BACKENDS, migrated_engine
 
 T0 = datetime(2026, 11, 26, 19, 0, tzinfo=UTC)
-R1_CHAT = Address("telegram", 9001)
-S1_CHAT = Address("telegram", 7001)
+R1_CHAT = Address("telegram", "9001")
+S1_CHAT = Address("telegram", "7001")
 
 
 class StillClock:
@@ -49,8 +49,12 @@ async def store(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator
                     shop="张记烟酒",
                     phone="13800000001",
                     manager_id="m1",
-                    telegram_id=9001,
                     updated_at=T0,
+                )
+            )
+            await conn.execute(
+                insert(contacts).values(
+                    channel="telegram", chat="9001", retailer_id="r1", linked_at=T0
                 )
             )
         yield SqlStore(engine, StillClock())
@@ -91,7 +95,7 @@ async def test_staff_languages_are_replaced_not_added(store):
 
 
 async def test_a_notice_to_staff_goes_out_in_the_language_they_last_picked(store):
-    m1_chat = Address("telegram", 5001)
+    m1_chat = Address("telegram", "5001")
     async with store.transaction() as ledger:
         await ledger.post(Notice("m1", m1_chat, NoticeKind.REMINDER, "zh", {"ticket": 1}))
         await ledger.set_staff_lang("m1", "en", T0)
@@ -138,7 +142,7 @@ async def test_a_complaint_round_trips_and_its_reminder_comes_due(store):
         complaint = await ledger.create_complaint(draft)
         complaint = complaint.evolve(next_due_at=T0 + timedelta(hours=2))
         await ledger.save_complaint(complaint)
-        said = Content(ContentKind.TEXT, "经理态度很差", 9001, 41)
+        said = Content(ContentKind.TEXT, "经理态度很差", Address("telegram", "9001"), "41")
         await ledger.add_complaint_message(ComplaintMessage(complaint.id, "r1", True, said, T0))
         await ledger.add_complaint_message(
             ComplaintMessage(complaint.id, "s1", False, Content(ContentKind.TEXT, "已了解"), T0)
@@ -165,12 +169,12 @@ async def test_a_reply_finds_its_complaint_only_through_complaint_messages(store
         for kind in (NoticeKind.COMPLAINT, NoticeKind.REPORT):
             await ledger.post(Notice("s1", S1_CHAT, kind, "zh", {"complaint": complaint.id}))
     parcels = await outbox.claim(T0, 10)
-    settled = [outbox_settled(p, mid) for p, mid in zip(parcels, (501, 502), strict=True)]
+    settled = [outbox_settled(p, mid) for p, mid in zip(parcels, ("501", "502"), strict=True)]
     await outbox.settle(settled, T0)
     async with store.peek() as ledger:
-        assert await ledger.complaint_of_message(S1_CHAT, 501) == complaint.id
-        assert await ledger.complaint_of_message(S1_CHAT, 502) is None
-        assert await ledger.complaint_of_message(R1_CHAT, 501) is None
+        assert await ledger.complaint_of_message(S1_CHAT, "501") == complaint.id
+        assert await ledger.complaint_of_message(S1_CHAT, "502") is None
+        assert await ledger.complaint_of_message(R1_CHAT, "501") is None
 
 
 def outbox_settled(parcel, message_id):
@@ -204,18 +208,28 @@ async def test_a_supply_request_keeps_its_outcome(store):
 async def test_a_staff_answer_is_found_by_its_own_chat_and_saved_once(store):
     ticket = await a_ticket(store)
     asked = TicketMessage(
-        ticket.id, "r1", True, Content(ContentKind.TEXT, "烟怎么防潮？", 9001, 7), T0
+        ticket.id,
+        "r1",
+        True,
+        Content(ContentKind.TEXT, "烟怎么防潮？", Address("telegram", "9001"), "7"),
+        T0,
     )
     answer = TicketMessage(
-        ticket.id, "m1", False, Content(ContentKind.TEXT, "放除湿盒", 5001, 8), T0
+        ticket.id,
+        "m1",
+        False,
+        Content(ContentKind.TEXT, "放除湿盒", Address("telegram", "5001"), "8"),
+        T0,
     )
     async with store.transaction() as ledger:
         await ledger.add_message(asked)
         await ledger.add_message(answer)
         assert await ledger.conversation(ticket.id) == [asked, answer]
-        assert await ledger.staff_message(Address("telegram", 5001), 8) == answer
-        assert await ledger.staff_message(Address("telegram", 9001), 7) is None
-        draft = GuideDraft(0, ticket.id, "m1", "烟怎么防潮？", "放除湿盒", "zh", T0, 5001, 8)
+        assert await ledger.staff_message(Address("telegram", "5001"), "8") == answer
+        assert await ledger.staff_message(Address("telegram", "9001"), "7") is None
+        draft = GuideDraft(
+            0, ticket.id, "m1", "烟怎么防潮？", "放除湿盒", "zh", T0, "telegram", "5001", "8"
+        )
         saved = await ledger.create_draft(draft)
         assert saved is not None
         assert await ledger.create_draft(draft) is None

@@ -18,7 +18,7 @@ from desk.supply import OrderLine, SupplyRequest
 from desk.tickets import Event, EventKind, Ticket, TicketStatus
 from storage.store import SqlStore
 from storage.tables import events, inbox, outbox, retailers, supply_requests, tickets
-from tests.databases import migrated_engine
+from tests.databases import migrated_engine, seed_retailers
 
 T0 = datetime(2026, 11, 26, 19, 0, tzinfo=UTC)
 POLICY = Policy((EscalationStep(timedelta(minutes=15), Notify.MANAGER),))
@@ -35,8 +35,8 @@ class StillClock:
 async def store(tmp_path: Path) -> AsyncIterator[SqlStore]:
     async with migrated_engine("sqlite", tmp_path) as engine:
         async with engine.begin() as conn:
-            await conn.execute(
-                insert(retailers),
+            await seed_retailers(
+                conn,
                 [
                     {
                         "id": f"r{i}",
@@ -59,7 +59,7 @@ async def ask(store: SqlStore, retailer: str, *, due_in: int = 15, fail: bool = 
         draft = Ticket(0, retailer, "m1", "m1", T0, POLICY, waiting_since=T0)
         ticket = await ledger.create_ticket(draft)
         await ledger.record(Event(ticket.id, EventKind.ASKED, T0, actor=retailer))
-        await ledger.post(Notice("m1", Address("telegram", 5001), NoticeKind.QUESTION, "zh"))
+        await ledger.post(Notice("m1", Address("telegram", "5001"), NoticeKind.QUESTION, "zh"))
         await ledger.save_ticket(ticket.evolve(next_due_at=T0 + timedelta(minutes=due_in)))
         if fail:
             raise RuntimeError("boom")
@@ -103,7 +103,7 @@ async def test_nothing_is_seen_before_the_group_commits(store: SqlStore) -> None
         await ask(store, "r0", due_in=20)
         await ask(store, "r1", due_in=10)
         async with store.peek() as ledger:
-            assert await ledger.retailer_at(Address("telegram", 9001)) is not None
+            assert await ledger.retailer_at(Address("telegram", "9001")) is not None
         assert await counts(store) == (0, 0, 0)
         assert not store.outbox_posted.is_set()
         assert due == []
@@ -190,11 +190,13 @@ async def test_read_ahead_answers_who_and_which_ticket_without_a_statement(
 ) -> None:
     opened = await ask(store, "r0")
     async with store.group_commit() as group:
-        await group.batch.read_ahead(group.conn, [9000, 9001, 7777])
+        await group.batch.read_ahead(
+            group.conn, [Address("telegram", c) for c in ("9000", "9001", "7777")]
+        )
         seen = statements_of(store)
         async with store.transaction() as ledger:
-            zero = await ledger.retailer_at(Address("telegram", 9000))
-            stranger = await ledger.retailer_at(Address("telegram", 7777))
+            zero = await ledger.retailer_at(Address("telegram", "9000"))
+            stranger = await ledger.retailer_at(Address("telegram", "7777"))
             ticket = await ledger.open_ticket_of("r0")
             none = await ledger.open_ticket_of("r1")
             assert ticket is not None
@@ -210,7 +212,7 @@ async def test_read_ahead_answers_who_and_which_ticket_without_a_statement(
 async def test_a_rolled_back_unit_leaves_no_stale_reads(store: SqlStore) -> None:
     opened = await ask(store, "r0")
     async with store.group_commit() as group:
-        await group.batch.read_ahead(group.conn, [9000])
+        await group.batch.read_ahead(group.conn, [Address("telegram", "9000")])
         with pytest.raises(RuntimeError, match="boom"):
             async with store.transaction() as ledger:
                 ticket = await ledger.open_ticket_of("r0")

@@ -46,8 +46,9 @@ def test_the_admin_lists_and_approves_a_draft(tmp_path: Path, capsys) -> None:
                 lang="zh",
                 state="draft",
                 created_at=datetime(2026, 11, 20, tzinfo=UTC),
-                chat_id=5001,
-                message_id=8,
+                channel="telegram",
+                chat_id="5001",
+                message_id="8",
             )
         )
     capsys.readouterr()

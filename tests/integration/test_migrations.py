@@ -6,14 +6,13 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
-from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
-from sqlalchemy import insert, select
+from sqlalchemy import BigInteger, Column, DateTime, String, insert, select, table
 from sqlalchemy.engine import Connection
 
-from storage.migrate import alembic_config, upgrade
-from storage.tables import metadata, retailers
+from storage.migrate import downgrade, upgrade
+from storage.tables import contacts, metadata, retailers
 from tests.databases import BACKENDS, migrated_engine
 
 AT = datetime(2026, 12, 1, 8, 0, tzinfo=UTC)
@@ -31,12 +30,6 @@ async def test_migrated_schema_matches_the_tables(backend: str, tmp_path: Path) 
     assert differences == []
 
 
-def _step(connection: Connection, direction: str, revision: str) -> None:
-    config = alembic_config()
-    config.attributes["connection"] = connection
-    getattr(command, direction)(config, revision)
-
-
 # Phones as the code before E.164 stored them: national digits, China's 86 dropped.
 STORED = {
     "r1": ("13800138001", "+8613800138001"),
@@ -49,13 +42,22 @@ STORED = {
 }
 
 
+# The retailers table as revision 0004 has it: a Telegram chat of its own on each row.
+RETAILERS_AT_0004 = table(
+    "retailers",
+    *(Column(name, String) for name in ("id", "name", "shop", "phone", "manager_id")),
+    Column("telegram_id", BigInteger),
+    Column("updated_at", DateTime(timezone=True)),
+)
+
+
 @pytest.mark.parametrize("backend", BACKENDS)
 async def test_stored_phones_become_e164_and_none_is_lost(backend: str, tmp_path: Path) -> None:
     async with migrated_engine(backend, tmp_path) as engine:
+        await downgrade(engine, "0004")
         async with engine.begin() as conn:
-            await conn.run_sync(_step, "downgrade", "0004")
             await conn.execute(
-                insert(retailers),
+                insert(RETAILERS_AT_0004),
                 [
                     {
                         "id": rid,
@@ -72,12 +74,11 @@ async def test_stored_phones_become_e164_and_none_is_lost(backend: str, tmp_path
         await upgrade(engine)
         async with engine.connect() as conn:
             upgraded = dict((await conn.execute(select(retailers.c.id, retailers.c.phone))).all())
-            chats = set((await conn.scalars(select(retailers.c.telegram_id))).all())
-        async with engine.begin() as conn:
-            await conn.run_sync(_step, "downgrade", "0004")
+            chats = set((await conn.execute(select(contacts.c.channel, contacts.c.chat))).all())
+        await downgrade(engine, "0004")
         async with engine.connect() as conn:
             downgraded = dict((await conn.execute(select(retailers.c.id, retailers.c.phone))).all())
 
     assert upgraded == {rid: new for rid, (_, new) in STORED.items()}
-    assert chats == {9000 + n for n in range(len(STORED))}
+    assert chats == {("telegram", str(9000 + n)) for n in range(len(STORED))}
     assert downgraded == {rid: old for rid, (old, _) in STORED.items()}

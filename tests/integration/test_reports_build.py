@@ -16,12 +16,15 @@ from PIL import Image
 from sqlalchemy import insert
 from sqlalchemy.ext.asyncio import AsyncConnection, create_async_engine
 
-from desk.people import Manager, Supervisor, Team
+from desk.people import Address, Manager, Supervisor, Team
 from reports import IsoWeek, ReportFormat, TerminalBar, build_report
 from storage.tables import events, metadata, tickets
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
-TEAM = Team([Manager("m1", "李经理", 5001, supervisor="s1")], [Supervisor("s1", "陈主任", 7001)])
+TEAM = Team(
+    [Manager("m1", "李经理", (Address("telegram", "5001"),), supervisor="s1")],
+    [Supervisor("s1", "陈主任", (Address("telegram", "7001"),))],
+)
 POLICY = json.dumps({"steps": [{"after": 900, "notify": "manager"}], "repeat_last_every": None})
 
 

@@ -20,7 +20,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 from bot.phones import DiallingPlan
 from desk.context import DeskContext
 from desk.notices import NoticeKind
-from desk.people import Manager, Supervisor, Team
+from desk.people import Address, Manager, Supervisor, Team
 from desk.policy import Policy
 from reports import Audience, IsoWeek, WeeklySchedule, deliver_due_reports, summarizer
 from storage import codec
@@ -32,10 +32,13 @@ SHANGHAI = ZoneInfo("Asia/Shanghai")
 MONDAY_NINE = datetime(2026, 11, 23, 9, 0, tzinfo=SHANGHAI).astimezone(UTC)
 TEAM = Team(
     managers=[
-        Manager("m1", "李经理", 5001, supervisor="s1"),
-        Manager("m2", "王经理", 5002, supervisor="s2"),
+        Manager("m1", "李经理", (Address("telegram", "5001"),), supervisor="s1"),
+        Manager("m2", "王经理", (Address("telegram", "5002"),), supervisor="s2"),
     ],
-    supervisors=[Supervisor("s1", "陈主任", 7001), Supervisor("s2", "周主任", 7002)],
+    supervisors=[
+        Supervisor("s1", "陈主任", (Address("telegram", "7001"),)),
+        Supervisor("s2", "周主任", (Address("telegram", "7002"),)),
+    ],
 )
 POLICY = json.dumps({"steps": [{"after": 900, "notify": "manager"}], "repeat_last_every": None})
 

@@ -12,7 +12,7 @@ import pytest
 from sqlalchemy import insert
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from desk.people import Manager, Supervisor, Team
+from desk.people import Address, Manager, Supervisor, Team
 from reports import (
     BrandWeek,
     IsoWeek,
@@ -31,11 +31,14 @@ W47 = IsoWeek(2026, 47)
 MON = W47.monday
 TEAM = Team(
     managers=[
-        Manager("m1", "李经理", 5001, supervisor="s1"),
-        Manager("m2", "王经理", 5002, supervisor="s1"),
-        Manager("m3", "赵经理", 5003, supervisor="s2"),
+        Manager("m1", "李经理", (Address("telegram", "5001"),), supervisor="s1"),
+        Manager("m2", "王经理", (Address("telegram", "5002"),), supervisor="s1"),
+        Manager("m3", "赵经理", (Address("telegram", "5003"),), supervisor="s2"),
     ],
-    supervisors=[Supervisor("s1", "陈主任", 7001), Supervisor("s2", "周主任", 7002)],
+    supervisors=[
+        Supervisor("s1", "陈主任", (Address("telegram", "7001"),)),
+        Supervisor("s2", "周主任", (Address("telegram", "7002"),)),
+    ],
 )
 
 

@@ -19,7 +19,7 @@ from sqlalchemy import insert, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncConnection, create_async_engine
 
-from desk.people import Manager, Supervisor, Team
+from desk.people import Address, Manager, Supervisor, Team
 from desk.policy import EscalationStep, Notify, Policy
 from reports import IsoWeek, Latency, Standards, team_summaries, weekly_summary
 from storage.tables import events, metadata, tickets
@@ -38,11 +38,14 @@ POLICY = json.dumps(
 )
 TEAM = Team(
     managers=[
-        Manager("m1", "李经理", 5001, backup="m2", supervisor="s1"),
-        Manager("m2", "王经理", 5002, backup="m1", supervisor="s1"),
-        Manager("m3", "赵经理", 5003, supervisor="s2"),
+        Manager("m1", "李经理", (Address("telegram", "5001"),), backup="m2", supervisor="s1"),
+        Manager("m2", "王经理", (Address("telegram", "5002"),), backup="m1", supervisor="s1"),
+        Manager("m3", "赵经理", (Address("telegram", "5003"),), supervisor="s2"),
     ],
-    supervisors=[Supervisor("s1", "陈主任", 7001), Supervisor("s2", "周主任", 7002)],
+    supervisors=[
+        Supervisor("s1", "陈主任", (Address("telegram", "7001"),)),
+        Supervisor("s2", "周主任", (Address("telegram", "7002"),)),
+    ],
 )
 
 
@@ -407,11 +410,20 @@ async def test_each_team_is_ranked_on_its_own_answers(conn: AsyncConnection) -> 
     h = History(conn)
     for size in range(1, 13):
         manager, supervisor = f"x{size:02d}", f"s{size % 3}"
-        managers.append(Manager(manager, manager, 6000 + size, supervisor=supervisor))
+        managers.append(
+            Manager(
+                manager, manager, (Address("telegram", str(6000 + size)),), supervisor=supervisor
+            )
+        )
         samples[manager] = [float((size * 7919 + k * 104729) % 5000 + k) for k in range(size)]
         for k, answer in enumerate(samples[manager]):
             await h.ticket(manager, local(WED, 12), off_hours=k % 3 == 0, first=answer)
-    team = Team(managers=managers, supervisors=[Supervisor(f"s{i}", f"s{i}", i) for i in range(3)])
+    team = Team(
+        managers=managers,
+        supervisors=[
+            Supervisor(f"s{i}", f"s{i}", (Address("telegram", str(i)),)) for i in range(3)
+        ],
+    )
     await conn.commit()
 
     shared = await team_summaries(reading_of(conn), team, W47, SHANGHAI, ["s0", "s1", "s2"])
@@ -441,7 +453,14 @@ async def test_hours_and_next_replies_are_ranked_apart(conn: AsyncConnection) ->
     h = History(conn)
     for size in range(1, 9):
         manager = f"x{size:02d}"
-        managers.append(Manager(manager, manager, 7000 + size, supervisor=f"s{size % 2}"))
+        managers.append(
+            Manager(
+                manager,
+                manager,
+                (Address("telegram", str(7000 + size)),),
+                supervisor=f"s{size % 2}",
+            )
+        )
         first[manager], off[manager], later[manager] = [], [], []
         for k in range(size + 2):
             answer = float((size * 7919 + k * 104729) % 4000 + k)
@@ -452,7 +471,12 @@ async def test_hours_and_next_replies_are_ranked_apart(conn: AsyncConnection) ->
                 at = local(WED, 12) + timedelta(seconds=seconds)
                 await h.answer(ticket, at, seconds, manager, manager, round=1 + reply)
                 later[manager].append(seconds)
-    team = Team(managers=managers, supervisors=[Supervisor(f"s{i}", f"s{i}", i) for i in range(2)])
+    team = Team(
+        managers=managers,
+        supervisors=[
+            Supervisor(f"s{i}", f"s{i}", (Address("telegram", str(i)),)) for i in range(2)
+        ],
+    )
     await conn.commit()
 
     shared = await team_summaries(reading_of(conn), team, W47, SHANGHAI, ["s0", "s1"])

@@ -46,10 +46,10 @@ async def test_handled_updates_go_after_the_kept_time_and_the_rest_stay(store: S
     clock = store.clock
     assert isinstance(clock, FakeClock)
     box = Inbox(store)
-    await handled(box, T0, Arrival(1, 9009, STRANGER), Arrival(2, 9001, "{}"))
-    await box.keep([Arrival(3, 9002, "{}")], T0)  # not handled yet
+    await handled(box, T0, Arrival(1, "9009", STRANGER), Arrival(2, "9001", "{}"))
+    await box.keep([Arrival(3, "9002", "{}")], T0)  # not handled yet
     await box.failed((await box.pending())[0], "unreadable", final=True)  # parked for an admin
-    await box.keep([Arrival(4, 9001, "{}")], T0 + timedelta(days=6))
+    await box.keep([Arrival(4, "9001", "{}")], T0 + timedelta(days=6))
     await box.settle([p.id for p in await box.pending()])
     retention = Retention(box, clock, timedelta(days=7))
 

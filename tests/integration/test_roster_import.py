@@ -16,14 +16,16 @@ from desk.sla import with_due
 from desk.tickets import Ticket
 from storage.roster import Relink, RosterConflictError, RosterImport, import_retailers
 from storage.store import SqlStore
-from storage.tables import events, retailers
+from storage.tables import contacts, events, retailers
 from tests.databases import BACKENDS, migrated_engine
 from tests.unit.conftest import make_policy
 
 AT = datetime(2026, 3, 2, 1, 0, tzinfo=UTC)
 ZHANG = Retailer("r1", "张伟", "张记烟酒店", "13800138001", "m1")
 LIU = Retailer("r2", "刘芳", "芳芳便利店", "13900139002", "m1")
-ZHAO = Retailer("r3", "赵强", "强盛烟酒商行", "13700137003", "m2", 810000003)
+ZHAO = Retailer(
+    "r3", "赵强", "强盛烟酒商行", "13700137003", "m2", (Address("telegram", "810000003"),)
+)
 
 
 @pytest.fixture(params=BACKENDS)
@@ -33,9 +35,22 @@ async def store(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator
 
 
 async def stored(store: SqlStore) -> dict[str, dict[str, object]]:
+    """Return every stored retailer's row, with their Telegram chat as `telegram_id`."""
     async with store.reading() as conn:
         rows = (await conn.execute(select(retailers))).mappings().all()
-    return {row["id"]: dict(row) for row in rows}
+        chats = dict(
+            (
+                await conn.execute(
+                    select(contacts.c.retailer_id, contacts.c.chat).where(
+                        contacts.c.channel == "telegram"
+                    )
+                )
+            ).all()
+        )
+    return {
+        row["id"]: {**row, "telegram_id": int(chats[row["id"]]) if row["id"] in chats else None}
+        for row in rows
+    }
 
 
 async def link(store: SqlStore, phone: str, chat_id: int) -> None:
@@ -43,7 +58,7 @@ async def link(store: SqlStore, phone: str, chat_id: int) -> None:
     async with store.transaction() as ledger:
         retailer = await ledger.retailer_with_phone(phone)
         assert retailer is not None
-        assert await ledger.link_chat(retailer.id, Address("telegram", chat_id), None)
+        assert await ledger.link_chat(retailer.id, Address("telegram", str(chat_id)), None)
 
 
 async def test_counts_added_updated_unchanged(store: SqlStore) -> None:
@@ -74,7 +89,9 @@ async def test_a_shared_contacts_chat_is_not_given_to_a_listed_retailer(store: S
     await import_retailers(store, [ZHANG, LIU], AT)
     await link(store, ZHANG.phone, 900)
     before = await stored(store)
-    liu_with_chat = Retailer("r2", "刘芳", "芳芳便利店", "13900139002", "m1", 900)
+    liu_with_chat = Retailer(
+        "r2", "刘芳", "芳芳便利店", "13900139002", "m1", (Address("telegram", "900"),)
+    )
 
     with pytest.raises(RosterConflictError) as caught:
         await import_retailers(store, [ZHANG, liu_with_chat], AT + timedelta(days=1))
@@ -89,7 +106,9 @@ async def test_a_shared_contacts_chat_is_not_given_to_a_newcomer(store: SqlStore
     await import_retailers(store, [ZHANG], AT)
     await link(store, ZHANG.phone, 900)
     before = await stored(store)
-    newcomer = Retailer("r4", "孙丽", "丽华超市", "13600136004", "m2", 900)
+    newcomer = Retailer(
+        "r4", "孙丽", "丽华超市", "13600136004", "m2", (Address("telegram", "900"),)
+    )
 
     with pytest.raises(RosterConflictError) as caught:
         await import_retailers(store, [newcomer], AT)
@@ -102,13 +121,13 @@ async def test_a_chat_moves_when_its_holder_is_given_another(store: SqlStore) ->
     await import_retailers(store, [ZHANG, LIU], AT)
     await link(store, ZHANG.phone, 900)
     moved = [
-        Retailer("r1", "张伟", "张记烟酒店", "13800138001", "m1", 901),
-        Retailer("r2", "刘芳", "芳芳便利店", "13900139002", "m1", 900),
+        Retailer("r1", "张伟", "张记烟酒店", "13800138001", "m1", (Address("telegram", "901"),)),
+        Retailer("r2", "刘芳", "芳芳便利店", "13900139002", "m1", (Address("telegram", "900"),)),
     ]
 
     result = await import_retailers(store, moved, AT)
 
-    assert result == RosterImport(0, 2, 0, relinked=(Relink("r1", 900, 901),))
+    assert result == RosterImport(0, 2, 0, relinked=(Relink("r1", "900", "901"),))
     rows = await stored(store)
     assert (rows["r1"]["telegram_id"], rows["r2"]["telegram_id"]) == (901, 900)
 
@@ -118,13 +137,13 @@ async def test_two_retailers_can_swap_chats(store: SqlStore) -> None:
     await link(store, ZHANG.phone, 100)
     await link(store, LIU.phone, 200)
     swapped = [
-        Retailer("r1", "张伟", "张记烟酒店", "13800138001", "m1", 200),
-        Retailer("r2", "刘芳", "芳芳便利店", "13900139002", "m1", 100),
+        Retailer("r1", "张伟", "张记烟酒店", "13800138001", "m1", (Address("telegram", "200"),)),
+        Retailer("r2", "刘芳", "芳芳便利店", "13900139002", "m1", (Address("telegram", "100"),)),
     ]
 
     result = await import_retailers(store, swapped, AT)
 
-    assert result == RosterImport(0, 2, 0, (Relink("r1", 100, 200), Relink("r2", 200, 100)))
+    assert result == RosterImport(0, 2, 0, (Relink("r1", "100", "200"), Relink("r2", "200", "100")))
     rows = await stored(store)
     assert (rows["r1"]["telegram_id"], rows["r2"]["telegram_id"]) == (200, 100)
 

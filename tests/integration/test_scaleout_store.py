@@ -49,7 +49,7 @@ async def workers() -> AsyncIterator[tuple[SqlStore, SqlStore]]:
 
 
 def arrivals(chats: list[int], first_id: int = 1) -> list[Arrival]:
-    return [Arrival(first_id + i, chat, "{}") for i, chat in enumerate(chats)]
+    return [Arrival(first_id + i, str(chat), "{}") for i, chat in enumerate(chats)]
 
 
 @needs_postgres
@@ -62,7 +62,7 @@ async def test_a_chat_being_handled_is_not_handed_to_another_worker(
     theirs = await b.pending(limit=10)
     assert [p.update_id for p in mine] == [1, 2, 3]
     # Chats 1-3 are busy with the first worker, so their later updates wait for it.
-    assert [(p.update_id, p.chat_id) for p in theirs] == [(4, 4), (8, 4)]
+    assert [(p.update_id, p.chat_id) for p in theirs] == [(4, "4"), (8, "4")]
     assert await b.pending() == []
     await a.settle([p.id for p in mine])
     assert [p.update_id for p in await b.pending()] == [5, 6, 7]
@@ -95,7 +95,7 @@ async def test_two_busy_workers_handle_every_update_once_and_chats_one_at_a_time
     chats = [100 + i % 25 for i in range(500)]
     await inboxes[0].keep(arrivals(chats), T0)
     handled: list[int] = []
-    holding: dict[int, int] = {}
+    holding: dict[str, int] = {}
 
     async def work(me: int) -> None:
         inbox = inboxes[me]
@@ -107,7 +107,7 @@ async def test_two_busy_workers_handle_every_update_once_and_chats_one_at_a_time
             await asyncio.sleep(0)  # Let the other worker claim in between.
             handled.extend(entry.update_id for entry in batch)
             for entry in batch:
-                holding.pop(entry.chat_id or 0, None)
+                holding.pop(entry.chat_id or "", None)
             await inbox.settle([entry.id for entry in batch])
 
     await asyncio.gather(work(0), work(1))
@@ -127,7 +127,9 @@ async def test_sqlite_hands_out_pending_updates_without_claiming(tmp_path: Path)
 async def test_outbox_rows_go_to_one_worker_each(workers: tuple[SqlStore, SqlStore]) -> None:
     async with workers[0].transaction() as ledger:
         for chat in range(200):
-            await ledger.post(Notice("r", Address("telegram", 9000 + chat), NoticeKind.ACK, "zh"))
+            await ledger.post(
+                Notice("r", Address("telegram", str(9000 + chat)), NoticeKind.ACK, "zh")
+            )
     a, b = Outbox(workers[0]), Outbox(workers[1])
     claims = await asyncio.gather(*(box.claim(T0, 30) for box in (a, b, a, b, a, b, a, b)))
     ids = [parcel.id for claim in claims for parcel in claim]

@@ -42,12 +42,12 @@ class FreezingCourier:
         self._never = asyncio.Event()
 
     async def deliver(self, notice: Notice, *, repeat: bool = False) -> Delivery:
-        self.tried.append(notice.address.chat_id)
+        self.tried.append(int(notice.address.chat))
         if len(self.tried) > self.accepted:
             if len(self.tried) == self.accepted + PARALLEL_CHATS:
                 self.hanging.set()
             await self._never.wait()
-        return Delivery("sent", message_id=len(self.tried))
+        return Delivery("sent", message_id=str(len(self.tried)))
 
 
 @pytest.fixture(params=BACKENDS)
@@ -60,8 +60,8 @@ async def post_burst(store: SqlStore) -> None:
     """Queue an acknowledgement to each of 50 retailers and their question to a manager."""
     async with store.transaction() as ledger:
         for n in range(50):
-            retailer = Address("telegram", 100000 + n)
-            manager = Address("telegram", MANAGERS[n % len(MANAGERS)])
+            retailer = Address("telegram", str(100000 + n))
+            manager = Address("telegram", str(MANAGERS[n % len(MANAGERS)]))
             await ledger.post(Notice(f"r{n}", retailer, NoticeKind.ACK, "zh"))
             await ledger.post(Notice(f"m{n % 5}", manager, NoticeKind.QUESTION, "zh"))
 

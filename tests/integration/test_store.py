@@ -7,7 +7,6 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
-from sqlalchemy import insert
 
 from desk.content import Content, ContentKind
 from desk.notices import Attachment, Button, Notice, NoticeKind
@@ -17,8 +16,7 @@ from desk.tickets import Event, EventKind, Ticket
 from storage.inbox import Arrival, Inbox
 from storage.outbox import Outbox, Settled
 from storage.store import SqlStore
-from storage.tables import retailers
-from tests.databases import BACKENDS, migrated_engine
+from tests.databases import BACKENDS, migrated_engine, seed_retailers
 
 T0 = datetime(2026, 11, 26, 19, 0, tzinfo=UTC)
 POLICY = Policy((EscalationStep(timedelta(minutes=15), Notify.MANAGER),))
@@ -39,8 +37,8 @@ async def store(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator
     async with migrated_engine(request.param, tmp_path) as engine:
         sql_store = SqlStore(engine, StillClock())
         async with engine.begin() as conn:
-            await conn.execute(
-                insert(retailers),
+            await seed_retailers(
+                conn,
                 [
                     {
                         "id": "r1",
@@ -93,7 +91,7 @@ async def test_failed_transaction_leaves_nothing_behind(store: SqlStore) -> None
 
 async def test_retailer_is_found_by_chat_and_by_phone(store: SqlStore) -> None:
     async with store.transaction() as ledger:
-        by_chat = await ledger.retailer_at(Address("telegram", 9001))
+        by_chat = await ledger.retailer_at(Address("telegram", "9001"))
         by_phone = await ledger.retailer_with_phone("+8613800000002")
         nobody = await ledger.retailer_with_phone("+8619900000000")
     assert by_chat is not None and by_chat.id == "r1"
@@ -104,22 +102,22 @@ async def test_retailer_is_found_by_chat_and_by_phone(store: SqlStore) -> None:
 async def test_a_chat_is_linked_only_while_the_link_is_as_expected(store: SqlStore) -> None:
     async with store.transaction() as ledger:
         # r1 is linked to 9001, so a link expecting no chat (a second sharer) changes nothing.
-        refused = await ledger.link_chat("r1", Address("telegram", 9009), None)
-        linked = await ledger.link_chat("r2", Address("telegram", 9002), None)
+        refused = await ledger.link_chat("r1", Address("telegram", "9009"), None)
+        linked = await ledger.link_chat("r2", Address("telegram", "9002"), None)
     async with store.transaction() as ledger:
         # Moving r1 to r2's chat unlinks r2: one chat per retailer.
-        moved = await ledger.link_chat("r1", Address("telegram", 9002), 9001)
+        moved = await ledger.link_chat("r1", Address("telegram", "9002"), "9001")
         r1, r2 = await ledger.retailer("r1"), await ledger.retailer("r2")
     assert (refused, linked, moved) == (False, True, True)
-    assert r1 is not None and r1.telegram_id == 9002
-    assert r2 is not None and r2.telegram_id is None
+    assert r1 is not None and r1.contacts == (Address("telegram", "9002"),)
+    assert r2 is not None and r2.contacts == ()
 
 
 async def test_a_delivered_notice_is_found_by_its_chat_and_message(store: SqlStore) -> None:
     outbox = Outbox(store)
     notice = Notice(
         "m1",
-        Address("telegram", 5001),
+        Address("telegram", "5001"),
         NoticeKind.LINK_CLAIMED,
         "zh",
         params={"retailer_id": "r1", "chat": 9009, "was": 9001},
@@ -128,17 +126,17 @@ async def test_a_delivered_notice_is_found_by_its_chat_and_message(store: SqlSto
     async with store.transaction() as ledger:
         await ledger.post(notice)
     (parcel,) = await outbox.claim(T0)
-    await outbox.settle([Settled(parcel.id, "sent", message_id=31)], T0)
+    await outbox.settle([Settled(parcel.id, "sent", message_id="31")], T0)
     async with store.transaction() as ledger:
-        found = await ledger.notice_of_message(Address("telegram", 5001), 31)
-        elsewhere = await ledger.notice_of_message(Address("telegram", 5002), 31)
+        found = await ledger.notice_of_message(Address("telegram", "5001"), "31")
+        elsewhere = await ledger.notice_of_message(Address("telegram", "5002"), "31")
     assert (found, elsewhere) == (notice, None)
 
 
 async def test_an_update_settles_once(store: SqlStore) -> None:
     inbox = Inbox(store)
-    assert await inbox.keep([Arrival(10, 9001, "{}")], T0) == 1
-    assert await inbox.keep([Arrival(10, 9001, "{}"), Arrival(11, 9001, "{}")], T0) == 1
+    assert await inbox.keep([Arrival(10, "9001", "{}")], T0) == 1
+    assert await inbox.keep([Arrival(10, "9001", "{}"), Arrival(11, "9001", "{}")], T0) == 1
     async with store.transaction() as ledger:
         first = await ledger.settle("telegram", 10)
     async with store.transaction() as ledger:
@@ -155,31 +153,39 @@ async def test_bot_messages_are_looked_up_by_chat_and_message_id(store: SqlStore
         for chat in (5001, 5002):
             await ledger.post(
                 Notice(
-                    "m", Address("telegram", chat), NoticeKind.QUESTION, "zh", ticket_id=ticket.id
+                    "m",
+                    Address("telegram", str(chat)),
+                    NoticeKind.QUESTION,
+                    "zh",
+                    ticket_id=ticket.id,
                 )
             )
     parcels = await outbox.claim(T0)
     # Both chats got message id 7: only the chat tells them apart.
     await outbox.settle(
-        [Settled(p.id, "sent", message_id=7) for p in parcels if p.notice.address.chat_id == 5001],
+        [
+            Settled(p.id, "sent", message_id="7")
+            for p in parcels
+            if int(p.notice.address.chat) == 5001
+        ],
         T0,
     )
     async with store.transaction() as ledger:
-        mine = await ledger.ticket_of_message(Address("telegram", 5001), 7)
-        theirs = await ledger.ticket_of_message(Address("telegram", 5002), 7)
+        mine = await ledger.ticket_of_message(Address("telegram", "5001"), "7")
+        theirs = await ledger.ticket_of_message(Address("telegram", "5002"), "7")
     assert (mine, theirs) == (ticket.id, None)
 
 
 async def test_outbox_keeps_the_whole_notice(store: SqlStore) -> None:
     notice = Notice(
         "m1",
-        Address("telegram", 5001),
+        Address("telegram", "5001"),
         NoticeKind.QUESTION,
         "en",
         {"ticket": 3, "text": "中华"},
         ticket_id=None,
         step=1,
-        copy_of=Content(ContentKind.PHOTO, "看看", 9001, 4),
+        copy_of=Content(ContentKind.PHOTO, "看看", Address("telegram", "9001"), "4"),
         buttons=(Button("button.on_it", "on:3"),),
         attachment=Attachment("w.png", b"\x89PNG", as_photo=True),
     )
@@ -193,7 +199,7 @@ async def test_outbox_keeps_the_whole_notice(store: SqlStore) -> None:
 async def test_outbox_lease_retry_and_repeat(store: SqlStore) -> None:
     outbox = Outbox(store)
     async with store.transaction() as ledger:
-        await ledger.post(Notice("r1", Address("telegram", 9001), NoticeKind.ACK, "zh"))
+        await ledger.post(Notice("r1", Address("telegram", "9001"), NoticeKind.ACK, "zh"))
     [first] = await outbox.claim(T0)
     assert await outbox.claim(T0) == []  # leased
     await outbox.settle(
@@ -217,7 +223,7 @@ async def test_outbox_lease_retry_and_repeat(store: SqlStore) -> None:
     await outbox.release_leases(T0 + timedelta(seconds=8))
     [fifth] = await outbox.claim(T0 + timedelta(seconds=8))
     assert fifth.repeat
-    await outbox.settle([Settled(fifth.id, "sent", message_id=1)], T0)
+    await outbox.settle([Settled(fifth.id, "sent", message_id="1")], T0)
     backlog = await outbox.backlog()
     assert backlog.pending == 0
     assert backlog.last_error is None, "an error overcome by a later delivery is not shown"

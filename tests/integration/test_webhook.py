@@ -108,7 +108,7 @@ async def test_an_update_is_stored_whole_before_the_200_and_the_intake_is_woken(
 ) -> None:
     assert await post(client, update(7)) == 200
     [(update_id, chat_id, payload)] = await stored(desk)
-    assert (update_id, chat_id) == (7, 9001)
+    assert (update_id, chat_id) == (7, "9001")
     assert json.loads(payload) == update(7)
     assert desk.telegram.intake.arrived.is_set()
     # Telegram posts again when it missed our answer: still 200, still one row.

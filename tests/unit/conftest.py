@@ -10,7 +10,7 @@ import pytest
 from bot.phones import DiallingPlan
 from desk.context import DeskContext
 from desk.hours import OnDutyRota, Shift, parse_days
-from desk.people import Manager, Retailer, Supervisor, Team
+from desk.people import Address, Manager, Retailer, Supervisor, Team
 from desk.policy import EscalationStep, Notify, Policy
 from desk.ports import Store
 from desk.service import Desk
@@ -26,11 +26,11 @@ def make_team(*extra: Manager) -> Team:
     """Build s1 over m1 and m2 (each the other's backup), with the on-duty rota."""
     return Team(
         managers=[
-            Manager("m1", "李经理", 5001, backup="m2", supervisor="s1"),
-            Manager("m2", "王经理", 5002, backup="m1", supervisor="s1"),
+            Manager("m1", "李经理", (Address("telegram", "5001"),), backup="m2", supervisor="s1"),
+            Manager("m2", "王经理", (Address("telegram", "5002"),), backup="m1", supervisor="s1"),
             *extra,
         ],
-        supervisors=[Supervisor("s1", "陈主任", 7001)],
+        supervisors=[Supervisor("s1", "陈主任", (Address("telegram", "7001"),))],
         rota=OnDutyRota(
             [
                 # Weeknights: from 18:00 to 09:00 the next morning, Monday night to Friday night.
@@ -57,8 +57,22 @@ def make_policy(*, repeat_last_every: timedelta | None = None) -> Policy:
 def make_roster() -> list[Retailer]:
     """Build r1 (m1's, chat 9001), r2 (m2's, chat 9002) and r3 (m1's, not linked yet)."""
     return [
-        Retailer("r1", "张三", "张三烟酒店", "+8613800138001", "m1", telegram_id=9001),
-        Retailer("r2", "李四", "李四便利店", "+8613800138002", "m2", telegram_id=9002),
+        Retailer(
+            "r1",
+            "张三",
+            "张三烟酒店",
+            "+8613800138001",
+            "m1",
+            contacts=(Address("telegram", "9001"),),
+        ),
+        Retailer(
+            "r2",
+            "李四",
+            "李四便利店",
+            "+8613800138002",
+            "m2",
+            contacts=(Address("telegram", "9002"),),
+        ),
         Retailer("r3", "王五", "王五小卖部", "+8613800138003", "m1"),
     ]
 

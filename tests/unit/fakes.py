@@ -51,7 +51,7 @@ class Posted:
     """One outbox row: a notice and, once delivered, its message id in the recipient's chat."""
 
     notice: Notice
-    message_id: int | None = None
+    message_id: str | None = None
     at: datetime | None = None
     not_before: datetime | None = None
 
@@ -112,24 +112,26 @@ class FakeLedger(FakeFieldLedger):
 
     async def retailer_at(self, address: Address) -> Retailer | None:
         """Return the retailer linked to this chat."""
-        return next(
-            (r for r in self._s.retailers.values() if r.telegram_id == address.chat_id), None
-        )
+        return next((r for r in self._s.retailers.values() if address in r.contacts), None)
 
     async def retailer_with_phone(self, phone: str) -> Retailer | None:
         """Return the retailer whose roster phone (E.164) this is."""
         return next((r for r in self._s.retailers.values() if r.phone == phone), None)
 
-    async def link_chat(self, retailer_id: str, address: Address, held_by: int | None) -> bool:
-        """Link a retailer to a chat if their link is still `held_by`; unlink the chat's holder."""
+    async def link_chat(self, retailer_id: str, address: Address, held_by: str | None) -> bool:
+        """Link a retailer to a chat if their chat there is still `held_by`; unlink its holder."""
         self._write()
         found = self._s.retailers.get(retailer_id)
-        if found is None or found.telegram_id != held_by:
+        held = found.contact_on(address.channel) if found else None
+        if found is None or (held.chat if held else None) != held_by:
             return False
         for other in list(self._s.retailers.values()):
-            if other.telegram_id == address.chat_id and other.id != retailer_id:
-                self._s.retailers[other.id] = replace(other, telegram_id=None)
-        self._s.retailers[retailer_id] = replace(found, telegram_id=address.chat_id)
+            if address in other.contacts and other.id != retailer_id:
+                kept = tuple(c for c in other.contacts if c != address)
+                self._s.retailers[other.id] = replace(other, contacts=kept)
+        others = tuple(c for c in found.contacts if c.channel != address.channel)
+        # Most recently linked first, as the store returns them.
+        self._s.retailers[retailer_id] = replace(found, contacts=(address, *others))
         return True
 
     async def open_ticket_of(self, retailer_id: str) -> Ticket | None:
@@ -203,7 +205,7 @@ class FakeLedger(FakeFieldLedger):
         self._s.outbox[queued.id] = replace(posted, notice=notice)
         return True
 
-    async def ticket_of_message(self, address: Address, message_id: int) -> int | None:
+    async def ticket_of_message(self, address: Address, message_id: str) -> int | None:
         """Return the ticket of a delivered message, keyed on chat and message id together."""
         return next(
             (
@@ -214,7 +216,7 @@ class FakeLedger(FakeFieldLedger):
             None,
         )
 
-    async def notice_of_message(self, address: Address, message_id: int) -> Notice | None:
+    async def notice_of_message(self, address: Address, message_id: str) -> Notice | None:
         """Return the notice a delivered message in this chat carried."""
         return next(
             (
@@ -352,12 +354,12 @@ class FakeStore:
                 continue
             address = posted.notice.address
             self._message_ids[address] = self._message_ids.get(address, 0) + 1
-            sent = replace(posted, message_id=self._message_ids[address])
+            sent = replace(posted, message_id=str(self._message_ids[address]))
             self._state.outbox[index] = sent
             delivered.append(sent)
         return delivered
 
-    def message_id_of(self, notice: Notice) -> int:
+    def message_id_of(self, notice: Notice) -> str:
         """Deliver what is pending and return the message id this very notice got."""
         self.deliver_all()
         for posted in self._state.outbox:

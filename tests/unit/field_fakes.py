@@ -87,15 +87,15 @@ class FakeFieldLedger:
         """Return a ticket's whole conversation."""
         return [m for m in self._s.messages if m.ticket_id == ticket_id]
 
-    async def staff_message(self, address: Address, message_id: int) -> TicketMessage | None:
+    async def staff_message(self, address: Address, message_id: str) -> TicketMessage | None:
         """Return the staff answer that is this message of a staff chat."""
         return next(
             (
                 m
                 for m in self._s.messages
                 if not m.from_retailer
-                and m.content.chat_id == address.chat_id
-                and m.content.message_id == message_id
+                and m.content.origin == address
+                and m.content.message == message_id
             ),
             None,
         )
@@ -163,7 +163,7 @@ class FakeFieldLedger:
             if m.complaint_id == complaint_id and m.from_retailer and m.at >= since
         ]
 
-    async def complaint_of_message(self, address: Address, message_id: int) -> int | None:
+    async def complaint_of_message(self, address: Address, message_id: str) -> int | None:
         """Return the complaint a delivered bot message belongs to."""
         for posted in self._s.outbox:
             notice = posted.notice
@@ -216,7 +216,7 @@ class FakeFieldLedger:
         """Insert a draft; None when that message was saved before."""
         self._write()
         if any(
-            (d.chat_id, d.message_id) == (draft.chat_id, draft.message_id)
+            (d.channel, d.chat, d.message_id) == (draft.channel, draft.chat, draft.message_id)
             for d in self._cases.drafts.values()
         ):
             return None

@@ -13,6 +13,7 @@ import pytest
 from bot.cli import main
 from bot.config import Settings, load_settings, missing_token, redacted
 from bot.problems import ConfigError
+from desk.people import Address
 from desk.policy import Notify
 
 REPO = Path(__file__).resolve().parents[2]
@@ -252,7 +253,7 @@ def manager(**changes: Any) -> list[dict[str, Any]]:
         ),
         pytest.param(
             config(managers=[{"id": "m1", "name": "李经理"}]),
-            "config.toml: managers[0].telegram_id: required key is missing",
+            "config.toml: managers[0]: has no chat on any channel: set telegram_id, or chats",
             id="missing-key",
         ),
         pytest.param(
@@ -366,7 +367,7 @@ def test_check_names_a_plain_http_bot_api_url(
 def test_telegram_ids_end_at_64_bits() -> None:
     settings = Settings.from_mapping(config(managers=manager(telegram_id=2**63 - 1)), env={})
 
-    assert settings.team().managers["m1"].telegram_id == 2**63 - 1
+    assert settings.team().managers["m1"].contacts == (Address("telegram", str(2**63 - 1)),)
     assert [p.split(": ")[1] for p in problems_of(config(managers=manager(telegram_id=2**63)))] == [
         "managers[0].telegram_id"
     ]
@@ -521,3 +522,51 @@ def test_health_and_metrics_listen_apart_on_loopback_by_default() -> None:
     )
     same = Settings.from_mapping(config(serve={"port": 8443, "metrics_port": 8443}), {}).serve
     assert not same.metrics_apart
+
+
+def test_a_staff_member_may_be_reached_on_another_channel_by_choice() -> None:
+    mapping = config(managers=manager(chats={"wecom": "LiJingLi"}, reach_on="wecom"))
+
+    team = Settings.from_mapping(mapping, env={}).team()
+
+    assert team.managers["m1"].contacts[0] == Address("wecom", "LiJingLi")
+    assert (
+        Address("telegram", str(BASE["managers"][0]["telegram_id"])) in team.managers["m1"].contacts
+    )
+    assert team.by_contact(Address("wecom", "LiJingLi")) == team.managers["m1"]
+
+
+def test_by_default_telegram_comes_first_and_a_chat_elsewhere_is_kept() -> None:
+    team = Settings.from_mapping(config(managers=manager(chats={"wecom": "Li"})), env={}).team()
+
+    assert [c.channel for c in team.managers["m1"].contacts] == ["telegram", "wecom"]
+
+
+@pytest.mark.parametrize(
+    ("changes", "expected"),
+    [
+        pytest.param(
+            {"reach_on": "wecom"},
+            "config.toml: managers[0]: reach_on = 'wecom', but they have no chat there",
+            id="reach-on-without-chat",
+        ),
+        pytest.param(
+            {"chats": {"WeCom!": "Li"}},
+            "config.toml: managers[0].chats.WeCom!.[key]: String should match pattern "
+            "'^[a-z][a-z0-9_]{0,15}$' (got 'WeCom!')",
+            id="channel-name",
+        ),
+    ],
+)
+def test_a_wrong_chat_elsewhere_is_named(changes: dict[str, Any], expected: str) -> None:
+    assert problems_of(config(managers=manager(**changes))) == [expected]
+
+
+def test_two_staff_members_cannot_share_a_chat_on_any_channel() -> None:
+    managers = copy.deepcopy(BASE["managers"])
+    managers[0]["chats"] = {"wecom": "Li"}
+    managers[1]["chats"] = {"wecom": "Li"}
+
+    assert [p for p in problems_of(config(managers=managers)) if "chats" in p] == [
+        "config.toml: managers[1].chats.wecom: Li is also the wecom chat of managers[0] (m1)"
+    ]

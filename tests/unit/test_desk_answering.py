@@ -14,15 +14,15 @@ from desk.people import Address
 from desk.service import Desk
 from desk.tickets import EventKind
 
-R1 = Address("telegram", 9001)
-R2 = Address("telegram", 9002)
-M1 = Address("telegram", 5001)
-M2 = Address("telegram", 5002)
+R1 = Address("telegram", "9001")
+R2 = Address("telegram", "9002")
+M1 = Address("telegram", "5001")
+M2 = Address("telegram", "5002")
 
 
 def said(text: str, chat: Address, message_id: int = 1) -> Content:
     """Return a text message from a chat."""
-    return Content(ContentKind.TEXT, text, chat.chat_id, message_id)
+    return Content(ContentKind.TEXT, text, chat, str(message_id))
 
 
 async def retailer_asks(desk: Desk, chat: Address, text: str) -> None:
@@ -133,7 +133,7 @@ async def test_a_reply_to_an_unknown_message_is_not_a_ticket(desk, store):
     await retailer_asks(desk, R1, "中华烟什么时候到货？")
     store.deliver_all()
 
-    outcome = await desk.answer(Answer("m1", M1, 999, said("?", M1)))
+    outcome = await desk.answer(Answer("m1", M1, "999", said("?", M1)))
 
     assert outcome is Outcome.NOT_A_TICKET
     assert store.posted_to("r1", NoticeKind.ANSWER) == []
@@ -177,7 +177,7 @@ async def test_a_redelivered_reply_is_relayed_once(desk, store):
 async def test_a_media_reply_is_copied_to_the_retailer(desk, store):
     await retailer_asks(desk, R1, "陈列怎么摆？")
     (question,) = store.posted_to("m1", NoticeKind.QUESTION)
-    photo = Content(ContentKind.PHOTO, "照这样摆", M1.chat_id, 12)
+    photo = Content(ContentKind.PHOTO, "照这样摆", M1, str(12))
 
     await desk.answer(Answer("m1", M1, store.message_id_of(question), photo))
 

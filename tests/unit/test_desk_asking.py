@@ -14,13 +14,13 @@ from desk.people import Address, Retailer
 from desk.tickets import EventKind
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
-R1 = Address("telegram", 9001)
-STRANGER = Address("telegram", 4242)
+R1 = Address("telegram", "9001")
+STRANGER = Address("telegram", "4242")
 
 
 def said(text: str, message_id: int = 1) -> Content:
     """Return a text message from r1's chat."""
-    return Content(ContentKind.TEXT, text, R1.chat_id, message_id)
+    return Content(ContentKind.TEXT, text, R1, str(message_id))
 
 
 async def test_first_message_opens_a_ticket_for_the_retailers_manager(desk, store, clock):
@@ -63,7 +63,7 @@ async def test_manager_gets_the_question_with_on_it_and_resolve_buttons(desk, st
 
     (question,) = store.posted_to("m1")
     assert question.kind is NoticeKind.QUESTION
-    assert question.address == Address("telegram", 5001)
+    assert question.address == Address("telegram", "5001")
     assert question.ticket_id == 1
     assert question.params == {
         "ticket": 1,
@@ -128,9 +128,7 @@ async def test_different_updates_with_the_same_text_are_both_taken(desk, store):
 
 async def test_a_stranger_is_told_nothing_and_nothing_is_opened(desk, store):
     outcome = await desk.ask(
-        Ask(
-            STRANGER, Content(ContentKind.TEXT, "你好", STRANGER.chat_id, 1), Inbound("telegram", 5)
-        )
+        Ask(STRANGER, Content(ContentKind.TEXT, "你好", STRANGER, str(1)), Inbound("telegram", 5))
     )
 
     assert outcome is Outcome.UNKNOWN_SENDER
@@ -140,7 +138,7 @@ async def test_a_stranger_is_told_nothing_and_nothing_is_opened(desk, store):
 
 
 async def test_media_reaches_the_manager_as_a_copy_of_the_original(desk, store):
-    photo = Content(ContentKind.PHOTO, "货架这样摆可以吗？", R1.chat_id, 31)
+    photo = Content(ContentKind.PHOTO, "货架这样摆可以吗？", R1, str(31))
 
     await desk.ask(Ask(R1, photo))
 
@@ -152,7 +150,7 @@ async def test_media_reaches_the_manager_as_a_copy_of_the_original(desk, store):
 
 async def test_a_follow_up_photo_is_copied_too(desk, store):
     await desk.ask(Ask(R1, said("看看这个")))
-    voice = Content(ContentKind.VOICE, "", R1.chat_id, 32)
+    voice = Content(ContentKind.VOICE, "", R1, str(32))
 
     await desk.ask(Ask(R1, voice))
 
@@ -187,12 +185,22 @@ async def test_off_hours_follow_the_managers_working_hours(desk, store, clock, l
 
 
 async def test_an_ask_that_fails_midway_leaves_no_trace_and_can_be_retried(desk, store):
-    store.add_retailer(Retailer("r9", "赵六", "赵六商店", "13800138009", "m9", telegram_id=9009))
-    orphan = Address("telegram", 9009)
+    store.add_retailer(
+        Retailer(
+            "r9", "赵六", "赵六商店", "13800138009", "m9", contacts=(Address("telegram", "9009"),)
+        )
+    )
+    orphan = Address("telegram", "9009")
     update = Inbound("telegram", 900)
 
     with pytest.raises(KeyError):
-        await desk.ask(Ask(orphan, Content(ContentKind.TEXT, "有人吗", 9009, 1), update))
+        await desk.ask(
+            Ask(
+                orphan,
+                Content(ContentKind.TEXT, "有人吗", Address("telegram", "9009"), "1"),
+                update,
+            )
+        )
 
     assert store.tickets == {}
     assert store.events == []

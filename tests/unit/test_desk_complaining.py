@@ -19,15 +19,15 @@ from desk.service import Desk
 from escalation.engine import Escalator
 from tests.unit.conftest import SHANGHAI, make_team
 
-R1 = Address("telegram", 9001)
-M1 = Address("telegram", 5001)
-S1 = Address("telegram", 7001)
+R1 = Address("telegram", "9001")
+M1 = Address("telegram", "5001")
+S1 = Address("telegram", "7001")
 MANAGERS = ("m1", "m2")
 
 
 def said(text: str, chat: Address, message_id: int = 1) -> Content:
     """Return a text message from a chat."""
-    return Content(ContentKind.TEXT, text, chat.chat_id, message_id)
+    return Content(ContentKind.TEXT, text, chat, str(message_id))
 
 
 def heard_by_managers(store) -> list:
@@ -62,7 +62,10 @@ async def test_a_complaint_reaches_the_supervisor_and_the_retailer_is_told_at_on
 async def test_the_manager_hears_nothing_however_long_the_complaint_waits(
     desk, store, clock, escalator, ctx
 ):
-    ctx.team.supervisors = {**ctx.team.supervisors, "s2": Supervisor("s2", "周主任", 7002)}
+    ctx.team.supervisors = {
+        **ctx.team.supervisors,
+        "s2": Supervisor("s2", "周主任", (Address("telegram", "7002"),)),
+    }
     await complain(desk)
     filed = clock.now()
 
@@ -209,7 +212,7 @@ async def test_without_any_supervisor_a_complaint_is_refused_and_nobody_hears_it
 
 
 async def test_an_unknown_chat_cannot_complain(desk, store):
-    stranger = Address("telegram", 6660001)
+    stranger = Address("telegram", "6660001")
     assert await desk.complain(Complain(stranger, said("?", stranger))) is Outcome.UNKNOWN_SENDER
     assert store.posted == []
 

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from desk.commands import Answer, Inbound, Outcome
+from desk.commands import Answer, Ask, Inbound, Outcome, Resolve
 from desk.complaining import CloseComplaint
 from desk.content import MAX_TEXT, Content, ContentKind
 from desk.conversation import BackToManager, Choose, Receive
+from desk.feedback import Rate
 from desk.notices import NoticeKind
 from desk.ordering import Order
 from desk.people import Address
@@ -16,15 +17,18 @@ from desk.service import Desk
 from desk.supply import parse_order
 from escalation.engine import Escalator
 
-R1 = Address("telegram", 9001)
-S1 = Address("telegram", 7001)
+R1 = Address("telegram", "9001")
+S1 = Address("telegram", "7001")
+M1 = Address("telegram", "5001")
 MANAGERS = ("m1", "m2")
 QUIET = timedelta(hours=2)
 
 
-def said(text: str, message_id: int = 1, kind: ContentKind = ContentKind.TEXT) -> Content:
-    """Return a message from the retailer's chat."""
-    return Content(kind, text, R1.chat_id, message_id)
+def said(
+    text: str, message_id: int = 1, chat: Address = R1, kind: ContentKind = ContentKind.TEXT
+) -> Content:
+    """Return a message from a chat, the retailer's by default."""
+    return Content(kind, text, chat, str(message_id))
 
 
 def heard_by_managers(store) -> list:
@@ -42,16 +46,16 @@ async def test_every_message_after_the_first_joins_the_complaint(desk, store, cl
     await start_complaint(desk)
     # An album arrives as one message per photo; a follow-up comes without a reply.
     for n in range(2, 5):
-        album_photo = said("" if n > 2 else "证据", n, ContentKind.PHOTO)
+        album_photo = said("" if n > 2 else "证据", n, kind=ContentKind.PHOTO)
         assert await desk.receive(Receive(R1, album_photo)) is Outcome.CONFIDENTIAL
     clock.advance(minutes=100)
     assert await desk.receive(Receive(R1, said("还有，他上周骂了我", 5))) is Outcome.CONFIDENTIAL
-    voice = said("", 6, ContentKind.VOICE)
+    voice = said("", 6, kind=ContentKind.VOICE)
     assert await desk.receive(Receive(R1, voice)) is Outcome.CONFIDENTIAL
 
     to_supervisor = store.posted_to("s1", NoticeKind.COMPLAINT)
     assert len(to_supervisor) == 6
-    assert [n.copy_of.message_id for n in to_supervisor if n.copy_of] == [2, 3, 4, 6]
+    assert [n.copy_of.message for n in to_supervisor if n.copy_of] == ["2", "3", "4", "6"]
     assert heard_by_managers(store) == []
     assert store.tickets == {}
     # One acknowledgement per burst: the album's photos do not each get one.
@@ -107,7 +111,7 @@ async def test_after_the_quiet_period_the_retailer_chooses_and_the_manager_waits
     clock.set(clock.now() + QUIET + timedelta(minutes=10))
 
     assert await desk.receive(Receive(R1, said("他又这样了", 2))) is Outcome.HELD
-    assert await desk.receive(Receive(R1, said("", 3, ContentKind.PHOTO))) is Outcome.HELD
+    assert await desk.receive(Receive(R1, said("", 3, kind=ContentKind.PHOTO))) is Outcome.HELD
     (choice,) = store.posted_to("r1", NoticeKind.COMPLAINT_CHOICE)
     assert choice.params["until"] == ended.isoformat()
     assert choice.params["variant"] == "ended"
@@ -232,3 +236,39 @@ async def test_a_reply_to_the_managers_message_mid_complaint_is_asked_about(desk
     assert "variant" not in choice.params  # the conversation has not ended
     assert await desk.choose(Choose(R1, to_supervisor=False)) is Outcome.DONE
     assert [n.params["text"] for n in heard_by_managers(store)] == ["有货吗？", "好的"]
+
+
+# What the desk asked for is decided by the desk, whatever channel the message came through.
+
+
+async def test_a_message_after_the_order_prompt_is_taken_as_the_order(desk, store):
+    assert await desk.expect(Expect(R1, Expectation(Awaited.ORDER))) is Outcome.DONE
+
+    assert await desk.receive(Receive(R1, said("软中华 2条 明早送"))) is Outcome.AWAITED
+
+    (request,) = store.field_cases.supply.values()
+    assert request.line == parse_order("软中华 2条 明早送")
+    (to_manager,) = store.posted_to("m1", NoticeKind.SUPPLY)
+    assert to_manager.ticket_id == request.ticket_id
+    # The prompt is spent: the next message is an ordinary question again.
+    assert await desk.receive(Receive(R1, said("还有别的吗？", 2))) is Outcome.DONE
+    assert len(store.field_cases.supply) == 1
+
+
+async def test_an_unreadable_order_or_a_photo_as_a_comment_is_refused_and_kept_awaited(
+    desk, store, clock
+):
+    assert await desk.expect(Expect(R1, Expectation(Awaited.ORDER))) is Outcome.DONE
+    assert await desk.receive(Receive(R1, said("   "))) is Outcome.BAD_ORDER
+    assert store.field_cases.supply == {}
+    assert heard_by_managers(store) == []
+
+    await desk.ask(Ask(R1, said("在吗？", 3)))
+    await desk.answer(Answer("m1", M1, store.message_id_of(store.posted[-1]), said("在", 4, M1)))
+    await desk.resolve(Resolve("m1", 1))
+    assert await desk.rate(Rate(R1, 1, 2)) is Outcome.DONE
+    assert await desk.want_comment(R1, 1) is Outcome.DONE
+    photo = said("", 5, kind=ContentKind.PHOTO)
+    assert await desk.receive(Receive(R1, photo)) is Outcome.TEXT_ONLY
+    assert await desk.receive(Receive(R1, said("回得太慢", 6))) is Outcome.AWAITED
+    assert store.field_cases.ratings[1].comment == "回得太慢"

@@ -17,9 +17,9 @@ from escalation.engine import Escalator
 from tests.unit.fakes import FakeClock, FakeStore
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
-R1 = Address("telegram", 9001)
-R2 = Address("telegram", 9002)
-M1 = Address("telegram", 5001)
+R1 = Address("telegram", "9001")
+R2 = Address("telegram", "9002")
+M1 = Address("telegram", "5001")
 QUESTION = "中华烟什么时候到货？"
 # A rung for the on-duty colleague, of whom there is none on a Tuesday morning.
 ON_DUTY_SECOND = Policy(
@@ -33,7 +33,7 @@ ON_DUTY_SECOND = Policy(
 
 def said(text: str, chat: Address = R1, message_id: int = 1) -> Content:
     """Return a text message from a chat."""
-    return Content(ContentKind.TEXT, text, chat.chat_id, message_id)
+    return Content(ContentKind.TEXT, text, chat, str(message_id))
 
 
 async def fire_at(escalator: Escalator, clock: FakeClock, minute: float, asked_at: datetime) -> int:
@@ -85,7 +85,7 @@ async def test_at_thirty_minutes_the_backup_gets_the_question_and_who_was_told(
     await fire_at(escalator, clock, 30, asked)
 
     (escalation,) = store.posted_to("m2", NoticeKind.ESCALATION)
-    assert escalation.address == Address("telegram", 5002)
+    assert escalation.address == Address("telegram", "5002")
     assert escalation.step == 1
     assert escalation.params["question"] == f"{QUESTION}\n要两条。"
     assert escalation.params["notified"] == ["李经理"]
@@ -108,7 +108,7 @@ async def test_at_sixty_minutes_the_supervisor_hears_of_it(desk, store, clock, e
         ("s1", NoticeKind.ESCALATION, 2),
     ]
     (escalation,) = store.posted_to("s1")
-    assert escalation.address == Address("telegram", 7001)
+    assert escalation.address == Address("telegram", "7001")
     assert escalation.params["notified"] == ["李经理", "王经理"]
 
 
@@ -206,7 +206,8 @@ async def test_at_night_the_on_duty_colleague_is_reached(desk, store, clock, esc
 
 
 @pytest.mark.parametrize(
-    "extra_managers", [(Manager("m3", "赵经理", 5003, backup="m1", supervisor="s1"),)]
+    "extra_managers",
+    [(Manager("m3", "赵经理", (Address("telegram", "5003"),), backup="m1", supervisor="s1"),)],
 )
 async def test_during_leave_the_backup_rung_reaches_the_covering_colleague(
     desk, store, clock, escalator
@@ -262,7 +263,8 @@ async def test_an_unreachable_repeating_last_rung_is_not_retried_in_a_tight_loop
 
 
 @pytest.mark.parametrize(
-    "extra_managers", [(Manager("m1", "李经理", 5001, backup="m9", supervisor="s1"),)]
+    "extra_managers",
+    [(Manager("m1", "李经理", (Address("telegram", "5001"),), backup="m9", supervisor="s1"),)],
 )
 async def test_a_rung_whose_target_is_not_on_the_team_is_unreachable(desk, store, clock, escalator):
     asked = clock.now()

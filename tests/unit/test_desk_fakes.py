@@ -12,13 +12,13 @@ from desk.policy import Policy
 from desk.tickets import Event, EventKind, Ticket
 from tests.unit.fakes import FakeClock, FakeStore
 
-A = Address("telegram", 1)
-B = Address("telegram", 2)
+A = Address("telegram", "1")
+B = Address("telegram", "2")
 
 
 def notice(to: Address, ticket_id: int) -> Notice:
     """Return a bare notice for a ticket."""
-    return Notice(str(to.chat_id), to, NoticeKind.REMINDER, "zh", ticket_id=ticket_id)
+    return Notice(to.chat, to, NoticeKind.REMINDER, "zh", ticket_id=ticket_id)
 
 
 def test_the_clock_moves_only_when_told():
@@ -83,7 +83,7 @@ async def test_delivery_numbers_messages_per_chat():
 
     delivered = store.deliver_all()
 
-    assert [(p.notice.address, p.message_id) for p in delivered] == [(A, 1), (A, 2), (B, 1)]
+    assert [(p.notice.address, p.message_id) for p in delivered] == [(A, "1"), (A, "2"), (B, "1")]
     assert store.deliver_all() == []
 
 
@@ -95,17 +95,17 @@ async def test_a_message_maps_back_to_its_ticket_only_in_its_own_chat():
     store.deliver_all()
 
     async with store.transaction() as ledger:
-        assert await ledger.ticket_of_message(A, 1) == 7
-        assert await ledger.ticket_of_message(B, 1) == 8
-        assert await ledger.ticket_of_message(A, 2) is None
-        assert await ledger.ticket_of_message(Address("other", 1), 1) is None
+        assert await ledger.ticket_of_message(A, "1") == 7
+        assert await ledger.ticket_of_message(B, "1") == 8
+        assert await ledger.ticket_of_message(A, "2") is None
+        assert await ledger.ticket_of_message(Address("other", "1"), "1") is None
 
 
 async def test_an_undelivered_message_maps_to_nothing():
     store = FakeStore()
     async with store.transaction() as ledger:
         await ledger.post(notice(A, 7))
-        assert await ledger.ticket_of_message(A, 1) is None
+        assert await ledger.ticket_of_message(A, "1") is None
 
 
 async def test_a_peek_reads_what_was_committed_and_refuses_writes():
@@ -115,7 +115,7 @@ async def test_a_peek_reads_what_was_committed_and_refuses_writes():
     store.deliver_all()
 
     async with store.peek() as reader:
-        assert await reader.ticket_of_message(A, 1) == 7
+        assert await reader.ticket_of_message(A, "1") == 7
         with pytest.raises(RuntimeError, match="peek"):
             await reader.post(notice(B, 8))
 

@@ -13,14 +13,14 @@ from desk.notices import NoticeKind
 from desk.people import Address
 from desk.service import Desk
 
-R1 = Address("telegram", 9001)
-R2 = Address("telegram", 9002)
-M1 = Address("telegram", 5001)
+R1 = Address("telegram", "9001")
+R2 = Address("telegram", "9002")
+M1 = Address("telegram", "5001")
 
 
 def said(text: str, chat: Address, message_id: int = 1) -> Content:
     """Return a text message from a chat."""
-    return Content(ContentKind.TEXT, text, chat.chat_id, message_id)
+    return Content(ContentKind.TEXT, text, chat, str(message_id))
 
 
 async def asked_and_answered(desk: Desk, store, clock) -> None:
@@ -136,7 +136,7 @@ async def test_only_the_tickets_own_retailer_can_rate_it(desk, store, clock):
     await desk.resolve(Resolve("m1", 1))
 
     assert await desk.rate(Rate(R2, 1, 1)) is Outcome.NOT_YOURS
-    assert await desk.rate(Rate(Address("telegram", 5001), 1, 1)) is Outcome.NOT_YOURS
+    assert await desk.rate(Rate(Address("telegram", "5001"), 1, 1)) is Outcome.NOT_YOURS
     assert store.field_cases.ratings[1].score is None
 
 

@@ -25,8 +25,8 @@ from desk.people import Address
 from desk.service import Desk
 from desk.shelf import Shelf
 
-R1 = Address("telegram", 9001)
-M1 = Address("telegram", 5001)
+R1 = Address("telegram", "9001")
+M1 = Address("telegram", "5001")
 
 
 def entry(entry_id: str, topic: str, *keywords: str, title: str = "") -> Entry:
@@ -99,7 +99,7 @@ def with_library(ctx, store) -> Desk:
 
 async def test_a_question_gets_suggestions_once_per_round(with_library, store, clock):
     desk = with_library
-    await desk.ask(Ask(R1, Content(ContentKind.TEXT, "烟受潮了", 9001, 1)))
+    await desk.ask(Ask(R1, Content(ContentKind.TEXT, "烟受潮了", Address("telegram", "9001"), "1")))
 
     assert await desk.suggest(R1, "烟受潮了") == 2
     assert await desk.suggest(R1, "湿度也高") == 0
@@ -114,12 +114,12 @@ async def test_a_question_gets_suggestions_once_per_round(with_library, store, c
 
 async def test_a_new_round_may_be_shown_suggestions_again(with_library, store, clock):
     desk = with_library
-    await desk.ask(Ask(R1, Content(ContentKind.TEXT, "烟受潮了", 9001, 1)))
+    await desk.ask(Ask(R1, Content(ContentKind.TEXT, "烟受潮了", Address("telegram", "9001"), "1")))
     await desk.suggest(R1, "烟受潮了")
     (question,) = store.posted_to("m1", NoticeKind.QUESTION)
     await desk.answer(Answer("m1", M1, store.message_id_of(question), said("放干燥处")))
     clock.advance(minutes=1)
-    await desk.ask(Ask(R1, Content(ContentKind.TEXT, "怎么陈列", 9001, 2)))
+    await desk.ask(Ask(R1, Content(ContentKind.TEXT, "怎么陈列", Address("telegram", "9001"), "2")))
 
     assert await desk.suggest(R1, "怎么陈列") == 1
 
@@ -130,11 +130,13 @@ async def test_no_suggestion_without_an_open_ticket(with_library, store):
 
 
 def said(text: str, message_id: int = 7) -> Content:
-    return Content(ContentKind.TEXT, text, M1.chat_id, message_id)
+    return Content(ContentKind.TEXT, text, M1, str(message_id))
 
 
 async def answered(desk: Desk, store) -> None:
-    await desk.ask(Ask(R1, Content(ContentKind.TEXT, "烟放久了发霉怎么处理", 9001, 1)))
+    await desk.ask(
+        Ask(R1, Content(ContentKind.TEXT, "烟放久了发霉怎么处理", Address("telegram", "9001"), "1"))
+    )
     (question,) = store.posted_to("m1", NoticeKind.QUESTION)
     reply = Answer("m1", M1, store.message_id_of(question), said("发霉的不能卖，联系我退换。"))
     await desk.answer(reply)
@@ -143,8 +145,8 @@ async def answered(desk: Desk, store) -> None:
 async def test_saving_an_answer_sends_a_draft_to_the_supervisor(desk, store):
     await answered(desk, store)
 
-    assert await desk.save_draft(SaveDraft("m1", M1, 7)) is Outcome.DONE
-    assert await desk.save_draft(SaveDraft("m1", M1, 7)) is Outcome.ALREADY_SAVED
+    assert await desk.save_draft(SaveDraft("m1", M1, "7")) is Outcome.DONE
+    assert await desk.save_draft(SaveDraft("m1", M1, "7")) is Outcome.ALREADY_SAVED
 
     (draft,) = store.posted_to("s1", NoticeKind.GUIDE_DRAFT)
     assert draft.params["question"] == "烟放久了发霉怎么处理"
@@ -157,15 +159,15 @@ async def test_saving_an_answer_sends_a_draft_to_the_supervisor(desk, store):
 async def test_only_ones_own_text_answer_can_be_saved(desk, store):
     await answered(desk, store)
 
-    assert await desk.save_draft(SaveDraft("m2", M1, 7)) is Outcome.NOT_AN_ANSWER
-    assert await desk.save_draft(SaveDraft("m1", M1, 8)) is Outcome.NOT_AN_ANSWER
-    assert await desk.save_draft(SaveDraft("m1", R1, 1)) is Outcome.NOT_AN_ANSWER
+    assert await desk.save_draft(SaveDraft("m2", M1, "7")) is Outcome.NOT_AN_ANSWER
+    assert await desk.save_draft(SaveDraft("m1", M1, "8")) is Outcome.NOT_AN_ANSWER
+    assert await desk.save_draft(SaveDraft("m1", R1, "1")) is Outcome.NOT_AN_ANSWER
     assert store.field_cases.drafts == {}
 
 
 async def test_an_approved_answer_joins_the_library(desk, store):
     await answered(desk, store)
-    await desk.save_draft(SaveDraft("m1", M1, 7))
+    await desk.save_draft(SaveDraft("m1", M1, "7"))
 
     reworded = "发霉的烟怎么处理？"
     assert await desk.decide_draft(Decide("m1", 1, True, question=reworded)) is Outcome.NOT_YOURS
@@ -183,7 +185,7 @@ async def test_an_approved_answer_joins_the_library(desk, store):
 
 async def test_a_retailer_s_question_is_never_approved_word_for_word(desk, store):
     await answered(desk, store)
-    await desk.save_draft(SaveDraft("m1", M1, 7))
+    await desk.save_draft(SaveDraft("m1", M1, "7"))
     asked = store.field_cases.drafts[1].question
 
     assert await desk.decide_draft(Decide("s1", 1, approve=True)) is Outcome.NEEDS_WORDING
@@ -198,7 +200,7 @@ async def test_a_retailer_s_question_is_never_approved_word_for_word(desk, store
 
 async def test_a_rejected_draft_stays_out_and_the_admin_may_decide_too(desk, store):
     await answered(desk, store)
-    await desk.save_draft(SaveDraft("m1", M1, 7))
+    await desk.save_draft(SaveDraft("m1", M1, "7"))
 
     assert await desk.decide_draft(Decide("admin", 1, approve=False, admin=True)) is Outcome.DONE
     assert store.field_cases.drafts[1].state is DraftState.REJECTED
@@ -217,7 +219,9 @@ async def test_the_shelf_rereads_approvals_made_elsewhere_after_a_while(store, c
 
 
 def _approved_draft(clock):
-    return GuideDraft(1, 1, "m1", "问", "答", "zh", clock.now(), 5001, 7, DraftState.APPROVED)
+    return GuideDraft(
+        1, 1, "m1", "问", "答", "zh", clock.now(), "telegram", "5001", "7", DraftState.APPROVED
+    )
 
 
 @pytest.mark.parametrize(("text", "lang"), [("怎么办 OK", "zh"), ("How are you", "en")])

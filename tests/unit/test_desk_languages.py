@@ -13,8 +13,8 @@ from desk.people import Address
 from desk.service import Desk
 from tests.unit.conftest import make_team
 
-R1 = Address("telegram", 9001)
-M1 = Address("telegram", 5001)
+R1 = Address("telegram", "9001")
+M1 = Address("telegram", "5001")
 
 
 async def test_a_retailer_follows_the_app_until_they_pick(desk, store):
@@ -29,7 +29,7 @@ async def test_a_retailer_follows_the_app_until_they_pick(desk, store):
 
 async def test_the_acknowledgement_comes_in_the_picked_language(desk, store):
     await desk.choose_lang(R1, "en")
-    await desk.ask(Ask(R1, Content(ContentKind.TEXT, "hello", 9001, 1)))
+    await desk.ask(Ask(R1, Content(ContentKind.TEXT, "hello", Address("telegram", "9001"), "1")))
 
     (ack,) = store.posted_to("r1", NoticeKind.ACK)
     assert ack.lang == "en"
@@ -46,14 +46,16 @@ async def test_a_staff_member_switches_at_once_on_every_worker(desk, store, ctx)
         someone = await worker.who(M1)
         assert someone.staff is not None
         assert someone.staff.lang == "en"
-    await other_worker.ask(Ask(R1, Content(ContentKind.TEXT, "有货吗", 9001, 1)))
+    await other_worker.ask(
+        Ask(R1, Content(ContentKind.TEXT, "有货吗", Address("telegram", "9001"), "1"))
+    )
     (question,) = store.posted_to("m1", NoticeKind.QUESTION)
     assert question.lang == "en"
 
 
 async def test_a_manager_in_english_gets_questions_in_english(desk, store):
     await desk.choose_lang(M1, "en")
-    await desk.ask(Ask(R1, Content(ContentKind.TEXT, "有货吗", 9001, 1)))
+    await desk.ask(Ask(R1, Content(ContentKind.TEXT, "有货吗", Address("telegram", "9001"), "1")))
 
     (question,) = store.posted_to("m1", NoticeKind.QUESTION)
     assert question.lang == "en"
@@ -62,6 +64,6 @@ async def test_a_manager_in_english_gets_questions_in_english(desk, store):
 async def test_only_the_two_catalog_languages_and_known_chats(desk, store):
     with pytest.raises(ValueError, match="no catalog for language 'fr'"):
         await desk.choose_lang(R1, "fr")
-    assert await desk.choose_lang(Address("telegram", 1), "en") is Outcome.UNKNOWN_SENDER
-    assert await desk.follow_app_lang(Address("telegram", 1), "en") is False
+    assert await desk.choose_lang(Address("telegram", "1"), "en") is Outcome.UNKNOWN_SENDER
+    assert await desk.follow_app_lang(Address("telegram", "1"), "en") is False
     assert store.retailers["r1"].lang == "zh"

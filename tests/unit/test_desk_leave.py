@@ -12,12 +12,12 @@ from desk.notices import NoticeKind
 from desk.people import Address, Leave
 from desk.tickets import EventKind
 
-R1 = Address("telegram", 9001)
+R1 = Address("telegram", "9001")
 
 
 def said(text: str) -> Content:
     """Return a text message from r1's chat."""
-    return Content(ContentKind.TEXT, text, R1.chat_id, 1)
+    return Content(ContentKind.TEXT, text, R1, str(1))
 
 
 async def test_going_away_starts_the_leave_and_tells_the_supervisor(desk, store, clock):
@@ -29,7 +29,7 @@ async def test_going_away_starts_the_leave_and_tells_the_supervisor(desk, store,
     assert store.leaves["m1"] == Leave("m1", "m2", until, clock.now())
     (handover,) = store.posted_to("s1")
     assert handover.kind is NoticeKind.HANDOVER
-    assert handover.address == Address("telegram", 7001)
+    assert handover.address == Address("telegram", "7001")
     assert handover.params == {
         "manager": "李经理",
         "covering": "王经理",
@@ -80,7 +80,7 @@ async def test_a_ticket_opened_during_leave_goes_to_the_covering_colleague(desk,
     ticket = store.tickets[1]
     assert (ticket.manager_id, ticket.home_manager_id) == ("m2", "m1")
     (question,) = store.posted_to("m2", NoticeKind.QUESTION)
-    assert question.address == Address("telegram", 5002)
+    assert question.address == Address("telegram", "5002")
     assert store.posted_to("m1") == []
     assert store.events_of(EventKind.OPENED)[0].target == "m2"
 

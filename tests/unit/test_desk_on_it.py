@@ -10,13 +10,13 @@ from desk.notices import NoticeKind
 from desk.people import Address
 from desk.tickets import EventKind, TicketStatus
 
-R1 = Address("telegram", 9001)
-M1 = Address("telegram", 5001)
+R1 = Address("telegram", "9001")
+M1 = Address("telegram", "5001")
 
 
 def said(text: str, chat: Address = R1) -> Content:
     """Return a text message from a chat."""
-    return Content(ContentKind.TEXT, text, chat.chat_id, 1)
+    return Content(ContentKind.TEXT, text, chat, str(1))
 
 
 async def test_on_it_tells_the_retailer_the_eta(desk, store, clock):

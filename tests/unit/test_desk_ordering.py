@@ -14,8 +14,8 @@ from desk.people import Address
 from desk.supply import OrderLine, RefusalReason, SupplyOutcome, brand_key, parse_order
 from desk.tickets import EventKind
 
-R1 = Address("telegram", 9001)
-M1 = Address("telegram", 5001)
+R1 = Address("telegram", "9001")
+M1 = Address("telegram", "5001")
 ORDER = OrderLine("软中华", "2条", "明早送")
 
 
@@ -71,7 +71,7 @@ async def test_an_order_opens_the_ticket_and_reaches_the_manager_with_outcome_bu
 
 
 async def test_an_order_joins_the_open_ticket(desk, store):
-    await desk.ask(Ask(R1, Content(ContentKind.TEXT, "你好", 9001, 1)))
+    await desk.ask(Ask(R1, Content(ContentKind.TEXT, "你好", Address("telegram", "9001"), "1")))
     await ordered(desk)
 
     assert list(store.tickets) == [1]
@@ -81,7 +81,7 @@ async def test_an_order_joins_the_open_ticket(desk, store):
 async def test_an_order_on_an_overdue_ticket_promises_no_time_already_past(
     desk, store, clock, escalator
 ):
-    await desk.ask(Ask(R1, Content(ContentKind.TEXT, "在吗？", 9001, 1)))
+    await desk.ask(Ask(R1, Content(ContentKind.TEXT, "在吗？", Address("telegram", "9001"), "1")))
     clock.advance(minutes=40)
     for _ in range(2):  # the reminder to m1, then the backup m2
         await escalator.fire_due()

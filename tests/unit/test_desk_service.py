@@ -7,11 +7,11 @@ from desk.content import Content, ContentKind
 from desk.people import Address, Role
 from desk.tickets import EventKind
 
-R1 = Address("telegram", 9001)
+R1 = Address("telegram", "9001")
 
 
 async def test_a_managers_chat_is_staff(desk):
-    someone = await desk.who(Address("telegram", 5001))
+    someone = await desk.who(Address("telegram", "5001"))
 
     assert someone.role is Role.MANAGER
     assert someone.staff is not None
@@ -20,7 +20,7 @@ async def test_a_managers_chat_is_staff(desk):
 
 
 async def test_a_supervisors_chat_is_staff_too(desk):
-    someone = await desk.who(Address("telegram", 7001))
+    someone = await desk.who(Address("telegram", "7001"))
 
     assert someone.role is Role.SUPERVISOR
     assert someone.staff is not None
@@ -36,14 +36,14 @@ async def test_a_linked_chat_is_its_retailer(desk):
 
 
 async def test_an_unknown_chat_is_a_stranger(desk):
-    someone = await desk.who(Address("telegram", 1))
+    someone = await desk.who(Address("telegram", "1"))
 
     assert someone.role is Role.STRANGER
     assert (someone.retailer, someone.staff) == (None, None)
 
 
 async def test_an_undeliverable_staff_notice_is_recorded_and_hurries_the_ladder(desk, store, clock):
-    await desk.ask(Ask(R1, Content(ContentKind.TEXT, "在吗？", R1.chat_id, 1)))
+    await desk.ask(Ask(R1, Content(ContentKind.TEXT, "在吗？", R1, str(1))))
     clock.advance(minutes=15)
 
     await desk.unreachable(1, "m1", 0)
@@ -55,7 +55,7 @@ async def test_an_undeliverable_staff_notice_is_recorded_and_hurries_the_ladder(
 
 
 async def test_an_undeliverable_notice_on_a_closed_ticket_is_only_recorded(desk, store, clock):
-    await desk.ask(Ask(R1, Content(ContentKind.TEXT, "在吗？", R1.chat_id, 1)))
+    await desk.ask(Ask(R1, Content(ContentKind.TEXT, "在吗？", R1, str(1))))
     await desk.resolve(Resolve("m1", 1))
     clock.advance(minutes=1)
 

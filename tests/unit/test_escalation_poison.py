@@ -11,13 +11,13 @@ from desk.notices import NoticeKind
 from desk.people import Address
 from desk.tickets import EventKind
 
-R1 = Address("telegram", 9001)
-R2 = Address("telegram", 9002)
+R1 = Address("telegram", "9001")
+R2 = Address("telegram", "9002")
 
 
 def said(text: str, chat: Address) -> Content:
     """Return a text message from a chat."""
-    return Content(ContentKind.TEXT, text, chat.chat_id, 1)
+    return Content(ContentKind.TEXT, text, chat, str(1))
 
 
 async def test_a_ticket_whose_step_cannot_be_taken_is_set_aside_and_the_other_climbs(

@@ -15,14 +15,14 @@ from desk.notices import Notice, NoticeKind, Queued
 from desk.people import Address
 from handlers.telegram.render import MAX_CAPTION, MAX_TEXT, CopyOut, Renderer, TextOut
 
-R1 = Address("telegram", 9001)
-M1 = Address("telegram", 5001)
+R1 = Address("telegram", "9001")
+M1 = Address("telegram", "5001")
 EVERY = FloodPolicy().notify_every
 
 
 def said(text: str, message_id: int = 1) -> Content:
     """Return a text message from r1's chat."""
-    return Content(ContentKind.TEXT, text, R1.chat_id, message_id)
+    return Content(ContentKind.TEXT, text, R1, str(message_id))
 
 
 def to_manager(store) -> list[Notice]:
@@ -87,7 +87,7 @@ async def test_a_photo_in_a_busy_minute_goes_out_with_the_batch(desk, store, clo
     store.deliver_all(until=clock.now())
     clock.advance(seconds=3)
     await desk.ask(Ask(R1, said("这样摆", 2)))
-    photo = Content(ContentKind.PHOTO, "", R1.chat_id, 3)
+    photo = Content(ContentKind.PHOTO, "", R1, str(3))
 
     await desk.ask(Ask(R1, photo))
 
@@ -130,7 +130,7 @@ async def test_the_first_message_after_an_answer_goes_out_at_once(desk, store, c
     await desk.ask(Ask(R1, said("在吗？", 1)))
     (question,) = to_manager(store)
     clock.advance(seconds=5)
-    reply = Content(ContentKind.TEXT, "在的", M1.chat_id, 50)
+    reply = Content(ContentKind.TEXT, "在的", M1, str(50))
     await desk.answer(Answer("m1", M1, store.message_id_of(question), reply))
     clock.advance(seconds=5)
 
@@ -147,7 +147,7 @@ async def test_slow_down_is_said_once_per_round(desk, store, clock):
 
     assert len(store.posted_to("r1", NoticeKind.SLOW_DOWN)) == 1
     (question,) = store.posted_to("m1", NoticeKind.QUESTION)
-    reply = Content(ContentKind.TEXT, "马上", M1.chat_id, 99)
+    reply = Content(ContentKind.TEXT, "马上", M1, str(99))
     await desk.answer(Answer("m1", M1, store.message_id_of(question), reply))
     for n in range(25):
         await desk.ask(Ask(R1, said(f"再问{n}", 100 + n)))
@@ -194,7 +194,7 @@ def shown(notice: Notice) -> str:
 
 async def test_a_long_caption_reaches_the_manager_whole_after_its_photo(desk, store):
     caption = "说" * 1020 + "尾END"  # within Telegram's 1024, but not with the ticket header
-    photo = Content(ContentKind.PHOTO, caption, R1.chat_id, 7)
+    photo = Content(ContentKind.PHOTO, caption, R1, str(7))
 
     await desk.ask(Ask(R1, photo))
 
@@ -209,7 +209,7 @@ async def test_a_long_answer_reaches_the_retailer_whole(desk, store):
     await desk.ask(Ask(R1, said("在吗？", 1)))
     (question,) = to_manager(store)
     text = "答" * 4095 + "尾"  # a full Telegram message, before the manager's name is added
-    reply = Content(ContentKind.TEXT, text, M1.chat_id, 50)
+    reply = Content(ContentKind.TEXT, text, M1, str(50))
 
     await desk.answer(Answer("m1", M1, store.message_id_of(question), reply))
 

@@ -9,7 +9,7 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from desk.hours import OnDutyRota
-from desk.people import Manager, Supervisor, Team
+from desk.people import Address, Manager, Supervisor, Team
 from desk.policy import EscalationStep, Notify, Policy
 from desk.tickets import Ticket
 from escalation.ladder import Climb, after_climb, next_climb, target_for
@@ -208,7 +208,8 @@ def test_a_backup_who_is_the_assigned_manager_is_nobody(team):
 
 def test_no_backup_is_nobody():
     solo = Team(
-        [Manager("m1", "李经理", 5001, supervisor="s1")], [Supervisor("s1", "陈主任", 7001)]
+        [Manager("m1", "李经理", (Address("telegram", "5001"),), supervisor="s1")],
+        [Supervisor("s1", "陈主任", (Address("telegram", "7001"),))],
     )
 
     assert target_for(Notify.BACKUP, waiting(), solo, covering=None, local_now=TUESDAY_NOON) is None
@@ -217,10 +218,13 @@ def test_no_backup_is_nobody():
 def test_the_supervisor_rung_reaches_the_home_managers_supervisor():
     team = Team(
         [
-            Manager("m1", "李经理", 5001, backup="m2", supervisor="s1"),
-            Manager("m2", "王经理", 5002, backup="m1", supervisor="s2"),
+            Manager("m1", "李经理", (Address("telegram", "5001"),), backup="m2", supervisor="s1"),
+            Manager("m2", "王经理", (Address("telegram", "5002"),), backup="m1", supervisor="s2"),
         ],
-        [Supervisor("s1", "陈主任", 7001), Supervisor("s2", "周主任", 7002)],
+        [
+            Supervisor("s1", "陈主任", (Address("telegram", "7001"),)),
+            Supervisor("s2", "周主任", (Address("telegram", "7002"),)),
+        ],
     )
     covered = waiting().evolve(manager_id="m2", home_manager_id="m1")
 
@@ -233,7 +237,7 @@ def test_the_supervisor_rung_reaches_the_home_managers_supervisor():
 
 
 def test_no_supervisor_is_nobody():
-    alone = Team([Manager("m1", "李经理", 5001)], [])
+    alone = Team([Manager("m1", "李经理", (Address("telegram", "5001"),))], [])
 
     assert (
         target_for(Notify.SUPERVISOR, waiting(), alone, covering=None, local_now=TUESDAY_NOON)
@@ -267,7 +271,7 @@ def test_the_on_duty_rung_follows_the_rota_in_shanghai_time(team, day, clock, on
 
 
 def test_no_rota_means_nobody_on_duty():
-    team = Team([Manager("m1", "李经理", 5001)], [], OnDutyRota(()))
+    team = Team([Manager("m1", "李经理", (Address("telegram", "5001"),))], [], OnDutyRota(()))
 
     at_night = local("2026-11-18", "02:00")
 

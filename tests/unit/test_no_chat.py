@@ -10,12 +10,12 @@ from desk.notices import NoticeKind
 from desk.people import Address
 from desk.tickets import EventKind, TicketStatus
 
-R1 = Address("telegram", 9001)
-M1 = Address("telegram", 5001)
+R1 = Address("telegram", "9001")
+M1 = Address("telegram", "5001")
 
 
 def said(text: str, chat: Address, message_id: int = 1) -> Content:
-    return Content(ContentKind.TEXT, text, chat.chat_id, message_id)
+    return Content(ContentKind.TEXT, text, chat, str(message_id))
 
 
 async def unlinked_after_asking(desk, store) -> int:
@@ -23,14 +23,14 @@ async def unlinked_after_asking(desk, store) -> int:
     assert await desk.ask(Ask(R1, said("有货吗？", R1))) is Outcome.DONE
     (question,) = store.posted_to("m1", NoticeKind.QUESTION)
     message_id = store.message_id_of(question)
-    store.add_retailer(replace(store.retailers["r1"], telegram_id=None))
+    store.add_retailer(replace(store.retailers["r1"], contacts=()))
     return message_id
 
 
 async def test_an_answer_to_an_unlinked_retailer_is_refused_not_lost(desk, store):
     question = await unlinked_after_asking(desk, store)
 
-    outcome = await desk.answer(Answer("m1", M1, question, said("有的", M1)))
+    outcome = await desk.answer(Answer("m1", M1, str(question), said("有的", M1)))
 
     assert outcome is Outcome.NO_CHAT
     assert store.posted_to("r1", NoticeKind.ANSWER) == []

@@ -20,8 +20,8 @@ from handlers.telegram.render import humanize as humanized
 from handlers.telegram.texts import say
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
-R1 = Address("telegram", 9001)
-M1 = Address("telegram", 5001)
+R1 = Address("telegram", "9001")
+M1 = Address("telegram", "5001")
 # 02:15 UTC is 10:15 in Shanghai.
 DUE = datetime(2026, 11, 17, 2, 15, tzinfo=UTC)
 
@@ -71,7 +71,7 @@ def test_stored_moments_are_shown_in_shanghai_time(renderer, stored, shown):
 
 
 async def test_the_desks_ack_renders_the_due_time_in_local_time(desk, store):
-    await desk.ask(Ask(R1, Content(ContentKind.TEXT, "在吗？", R1.chat_id, 1)))
+    await desk.ask(Ask(R1, Content(ContentKind.TEXT, "在吗？", R1, str(1))))
     (ack,) = store.posted_to("r1", NoticeKind.ACK)
 
     out = Renderer(SHANGHAI).render(ack)
@@ -83,7 +83,7 @@ async def test_the_desks_ack_renders_the_due_time_in_local_time(desk, store):
 
 async def test_while_covering_the_ack_names_both_managers(desk, store, clock):
     await desk.go_away(Away("m1", clock.now() + timedelta(days=2), "m2"))
-    await desk.ask(Ask(R1, Content(ContentKind.TEXT, "在吗？", R1.chat_id, 1)))
+    await desk.ask(Ask(R1, Content(ContentKind.TEXT, "在吗？", R1, str(1))))
     (ack,) = store.posted_to("r1", NoticeKind.ACK)
 
     text = Renderer(SHANGHAI).text(ack)
@@ -227,7 +227,7 @@ def question_about(content: Content, lang: str = "zh") -> Notice:
 
 
 def test_media_is_copied_with_the_header_as_its_caption(renderer):
-    photo = Content(ContentKind.PHOTO, "货架这样摆可以吗？", R1.chat_id, 31)
+    photo = Content(ContentKind.PHOTO, "货架这样摆可以吗？", R1, str(31))
 
     out = renderer.render(question_about(photo))
 
@@ -239,7 +239,7 @@ def test_media_is_copied_with_the_header_as_its_caption(renderer):
 
 
 def test_a_long_caption_is_cut_to_telegrams_limit(renderer):
-    photo = Content(ContentKind.PHOTO, "字" * 2000, R1.chat_id, 31)
+    photo = Content(ContentKind.PHOTO, "字" * 2000, R1, str(31))
 
     out = renderer.render(question_about(photo))
 
@@ -260,7 +260,7 @@ def test_a_long_text_is_cut_to_telegrams_limit(renderer):
 
 
 def test_a_location_goes_as_text_with_its_coordinates(renderer):
-    where = Content(ContentKind.LOCATION, "📍 31.23040, 121.47370", R1.chat_id, 55)
+    where = Content(ContentKind.LOCATION, "📍 31.23040, 121.47370", R1, str(55))
 
     out = renderer.render(question_about(where, "en"))
 
@@ -271,7 +271,7 @@ def test_a_location_goes_as_text_with_its_coordinates(renderer):
 
 
 def test_a_locations_coordinates_are_shown_once(renderer):
-    where = Content(ContentKind.LOCATION, "📍 31.23040, 121.47370", R1.chat_id, 55)
+    where = Content(ContentKind.LOCATION, "📍 31.23040, 121.47370", R1, str(55))
 
     out = renderer.render(question_about(where))
 
@@ -290,7 +290,12 @@ def test_a_repeated_delivery_is_marked_as_a_repeat(renderer):
 def test_an_attachment_is_uploaded_with_its_caption(renderer):
     chart = Attachment("week.png", b"\x89PNG", as_photo=True)
     report = Notice(
-        "s1", Address("telegram", 7001), NoticeKind.REPORT, "zh", {"text": "周报"}, attachment=chart
+        "s1",
+        Address("telegram", "7001"),
+        NoticeKind.REPORT,
+        "zh",
+        {"text": "周报"},
+        attachment=chart,
     )
 
     assert renderer.render(report) == FileOut(chart, "周报")
@@ -302,7 +307,9 @@ async def test_a_claim_on_a_linked_retailer_reaches_the_manager_with_the_move_bu
 ):
     store.add_retailer(replace(store.retailers["r1"], lang=lang))
     store.field_cases.staff_langs["m1"] = lang
-    await desk.share_contact(ShareContact(Address("telegram", 9100), "8613800138001", 9100, 9100))
+    await desk.share_contact(
+        ShareContact(Address("telegram", "9100"), "8613800138001", "9100", "9100")
+    )
 
     tried, claimed = (renderer.render(n) for n in store.posted)
     assert isinstance(tried, TextOut) and "李经理" in tried.text and "张三" in tried.text

@@ -16,7 +16,7 @@ from desk.people import Address
 from desk.supply import OrderLine, RefusalReason, SupplyOutcome
 from handlers.telegram.render import Renderer, TextOut
 
-R1 = Address("telegram", 9001)
+R1 = Address("telegram", "9001")
 
 
 @pytest.fixture
@@ -64,7 +64,7 @@ async def test_the_order_acknowledgement_shows_the_due_time_locally(desk, store,
 
 
 async def test_a_photo_complaint_is_copied_to_the_supervisor_with_its_label(desk, store, renderer):
-    photo = Content(ContentKind.PHOTO, "他这样摆货", 9001, 12)
+    photo = Content(ContentKind.PHOTO, "他这样摆货", Address("telegram", "9001"), "12")
     await desk.complain(Complain(R1, photo))
 
     (complaint,) = store.posted_to("s1", NoticeKind.COMPLAINT)

@@ -31,13 +31,13 @@ MONDAY_NINE = datetime(2026, 11, 23, 9, 0, tzinfo=SHANGHAI).astimezone(UTC)
 SCHEDULE = WeeklySchedule.parse("mon 09:00")
 TEAM = Team(
     managers=[
-        Manager("m1", "李经理", 5001, supervisor="s1"),
-        Manager("m2", "王经理", 5002, supervisor="s2"),
+        Manager("m1", "李经理", (Address("telegram", "5001"),), supervisor="s1"),
+        Manager("m2", "王经理", (Address("telegram", "5002"),), supervisor="s2"),
     ],
     supervisors=[
-        Supervisor("s1", "陈主任", 7001),
-        Supervisor("s2", "周主任", 7002),
-        Supervisor("s3", "吴主任", 7003),  # nobody reports to s3
+        Supervisor("s1", "陈主任", (Address("telegram", "7001"),)),
+        Supervisor("s2", "周主任", (Address("telegram", "7002"),)),
+        Supervisor("s3", "吴主任", (Address("telegram", "7003"),)),  # nobody reports to s3
     ],
 )
 
@@ -156,7 +156,7 @@ async def test_each_supervisor_with_managers_gets_text_chart_and_table(store: Fa
     ]
     to_s1 = [n for n in store.outbox if n.to == "s1"]
     assert [n.kind for n in to_s1] == [NoticeKind.REPORT] * 3
-    assert {n.address for n in to_s1} == {Address("telegram", 7001)}
+    assert {n.address for n in to_s1} == {Address("telegram", "7001")}
     text, chart, table = to_s1
     assert text.params["text"].startswith("客服响应周报 2026-W47")
     assert text.attachment is None

@@ -10,7 +10,7 @@ import pytest
 from bot.phones import DiallingPlan
 from bot.problems import ConfigError
 from bot.roster import check, read_roster, summary
-from desk.people import Manager, Retailer, Supervisor, Team
+from desk.people import Address, Manager, Retailer, Supervisor, Team
 from storage.roster import Clash, Relink, RosterConflictError, RosterImport
 
 REPO = Path(__file__).resolve().parents[2]
@@ -21,8 +21,11 @@ GOOD = "r1,张伟,张记烟酒店,138 0013 8001,m1,810000001\n"
 @pytest.fixture
 def team() -> Team:
     return Team(
-        [Manager("m1", "李经理", 5001), Manager("m2", "王经理", 5002)],
-        [Supervisor("s1", "陈主任", 7001)],
+        [
+            Manager("m1", "李经理", (Address("telegram", "5001"),)),
+            Manager("m2", "王经理", (Address("telegram", "5002"),)),
+        ],
+        [Supervisor("s1", "陈主任", (Address("telegram", "7001"),))],
     )
 
 
@@ -56,10 +59,12 @@ def test_reads_retailers_with_e164_phones(here: Path, team: Team) -> None:
     )
 
     assert read_roster(path, team).retailers == [
-        Retailer("r1", "张伟", "张记烟酒店", "+8613800138001", "m1", 810000001),
-        Retailer("r2", "刘芳", "芳芳便利店", "+8613900139002", "m2", None),
-        Retailer("r3", "赵强", "强盛商行", "+8613700137003", "m2", None),
-        Retailer("r4", "Joe", "Joe's Deli", "+13475550123", "m2", None),
+        Retailer(
+            "r1", "张伟", "张记烟酒店", "+8613800138001", "m1", (Address("telegram", "810000001"),)
+        ),
+        Retailer("r2", "刘芳", "芳芳便利店", "+8613900139002", "m2", ()),
+        Retailer("r3", "赵强", "强盛商行", "+8613700137003", "m2", ()),
+        Retailer("r4", "Joe", "Joe's Deli", "+13475550123", "m2", ()),
     ]
 
 
@@ -93,7 +98,7 @@ def test_telegram_id_column_is_optional(here: Path, team: Team) -> None:
     path = write(here, "ID, Name ,shop,phone,manager\r\nr1,张伟,张记烟酒店,13800138001,m1\r\n")
 
     assert read_roster(path, team).retailers == [
-        Retailer("r1", "张伟", "张记烟酒店", "+8613800138001", "m1", None)
+        Retailer("r1", "张伟", "张记烟酒店", "+8613800138001", "m1", ())
     ]
 
 
@@ -303,10 +308,10 @@ def test_largest_and_full_width_telegram_ids_are_read(here: Path, team: Team) ->
     rows = "r2,刘芳,芳芳便利店,13900139002,m1,9223372036854775807\nr3,赵强,强盛,13700137003,m2,８１０\n"
     path = write(here, HEADER + GOOD + rows)
 
-    assert [r.telegram_id for r in read_roster(path, team).retailers] == [
-        810000001,
-        9223372036854775807,
-        810,
+    assert [r.contacts for r in read_roster(path, team).retailers] == [
+        (Address("telegram", "810000001"),),
+        (Address("telegram", "9223372036854775807"),),
+        (Address("telegram", "810"),),
     ]
 
 
@@ -335,7 +340,7 @@ def test_import_outcome_is_a_sentence(here: Path, team: Team) -> None:
     roster = read_roster(path, team)
 
     assert roster.outcome(RosterImport(1, 2, 5)) == "retailers.csv: 1 added, 2 updated, 5 unchanged"
-    assert roster.outcome(RosterImport(0, 1, 1, (Relink("r1", 900, 810000001),))) == (
+    assert roster.outcome(RosterImport(0, 1, 1, (Relink("r1", "900", "810000001"),))) == (
         "retailers.csv: 0 added, 1 updated, 1 unchanged\n"
         "retailers.csv: r1: linked chat 900 replaced by telegram_id 810000001 (line 2)"
     )

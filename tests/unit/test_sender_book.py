@@ -14,12 +14,12 @@ from storage.outbox import Parcel
 
 
 def parcel(row: int) -> Parcel:
-    notice = Notice("m1", Address("telegram", 5001), NoticeKind.QUESTION, "zh")
+    notice = Notice("m1", Address("telegram", "5001"), NoticeKind.QUESTION, "zh")
     return Parcel(row, notice, attempts=1, repeat=False)
 
 
 def sent(row: int) -> tuple[Parcel, Delivery]:
-    return parcel(row), Delivery("sent", message_id=row)
+    return parcel(row), Delivery("sent", message_id=str(row))
 
 
 class SlowWriter:

@@ -13,7 +13,7 @@ from storage.outbox import Parcel
 
 
 def parcel(row: int, chat: int, *, repeat: bool = False) -> Parcel:
-    notice = Notice("m1", Address("telegram", chat), NoticeKind.QUESTION, "zh")
+    notice = Notice("m1", Address("telegram", str(chat)), NoticeKind.QUESTION, "zh")
     return Parcel(row, notice, attempts=1, repeat=repeat)
 
 
