@@ -14,10 +14,11 @@ from datetime import datetime, timedelta
 from desk.content import Content, ContentKind
 from desk.notices import Notice, NoticeKind, Queued
 
-# Text per notification, in UTF-16 units as chat channels count them; the rest of a
-# 4096-unit Telegram message is left for the header with the retailer's name and shop.
+# Text per notification, in UTF-16 units as chat apps count them; the rest of a 4096-unit
+# chat message is left for the header with the retailer's name and shop. A channel with a
+# smaller limit cuts the rendered text further.
 TEXT_BUDGET = 3000
-# The same for a media caption, of Telegram's 1024; headers take up to about 450.
+# The same for a media caption, of a 1024-unit limit; headers take up to about 450.
 CAPTION_BUDGET = 500
 BULLET = "• "
 
@@ -47,7 +48,7 @@ class Hold:
 
 
 def units(text: str) -> int:
-    """Return the length of a text in UTF-16 code units, the way Telegram measures it."""
+    """Return the length of a text in UTF-16 code units, the way chat apps measure it."""
     return len(text.encode("utf-16-le")) // 2
 
 

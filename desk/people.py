@@ -15,7 +15,7 @@ class Address:
     """Where a person is reached: a chat on a channel, in that channel's own id."""
 
     channel: str
-    # A string whatever the channel: Telegram's chat ids are numbers, WeCom's are names.
+    # A string whatever the channel: some channels number their chats, others name them.
     chat: str
 
 

@@ -15,8 +15,6 @@ from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 
-import pytest
-
 ROOT = Path(__file__).resolve().parents[2]
 PRODUCT = ("bot", "desk", "handlers", "storage", "escalation", "reports")
 # Folders under handlers/ that every channel shares; any other folder there is one channel.
@@ -116,11 +114,6 @@ def test_desk_imports_only_the_standard_library_and_itself() -> None:
     assert wrong == []
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="desk/flood.py still budgets text in Telegram's units (the content part of issue 16) "
-    "and desk/people.py's comment on Address names Telegram and WeCom",
-)
 def test_desk_names_no_channel() -> None:
     named = [
         f"{module}:{number}"
