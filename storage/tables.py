@@ -301,3 +301,22 @@ staff_langs = Table(
     Column("lang", String(8), nullable=False),
     Column("updated_at", UtcDateTime, nullable=False),
 )
+
+# 微信客服: where the last kf/sync_msg of each kf account stopped, so a restart goes on from there.
+kf_cursors = Table(
+    "kf_cursors",
+    metadata,
+    Column("open_kfid", String(64), primary_key=True),
+    Column("cursor", String(128), nullable=False),
+    Column("updated_at", UtcDateTime, nullable=False),
+)
+
+# 微信客服's reply window per customer: 48 hours and 5 messages from their last message.
+kf_windows = Table(
+    "kf_windows",
+    metadata,
+    Column("external_userid", String(128), primary_key=True),
+    Column("open_kfid", String(64), nullable=False),
+    Column("last_in_at", UtcDateTime, nullable=False),
+    Column("sent", Integer, nullable=False, server_default="0"),
+)
