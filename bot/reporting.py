@@ -10,6 +10,7 @@ from pathlib import Path
 from telegram.ext import JobQueue
 
 from bot.config import Settings
+from bot.progress import terminal_progress
 from desk.clock import SystemClock
 from desk.context import DeskContext
 from desk.people import Staff
@@ -26,7 +27,6 @@ from reports import (
     on_demand,
     summarizer,
     team_summarizer,
-    terminal_progress,
 )
 from storage.engine import make_engine
 from storage.migrate import upgrade
@@ -115,18 +115,19 @@ async def print_report(
     store = SqlStore(make_engine(settings.storage.url, settings.config_dir), clock)
     try:
         await upgrade(store.engine)
-        async with store.reading() as conn:
-            body = await build_report(
-                conn,
-                settings.team(),
-                chosen,
-                zone,
-                ReportFormat(form),
-                progress=terminal_progress(sys.stderr),
-                standards=Standards(settings.policy(), settings.rating_policy().low),
-                now=now,
-                lang=lang,
-            )
+        with terminal_progress("report", "step") as progress:
+            async with store.reading() as conn:
+                body = await build_report(
+                    conn,
+                    settings.team(),
+                    chosen,
+                    zone,
+                    ReportFormat(form),
+                    progress=progress,
+                    standards=Standards(settings.policy(), settings.rating_policy().low),
+                    now=now,
+                    lang=lang,
+                )
     finally:
         await store.dispose()
     if out is None:

@@ -24,8 +24,7 @@ from reports.figures import (
     WeeklySummary,
     change,
 )
-from reports.metrics import team_summaries, weekly_summary
-from reports.progress import Progress, TerminalBar, terminal_progress
+from reports.metrics import Progress, team_summaries, weekly_summary
 from reports.table import render_table
 from reports.text import duration_text, render_text
 from reports.weeks import IsoWeek, WeeklySchedule
@@ -45,7 +44,6 @@ __all__ = [
     "SummarizeTeams",
     "SupplyCount",
     "TeamWeek",
-    "TerminalBar",
     "WeekFigures",
     "WeeklySchedule",
     "WeeklySummary",
@@ -65,6 +63,5 @@ __all__ = [
     "summarizer",
     "team_summaries",
     "team_summarizer",
-    "terminal_progress",
     "weekly_summary",
 ]

@@ -13,8 +13,7 @@ from desk.notices import Attachment
 from desk.people import Team
 from reports.chart import render_chart
 from reports.figures import USUAL_STANDARDS, Standards, WeeklySummary
-from reports.metrics import weekly_summary
-from reports.progress import Progress
+from reports.metrics import Progress, weekly_summary
 from reports.table import render_table
 from reports.text import render_text
 from reports.weeks import IsoWeek

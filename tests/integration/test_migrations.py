@@ -81,3 +81,14 @@ async def test_stored_phones_become_e164_and_none_is_lost(backend: str, tmp_path
     assert upgraded == {rid: new for rid, (_, new) in STORED.items()}
     assert chats == {9000 + n for n in range(len(STORED))}
     assert downgraded == {rid: old for rid, (old, _) in STORED.items()}
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+async def test_upgrade_counts_each_revision_it_applies(backend: str, tmp_path: Path) -> None:
+    async with migrated_engine(backend, tmp_path, "0004") as engine:
+        seen: list[tuple[int, int]] = []
+        await upgrade(engine, progress=lambda done, total: seen.append((done, total)))
+        again: list[tuple[int, int]] = []
+        await upgrade(engine, progress=lambda done, total: again.append((done, total)))
+    assert seen == [(0, 2), (1, 2), (2, 2)]
+    assert again == [(0, 0)]
