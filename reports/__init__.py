@@ -1,7 +1,14 @@
 """Weekly and on-demand response-time summaries: SQL figures, text, CSV and PNG, delivery."""
 
-from reports.build import RenderedReport, ReportFormat, build_report, render_as, render_report
+from reports.build import (
+    RenderedReport,
+    ReportFormat,
+    build_report,
+    render_as,
+    render_report,
+)
 from reports.chart import ChineseFontMissingError, chinese_font, render_chart
+from reports.chart_process import DrawChart, Paint, chart_process, draw_here
 from reports.delivery import (
     Audience,
     Summarize,
@@ -33,9 +40,11 @@ __all__ = [
     "Audience",
     "BrandWeek",
     "ChineseFontMissingError",
+    "DrawChart",
     "IsoWeek",
     "Latency",
     "ManagerWeek",
+    "Paint",
     "Progress",
     "RenderedReport",
     "ReportFormat",
@@ -50,8 +59,10 @@ __all__ = [
     "batched",
     "build_report",
     "change",
+    "chart_process",
     "chinese_font",
     "deliver_due_reports",
+    "draw_here",
     "duration_text",
     "on_demand",
     "render_as",
