@@ -35,6 +35,7 @@ SMOKES: dict[str, tuple[Callable[[], Any], Callable[[Any], str]]] = {
 # Each part runs in a process of its own, so no part's memory or state colours another's.
 FULL: dict[str, list[str]] = {
     "relay": ["bench.relay", "--sizes", "300", "3000", "--rounds", "5"],
+    "relay_hog": ["bench.relay", "--sizes", "300", "--rounds", "5", "--hog"],
     "relay_growth": ["bench.relay", "--sizes", "300", "--rounds", "3", "--open-tickets", *GROWTH],
     "escalation": ["bench.escalation", "--rounds", "3", "--open-tickets", *GROWTH],
     "report": ["bench.report", "--rounds", "3", "--messages", *GROWTH],
