@@ -1,7 +1,8 @@
 """Run every benchmark: `python -m bench --smoke` (CI, no thresholds) or the full runs.
 
 python -m bench --smoke                     # each benchmark at small N, one round
-python -m bench --full                      # the figures of docs/PERFORMANCE.md + growth plot
+python -m bench --full                      # the figures of docs/PERFORMANCE.md: its summary
+                                            # tables (bench/summary.py) and the growth plot
 python -m bench --full relay escalation     # only some parts (results/<part>.json)
 """
 
@@ -15,7 +16,7 @@ import time
 from collections.abc import Callable
 from typing import Any
 
-from bench import escalation, measure, plot, relay, startup
+from bench import escalation, measure, plot, relay, startup, summary
 
 GROWTH = ["10000", "100000", "1000000"]
 
@@ -35,6 +36,7 @@ SMOKES: dict[str, tuple[Callable[[], Any], Callable[[Any], str]]] = {
 # Each part runs in a process of its own, so no part's memory or state colours another's.
 FULL: dict[str, list[str]] = {
     "relay": ["bench.relay", "--sizes", "300", "3000", "--rounds", "5"],
+    "relay_hog": ["bench.relay", "--sizes", "300", "--rounds", "5", "--hog"],
     "relay_growth": ["bench.relay", "--sizes", "300", "--rounds", "3", "--open-tickets", *GROWTH],
     "escalation": ["bench.escalation", "--rounds", "3", "--open-tickets", *GROWTH],
     "report": ["bench.report", "--rounds", "3", "--messages", *GROWTH],
@@ -51,12 +53,13 @@ def smoke() -> None:
 
 
 def full(parts: list[str]) -> None:
-    """Run the figures of record; save each part's results and redraw the growth plot."""
+    """Run the figures of record; save each part's results, rewrite the summary and the plot."""
     for name in parts or list(FULL):
         started = time.monotonic()
         subprocess.run([sys.executable, "-m", *FULL[name], "--save", name], check=True)
         print(f"## {name}: {(time.monotonic() - started) / 60:.0f} min", flush=True)
     print(plot.draw(plot.load()))
+    print(summary.write())
 
 
 if __name__ == "__main__":

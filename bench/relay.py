@@ -1,12 +1,17 @@
 """Relay throughput: a burst of questions until each is acknowledged and forwarded.
 
-The floor is a bare python-telegram-bot echo bot (stores nothing, one message per update) on
-the same stand-in, in the same run, alternating with RetailDesk round by round: once with PTB's
-default transport (httpx), and once with the aiohttp transport RetailDesk itself uses, the
-stricter of the two. RetailDesk stores every update, ticket, message, event and outbox row in
-SQLite and sends two messages per question (the acknowledgement and the forward to the manager).
+The floors run on the same stand-in, in the same run, alternating with RetailDesk round by
+round:
+- a bare python-telegram-bot echo bot (stores nothing, one message per update), once with PTB's
+  default transport (httpx) and once with the aiohttp transport RetailDesk itself uses;
+- a bare aiogram 3 bot that, like a feedback bot, acknowledges each message to its sender and
+  forwards the text to one staff chat (two messages per question, as RetailDesk), storing
+  nothing. It needs the bench extra (`pip install -e '.[bench]'`) and is skipped without it.
+RetailDesk stores every update, ticket, message, event and outbox row in SQLite and sends two
+messages per question (the acknowledgement and the forward to the manager).
 
     python -m bench.relay                               # N = 300 and 3000, 5 rounds each
+    python -m bench.relay --sizes 300 --hog             # the same beside a process spinning a core
     python -m bench.relay --open-tickets 10000 100000 1000000 --sizes 300 --rounds 3
     python -m bench.relay --smoke                       # N = 30, one round (CI)
 """
@@ -15,11 +20,14 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import importlib.util
 import shutil
+import subprocess
+import sys
 import tempfile
 import time
-from collections.abc import AsyncIterator, Callable
-from contextlib import AbstractAsyncContextManager, asynccontextmanager
+from collections.abc import AsyncIterator, Callable, Iterator
+from contextlib import AbstractAsyncContextManager, asynccontextmanager, contextmanager
 from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -37,6 +45,9 @@ from handlers.telegram.transport import AiohttpRequest
 
 MANAGERS = 10
 FIRST_RETAILER = 1_000_000
+# The aiogram bot forwards every question to this one staff chat (a manager's, so it counts).
+STAFF_CHAT = 5000
+NO_AIOGRAM = "aiogram floor skipped: aiogram is not installed (pip install -e '.[bench]')"
 
 
 @dataclass(frozen=True)
@@ -106,8 +117,9 @@ def retaildesk_with(template: Path) -> Callable[..., AbstractAsyncContextManager
             await asyncio.to_thread(shutil.copy, template, Path(folder) / "bench.db")
             app = build(settings_for(tg, Path(folder), n))
             stop = asyncio.Event()
+            since = (await asyncio.to_thread(tg.stats))["calls"]
             task = asyncio.create_task(serve(app, stop))
-            await wait_polling(tg, task)
+            await wait_polling(tg, task, since)
             try:
                 yield
             finally:
@@ -151,9 +163,60 @@ async def _echo(app: Application) -> AsyncIterator[None]:  # type: ignore[type-a
         await app.shutdown()
 
 
-async def wait_polling(tg: StandinProcess, task: asyncio.Task[None]) -> None:
+def has_aiogram() -> bool:
+    """Tell whether the aiogram floor can run here."""
+    return importlib.util.find_spec("aiogram") is not None
+
+
+@asynccontextmanager
+async def aiogram_bot(tg: StandinProcess, n: int) -> AsyncIterator[None]:
+    """Run a bare aiogram 3 bot: acknowledge each message, forward its text to staff."""
+    # Imported here: aiogram is a bench-only extra, and CI's smoke run goes without it.
+    from aiogram import Bot, Dispatcher
+    from aiogram.client.session.aiohttp import AiohttpSession
+    from aiogram.client.telegram import TelegramAPIServer
+    from aiogram.types import Message
+
+    server = TelegramAPIServer.from_base(tg.base_url.removesuffix("/bot"))
+    bot = Bot(tg.token, session=AiohttpSession(api=server))
+    dispatcher = Dispatcher()
+
+    @dispatcher.message()
+    async def relay(message: Message) -> None:
+        await message.answer("已收到您的问题，客户经理会尽快回复。")
+        sender = message.from_user.full_name if message.from_user else message.chat.id
+        await bot.send_message(STAFF_CHAT, f"{sender}: {message.text}")
+
+    since = (await asyncio.to_thread(tg.stats))["calls"]
+    polling = asyncio.create_task(
+        dispatcher.start_polling(bot, polling_timeout=1, handle_signals=False)
+    )
+    await wait_polling(tg, polling, since)
+    try:
+        yield
+    finally:
+        await dispatcher.stop_polling()
+        await polling
+
+
+@contextmanager
+def cpu_hog(on: bool) -> Iterator[None]:
+    """Keep one core busy in a separate process for the block, when asked to."""
+    if not on:
+        yield
+        return
+    hog = subprocess.Popen([sys.executable, "-c", "while True: pass"])
+    try:
+        yield
+    finally:
+        hog.terminate()
+        hog.wait(timeout=10)
+
+
+async def wait_polling(tg: StandinProcess, task: asyncio.Task[None], since: int) -> None:
+    """Return once this bot has polled: a getUpdates after call number `since`."""
     while not any(
-        c["method"].lower() == "getupdates" for c in await asyncio.to_thread(tg.calls, 0)
+        c["method"].lower() == "getupdates" for c in await asyncio.to_thread(tg.calls, since)
     ):
         if task.done():
             task.result()
@@ -206,28 +269,34 @@ def median_round(results: list[Round]) -> Round:
     )
 
 
-async def measure_size(n: int, count: int, open_tickets: int) -> dict[str, Any]:
-    """Alternate the echo floors and RetailDesk bursts of n questions; return the medians."""
+async def measure_size(n: int, count: int, open_tickets: int, hog: bool = False) -> dict[str, Any]:
+    """Alternate the floors and RetailDesk bursts of n questions; return the medians."""
     floors: list[Round] = []
     same: list[Round] = []
+    aiogram: list[Round] = []
     desks: list[Round] = []
+    with_aiogram = has_aiogram()
     with tempfile.TemporaryDirectory(prefix="bench-relay-template-") as folder:
         template = await prefilled(Path(folder), n, open_tickets)
         retaildesk = retaildesk_with(template)
-        with StandinProcess() as tg:
+        with StandinProcess() as tg, cpu_hog(hog):
             await asyncio.to_thread(tg.users, people(n))
             for r in range(count):
                 async with echo_bot("httpx")(tg, n):
                     floors.append(await burst(tg, n, 1, f"e{r}", is_echo))
                 async with echo_bot("aiohttp")(tg, n):
                     same.append(await burst(tg, n, 1, f"a{r}", is_echo))
+                if with_aiogram:
+                    async with aiogram_bot(tg, n):
+                        aiogram.append(await burst(tg, n, 2, f"g{r}", is_forward))
                 async with retaildesk(tg, n):
                     desks.append(await burst(tg, n, 2, f"d{r}", is_forward))
     floor, floor_same, desk = median_round(floors), median_round(same), median_round(desks)
-    return {
+    row: dict[str, Any] = {
         "n": n,
         "open_tickets": open_tickets,
         "rounds": count,
+        "cpu_hog": hog,
         "floor": asdict(floor),
         "floor_same_transport": asdict(floor_same),
         "desk": asdict(desk),
@@ -237,7 +306,23 @@ async def measure_size(n: int, count: int, open_tickets: int) -> dict[str, Any]:
         "ratios_same_transport": [
             d.per_second / f.per_second for d, f in zip(desks, same, strict=True)
         ],
+        "floor_aiogram": None,
+        "ratio_aiogram": None,
+        "ratios_aiogram": [],
     }
+    if aiogram:
+        floor_aiogram = median_round(aiogram)
+        row["floor_aiogram"] = asdict(floor_aiogram)
+        row["ratio_aiogram"] = desk.per_second / floor_aiogram.per_second
+        row["ratios_aiogram"] = [
+            d.per_second / g.per_second for d, g in zip(desks, aiogram, strict=True)
+        ]
+    return row
+
+
+def _aiogram(r: dict[str, Any], field: str, form: str) -> str:
+    floor = r.get("floor_aiogram")
+    return "-" if not floor else format(floor[field], form)
 
 
 def render(rows: list[dict[str, Any]]) -> str:
@@ -245,40 +330,49 @@ def render(rows: list[dict[str, Any]]) -> str:
         [
             "N",
             "open tickets",
+            "load",
             "echo floor q/s (httpx / aiohttp)",
+            "aiogram floor q/s",
             "RetailDesk q/s",
-            "ratio (httpx / aiohttp floor)",
+            "ratio (httpx / aiohttp / aiogram floor)",
             "p50 ms",
             "p99 ms",
             "echo p50 ms",
-            "bot CPU ms/q (echo httpx / aiohttp / RetailDesk)",
-            "stand-in CPU ms/q (echo httpx / aiohttp / RetailDesk)",
+            "bot CPU ms/q (echo httpx / aiohttp / aiogram / RetailDesk)",
+            "stand-in CPU ms/q (echo httpx / aiohttp / aiogram / RetailDesk)",
         ],
         [
             [
                 r["n"],
                 f"{r['open_tickets']:,}",
+                "CPU hog" if r.get("cpu_hog") else "quiet",
                 f"{r['floor']['per_second']:.0f} / {r['floor_same_transport']['per_second']:.0f}",
+                _aiogram(r, "per_second", ".0f"),
                 f"{r['desk']['per_second']:.0f}",
-                f"{r['ratio']:.2f} / {r['ratio_same_transport']:.2f}",
+                f"{r['ratio']:.2f} / {r['ratio_same_transport']:.2f} / "
+                + ("-" if r.get("ratio_aiogram") is None else f"{r['ratio_aiogram']:.2f}"),
                 f"{r['desk']['p50_ms']:.0f}",
                 f"{r['desk']['p99_ms']:.0f}",
                 f"{r['floor']['p50_ms']:.0f}",
                 f"{r['floor']['cpu_ms']:.2f} / {r['floor_same_transport']['cpu_ms']:.2f}"
-                f" / {r['desk']['cpu_ms']:.2f}",
+                f" / {_aiogram(r, 'cpu_ms', '.2f')} / {r['desk']['cpu_ms']:.2f}",
                 f"{r['floor']['standin_cpu_ms']:.2f} / {r['floor_same_transport']['standin_cpu_ms']:.2f}"
-                f" / {r['desk']['standin_cpu_ms']:.2f}",
+                f" / {_aiogram(r, 'standin_cpu_ms', '.2f')} / {r['desk']['standin_cpu_ms']:.2f}",
             ]
             for r in rows
         ],
     )
 
 
-async def main(sizes: list[int], count: int, open_tickets: list[int]) -> list[dict[str, Any]]:
+async def main(
+    sizes: list[int], count: int, open_tickets: list[int], hog: bool = False
+) -> list[dict[str, Any]]:
+    if not has_aiogram():
+        print(NO_AIOGRAM, flush=True)
     rows = []
     for tickets in open_tickets:
         for n in sizes:
-            rows.append(await measure_size(n, count, tickets))
+            rows.append(await measure_size(n, count, tickets, hog))
             print(render(rows[-1:]).splitlines()[-1], flush=True)
     return rows
 
@@ -289,11 +383,12 @@ def run(
     sizes: list[int] | None = None,
     rounds: int = 5,
     open_tickets: list[int] | None = None,
+    hog: bool = False,
 ) -> list[dict[str, Any]]:
     """Run the relay benchmark and return its rows."""
     if smoke:
-        return asyncio.run(main([30], 1, [0]))
-    return asyncio.run(main(sizes or [300, 3000], rounds, open_tickets or [0]))
+        return asyncio.run(main([30], 1, [0], hog))
+    return asyncio.run(main(sizes or [300, 3000], rounds, open_tickets or [0], hog))
 
 
 if __name__ == "__main__":
@@ -304,10 +399,17 @@ if __name__ == "__main__":
     parser.add_argument("--sizes", type=int, nargs="+", default=[300, 3000])
     parser.add_argument("--rounds", type=int, default=5)
     parser.add_argument("--open-tickets", type=int, nargs="+", default=[0])
+    parser.add_argument(
+        "--hog", action="store_true", help="run beside a separate process spinning one core"
+    )
     parser.add_argument("--save", help="write the figures to bench/results/NAME.json")
     args = parser.parse_args()
     results = run(
-        smoke=args.smoke, sizes=args.sizes, rounds=args.rounds, open_tickets=args.open_tickets
+        smoke=args.smoke,
+        sizes=args.sizes,
+        rounds=args.rounds,
+        open_tickets=args.open_tickets,
+        hog=args.hog,
     )
     print(render(results))
     if args.save:

@@ -16,6 +16,7 @@ from bot.config import Settings, hide_password, load_settings, missing_token, re
 from bot.demo import play
 from bot.guidebook import guide_problems
 from bot.problems import ConfigError, Problem
+from bot.progress import terminal_progress
 from bot.reporting import print_report
 from bot.roster import check as roster_check
 from bot.roster import read_roster, summary
@@ -130,7 +131,8 @@ async def migrate(args: argparse.Namespace) -> int:
     settings = _settings(args)
     store = _store(settings)
     try:
-        await upgrade(store.engine)
+        with terminal_progress("migrate", "revision") as progress:
+            await upgrade(store.engine, progress=progress)
     except (SQLAlchemyError, OSError) as error:
         return _storage_trouble(settings, error)
     finally:
@@ -142,12 +144,13 @@ async def migrate(args: argparse.Namespace) -> int:
 async def roster_import(args: argparse.Namespace) -> int:
     """Import retailers from a CSV file, keeping links already made."""
     settings = _settings(args)
-    roster = read_roster(args.file, settings.team(), settings.dialling())
+    with terminal_progress("roster check", "row") as progress:
+        roster = read_roster(args.file, settings.team(), settings.dialling(), progress)
     store = _store(settings)
     try:
         await upgrade(store.engine)
-        with roster.clashes_located():
-            result = await import_retailers(store, roster.retailers, store.clock.now())
+        with roster.clashes_located(), terminal_progress("roster import", "row") as progress:
+            result = await import_retailers(store, roster.retailers, store.clock.now(), progress)
     except (SQLAlchemyError, OSError) as error:
         return _storage_trouble(settings, error)
     finally:

@@ -5,15 +5,19 @@ from __future__ import annotations
 import asyncio
 import logging
 import sys
+from collections.abc import Callable
+from contextlib import AbstractAsyncContextManager
 from datetime import datetime
 from pathlib import Path
 
 from bot.config import Settings
+from bot.progress import terminal_progress
 from bot.scheduler import Scheduler
 from desk.clock import SystemClock
 from desk.context import DeskContext
 from desk.people import Staff
 from reports import (
+    DrawChart,
     IsoWeek,
     ReportFormat,
     Standards,
@@ -21,11 +25,11 @@ from reports import (
     WeeklySchedule,
     batched,
     build_report,
+    chart_process,
     deliver_due_reports,
     on_demand,
     summarizer,
     team_summarizer,
-    terminal_progress,
 )
 from reports.staff_report import ReportMaker, StaffReport, WeekNotBegunError
 from storage.engine import make_engine
@@ -35,12 +39,23 @@ from storage.store import SqlStore
 log = logging.getLogger(__name__)
 
 
+Charts = Callable[[], AbstractAsyncContextManager[DrawChart]]
+"""Open a chart drawer for one delivery run or one /report, such as reports.chart_process."""
+
+
 class WeeklyReports:
     """Deliver last week's summary to each supervisor once, on schedule and after downtime."""
 
-    def __init__(self, ctx: DeskContext, store: SqlStore, schedule: WeeklySchedule) -> None:
+    def __init__(
+        self,
+        ctx: DeskContext,
+        store: SqlStore,
+        schedule: WeeklySchedule,
+        charts: Charts = chart_process,
+    ) -> None:
         self.ctx = ctx
         self.schedule = schedule
+        self.charts = charts
         standards = Standards(ctx.policy, ctx.ratings.low)
         self.summarize: Summarize = summarizer(store.reading, ctx.team, ctx.timezone, standards)
         self.summarize_teams = team_summarizer(store.reading, ctx.team, ctx.timezone, standards)
@@ -61,7 +76,8 @@ class WeeklyReports:
     async def deliver_due(self) -> int:
         """Send the due week's summaries that were not sent yet, reading the week once."""
         summarize = batched(self.summarize, self.summarize_teams, self.ctx.team)
-        return await deliver_due_reports(self.ctx, self.schedule, summarize)
+        async with self.charts() as draw:
+            return await deliver_due_reports(self.ctx, self.schedule, summarize, draw)
 
     def maker(self) -> ReportMaker:
         """Return what /report and /mystats use."""
@@ -70,7 +86,8 @@ class WeeklyReports:
             chosen = IsoWeek.parse(week) if week is not None else None
             if chosen is not None and not chosen.begun(self.ctx.clock.now(), self.ctx.timezone):
                 raise WeekNotBegunError(str(chosen))
-            return await on_demand(self.ctx, self.summarize, staff, chosen)
+            async with self.charts() as draw:
+                return await on_demand(self.ctx, self.summarize, staff, chosen, draw)
 
         return make
 
@@ -108,18 +125,19 @@ async def print_report(
     store = SqlStore(make_engine(settings.storage.url, settings.config_dir), clock)
     try:
         await upgrade(store.engine)
-        async with store.reading() as conn:
-            body = await build_report(
-                conn,
-                settings.team(),
-                chosen,
-                zone,
-                ReportFormat(form),
-                progress=terminal_progress(sys.stderr),
-                standards=Standards(settings.policy(), settings.rating_policy().low),
-                now=now,
-                lang=lang,
-            )
+        with terminal_progress("report", "step") as progress:
+            async with store.reading() as conn:
+                body = await build_report(
+                    conn,
+                    settings.team(),
+                    chosen,
+                    zone,
+                    ReportFormat(form),
+                    progress=progress,
+                    standards=Standards(settings.policy(), settings.rating_policy().low),
+                    now=now,
+                    lang=lang,
+                )
     finally:
         await store.dispose()
     if out is None:

@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING
 from bot.config import LARGEST_TELEGRAM_ID, Settings, load_settings
 from bot.phones import DiallingPlan
 from bot.problems import ConfigError, Problem
+from bot.progress import Progress
 from desk.people import Address, Retailer, Team
 from storage.roster import RosterConflictError, RosterImport
 
@@ -63,12 +64,22 @@ class Roster:
         return "\n".join([f"{self.file}: {counts}", *relinks])
 
 
-def read_roster(path: Path, team: Team, dialling: DiallingPlan | None = None) -> Roster:
+def read_roster(
+    path: Path,
+    team: Team,
+    dialling: DiallingPlan | None = None,
+    progress: Progress | None = None,
+) -> Roster:
     """Read the retailers CSV; raise ConfigError listing every problem by line and column."""
     file = _shown(path)
-    reader = csv.reader(io.StringIO(_read_text(path, file), newline=""))
+    text = _read_text(path, file)
+    reader = csv.reader(io.StringIO(text, newline=""))
+    # Lines, not rows: a quoted cell may span lines, so the bar may end a little early.
+    lines = text.count("\n") + (not text.endswith("\n"))
     try:
-        rows = _read_rows(file, reader, _Rows(file, team, dialling or DiallingPlan()))
+        rows = _read_rows(
+            file, reader, _Rows(file, team, dialling or DiallingPlan()), progress, lines
+        )
     except csv.Error as error:
         raise ConfigError(
             [Problem(file, "", f"unreadable CSV: {error}", reader.line_num)]
@@ -245,7 +256,9 @@ def _roster_settings(config_path: Path, env: Mapping[str, str] | None) -> Settin
         return None
 
 
-def _read_rows(file: str, reader: Reader, rows: _Rows) -> _Rows:
+def _read_rows(
+    file: str, reader: Reader, rows: _Rows, progress: Progress | None, lines: int
+) -> _Rows:
     header = next(reader, None)
     if header is None:
         raise ConfigError([Problem(file, "", f"empty file; the first line must be {COLUMNS}")])
@@ -256,6 +269,8 @@ def _read_rows(file: str, reader: Reader, rows: _Rows) -> _Rows:
         row = next(reader, None)
         if row is None:
             break
+        if progress is not None:
+            progress(min(reader.line_num, lines), lines)
         if not any(cell.strip() for cell in row):
             continue
         if len(row) > len(columns):

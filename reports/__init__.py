@@ -1,7 +1,14 @@
 """Weekly and on-demand response-time summaries: SQL figures, text, CSV and PNG, delivery."""
 
-from reports.build import RenderedReport, ReportFormat, build_report, render_as, render_report
+from reports.build import (
+    RenderedReport,
+    ReportFormat,
+    build_report,
+    render_as,
+    render_report,
+)
 from reports.chart import ChineseFontMissingError, chinese_font, render_chart
+from reports.chart_process import DrawChart, Paint, chart_process, draw_here
 from reports.delivery import (
     Audience,
     Summarize,
@@ -24,8 +31,7 @@ from reports.figures import (
     WeeklySummary,
     change,
 )
-from reports.metrics import team_summaries, weekly_summary
-from reports.progress import Progress, TerminalBar, terminal_progress
+from reports.metrics import Progress, team_summaries, weekly_summary
 from reports.table import render_table
 from reports.text import duration_text, render_text
 from reports.weeks import IsoWeek, WeeklySchedule
@@ -34,9 +40,11 @@ __all__ = [
     "Audience",
     "BrandWeek",
     "ChineseFontMissingError",
+    "DrawChart",
     "IsoWeek",
     "Latency",
     "ManagerWeek",
+    "Paint",
     "Progress",
     "RenderedReport",
     "ReportFormat",
@@ -45,15 +53,16 @@ __all__ = [
     "SummarizeTeams",
     "SupplyCount",
     "TeamWeek",
-    "TerminalBar",
     "WeekFigures",
     "WeeklySchedule",
     "WeeklySummary",
     "batched",
     "build_report",
     "change",
+    "chart_process",
     "chinese_font",
     "deliver_due_reports",
+    "draw_here",
     "duration_text",
     "on_demand",
     "render_as",
@@ -65,6 +74,5 @@ __all__ = [
     "summarizer",
     "team_summaries",
     "team_summarizer",
-    "terminal_progress",
     "weekly_summary",
 ]

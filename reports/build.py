@@ -12,9 +12,9 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from desk.notices import Attachment
 from desk.people import Team
 from reports.chart import render_chart
+from reports.chart_process import DrawChart
 from reports.figures import USUAL_STANDARDS, Standards, WeeklySummary
-from reports.metrics import weekly_summary
-from reports.progress import Progress
+from reports.metrics import Progress, weekly_summary
 from reports.table import render_table
 from reports.text import render_text
 from reports.weeks import IsoWeek
@@ -38,13 +38,14 @@ class RenderedReport:
     table: Attachment
 
 
-def render_report(summary: WeeklySummary, lang: str = "zh") -> RenderedReport:
-    """Render all three forms of a summary in the reader's language."""
+async def render_report(summary: WeeklySummary, lang: str, draw: DrawChart) -> RenderedReport:
+    """Render all three forms of a summary, the chart through `draw`."""
     stem = f"report-{summary.week}"
+    chart = await draw(summary, lang)
     return RenderedReport(
         week=summary.week,
         text=render_text(summary, lang),
-        chart=Attachment(f"{stem}.png", render_chart(summary, lang), as_photo=True),
+        chart=Attachment(f"{stem}.png", chart, as_photo=True),
         table=Attachment(f"{stem}.csv", render_table(summary, lang), as_photo=False),
     )
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import logging
 from collections.abc import Awaitable, Callable, Mapping
 from contextlib import AbstractAsyncContextManager
@@ -16,6 +15,7 @@ from desk.languages import as_picked
 from desk.notices import Attachment, Notice, NoticeKind
 from desk.people import Staff, Supervisor, Team
 from reports.build import RenderedReport, render_report
+from reports.chart_process import DrawChart, draw_here
 from reports.figures import USUAL_STANDARDS, Standards, WeeklySummary
 from reports.metrics import team_summaries, weekly_summary
 from reports.weeks import IsoWeek, WeeklySchedule
@@ -102,9 +102,16 @@ def batched(summarize: Summarize, summarize_teams: SummarizeTeams, team: Team) -
 
 
 async def deliver_due_reports(
-    ctx: DeskContext, schedule: WeeklySchedule, summarize: Summarize
+    ctx: DeskContext,
+    schedule: WeeklySchedule,
+    summarize: Summarize,
+    draw: DrawChart = draw_here,
 ) -> int:
-    """Send the due week's summary to every supervisor with managers who lacks it; count them."""
+    """Send the due week's summary to every supervisor with managers who lacks it; count them.
+
+    The running bot passes a `draw` of reports.chart_process, so that charts never hold up
+    questions.
+    """
     now = ctx.clock.now()
     week = schedule.due_week(now, ctx.timezone)
     async with ctx.store.peek() as ledger:
@@ -118,7 +125,7 @@ async def deliver_due_reports(
         if not ctx.team.team_of(supervisor.id):
             continue
         try:
-            sent += await _deliver(ctx, summarize, week, supervisor)
+            sent += await _deliver(ctx, summarize, draw, week, supervisor)
         except Exception:
             # One supervisor's failure must not cost the others their report; the claim
             # rolled back with it, so the next run tries again.
@@ -127,7 +134,7 @@ async def deliver_due_reports(
 
 
 async def _deliver(
-    ctx: DeskContext, summarize: Summarize, week: IsoWeek, supervisor: Supervisor
+    ctx: DeskContext, summarize: Summarize, draw: DrawChart, week: IsoWeek, supervisor: Supervisor
 ) -> int:
     async with ctx.store.peek() as ledger:
         # A restart or a second worker finds the week sent and skips the work entirely.
@@ -137,7 +144,7 @@ async def _deliver(
     # Built outside the write transaction: on SQLite, holding the one writer while the chart
     # is drawn would keep every question out of the inbox for seconds.
     summary = await summarize(week, Audience(supervisor_id=supervisor.id))
-    report = await asyncio.to_thread(render_report, summary, supervisor.lang)
+    report = await render_report(summary, supervisor.lang, draw)
     async with ctx.store.transaction() as ledger:
         # The claim commits only together with the notices; a worker that lost the race
         # meanwhile throws its copy away.
@@ -171,7 +178,11 @@ def report_notices(ctx: DeskContext, staff: Staff, report: RenderedReport) -> li
 
 
 async def on_demand(
-    ctx: DeskContext, summarize: Summarize, staff: Staff, week: IsoWeek | None = None
+    ctx: DeskContext,
+    summarize: Summarize,
+    staff: Staff,
+    week: IsoWeek | None = None,
+    draw: DrawChart = draw_here,
 ) -> RenderedReport:
     """Build the report a staff member asks for: a supervisor's team, or a manager's own week.
 
@@ -184,4 +195,4 @@ async def on_demand(
     else:
         audience = Audience(manager_id=staff.id)
     summary = (await summarize(week, audience)).so_far(now, ctx.timezone)
-    return await asyncio.to_thread(render_report, summary, staff.lang)
+    return await render_report(summary, staff.lang, draw)

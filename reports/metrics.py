@@ -21,7 +21,6 @@ from reports.field_figures import with_field_figures, with_teams_field_figures
 from reports.figures import USUAL_STANDARDS, ManagerWeek, Standards, TeamWeek, WeeklySummary
 from reports.history import Tallies, count_events, count_history
 from reports.percentiles import RankedGroups
-from reports.progress import Progress
 from reports.tally import (
     Opened,
     Tally,
@@ -32,6 +31,9 @@ from reports.tally import (
     usual_target,
 )
 from reports.weeks import IsoWeek
+
+Progress = Callable[[int, int], None]
+"""Called with (steps done, steps in all) as a summary is computed."""
 
 _QUERIES_PER_WEEK = 4
 # Stands for a summary's only team when every manager in it is on one team.

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 from alembic import command
 from alembic.config import Config
@@ -24,9 +25,13 @@ def alembic_config(url: str | None = None) -> Config:
     return config
 
 
-async def upgrade(engine: AsyncEngine, revision: str = "head") -> None:
-    """Bring the schema up to a revision (the newest by default)."""
-    await _migrate(engine, command.upgrade, revision)
+async def upgrade(
+    engine: AsyncEngine,
+    revision: str = "head",
+    progress: Callable[[int, int], None] | None = None,
+) -> None:
+    """Bring the schema up to a revision (the newest by default), telling progress each step."""
+    await _migrate(engine, command.upgrade, revision, progress)
 
 
 async def downgrade(engine: AsyncEngine, revision: str) -> None:
@@ -34,12 +39,19 @@ async def downgrade(engine: AsyncEngine, revision: str) -> None:
     await _migrate(engine, command.downgrade, revision)
 
 
-async def _migrate(engine: AsyncEngine, step: Callable[[Config, str], None], revision: str) -> None:
+async def _migrate(
+    engine: AsyncEngine,
+    step: Callable[[Config, str], None],
+    revision: str,
+    progress: Callable[[int, int], None] | None = None,
+) -> None:
     """Run Alembic on one connection, in one transaction."""
 
     def _run(connection: Connection) -> None:
         config = alembic_config()
         config.attributes["connection"] = connection
+        if progress is not None:
+            config.attributes["on_version_apply"] = _counter(connection, revision, progress)
         step(config, revision)
 
     async with engine.connect() as conn:
@@ -60,6 +72,24 @@ async def _migrate(engine: AsyncEngine, step: Callable[[Config, str], None], rev
             if sqlite:
                 await conn.rollback()
                 await _pragma(conn, "foreign_keys=ON")
+
+
+def _counter(
+    connection: Connection, revision: str, progress: Callable[[int, int], None]
+) -> Callable[..., None]:
+    """Return an Alembic on_version_apply hook that counts the revisions still to apply."""
+    current = MigrationContext.configure(connection).get_current_revision()
+    script = ScriptDirectory.from_config(alembic_config())
+    total = len(list(script.iterate_revisions(revision, current)))
+    applied = 0
+    progress(applied, total)
+
+    def applied_one(**_step: Any) -> None:
+        nonlocal applied
+        applied += 1
+        progress(applied, total)
+
+    return applied_one
 
 
 async def at_head(engine: AsyncEngine) -> bool:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 from collections import Counter
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -20,6 +20,8 @@ from storage.dialects import upsert
 from storage.store import SqlStore
 
 COMPARED = ("name", "shop", "phone", "manager_id")
+# Rows written per statement, so a large roster's import can show its progress.
+_CHUNK = 5000
 
 
 @dataclass(frozen=True)
@@ -59,7 +61,10 @@ class RosterConflictError(Exception):
 
 
 async def import_retailers(
-    store: SqlStore, retailers: Sequence[Retailer], at: datetime
+    store: SqlStore,
+    retailers: Sequence[Retailer],
+    at: datetime,
+    progress: Callable[[int, int], None] | None = None,
 ) -> RosterImport:
     """Upsert the roster by id in one transaction; keep chat links and absent retailers."""
     for what, values in (
@@ -74,7 +79,7 @@ async def import_retailers(
                 what, again = chat_column(again.channel), again.chat
             raise ValueError(f"the roster repeats {what} {again!r}")
     async with store.transaction() as ledger:
-        return await _import(ledger.conn, retailers, at)
+        return await _import(ledger.conn, retailers, at, progress)
 
 
 async def unconverted_phones(store: SqlStore) -> list[tuple[str, str]]:
@@ -89,7 +94,12 @@ async def unconverted_phones(store: SqlStore) -> list[tuple[str, str]]:
         return [(row.id, row.phone) for row in (await conn.execute(query)).all()]
 
 
-async def _import(conn: AsyncConnection, roster: Sequence[Retailer], at: datetime) -> RosterImport:
+async def _import(
+    conn: AsyncConnection,
+    roster: Sequence[Retailer],
+    at: datetime,
+    progress: Callable[[int, int], None] | None,
+) -> RosterImport:
     query = select(tables.retailers)
     if conn.dialect.name == "postgresql":
         # Hold the rows so a retailer linking their chat meanwhile cannot be overwritten.
@@ -110,8 +120,15 @@ async def _import(conn: AsyncConnection, roster: Sequence[Retailer], at: datetim
         for rid, row in wanted.items()
         if rid in stored and any(row[c] != getattr(stored[rid], c) for c in COMPARED)
     ]
-    await upsert(conn, tables.retailers, added, ["id"])
-    await upsert(conn, tables.retailers, changed, ["id"])
+    written, total = 0, len(added) + len(changed)
+    # Added and changed rows carry different columns, so each list is written on its own.
+    for rows in (added, changed):
+        for start in range(0, len(rows), _CHUNK):
+            chunk = rows[start : start + _CHUNK]
+            await upsert(conn, tables.retailers, chunk, ["id"])
+            written += len(chunk)
+            if progress is not None:
+                progress(written, total)
     await _link(conn, roster, held, at)
     moved = {
         row["id"]: row["manager_id"]

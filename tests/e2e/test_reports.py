@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
+import asyncio
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from datetime import datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
+from bot.app import RetailDesk, build, serve
 from desk.clock import ShiftedClock
 from handlers.telegram.standin import Standin
+from reports import DrawChart, WeeklySummary, draw_here
 from tests.e2e.harness import desk_settings, running_desk
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
@@ -73,3 +78,59 @@ async def test_staff_ask_for_figures_and_others_are_refused(tg: Standin, tmp_pat
             person.send("/mystats")
         await tg.wait_for(lambda: len(tg.inbox(9001)) >= 2, timeout=10)
     assert all("仅供" in m["text"] for m in tg.inbox(9001))
+
+
+class HeldCharts:
+    """A chart drawer the test holds open: it says it is drawing, and draws once released."""
+
+    def __init__(self) -> None:
+        self.drawing = asyncio.Event()
+        self.release = asyncio.Event()
+
+    @asynccontextmanager
+    async def __call__(self) -> AsyncIterator[DrawChart]:
+        async def draw(summary: WeeklySummary, lang: str) -> bytes:
+            self.drawing.set()
+            await self.release.wait()
+            return await draw_here(summary, lang)
+
+        yield draw
+
+
+@asynccontextmanager
+async def serving(app: RetailDesk) -> AsyncIterator[None]:
+    stop = asyncio.Event()
+    task = asyncio.create_task(serve(app, stop))
+    try:
+        yield
+    finally:
+        stop.set()
+        await asyncio.wait_for(task, timeout=15)
+
+
+async def test_a_question_during_a_summary_delivery_is_acknowledged_before_the_summary(
+    tg: Standin, tmp_path: Path
+) -> None:
+    settings = desk_settings(tg, tmp_path)
+    async with running_desk(settings, tg, clock=ShiftedClock(FRIDAY_BEFORE)):
+        tg.get_user(9001).send("下周有货吗？")
+        question = await tg.wait_message(5001, contains="下周有货吗")
+        tg.get_user(5001).send("有。", reply_to=question)
+        await tg.wait_message(9001, contains="有。")
+    charts = HeldCharts()
+    app = build(settings, clock=ShiftedClock(MONDAY_MORNING))
+    app.weekly.charts = charts
+    async with serving(app):
+        # The catch-up delivery of W48 is drawing its chart, and stays there.
+        await asyncio.wait_for(charts.drawing.wait(), timeout=15)
+        tg.get_user(9002).send("还有中华吗？")
+        await tg.wait_message(9002, contains="已收到您的问题")
+        assert tg.inbox(7001) == []
+        charts.release.set()
+        await tg.wait_for(lambda: len(tg.inbox(7001)) >= 3, timeout=20)
+    # The stand-in's log of the bot's sends, in the order they reached it.
+    chats = [
+        int(c.params["chat_id"]) for c in tg.calls if c.status == 200 and "chat_id" in c.params
+    ]
+    acknowledged = chats.index(9002)
+    assert chats.index(7001) > acknowledged

@@ -11,11 +11,12 @@ from alembic.migration import MigrationContext
 from sqlalchemy import BigInteger, Column, DateTime, String, insert, select, table
 from sqlalchemy.engine import Connection
 
-from storage.migrate import downgrade, upgrade
+from storage.migrate import MIGRATIONS, downgrade, upgrade
 from storage.tables import contacts, metadata, retailers
 from tests.databases import BACKENDS, migrated_engine
 
 AT = datetime(2026, 12, 1, 8, 0, tzinfo=UTC)
+VERSIONS = MIGRATIONS / "versions"
 
 
 def _differences(connection: Connection) -> list[object]:
@@ -82,3 +83,17 @@ async def test_stored_phones_become_e164_and_none_is_lost(backend: str, tmp_path
     assert upgraded == {rid: new for rid, (_, new) in STORED.items()}
     assert chats == {("telegram", str(9000 + n)) for n in range(len(STORED))}
     assert downgraded == {rid: old for rid, (old, _) in STORED.items()}
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+async def test_upgrade_counts_each_revision_it_applies(backend: str, tmp_path: Path) -> None:
+    # Counted from the files, not through Alembic as the code under test counts.
+    later = [p for p in VERSIONS.glob("[0-9][0-9][0-9][0-9]_*.py") if p.name[:4] > "0004"]
+    async with migrated_engine(backend, tmp_path, "0004") as engine:
+        seen: list[tuple[int, int]] = []
+        await upgrade(engine, progress=lambda done, total: seen.append((done, total)))
+        again: list[tuple[int, int]] = []
+        await upgrade(engine, progress=lambda done, total: again.append((done, total)))
+    assert len(later) >= 2
+    assert seen == [(n, len(later)) for n in range(len(later) + 1)]
+    assert again == [(0, 0)]

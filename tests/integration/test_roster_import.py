@@ -237,3 +237,14 @@ async def test_a_moved_retailers_open_ticket_goes_to_their_new_manager(store: Sq
             )
         ).all()
     assert [tuple(h) for h in handovers] == [(opened.id, "m1", "m2")]
+
+
+async def test_a_large_roster_is_written_in_chunks_that_report_progress(store: SqlStore) -> None:
+    many = [
+        Retailer(f"r{i}", f"零售户{i}", f"店{i}", f"+86139{i:08d}", "m1") for i in range(12_001)
+    ]
+    seen: list[tuple[int, int]] = []
+    result = await import_retailers(store, many, AT, lambda done, total: seen.append((done, total)))
+    assert result.added == 12_001
+    assert seen == [(5000, 12_001), (10_000, 12_001), (12_001, 12_001)]
+    assert len(await stored(store)) == 12_001
