@@ -7,7 +7,7 @@ import os
 import signal
 import subprocess
 import sys
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -67,6 +67,26 @@ def desk_settings(
     return Settings.from_mapping(desk_mapping(tg, folder, ladder), env={}, config_dir=folder)
 
 
+def poll_mark(tg: Standin) -> tuple[int, int]:
+    """Note how many polls the stand-in has answered and holds, before a desk starts."""
+    return len(tg.calls_to("getUpdates")), tg.polls_waiting
+
+
+async def polling(
+    tg: Standin,
+    mark: tuple[int, int] = (0, 0),
+    timeout: float = 30,  # noqa: ASYNC109
+    or_when: Callable[[], bool] = lambda: False,
+) -> None:
+    """Wait until a desk started after `mark` polls: a long poll of its own is parked, or done."""
+    # Waiting for the first poll to be answered would cost its whole timeout, empty.
+    answered, parked = mark
+    await tg.wait_for(
+        lambda: len(tg.calls_to("getUpdates")) > answered or tg.polls_waiting > parked or or_when(),
+        timeout=timeout,
+    )
+
+
 @asynccontextmanager
 async def running_desk(
     settings: Settings, tg: Standin, clock: Clock | None = None
@@ -74,14 +94,9 @@ async def running_desk(
     """Run the app until the block ends; yield once it is polling."""
     app = build(settings, clock=clock)
     stop = asyncio.Event()
+    polls = poll_mark(tg)
     task = asyncio.create_task(serve(app, stop))
-    polls, parked = len(tg.calls_to("getUpdates")), tg.polls_waiting
-    # Polling once a long poll of its own is parked at the stand-in (or one has returned):
-    # waiting for the first poll's answer would cost its whole timeout.
-    await tg.wait_for(
-        lambda: len(tg.calls_to("getUpdates")) > polls or tg.polls_waiting > parked or task.done(),
-        timeout=15,
-    )
+    await polling(tg, polls, timeout=15, or_when=task.done)
     if task.done():
         task.result()
     try:

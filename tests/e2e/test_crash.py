@@ -6,7 +6,7 @@ import sqlite3
 from pathlib import Path
 
 from handlers.telegram.standin import Standin
-from tests.e2e.harness import DeskProcess, desk_mapping, write_config
+from tests.e2e.harness import DeskProcess, desk_mapping, polling, write_config
 
 RETAILERS = 30
 MESSAGES_EACH = 3
@@ -38,7 +38,7 @@ async def test_killed_mid_burst_loses_no_question(tg: Standin, tmp_path: Path) -
     desk = DeskProcess(write_config(mapping, tmp_path))
     people = [tg.user(100000 + i, f"零售户{i}") for i in range(RETAILERS)]
     desk.start()
-    await tg.wait_for(lambda: tg.calls_to("getUpdates"), timeout=30)
+    await polling(tg)
 
     asked = [f"问题-{i}-{n}" for n in range(MESSAGES_EACH) for i in range(RETAILERS)]
     for text in asked:

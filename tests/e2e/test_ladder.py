@@ -13,6 +13,7 @@ from tests.e2e.harness import (
     FakeClock,
     desk_mapping,
     desk_settings,
+    polling,
     running_desk,
     supervisor_inbox,
     tick,
@@ -78,7 +79,7 @@ async def test_the_supervisor_hears_when_nobody_answers(tg: Standin, tmp_path: P
 async def test_steps_survive_a_kill_between_them(tg: Standin, tmp_path: Path) -> None:
     desk = DeskProcess(write_config(desk_mapping(tg, tmp_path, FAST_LADDER), tmp_path))
     desk.start()
-    await tg.wait_for(lambda: tg.calls_to("getUpdates"), timeout=30)
+    await polling(tg)
     tg.get_user(9001).send("能不能多配点细支烟？")
     await tg.wait_message(5001, contains="提醒", timeout=15)
     desk.kill()
