@@ -5,6 +5,8 @@ from __future__ import annotations
 import sqlite3
 from pathlib import Path
 
+import pytest
+
 from handlers.telegram.standin import Standin
 from tests.e2e.harness import DeskProcess, desk_mapping, polling, write_config
 
@@ -31,6 +33,7 @@ def relayed_texts(tg: Standin) -> set[str]:
     return found
 
 
+@pytest.mark.long
 async def test_killed_mid_burst_loses_no_question(tg: Standin, tmp_path: Path) -> None:
     mapping = desk_mapping(tg, tmp_path)
     mapping["flood"] = {"notify_every": "2s"}
