@@ -212,7 +212,8 @@ class DeskProcess:
     def kill(self) -> None:
         assert self.process is not None
         self.process.send_signal(signal.SIGKILL)
-        self.process.wait(timeout=10)
+        # Certain to end; on a loaded machine the kernel may take a while to reap it.
+        self.process.wait(timeout=60)
 
     def terminate(self) -> int:
         assert self.process is not None

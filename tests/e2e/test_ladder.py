@@ -79,10 +79,12 @@ async def test_the_supervisor_hears_when_nobody_answers(tg: Standin, tmp_path: P
 async def test_steps_survive_a_kill_between_them(tg: Standin, tmp_path: Path) -> None:
     desk = DeskProcess(write_config(desk_mapping(tg, tmp_path, FAST_LADDER), tmp_path))
     desk.start()
-    await polling(tg)
-    tg.get_user(9001).send("能不能多配点细支烟？")
-    await tg.wait_message(5001, contains="提醒", timeout=15)
-    desk.kill()
+    try:
+        await polling(tg)
+        tg.get_user(9001).send("能不能多配点细支烟？")
+        await tg.wait_message(5001, contains="提醒", timeout=15)
+    finally:
+        desk.kill()
     # Back on the same database, on a clock the test moves: the backup's step (due 4 s after
     # the question, so at most 4 s from now) fires once its moment comes, and then the next.
     clock = FakeClock(datetime.now(UTC))
