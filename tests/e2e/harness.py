@@ -132,7 +132,8 @@ async def tick(app: RetailDesk, **delta: float) -> None:
     assert isinstance(clock, FakeClock), "run the desk with running_desk(..., clock=FakeClock())"
     clock.move(timedelta(**delta))
     # What the job queue would do once the wall clock got there: ring the alarm if it is armed
-    # for a moment now passed. A step it was never armed for does not fire here.
+    # for a moment now passed. A step it was never armed for is not fired here (only the
+    # wall-clock safety sweep, once a second, would still find it).
     armed = app.alarm.armed_for
     if armed is not None and armed <= clock.now():
         await app.alarm.fire()
