@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
+import asyncio
 import os
 import socket
 from pathlib import Path
 
 import pytest
+from sqlalchemy import text
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.ext.asyncio import create_async_engine
 
 from tests.offline import sitecustomize as offline
 
@@ -20,6 +25,47 @@ os.environ["PYTHONPATH"] = os.pathsep.join(
 )
 
 
+PG_VARIABLE = "RETAILDESK_TEST_PG_URL"
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """Give each xdist worker a PostgreSQL database of its own, made from the given URL."""
+    # Advisory locks and NOTIFY channels are per database: two workers sharing one would take
+    # each other's sender seat and hear each other's outbox.
+    worker = getattr(config, "workerinput", None)
+    url = os.environ.get(PG_VARIABLE)
+    if worker is None or not url:
+        return
+    name = f"rd_{worker['testrunuid'][:10]}_{worker['workerid']}"
+    try:
+        asyncio.run(_database(url, f'CREATE DATABASE "{name}"'))
+    except (OSError, SQLAlchemyError):
+        return  # The server is away: its tests fail (in CI) or skip, each saying why.
+    config.stash[_WORKER_DATABASE] = (url, name)
+    os.environ[PG_VARIABLE] = make_url(url).set(database=name).render_as_string(False)
+
+
+def pytest_unconfigure(config: pytest.Config) -> None:
+    """Drop the worker's database."""
+    if (made := config.stash.get(_WORKER_DATABASE, None)) is not None:
+        url, name = made
+        os.environ[PG_VARIABLE] = url
+        asyncio.run(_database(url, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+
+
+_WORKER_DATABASE = pytest.StashKey[tuple[str, str]]()
+
+
+async def _database(url: str, statement: str) -> None:
+    admin_url = make_url(url).set(drivername="postgresql+asyncpg")
+    admin = create_async_engine(admin_url, isolation_level="AUTOCOMMIT")
+    try:
+        async with admin.connect() as conn:
+            await conn.execute(text(statement))
+    finally:
+        await admin.dispose()
+
+
 @pytest.fixture(autouse=True)
 def _network_off(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(socket.socket, "connect", offline.guarded(socket.socket.connect))
@@ -27,12 +73,18 @@ def _network_off(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(socket, "getaddrinfo", offline.no_lookup(socket.getaddrinfo))
 
 
+@pytest.hookimpl(trylast=True)
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Start the long tests first, each order still random, so no worker ends alone on one."""
+    items.sort(key=lambda item: item.get_closest_marker("long") is None)
+
+
 def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
     """Say how many PostgreSQL tests this run skipped, so a green run says what it left out."""
     skipped = [
         report
         for report in terminalreporter.stats.get("skipped", [])
-        if "RETAILDESK_TEST_PG_URL" in str(report.longrepr)
+        if PG_VARIABLE in str(report.longrepr)
     ]
     if skipped:
         terminalreporter.write_line(

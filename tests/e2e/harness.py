@@ -7,15 +7,20 @@ import os
 import signal
 import subprocess
 import sys
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
+
+from sqlalchemy import func, select
 
 from bot.app import RetailDesk, build, serve
 from bot.config import Settings
 from desk.clock import Clock
 from handlers.telegram.standin import Standin
+from storage.outbox import UNSENT
+from storage.tables import outbox
 
 ROSTER = """id,name,shop,phone,manager,telegram_id
 r1,张伟,张记烟酒店,13800000001,m1,9001
@@ -62,6 +67,26 @@ def desk_settings(
     return Settings.from_mapping(desk_mapping(tg, folder, ladder), env={}, config_dir=folder)
 
 
+def poll_mark(tg: Standin) -> tuple[int, int]:
+    """Note how many polls the stand-in has answered and holds, before a desk starts."""
+    return len(tg.calls_to("getUpdates")), tg.polls_waiting
+
+
+async def polling(
+    tg: Standin,
+    mark: tuple[int, int] = (0, 0),
+    timeout: float = 30,  # noqa: ASYNC109
+    or_when: Callable[[], bool] = lambda: False,
+) -> None:
+    """Wait until a desk started after `mark` polls: a long poll of its own is parked, or done."""
+    # Waiting for the first poll to be answered would cost its whole timeout, empty.
+    answered, parked = mark
+    await tg.wait_for(
+        lambda: len(tg.calls_to("getUpdates")) > answered or tg.polls_waiting > parked or or_when(),
+        timeout=timeout,
+    )
+
+
 @asynccontextmanager
 async def running_desk(
     settings: Settings, tg: Standin, clock: Clock | None = None
@@ -69,9 +94,9 @@ async def running_desk(
     """Run the app until the block ends; yield once it is polling."""
     app = build(settings, clock=clock)
     stop = asyncio.Event()
+    polls = poll_mark(tg)
     task = asyncio.create_task(serve(app, stop))
-    polls = len(tg.calls_to("getUpdates"))
-    await tg.wait_for(lambda: len(tg.calls_to("getUpdates")) > polls or task.done(), timeout=15)
+    await polling(tg, polls, timeout=15, or_when=task.done)
     if task.done():
         task.result()
     try:
@@ -79,6 +104,59 @@ async def running_desk(
     finally:
         stop.set()
         await asyncio.wait_for(task, timeout=15)
+
+
+# A Wednesday, 10:00 in Shanghai: office hours, mid-week, the same whenever the suite runs.
+WEDNESDAY_MORNING = datetime(2026, 12, 2, 2, 0, tzinfo=UTC)
+
+
+class FakeClock:
+    """Stand still until the test moves it, as Home Assistant's `freezer` does."""
+
+    def __init__(self, start: datetime = WEDNESDAY_MORNING) -> None:
+        self._now = start
+
+    def now(self) -> datetime:
+        """Return the moment the test has moved the clock to."""
+        return self._now
+
+    def move(self, delta: timedelta) -> None:
+        """Move time forward at once."""
+        assert delta >= timedelta(0), "time only moves forward"
+        self._now += delta
+
+
+async def tick(app: RetailDesk, **delta: float) -> None:
+    """Move the desk's clock on, wake what waits for that moment, and let what is due go out."""
+    clock = app.desk.ctx.clock
+    assert isinstance(clock, FakeClock), "run the desk with running_desk(..., clock=FakeClock())"
+    clock.move(timedelta(**delta))
+    # What the job queue would do once the wall clock got there: ring the alarm if it is armed
+    # for a moment now passed. A step it was never armed for is not fired here (only the
+    # wall-clock safety sweep, once a second, would still find it).
+    armed = app.alarm.armed_for
+    if armed is not None and armed <= clock.now():
+        await app.alarm.fire()
+    # The sender sleeps until its next held row falls due by the wall clock: wake it to look.
+    app.store.outbox_posted.set()
+    await delivered(app)
+
+
+async def delivered(app: RetailDesk, timeout: float = 10.0) -> None:  # noqa: ASYNC109
+    """Wait until every outbox row due by the desk's clock has been sent (or given up on)."""
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + timeout
+    due = (
+        select(func.count())
+        .select_from(outbox)
+        .where(outbox.c.state.in_(UNSENT), outbox.c.not_before <= app.desk.ctx.clock.now())
+    )
+    while True:
+        async with app.store.reading() as conn:
+            if not await conn.scalar(due):
+                return
+        assert loop.time() < deadline, "the outbox kept rows due now unsent"
+        await asyncio.sleep(0.02)
 
 
 def write_config(mapping: dict[str, Any], folder: Path) -> Path:
@@ -135,7 +213,8 @@ class DeskProcess:
     def kill(self) -> None:
         assert self.process is not None
         self.process.send_signal(signal.SIGKILL)
-        self.process.wait(timeout=10)
+        # Certain to end; on a loaded machine the kernel may take a while to reap it.
+        self.process.wait(timeout=60)
 
     def terminate(self) -> int:
         assert self.process is not None

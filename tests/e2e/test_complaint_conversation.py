@@ -6,12 +6,11 @@ reaches the supervisor, and no call of any kind to any manager's chat carries an
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from handlers.telegram.standin import Standin
 from tests.e2e.field_harness import buttons, field_settings
-from tests.e2e.harness import running_desk
+from tests.e2e.harness import FakeClock, running_desk, tick
 from tests.e2e.test_complaints import everything_sent_to
 
 FIRST = "李经理说软中华没货，可隔壁店天天有。"
@@ -23,26 +22,10 @@ CAPTION = "证据照片"
 SECRETS = (FIRST, FOLLOW_UP, "他不给我软中华", SLOW, AFTER_SILENCE, CAPTION, "投诉", "保密")
 
 
-class JumpingClock:
-    """Run at wall-clock speed, and jump ahead when the test says so."""
-
-    def __init__(self) -> None:
-        self._offset = timedelta(0)
-
-    def now(self) -> datetime:
-        """Return the current time in UTC, moved by every jump so far."""
-        return datetime.now(UTC) + self._offset
-
-    def jump(self, **delta: float) -> None:
-        """Move time forward at once."""
-        self._offset += timedelta(**delta)
-
-
 async def test_nothing_of_a_complaint_reaches_any_manager(tg: Standin, tmp_path: Path) -> None:
     zhang, liu = tg.get_user(9001), tg.get_user(9002)
-    clock = JumpingClock()
     settings = field_settings(tg, tmp_path)  # the default quiet period: 2 hours
-    async with running_desk(settings, tg, clock=clock):
+    async with running_desk(settings, tg, clock=FakeClock()) as app:
         zhang.send("/complain")
         await tg.wait_message(9001, contains="只会发给陈主任")
         zhang.send(FIRST)
@@ -59,7 +42,7 @@ async def test_nothing_of_a_complaint_reaches_any_manager(tg: Standin, tmp_path:
         zhang.send(LONG)
         await tg.wait_for(lambda: "".join(tg_texts(tg, 7001)).count("他不给我软中华") >= 506)
         # 4. A slow writer, 45 minutes later (the old prompt lapsed after 30).
-        clock.jump(minutes=45)
+        await tick(app, minutes=45)
         zhang.send(SLOW)
         await tg.wait_message(7001, contains=SLOW)
 
@@ -68,7 +51,7 @@ async def test_nothing_of_a_complaint_reaches_any_manager(tg: Standin, tmp_path:
         await tg.wait_message(5002, contains="周末送货吗")
 
         # Long after the last word, a message may be either: the retailer is asked.
-        clock.jump(hours=2, minutes=10)
+        await tick(app, hours=2, minutes=10)
         zhang.send(AFTER_SILENCE)
         choice = await tg.wait_message(9001, contains="要发给谁")
         assert buttons(choice) == ["held:s", "held:m"]

@@ -7,7 +7,7 @@ from pathlib import Path
 
 from handlers.telegram.standin import Standin
 from tests.e2e.field_harness import buttons, field_settings
-from tests.e2e.harness import FAST_LADDER, running_desk
+from tests.e2e.harness import FAST_LADDER, FakeClock, running_desk, tick
 
 COMPLAINT = "李经理说软中华没货，可隔壁店天天有。"
 MORE = "他还嫌我订得少"
@@ -37,7 +37,7 @@ async def test_a_complaint_goes_to_the_supervisor_and_never_reaches_the_manager(
         complaints={"steps": [{"after": 2}]},
         escalation={"steps": FAST_LADDER, "sweep_every": 1},
     )
-    async with running_desk(settings, tg):
+    async with running_desk(settings, tg, clock=FakeClock()) as app:
         zhang.start()
         menu = await tg.wait_message(9001, contains="/complain")
         assert "menu:complain" in buttons(menu)
@@ -50,7 +50,10 @@ async def test_a_complaint_goes_to_the_supervisor_and_never_reaches_the_manager(
         ack = await tg.wait_message(9001, contains="已保密转给陈主任")
         complaint = await tg.wait_message(7001, contains=COMPLAINT)
         assert "张伟（张记烟酒店）投诉客户经理李经理" in complaint["text"]
-        nudge = await tg.wait_message(7001, contains="第 1 次提醒", timeout=8)
+        await tick(app, seconds=1.9)
+        assert not any("第 1 次提醒" in (m.get("text") or "") for m in tg.inbox(7001))
+        await tick(app, seconds=0.1)
+        nudge = await tg.wait_message(7001, contains="第 1 次提醒", timeout=1)
         assert "投诉 #1" in nudge["text"]
 
         # Back with the manager, an ordinary question the same day goes to them, as always.
@@ -62,8 +65,10 @@ async def test_a_complaint_goes_to_the_supervisor_and_never_reaches_the_manager(
         li.send("/queue")
         queue = await tg.wait_message(5001, contains="未结工单")
         # The question's own ladder runs meanwhile: its reminder and escalation say nothing.
-        await tg.wait_message(5001, contains="提醒", timeout=8)
-        await tg.wait_message(5002, contains="升级", timeout=8)
+        await tick(app, seconds=2)
+        await tg.wait_message(5001, contains="提醒", timeout=1)
+        await tick(app, seconds=2)
+        await tg.wait_message(5002, contains="升级", timeout=1)
 
         chen.send("收到，我会核实李经理的情况。", reply_to=complaint)
         reply = await tg.wait_message(9001, contains="收到，我会核实")

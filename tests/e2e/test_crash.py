@@ -5,8 +5,10 @@ from __future__ import annotations
 import sqlite3
 from pathlib import Path
 
+import pytest
+
 from handlers.telegram.standin import Standin
-from tests.e2e.harness import DeskProcess, desk_mapping, write_config
+from tests.e2e.harness import DeskProcess, desk_mapping, polling, write_config
 
 RETAILERS = 30
 MESSAGES_EACH = 3
@@ -31,6 +33,7 @@ def relayed_texts(tg: Standin) -> set[str]:
     return found
 
 
+@pytest.mark.long
 async def test_killed_mid_burst_loses_no_question(tg: Standin, tmp_path: Path) -> None:
     mapping = desk_mapping(tg, tmp_path)
     mapping["flood"] = {"notify_every": "2s"}
@@ -38,7 +41,7 @@ async def test_killed_mid_burst_loses_no_question(tg: Standin, tmp_path: Path) -
     desk = DeskProcess(write_config(mapping, tmp_path))
     people = [tg.user(100000 + i, f"零售户{i}") for i in range(RETAILERS)]
     desk.start()
-    await tg.wait_for(lambda: tg.calls_to("getUpdates"), timeout=30)
+    await polling(tg)
 
     asked = [f"问题-{i}-{n}" for n in range(MESSAGES_EACH) for i in range(RETAILERS)]
     for text in asked:

@@ -21,7 +21,7 @@ import pytest
 
 from bot.sender import IN_DOUBT, PARALLEL_CHATS, TRY_WINDOW
 from handlers.telegram.standin import Standin
-from tests.e2e.harness import DeskProcess, desk_mapping, write_config
+from tests.e2e.harness import DeskProcess, desk_mapping, polling, write_config
 
 REMINDER, BACKUP = 5, 10
 LADDER = [
@@ -127,7 +127,7 @@ async def run_storm(
     people = [tg.user(100000 + i, f"零售户{i}") for i in range(retailers)]
     desk = DeskProcess(write_config(mapping, folder))
     desk.start()
-    await tg.wait_for(lambda: tg.calls_to("getUpdates"), timeout=30)
+    await polling(tg)
 
     waves = [[f"问题-{i}-{n}" for i in range(retailers)] for n in range(each)]
     polls_before_start = 0
@@ -263,6 +263,7 @@ def check(tg: Standin, folder: Path, storm: Storm) -> None:
         assert all((ticket, s) in fired for s in range(last_step + 1)), ticket
 
 
+@pytest.mark.long
 async def test_ten_kills_during_a_burst_of_300_questions(tg: Standin, tmp_path: Path) -> None:
     storm = await run_storm(tg, tmp_path, retailers=60, each=5, kills=10, seed=20261127)
     print(storm.summary())

@@ -14,7 +14,7 @@ import pytest
 from bot.app import RetailDesk
 from bot.config import Settings
 from handlers.telegram.standin import Standin
-from tests.e2e.harness import desk_mapping, running_desk, write_config
+from tests.e2e.harness import FakeClock, desk_mapping, running_desk, tick, write_config
 
 # The reminder falls inside the outage, so it too must wait for Telegram to come back.
 REMINDER_AT = 1
@@ -128,7 +128,8 @@ async def test_a_long_getupdates_outage_delivers_every_update_once(
 
 async def test_status_shows_the_backlog_while_telegram_is_down(tg: Standin, tmp_path: Path) -> None:
     config = write_config(desk_mapping(tg, tmp_path), tmp_path)
-    async with running_desk(quick_settings(tg, tmp_path), tg):
+    # The clock stands still, so the failed rows wait for their retry until the test moves it.
+    async with running_desk(quick_settings(tg, tmp_path), tg, clock=FakeClock()) as app:
         tg.fail("sendMessage", status=503)
         tg.get_user(9001).send("在吗？")
         await tg.wait_for(lambda: len(tg.calls_to("sendMessage")) >= 2, timeout=15)
@@ -140,6 +141,7 @@ async def test_status_shows_the_backlog_while_telegram_is_down(tg: Standin, tmp_
         assert "Service Unavailable" in during
 
         tg.heal()
+        await tick(app, minutes=2)  # past any backoff of a first failure
         await tg.wait_message(5001, contains="在吗？", timeout=RECOVERY)
         await tg.wait_for(lambda: texts(tg, 9001), timeout=RECOVERY)
         after = await retaildesk_status(config)

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import sqlite3
-from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -16,7 +15,14 @@ from desk.people import Address
 from handlers.telegram.standin import Standin
 from storage.codec import notice_body
 from storage.tables import outbox, tickets
-from tests.e2e.harness import desk_mapping, desk_settings, running_desk, write_config
+from tests.e2e.harness import (
+    FakeClock,
+    desk_mapping,
+    desk_settings,
+    running_desk,
+    tick,
+    write_config,
+)
 from tests.e2e.test_faults import retaildesk_status
 
 ANSWER = Notice(
@@ -73,16 +79,6 @@ async def test_a_row_that_cannot_be_sent_fails_alone_and_others_go_out_unmarked(
     assert 'retaildesk_set_aside{what="outbox"} 1.0' in page.splitlines()
 
 
-class HandClock:
-    """Run with the wall clock, moved ahead by hand: a ladder step falls due without waiting."""
-
-    def __init__(self) -> None:
-        self.ahead = timedelta(0)
-
-    def now(self) -> datetime:
-        return datetime.now(UTC) + self.ahead
-
-
 BROKEN_TICKETS = {
     # A policy snapshot this code cannot read, as after a rollback of a release.
     "unreadable policy": {"policy": '{"steps": '},
@@ -96,8 +92,7 @@ async def test_a_ticket_the_ladder_cannot_process_is_set_aside_and_others_climb(
     tg: Standin, tmp_path: Path, broken: dict[str, Any]
 ) -> None:
     config = write_config(desk_mapping(tg, tmp_path), tmp_path)
-    clock = HandClock()
-    async with running_desk(desk_settings(tg, tmp_path), tg, clock=clock) as app:
+    async with running_desk(desk_settings(tg, tmp_path), tg, clock=FakeClock()) as app:
         tg.get_user(9001).send("中华到货了吗？")
         tg.get_user(9002).send("玉溪还有吗？")
         await tg.wait_message(5001, contains="中华到货了吗？", timeout=10)
@@ -105,9 +100,9 @@ async def test_a_ticket_the_ladder_cannot_process_is_set_aside_and_others_climb(
         async with app.store.writing(), app.store.engine.begin() as conn:
             await conn.execute(update(tickets).where(tickets.c.retailer_id == "r1").values(broken))
 
-        # An hour on, both reminders are due; the sweep (every second) finds them.
-        clock.ahead = timedelta(minutes=61)
-        await tg.wait_message(5002, contains="提醒", timeout=10)
+        # An hour on, both reminders are due; the alarm rings for them.
+        await tick(app, minutes=61)
+        await tg.wait_message(5002, contains="提醒", timeout=1)
         status = await retaildesk_status(config)
         page = (await app.metrics.render(app.store)).decode()
 

@@ -15,7 +15,14 @@ from bot import logs
 from bot.cli import main
 from desk.clock import ShiftedClock
 from handlers.telegram.standin import Standin
-from tests.e2e.harness import DeskProcess, desk_mapping, desk_settings, running_desk, write_config
+from tests.e2e.harness import (
+    DeskProcess,
+    desk_mapping,
+    desk_settings,
+    polling,
+    running_desk,
+    write_config,
+)
 
 QUESTION = "我的手机13912345678，软中华还有货吗"
 ANSWER = "有的，明早给您送两条"
@@ -95,7 +102,7 @@ async def test_the_running_process_log_carries_no_text_and_no_phone_number(
 ) -> None:
     desk = DeskProcess(write_config(desk_mapping(tg, tmp_path), tmp_path))
     desk.start()
-    await tg.wait_for(lambda: tg.calls_to("getUpdates"), timeout=30)
+    await polling(tg)
     await converse(tg)
     assert desk.terminate() == 0
     written = desk.log.read_text(encoding="utf-8")

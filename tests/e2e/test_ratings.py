@@ -6,7 +6,7 @@ from pathlib import Path
 
 from handlers.telegram.standin import Standin
 from tests.e2e.field_harness import buttons, field_settings
-from tests.e2e.harness import running_desk, supervisor_inbox
+from tests.e2e.harness import FakeClock, running_desk, supervisor_inbox, tick
 
 
 async def test_a_low_rating_reaches_the_supervisor_with_the_conversation(
@@ -54,13 +54,17 @@ async def test_a_day_after_the_answer_the_retailer_is_asked_once(
 ) -> None:
     zhang, li = tg.get_user(9001), tg.get_user(5001)
     settings = field_settings(tg, tmp_path, ratings={"ask_after": 2})
-    async with running_desk(settings, tg):
+    async with running_desk(settings, tg, clock=FakeClock()) as app:
         zhang.send("明天几点送货？")
         question = await tg.wait_message(5001, contains="几点送货")
         li.send("上午十点前。", reply_to=question)
         await tg.wait_message(9001, contains="上午十点前")
-        ask = await tg.wait_message(9001, contains="请为这次服务打分", timeout=8)
+        await tick(app, seconds=1.9)
+        assert not any("请为这次服务打分" in (m.get("text") or "") for m in tg.inbox(9001))
+        await tick(app, seconds=0.1)
+        ask = await tg.wait_message(9001, contains="请为这次服务打分", timeout=1)
         zhang.press(ask, "rate:1:5")
         await tg.wait_message(9001, contains="谢谢您的评分（5 分）")
+        await tick(app, days=2)
     assert len([m for m in tg.inbox(9001) if "请为这次服务打分" in (m.get("text") or "")]) == 1
     assert supervisor_inbox(tg) == []

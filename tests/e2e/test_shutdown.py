@@ -7,10 +7,12 @@ import sqlite3
 import time
 from pathlib import Path
 
+import pytest
+
 from bot.app import DRAIN_SECONDS
 from handlers.telegram.standin import Standin
 from handlers.telegram.texts import say
-from tests.e2e.harness import DeskProcess, desk_mapping, write_config
+from tests.e2e.harness import DeskProcess, desk_mapping, poll_mark, polling, write_config
 
 RETAILERS = 12
 # Interpreter exit and PTB's shutdown on top of the drain itself.
@@ -68,10 +70,11 @@ async def terminated(desk: DeskProcess) -> tuple[int, float]:
     return code, time.monotonic() - began
 
 
+@pytest.mark.long
 async def test_sigterm_keeps_sending_a_few_seconds_then_stops(tg: Standin, tmp_path: Path) -> None:
     # Paced sending keeps a backlog in the outbox when the signal comes.
     desk = start(tg, tmp_path, per_second=4)
-    await tg.wait_for(lambda: tg.calls_to("getUpdates"), timeout=30)
+    await polling(tg)
     asked = ask_everyone(tg)
     await tg.wait_for(lambda: len(relayed(tg)) >= 2, timeout=30)
 
@@ -88,10 +91,10 @@ async def test_sigterm_keeps_sending_a_few_seconds_then_stops(tg: Standin, tmp_p
     left = [state for state, _ in outbox(tmp_path) if state != "sent"]
     assert left, "the drain is bounded; the rest waits for the next run"
 
-    polls = len(tg.calls_to("getUpdates"))
+    polls = poll_mark(tg)
     desk.start()
     # Signals sent before the restarted process installs its handlers would kill it outright.
-    await tg.wait_for(lambda: len(tg.calls_to("getUpdates")) > polls, timeout=30)
+    await polling(tg, polls)
     await tg.wait_for(lambda: set(relayed(tg)) == set(asked), timeout=30)
     assert desk.terminate() == 0
     assert all(state == "sent" for state, _ in outbox(tmp_path))
@@ -108,11 +111,12 @@ async def test_sigterm_keeps_sending_a_few_seconds_then_stops(tg: Standin, tmp_p
     assert all(relayed(tg).count(q) <= 2 for q in asked)
 
 
+@pytest.mark.long
 async def test_sigterm_with_telegram_hanging_stops_in_time_and_loses_nothing(
     tg: Standin, tmp_path: Path
 ) -> None:
     desk = start(tg, tmp_path)
-    await tg.wait_for(lambda: tg.calls_to("getUpdates"), timeout=30)
+    await polling(tg)
     tg.stall("sendMessage", times=None, seconds=60)
     asked = ask_everyone(tg)
     await tg.wait_for(lambda: tg.calls_to("sendMessage"), timeout=30)

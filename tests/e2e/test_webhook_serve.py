@@ -14,7 +14,7 @@ import httpx
 
 from handlers.telegram.standin import Standin
 from tests.databases import fresh_database, needs_postgres
-from tests.e2e.harness import ROSTER, DeskProcess, desk_mapping, write_config
+from tests.e2e.harness import ROSTER, DeskProcess, desk_mapping, polling, write_config
 from tests.e2e.workers import ROOT, ServeProcess, clean_env, listener, until
 
 SECRET = "e2e-hook_secret"
@@ -73,7 +73,7 @@ async def test_a_second_poller_on_postgresql_is_refused_plainly(
         first = DeskProcess(config)
         try:
             first.start()
-            await tg.wait_for(lambda: tg.calls_to("getUpdates"), timeout=30)
+            await polling(tg)
             second = await asyncio.to_thread(
                 subprocess.run,
                 [sys.executable, "-m", "bot.cli", "run", "--config", str(config)],
