@@ -19,7 +19,9 @@ from bot.roster import load_roster
 from bot.scheduler import Scheduler
 from bot.sender import Sender
 from desk.clock import Clock, SystemClock
+from desk.content import Content
 from desk.context import DeskContext
+from desk.notices import Attachment
 from desk.service import Desk
 from desk.shelf import Shelf
 from escalation.engine import Escalator
@@ -113,6 +115,7 @@ def build(
             on_result=metrics.sent,
             passing=channel.passing,
             posted=asyncio.Event(),
+            fetch=functools.partial(_fetch, channels),
         )
         for name, channel in channels.items()
     }
@@ -258,3 +261,20 @@ async def _until_stop_or_crash(stop: asyncio.Event, loops: list[asyncio.Task[Non
     for task in done:
         if task is not stopper and task.exception() is not None:
             raise task.exception()  # type: ignore[misc]
+
+
+async def _fetch(channels: dict[str, Channel], content: Content) -> Attachment | None:
+    """Download a media message's file from the channel it was sent on, if that one runs here."""
+    origin = content.origin
+    channel = channels.get(origin.channel) if origin is not None else None
+    if channel is None:
+        return None
+    try:
+        return await channel.fetch(content)
+    except Exception as error:
+        # Out of reach for now: the row waits and tries again.
+        if channel.passing(error):
+            raise
+        # Gone for good (an expired file): the message goes on as text, never lost.
+        log.warning("a %s file could not be fetched: %s", content.kind, type(error).__name__)
+        return None

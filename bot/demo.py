@@ -58,6 +58,7 @@ def demo_settings(tg: Standin, folder: Path) -> Settings:
     mapping["telegram"] |= {
         "token": tg.token,
         "base_url": tg.base_url,
+        "base_file_url": tg.base_file_url,
         "poll_timeout": 1,
         "messages_per_second": 0,
     }

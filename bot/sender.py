@@ -9,10 +9,13 @@ import logging
 import random
 from collections import defaultdict
 from collections.abc import Awaitable, Callable
+from dataclasses import replace
 from datetime import timedelta
 
 from bot.tries import Tries, first_window
 from desk.clock import Clock
+from desk.content import Content
+from desk.notices import Attachment, Notice
 from desk.people import Address
 from desk.service import Desk
 from handlers.channel import Courier, Delivery
@@ -23,6 +26,8 @@ from storage.store import SqlStore
 from storage.trouble import brief
 
 log = logging.getLogger(__name__)
+
+Fetch = Callable[[Content], Awaitable[Attachment | None]]
 
 STAFF_NOTICES = {"question", "followup", "reminder", "escalation"}
 # Sends in flight at once, and sends made but not yet recorded: together the most a SIGKILL
@@ -116,8 +121,11 @@ class Sender:
         on_result: Callable[[str], None] | None = None,
         passing: Callable[[BaseException], bool] = trouble.passing,
         posted: asyncio.Event | None = None,
+        fetch: Fetch | None = None,
     ) -> None:
         self.store = store
+        # Downloads media sent on another channel, which this channel cannot copy.
+        self.fetch = fetch
         self.outbox = outbox
         self.courier = courier
         # Rows are routed by their address's channel: this sender claims only its courier's.
@@ -254,13 +262,29 @@ class Sender:
     async def _attempt(self, parcel: Parcel) -> Delivery:
         """Deliver one row; whatever goes wrong stays with that row, never its batch."""
         try:
-            return await self.courier.deliver(parcel.notice, repeat=parcel.repeat)
+            notice = await self._with_media(parcel.notice)
+        except Exception as error:
+            # Only passing trouble reaches here: the fetch turns a lost file into none.
+            return Delivery("retry", error=f"media not fetched: {brief(error)}")
+        try:
+            return await self.courier.deliver(notice, repeat=parcel.repeat)
         except Exception as error:
             # The courier sorts its channel's errors itself; this is what it did not foresee.
             if self.passing(error):
                 return Delivery("retry", error=brief(error))
             log.error("outbox %s failed: %s", parcel.id, type(error).__name__, exc_info=error)
             return Delivery("failed", error=type(error).__name__)
+
+    async def _with_media(self, notice: Notice) -> Notice:
+        """Attach the file of media relayed from another channel, which cannot be copied here."""
+        source = notice.copy_of
+        origin = source.origin if source is not None else None
+        if source is None or origin is None or origin.channel == self.channel:
+            return notice
+        if notice.attachment is not None or source.file is None or self.fetch is None:
+            return notice
+        attachment = await self.fetch(source)
+        return replace(notice, attachment=attachment) if attachment is not None else notice
 
     def _settled(self, parcel: Parcel, delivery: Delivery) -> Settled:
         notice = parcel.notice

@@ -15,7 +15,8 @@ from typing import Protocol
 
 from starlette.routing import BaseRoute
 
-from desk.notices import Notice
+from desk.content import Content
+from desk.notices import Attachment, Notice
 
 
 @dataclass(frozen=True)
@@ -101,4 +102,8 @@ class Channel(Protocol):
 
     async def lead(self, stop: asyncio.Event) -> None:
         """Do what this channel's elected sender does beside sending (menus, webhook address)."""
+        ...
+
+    async def fetch(self, content: Content) -> Attachment | None:
+        """Download the file of a media message sent on this channel, for another to upload."""
         ...

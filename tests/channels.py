@@ -10,7 +10,8 @@ from typing import Any
 
 from starlette.routing import BaseRoute
 
-from desk.notices import Notice
+from desk.content import Content, ContentKind
+from desk.notices import Attachment, Notice
 from desk.service import Desk
 from handlers.channel import Delivery, Tally
 from handlers.waiting import first_of
@@ -56,6 +57,8 @@ class FakeChannel:
         self.handled: list[dict[str, Any]] = []
         self._arrived = asyncio.Event()
         self._next_id = 0
+        # Files people sent on this channel, by the reference a message carries.
+        self.files: dict[str, bytes] = {}
 
     @classmethod
     def maker(cls, name: str = "fake", handler: Handler | None = None) -> Any:
@@ -69,6 +72,15 @@ class FakeChannel:
         arrival = Arrival(self._next_id, chat, json.dumps(body))
         await self.inbox.keep([arrival], self.desk.ctx.clock.now())
         self._arrived.set()
+
+    async def fetch(self, content: Content) -> Attachment | None:
+        """Return the file a chat of this channel sent, kept in memory by its reference."""
+        data = self.files.get(content.file or "")
+        return (
+            Attachment(content.file or "file", data, content.kind is ContentKind.PHOTO)
+            if data
+            else None
+        )
 
     def passing(self, error: BaseException) -> bool:
         """Say whether an error is the database out of reach; this channel has no network."""

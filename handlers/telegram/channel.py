@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Sequence
+from pathlib import Path
 from typing import Protocol
 
 from pydantic import SecretStr
@@ -13,7 +14,9 @@ from telegram import Update
 from telegram.error import BadRequest, InvalidToken, TelegramError
 from telegram.ext import Application, ApplicationBuilder, ContextTypes
 
+from desk.content import Content, ContentKind
 from desk.languages import everyone_as_picked
+from desk.notices import Attachment
 from desk.service import Desk
 from handlers.channel import Tally
 from handlers.telegram import menus, trouble
@@ -132,6 +135,15 @@ class TelegramChannel:
             body_seconds=self.body_seconds,
         )
         return [route]
+
+    async def fetch(self, content: Content) -> Attachment | None:
+        """Download a Telegram file by its file id, for a channel that cannot copy the message."""
+        if content.file is None:
+            return None
+        found = await self.bot.get_file(content.file)
+        data = bytes(await found.download_as_bytearray())
+        name = Path(found.file_path or content.file).name
+        return Attachment(name, data, as_photo=content.kind is ContentKind.PHOTO)
 
     async def lead(self, stop: asyncio.Event) -> None:
         """Publish the menus and, when serving the webhook, point Telegram at it."""

@@ -95,7 +95,8 @@ class Renderer:
     def render(self, notice: Notice, *, repeat: bool = False) -> Outgoing:
         """Return the call that delivers a notice."""
         if notice.attachment is not None:
-            caption = notice.params.get("text")
+            # Media relayed from another channel carries the whole notice as its caption.
+            caption = self.text(notice) if notice.copy_of else notice.params.get("text")
             return FileOut(notice.attachment, clip(caption, MAX_CAPTION) if caption else None)
         text = self.text(notice)
         if repeat:

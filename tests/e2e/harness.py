@@ -46,6 +46,7 @@ def desk_mapping(
         "telegram": {
             "token": tg.token,
             "base_url": tg.base_url,
+            "base_file_url": tg.base_file_url,
             "poll_timeout": 1,
             "messages_per_second": 0,
         },

@@ -35,7 +35,10 @@ LADDER = [{"after": "1h", "notify": "manager"}, {"after": "2h", "notify": "backu
 async def memo_messages(desk: Desk, update: dict[str, Any]) -> None:
     """Turn an update of the in-memory channel into the desk's commands, as an adapter would."""
     chat = Address("memo", str(update["chat"]))
-    content = Content(ContentKind.TEXT, str(update["text"]), chat, str(update["id"]))
+    photo = update.get("photo")
+    kind = ContentKind.PHOTO if photo else ContentKind.TEXT
+    text = str(update.get("text", ""))
+    content = Content(kind, text, chat, str(update["id"]), file=photo)
     source = Inbound("memo", int(update["id"]))
     someone = await desk.who(chat)
     if someone.staff is not None:
@@ -113,3 +116,28 @@ async def test_a_question_on_one_channel_answered_from_the_other_escalates_on_th
     assert tg.inbox(9001) == []
     assert tg.inbox(5002) == []
     assert all("升级" not in str(m.get("text")) for m in tg.inbox(5001))
+
+
+async def test_media_crosses_channels_by_download_and_upload(tg: Standin, tmp_path: Path) -> None:
+    async with running(two_channel_settings(tg, tmp_path), tg) as app:
+        memo = app.channels["memo"]
+        assert isinstance(memo, FakeChannel)
+        async with app.store.transaction() as ledger:
+            assert await ledger.link_chat("r1", Address("memo", SHOP_CHAT), None)
+
+        # 张伟's photo on the in-memory channel reaches 李经理 on Telegram as an uploaded photo.
+        memo.files["shelf-1"] = b"\x89PNG shelf photo"
+        await memo.say(SHOP_CHAT, text="货架这样摆可以吗？", photo="shelf-1")
+        await tg.wait_for(lambda: [m for m in tg.inbox(5001) if m.get("photo")], timeout=10)
+        (relayed,) = [m for m in tg.inbox(5001) if m.get("photo")]
+        assert "货架这样摆可以吗？" in relayed["caption"] and "张伟" in relayed["caption"]
+        assert not any(c.method == "copyMessage" for c in tg.calls_to("copyMessage"))
+
+        # 刘芳's photo on Telegram reaches 王经理 on the in-memory channel, downloaded from Telegram.
+        tg.get_user(9002).send_photo("烟盒受潮了")
+        await tg.wait_for(lambda: memo.courier.to(BACKUP_CHAT), timeout=10)
+        (question,) = memo.courier.to(BACKUP_CHAT)
+        assert question.kind is NoticeKind.QUESTION and question.to == "m2"
+        assert question.attachment is not None and question.attachment.as_photo
+        assert question.attachment.data
+        assert len(tg.calls_to("getFile")) == 1
