@@ -306,7 +306,7 @@ async def test_a_claim_on_a_linked_retailer_reaches_the_manager_with_the_move_bu
     desk, store, renderer, lang
 ):
     store.add_retailer(replace(store.retailers["r1"], lang=lang))
-    store.field_cases.staff_langs["m1"] = lang
+    store.staff_langs["m1"] = lang
     await desk.share_contact(
         ShareContact(Address("telegram", "9100"), "8613800138001", "9100", "9100")
     )
