@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import datetime
 
 from desk.complaints import Complaint, ComplaintMessage
 from desk.content import HeldMessage
 from tests.unit.fakes.state import FakePart
+
+# What a complaint is opened with; saving writes its state, as the SQL store's UPDATE does.
+OPENED_WITH = ("retailer_id", "manager_id", "supervisor_id", "opened_at", "policy")
 
 
 class FakeComplaints(FakePart):
@@ -33,8 +37,10 @@ class FakeComplaints(FakePart):
     async def save_complaint(self, complaint: Complaint) -> None:
         """Write a complaint's changed state."""
         self._write()
-        if complaint.id in self._s.complaints:
-            self._s.complaints[complaint.id] = complaint
+        stored = self._s.complaints.get(complaint.id)
+        if stored is not None:
+            kept = {name: getattr(stored, name) for name in OPENED_WITH}
+            self._s.complaints[complaint.id] = replace(complaint, **kept)
 
     async def add_complaint_message(self, message: ComplaintMessage) -> None:
         """Append a message to a complaint."""

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from desk.guide import DraftState, GuideDraft
 from tests.unit.fakes.state import FakePart
 
@@ -26,9 +28,17 @@ class FakeGuideDrafts(FakePart):
         return self._s.drafts.get(draft_id)
 
     async def save_draft(self, draft: GuideDraft) -> None:
-        """Write a draft's decision."""
+        """Write a draft's decision and the question as approved; the answer stays as saved."""
         self._write()
-        self._s.drafts[draft.id] = draft
+        stored = self._s.drafts.get(draft.id)
+        if stored is not None:
+            self._s.drafts[draft.id] = replace(
+                stored,
+                question=draft.question,
+                state=draft.state,
+                decided_by=draft.decided_by,
+                decided_at=draft.decided_at,
+            )
 
     async def approved_drafts(self) -> list[GuideDraft]:
         """Return the approved drafts, oldest first."""

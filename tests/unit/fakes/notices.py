@@ -101,5 +101,6 @@ class FakeNotices(FakePart):
         return (week, supervisor_id) in self._s.reports
 
     async def in_service_since(self) -> datetime | None:
-        """Return when the first ticket was opened (the fake keeps no inbox or claim times)."""
-        return min((t.opened_at for t in self._s.tickets.values()), default=None)
+        """Return when the first ticket was opened or summary claimed (the fake has no inbox)."""
+        opened = [t.opened_at for t in self._s.tickets.values()]
+        return min([*opened, *self._s.reports.values()], default=None)

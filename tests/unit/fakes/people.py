@@ -41,16 +41,18 @@ class FakePeople(FakePart):
         return True
 
     async def expect(self, retailer_id: str, awaiting: str | None, until: datetime | None) -> None:
-        """Remember what the desk waits for from a retailer next."""
+        """Remember what the desk waits for from a retailer next; an unknown one: nothing."""
         self._write()
-        found = self._s.retailers[retailer_id]
-        self._s.retailers[retailer_id] = replace(found, awaiting=awaiting, awaiting_until=until)
+        found = self._s.retailers.get(retailer_id)
+        if found is not None:
+            self._s.retailers[retailer_id] = replace(found, awaiting=awaiting, awaiting_until=until)
 
     async def set_retailer_lang(self, retailer_id: str, lang: str, *, chosen: bool) -> None:
-        """Store a retailer's language."""
+        """Store a retailer's language; an unknown retailer: nothing, as an UPDATE does."""
         self._write()
-        found = self._s.retailers[retailer_id]
-        self._s.retailers[retailer_id] = replace(found, lang=lang, lang_chosen=chosen)
+        found = self._s.retailers.get(retailer_id)
+        if found is not None:
+            self._s.retailers[retailer_id] = replace(found, lang=lang, lang_chosen=chosen)
 
     async def staff_langs(self) -> dict[str, str]:
         """Return the languages staff picked."""

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from desk.supply import SupplyRequest
 from tests.unit.fakes.state import FakePart
 
@@ -21,6 +23,16 @@ class FakeSupplies(FakePart):
         return self._s.supply.get(request_id)
 
     async def save_supply(self, request: SupplyRequest) -> None:
-        """Write how a supply request was answered."""
+        """Write how a supply request was answered; the order itself stays as placed."""
         self._write()
-        self._s.supply[request.id] = request
+        stored = self._s.supply.get(request.id)
+        if stored is not None:
+            self._s.supply[request.id] = replace(
+                stored,
+                outcome=request.outcome,
+                expected=request.expected,
+                reason=request.reason,
+                answered_by=request.answered_by,
+                answered_at=request.answered_at,
+                outcome_at=request.outcome_at,
+            )

@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import datetime
 
 from desk.people import Address, Leave
 from desk.tickets import Event, EventKind, Ticket, TicketMessage
 from tests.unit.fakes.state import FakePart
+
+# What a ticket is opened with; saving writes its state, as the SQL store's UPDATE does.
+OPENED_WITH = ("retailer_id", "manager_id", "home_manager_id", "opened_at", "policy", "off_hours")
 
 
 class FakeTickets(FakePart):
@@ -32,8 +36,10 @@ class FakeTickets(FakePart):
     async def save_ticket(self, ticket: Ticket) -> None:
         """Write a ticket's changed state; like an UPDATE, a missing ticket stays missing."""
         self._write()
-        if ticket.id in self._s.tickets:
-            self._s.tickets[ticket.id] = ticket
+        stored = self._s.tickets.get(ticket.id)
+        if stored is not None:
+            kept = {name: getattr(stored, name) for name in OPENED_WITH}
+            self._s.tickets[ticket.id] = replace(ticket, **kept)
 
     async def add_message(self, message: TicketMessage) -> None:
         """Append a message to a ticket's conversation."""
