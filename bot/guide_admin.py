@@ -13,7 +13,7 @@ from desk.context import DeskContext
 from desk.guide import DraftState
 from desk.guiding import Decide, decide
 from storage.engine import make_engine
-from storage.field_codec import draft_from_row
+from storage.guide import draft_from_row
 from storage.migrate import upgrade
 from storage.store import SqlStore
 from storage.tables import guide_drafts

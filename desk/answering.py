@@ -11,7 +11,7 @@ from desk.commands import Answer, AnswerTicket, OnIt, Outcome, Resolve
 from desk.content import Content
 from desk.context import DeskContext
 from desk.notices import Notice, NoticeKind
-from desk.ports import Ledger
+from desk.ports import Ledger, Tickets
 from desk.sla import with_due
 from desk.tickets import Event, EventKind, Ticket, TicketMessage, TicketStatus
 from desk.turns import first_time, managers_turn
@@ -58,7 +58,7 @@ async def answer_ticket(ctx: DeskContext, cmd: AnswerTicket) -> Outcome:
         return await _relay(ctx, ledger, ticket, cmd.staff_id, cmd.content)
 
 
-async def _reached(ctx: DeskContext, ledger: Ledger, ticket: Ticket) -> set[str]:
+async def _reached(ctx: DeskContext, ledger: Tickets, ticket: Ticket) -> set[str]:
     """Return who may answer a ticket by number: its managers, escalation targets, supervisor."""
     home = ctx.team.managers.get(ticket.home_manager_id)
     escalated = await ledger.notified(ticket.id, ticket.opened_at)
@@ -107,7 +107,7 @@ async def _relay(
     return Outcome.DONE
 
 
-async def credit(ledger: Ledger, ticket: Ticket, staff_id: str, now: datetime) -> None:
+async def credit(ledger: Tickets, ticket: Ticket, staff_id: str, now: datetime) -> None:
     """Stop the clock of the waiting round and credit the answer to whoever gave it."""
     if ticket.waiting_since is None or not ticket.is_open:
         return

@@ -9,7 +9,7 @@ from typing import TypeVar
 from desk.commands import Outcome
 from desk.context import DeskContext
 from desk.people import Address, Staff
-from desk.ports import Ledger
+from desk.ports import People
 
 StaffT = TypeVar("StaffT", bound=Staff)
 
@@ -50,7 +50,7 @@ async def everyone_as_picked(ctx: DeskContext) -> list[Staff]:
     return [_in_picked(s, picked) for s in team]
 
 
-async def as_picked(ledger: Ledger, staff: StaffT) -> StaffT:
+async def as_picked(ledger: People, staff: StaffT) -> StaffT:
     """Return a staff member in the language they last picked, on whichever worker."""
     # Picks live in the database, not in a worker's copy of the config, so every worker
     # speaks the new language at once.

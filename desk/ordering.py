@@ -18,7 +18,7 @@ from desk.content import Content, ContentKind
 from desk.context import DeskContext
 from desk.notices import Button, Notice, NoticeKind
 from desk.people import Address
-from desk.ports import Ledger
+from desk.ports import Tickets
 from desk.prompts import Awaited
 from desk.sla import with_due
 from desk.supply import RESTOCK_DAYS, OrderLine, RefusalReason, SupplyOutcome, SupplyRequest
@@ -133,7 +133,7 @@ async def order(ctx: DeskContext, cmd: Order) -> Outcome:
     return Outcome.DONE
 
 
-async def _told(ctx: DeskContext, ledger: Ledger, ticket: Ticket) -> list[str]:
+async def _told(ctx: DeskContext, ledger: Tickets, ticket: Ticket) -> list[str]:
     """Return the names of everyone who has the ticket's waiting round: the manager first."""
     since = ticket.waiting_since or ticket.opened_at
     told = [ticket.manager_id, *await ledger.notified(ticket.id, since)]

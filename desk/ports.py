@@ -1,4 +1,23 @@
-"""What the desk needs from storage, as a unit of work it runs its use cases in."""
+"""What the desk needs from storage: one small port per aggregate, and the unit of work over all.
+
+Each port is cut by what its methods read and write:
+
+- `People`: the retailers table with their contacts (who a chat is, what the desk awaits from
+  them, their language) and the languages staff picked.
+- `Tickets`: tickets, their messages and events, and the managers' leaves that route them; what
+  falls due next for the escalation engine to wake up for.
+- `Complaints`: complaints, their messages, and the messages held until the retailer says
+  whether they are a complaint or a question.
+- `Ratings`: one rating per ticket, from asked to given.
+- `Supplies`: supply requests (orders) and their outcomes.
+- `GuideDrafts`: answers proposed for the guide and their review.
+- `Notices`: the inbox and the outbox: updates settled once, notices posted, amended and found
+  again by the chat and message they were delivered as (for a ticket or a complaint), and the
+  weekly summaries claimed.
+
+`Ledger` is their union: a use case runs in one unit of work that spans several aggregates, and
+a helper that touches one aggregate takes that port alone.
+"""
 
 from __future__ import annotations
 
@@ -17,12 +36,8 @@ from desk.supply import SupplyRequest
 from desk.tickets import Event, Ticket, TicketMessage
 
 
-class Ledger(Protocol):
-    """Reads and writes inside one transaction."""
-
-    async def settle(self, channel: str, update_id: int) -> bool:
-        """Mark an inbound update handled; False when it was handled before."""
-        ...
+class People(Protocol):
+    """Retailers, the chats they are reached on, what the desk awaits, and languages."""
 
     async def retailer(self, retailer_id: str) -> Retailer | None:
         """Return a retailer by roster id."""
@@ -44,9 +59,25 @@ class Ledger(Protocol):
         """
         ...
 
-    async def notice_of_message(self, address: Address, message_id: str) -> Notice | None:
-        """Return the notice a bot message in this chat delivered."""
+    async def expect(self, retailer_id: str, awaiting: str | None, until: datetime | None) -> None:
+        """Remember what the desk waits for from a retailer next (None: nothing)."""
         ...
+
+    async def set_retailer_lang(self, retailer_id: str, lang: str, *, chosen: bool) -> None:
+        """Store a retailer's language; `chosen` when they picked it themselves."""
+        ...
+
+    async def staff_langs(self) -> dict[str, str]:
+        """Return the languages staff members picked in the chat, by staff id."""
+        ...
+
+    async def set_staff_lang(self, staff_id: str, lang: str, at: datetime) -> None:
+        """Store the language a staff member picked."""
+        ...
+
+
+class Tickets(Protocol):
+    """Tickets with their conversations, events and the leaves that route them; what falls due."""
 
     async def open_ticket_of(self, retailer_id: str) -> Ticket | None:
         """Return the retailer's open ticket, locked for update."""
@@ -72,29 +103,16 @@ class Ledger(Protocol):
         """Return the retailer's messages not yet answered."""
         ...
 
+    async def conversation(self, ticket_id: int) -> list[TicketMessage]:
+        """Return a ticket's whole conversation, both sides, oldest first."""
+        ...
+
+    async def staff_message(self, address: Address, message_id: str) -> TicketMessage | None:
+        """Return the staff answer that is this message of a staff member's own chat."""
+        ...
+
     async def record(self, event: Event) -> None:
         """Append an event to a ticket's history."""
-        ...
-
-    async def post(self, notice: Notice, not_before: datetime | None = None) -> None:
-        """Queue a message in the outbox, held until `not_before` when given.
-
-        A staff member gets it in the language they last picked, whatever the notice says.
-        """
-        ...
-
-    async def last_notice(
-        self, ticket_id: int, to: str, kinds: Collection[NoticeKind]
-    ) -> Queued | None:
-        """Return the newest notice of these kinds about a ticket to one person."""
-        ...
-
-    async def amend(self, queued: Queued, notice: Notice) -> bool:
-        """Rewrite a notice nobody tried to send yet; False once the sender has taken it."""
-        ...
-
-    async def ticket_of_message(self, address: Address, message_id: str) -> int | None:
-        """Return the ticket a bot message in this chat belongs to."""
         ...
 
     async def notified(self, ticket_id: int, since: datetime) -> list[str]:
@@ -117,16 +135,8 @@ class Ledger(Protocol):
         """End a manager's leave; False when none was in force."""
         ...
 
-    async def claim_report(self, week: str, supervisor_id: str, at: datetime) -> bool:
-        """Reserve a week's summary for a supervisor; False when it was already sent."""
-        ...
-
-    async def report_claimed(self, week: str, supervisor_id: str) -> bool:
-        """Tell whether a week's summary for a supervisor was sent already."""
-        ...
-
-    async def in_service_since(self) -> datetime | None:
-        """Return when the desk first stored anything: an update, a ticket or a summary."""
+    async def due_tickets(self, now: datetime, limit: int) -> list[Ticket]:
+        """Claim open tickets whose next step is due."""
         ...
 
     async def earliest_due(self) -> datetime | None:
@@ -137,49 +147,9 @@ class Ledger(Protocol):
         """Return when the next step, complaint reminder or rating request falls due."""
         ...
 
-    async def due_tickets(self, now: datetime, limit: int) -> list[Ticket]:
-        """Claim open tickets whose next step is due."""
-        ...
 
-    async def expect(self, retailer_id: str, awaiting: str | None, until: datetime | None) -> None:
-        """Remember what the desk waits for from a retailer next (None: nothing)."""
-        ...
-
-    async def set_retailer_lang(self, retailer_id: str, lang: str, *, chosen: bool) -> None:
-        """Store a retailer's language; `chosen` when they picked it themselves."""
-        ...
-
-    async def staff_langs(self) -> dict[str, str]:
-        """Return the languages staff members picked in the chat, by staff id."""
-        ...
-
-    async def set_staff_lang(self, staff_id: str, lang: str, at: datetime) -> None:
-        """Store the language a staff member picked."""
-        ...
-
-    async def conversation(self, ticket_id: int) -> list[TicketMessage]:
-        """Return a ticket's whole conversation, both sides, oldest first."""
-        ...
-
-    async def staff_message(self, address: Address, message_id: str) -> TicketMessage | None:
-        """Return the staff answer that is this message of a staff member's own chat."""
-        ...
-
-    async def rating(self, ticket_id: int) -> Rating | None:
-        """Return a ticket's rating, asked for or given."""
-        ...
-
-    async def save_rating(self, rating: Rating) -> None:
-        """Insert or update a ticket's rating."""
-        ...
-
-    async def due_ratings(self, now: datetime, limit: int) -> list[Rating]:
-        """Claim ratings due to be asked for."""
-        ...
-
-    async def earliest_rating_due(self) -> datetime | None:
-        """Return when the next rating falls due to be asked for."""
-        ...
+class Complaints(Protocol):
+    """Confidential complaints, their conversations, and messages held for the retailer."""
 
     async def create_complaint(self, draft: Complaint) -> Complaint:
         """Insert a new complaint and return it with its number."""
@@ -207,8 +177,12 @@ class Ledger(Protocol):
         """Return the retailer's messages of a complaint since a moment."""
         ...
 
-    async def complaint_of_message(self, address: Address, message_id: str) -> int | None:
-        """Return the complaint a bot message in this chat belongs to."""
+    async def due_complaints(self, now: datetime, limit: int) -> list[Complaint]:
+        """Claim open complaints whose next reminder is due."""
+        ...
+
+    async def earliest_complaint_due(self) -> datetime | None:
+        """Return when the next complaint reminder falls due."""
         ...
 
     async def hold(self, message: HeldMessage) -> None:
@@ -223,13 +197,29 @@ class Ledger(Protocol):
         """Forget the retailer's held messages once they are taken where they belong."""
         ...
 
-    async def due_complaints(self, now: datetime, limit: int) -> list[Complaint]:
-        """Claim open complaints whose next reminder is due."""
+
+class Ratings(Protocol):
+    """The rating asked for after an answer, and given."""
+
+    async def rating(self, ticket_id: int) -> Rating | None:
+        """Return a ticket's rating, asked for or given."""
         ...
 
-    async def earliest_complaint_due(self) -> datetime | None:
-        """Return when the next complaint reminder falls due."""
+    async def save_rating(self, rating: Rating) -> None:
+        """Insert or update a ticket's rating."""
         ...
+
+    async def due_ratings(self, now: datetime, limit: int) -> list[Rating]:
+        """Claim ratings due to be asked for."""
+        ...
+
+    async def earliest_rating_due(self) -> datetime | None:
+        """Return when the next rating falls due to be asked for."""
+        ...
+
+
+class Supplies(Protocol):
+    """Orders a retailer placed through the desk, and how their manager answered."""
 
     async def create_supply(self, draft: SupplyRequest) -> SupplyRequest:
         """Insert a supply request and return it with its number."""
@@ -242,6 +232,10 @@ class Ledger(Protocol):
     async def save_supply(self, request: SupplyRequest) -> None:
         """Write how a supply request was answered."""
         ...
+
+
+class GuideDrafts(Protocol):
+    """Staff answers proposed for the guide, and the supervisors' decisions."""
 
     async def create_draft(self, draft: GuideDraft) -> GuideDraft | None:
         """Insert a guide draft; None when that answer was saved before."""
@@ -258,6 +252,59 @@ class Ledger(Protocol):
     async def approved_drafts(self) -> list[GuideDraft]:
         """Return the drafts approved into the library, oldest first."""
         ...
+
+
+class Notices(Protocol):
+    """What came in and went out: updates settled, notices posted, summaries sent."""
+
+    async def settle(self, channel: str, update_id: int) -> bool:
+        """Mark an inbound update handled; False when it was handled before."""
+        ...
+
+    async def post(self, notice: Notice, not_before: datetime | None = None) -> None:
+        """Queue a message in the outbox, held until `not_before` when given.
+
+        A staff member gets it in the language they last picked, whatever the notice says.
+        """
+        ...
+
+    async def last_notice(
+        self, ticket_id: int, to: str, kinds: Collection[NoticeKind]
+    ) -> Queued | None:
+        """Return the newest notice of these kinds about a ticket to one person."""
+        ...
+
+    async def amend(self, queued: Queued, notice: Notice) -> bool:
+        """Rewrite a notice nobody tried to send yet; False once the sender has taken it."""
+        ...
+
+    async def ticket_of_message(self, address: Address, message_id: str) -> int | None:
+        """Return the ticket a bot message in this chat belongs to."""
+        ...
+
+    async def notice_of_message(self, address: Address, message_id: str) -> Notice | None:
+        """Return the notice a bot message in this chat delivered."""
+        ...
+
+    async def complaint_of_message(self, address: Address, message_id: str) -> int | None:
+        """Return the complaint a bot message in this chat belongs to."""
+        ...
+
+    async def claim_report(self, week: str, supervisor_id: str, at: datetime) -> bool:
+        """Reserve a week's summary for a supervisor; False when it was already sent."""
+        ...
+
+    async def report_claimed(self, week: str, supervisor_id: str) -> bool:
+        """Tell whether a week's summary for a supervisor was sent already."""
+        ...
+
+    async def in_service_since(self) -> datetime | None:
+        """Return when the desk first stored anything: an update, a ticket or a summary."""
+        ...
+
+
+class Ledger(People, Tickets, Complaints, Ratings, Supplies, GuideDrafts, Notices, Protocol):
+    """Reads and writes inside one transaction, over every aggregate."""
 
 
 class Store(Protocol):

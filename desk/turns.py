@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from desk.commands import Inbound, Outcome
 from desk.people import Address, Retailer
-from desk.ports import Ledger
+from desk.ports import Ledger, Notices
 from desk.tickets import Ticket
 
 
-async def first_time(ledger: Ledger, source: Inbound | None) -> bool:
+async def first_time(ledger: Notices, source: Inbound | None) -> bool:
     """Say whether an inbound update is being applied for the first time."""
     return source is None or await ledger.settle(source.channel, source.update_id)
 

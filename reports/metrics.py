@@ -17,9 +17,9 @@ from zoneinfo import ZoneInfo
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from desk.people import Team
-from reports.field_figures import with_field_figures, with_teams_field_figures
 from reports.figures import USUAL_STANDARDS, ManagerWeek, Standards, TeamWeek, WeeklySummary
 from reports.history import Tallies, count_events, count_history
+from reports.outcomes import with_outcomes, with_teams_outcomes
 from reports.percentiles import RankedGroups
 from reports.tally import (
     Opened,
@@ -69,7 +69,7 @@ async def weekly_summary(
     )
     # Complaints are for supervisors (and the admin's command line), never a manager's own view.
     shown = supervisor_id is not None or manager_id is None
-    return await with_field_figures(
+    return await with_outcomes(
         conn, summary, tz, complaints_shown=shown, low_rating=standards.low_rating
     )
 
@@ -117,7 +117,7 @@ async def team_summaries(
         for key, ids in teams.items()
     }
     async with reading() as conn:
-        return await with_teams_field_figures(conn, summaries, week, tz, standards.low_rating)
+        return await with_teams_outcomes(conn, summaries, week, tz, standards.low_rating)
 
 
 async def _read_teams(

@@ -18,8 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from desk.people import Address, Leave, Retailer
 from desk.tickets import Ticket, TicketStatus
-from storage import codec
-from storage import retailers as people
+from storage import codec, people
 from storage.tables import leaves, staff_langs, tickets
 
 

@@ -11,8 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from desk.people import Retailer
 from desk.tickets import EventKind, Ticket, TicketMessage
-from storage import codec
-from storage import retailers as people
+from storage import codec, people
 from storage.tables import events, messages, retailers
 
 

@@ -100,7 +100,7 @@ async def test_the_supervisor_answers_by_reply_and_the_clock_stops(desk, store, 
         "variant": "open",
     }
     assert store.retailers["r1"].expecting(clock.now()) == "complaint"
-    stored = store.field_cases.complaints[1]
+    stored = store.complaints[1]
     assert (stored.waiting_since, stored.next_due_at) == (None, None)
     assert stored.first_response_at == clock.now()
     assert heard_by_managers(store) == []
@@ -143,8 +143,8 @@ async def test_the_retailer_replying_to_the_answer_continues_the_complaint(desk,
     assert await desk.receive(follow_up) is Outcome.CONFIDENTIAL
 
     assert len(store.posted_to("s1", NoticeKind.COMPLAINT)) == 2
-    assert store.field_cases.complaints[1].waiting_since == clock.now()
-    assert len(store.field_cases.complaint_messages) == 3
+    assert store.complaints[1].waiting_since == clock.now()
+    assert len(store.complaint_messages) == 3
     assert heard_by_managers(store) == []
 
 
@@ -155,7 +155,7 @@ async def test_a_reply_to_a_ticket_message_is_a_question(desk, store):
 
     cmd = Receive(R1, said("还有", R1, 2), source, reply_to=store.message_id_of(ack))
     assert await desk.receive(cmd) is Outcome.DONE
-    assert store.field_cases.complaints == {}
+    assert store.complaints == {}
     assert len(store.posted_to("m1", NoticeKind.FOLLOWUP)) == 1
 
 
@@ -168,7 +168,7 @@ async def test_closing_tells_the_retailer_and_the_next_complaint_is_new(desk, st
     (closed,) = store.posted_to("r1", NoticeKind.COMPLAINT_END)
     assert closed.params == {"complaint": 1, "staff": "陈主任"}
     await complain(desk, "又来了")
-    assert sorted(store.field_cases.complaints) == [1, 2]
+    assert sorted(store.complaints) == [1, 2]
 
 
 async def test_the_complaint_prompt_takes_the_next_message_and_then_lapses(desk, store, clock):

@@ -246,13 +246,13 @@ async def test_a_message_after_the_order_prompt_is_taken_as_the_order(desk, stor
 
     assert await desk.receive(Receive(R1, said("软中华 2条 明早送"))) is Outcome.AWAITED
 
-    (request,) = store.field_cases.supply.values()
+    (request,) = store.supply.values()
     assert request.line == parse_order("软中华 2条 明早送")
     (to_manager,) = store.posted_to("m1", NoticeKind.SUPPLY)
     assert to_manager.ticket_id == request.ticket_id
     # The prompt is spent: the next message is an ordinary question again.
     assert await desk.receive(Receive(R1, said("还有别的吗？", 2))) is Outcome.DONE
-    assert len(store.field_cases.supply) == 1
+    assert len(store.supply) == 1
 
 
 async def test_an_unreadable_order_or_a_photo_as_a_comment_is_refused_and_kept_awaited(
@@ -260,7 +260,7 @@ async def test_an_unreadable_order_or_a_photo_as_a_comment_is_refused_and_kept_a
 ):
     assert await desk.expect(Expect(R1, Expectation(Awaited.ORDER))) is Outcome.DONE
     assert await desk.receive(Receive(R1, said("   "))) is Outcome.BAD_ORDER
-    assert store.field_cases.supply == {}
+    assert store.supply == {}
     assert heard_by_managers(store) == []
 
     await desk.ask(Ask(R1, said("在吗？", 3)))
@@ -271,4 +271,4 @@ async def test_an_unreadable_order_or_a_photo_as_a_comment_is_refused_and_kept_a
     photo = said("", 5, kind=ContentKind.PHOTO)
     assert await desk.receive(Receive(R1, photo)) is Outcome.TEXT_ONLY
     assert await desk.receive(Receive(R1, said("回得太慢", 6))) is Outcome.AWAITED
-    assert store.field_cases.ratings[1].comment == "回得太慢"
+    assert store.ratings[1].comment == "回得太慢"

@@ -41,7 +41,7 @@ async def test_resolving_asks_the_retailer_to_rate_at_once(desk, store, clock):
     assert ask.params == {"ticket": 1, "manager": "李经理"}
     assert [b.data for b in ask.buttons] == [f"rate:1:{s}" for s in range(1, 6)]
     assert [b.label for b in ask.buttons] == [f"button.rate{s}" for s in range(1, 6)]
-    assert store.field_cases.ratings[1].asked_at == clock.now()
+    assert store.ratings[1].asked_at == clock.now()
 
 
 async def test_a_day_after_the_last_answer_the_alarm_asks_once(desk, store, clock, escalator):
@@ -84,7 +84,7 @@ async def test_a_retailer_waiting_again_is_not_asked_until_the_next_answer(
     await escalator.fire_due()
 
     assert store.posted_to("r1", NoticeKind.RATE_ASK) == []
-    assert store.field_cases.ratings[1].due_at is None
+    assert store.ratings[1].due_at is None
 
 
 async def rated(desk: Desk, store, clock, score: int) -> Outcome:
@@ -96,7 +96,7 @@ async def rated(desk: Desk, store, clock, score: int) -> Outcome:
 async def test_a_good_score_is_stored_and_thanked_without_alerting_anyone(desk, store, clock):
     assert await rated(desk, store, clock, 5) is Outcome.DONE
 
-    rating = store.field_cases.ratings[1]
+    rating = store.ratings[1]
     assert (rating.score, rating.manager_id, rating.rated_at) == (5, "m1", clock.now())
     (thanks,) = store.posted_to("r1", NoticeKind.RATED)
     assert [b.data for b in thanks.buttons] == ["rcm:1"]
@@ -127,7 +127,7 @@ async def test_a_ticket_is_rated_once(desk, store, clock):
     await rated(desk, store, clock, 4)
 
     assert await desk.rate(Rate(R1, 1, 1)) is Outcome.ALREADY_RATED
-    assert store.field_cases.ratings[1].score == 4
+    assert store.ratings[1].score == 4
     assert store.posted_to("s1") == []
 
 
@@ -137,7 +137,7 @@ async def test_only_the_tickets_own_retailer_can_rate_it(desk, store, clock):
 
     assert await desk.rate(Rate(R2, 1, 1)) is Outcome.NOT_YOURS
     assert await desk.rate(Rate(Address("telegram", "5001"), 1, 1)) is Outcome.NOT_YOURS
-    assert store.field_cases.ratings[1].score is None
+    assert store.ratings[1].score is None
 
 
 async def test_no_rating_before_it_is_asked_for(desk, store, clock):
@@ -164,7 +164,7 @@ async def test_a_comment_on_a_low_score_reaches_the_supervisor_too(desk, store, 
     assert store.retailers["r1"].awaiting == "comment:1"
     assert await desk.comment(Comment(R1, 1, "态度冷淡，问了三次才回。")) is Outcome.DONE
 
-    assert store.field_cases.ratings[1].comment == "态度冷淡，问了三次才回。"
+    assert store.ratings[1].comment == "态度冷淡，问了三次才回。"
     assert store.retailers["r1"].awaiting is None
     first, second = store.posted_to("s1", NoticeKind.LOW_RATING)
     assert "variant" not in first.params

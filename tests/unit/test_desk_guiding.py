@@ -153,7 +153,7 @@ async def test_saving_an_answer_sends_a_draft_to_the_supervisor(desk, store):
     assert draft.params["text"] == "发霉的不能卖，联系我退换。"
     assert draft.params["author"] == "李经理"
     assert [b.data for b in draft.buttons] == ["gdd:1:ok", "gdd:1:no"]
-    assert store.field_cases.drafts[1].lang == "zh"
+    assert store.drafts[1].lang == "zh"
 
 
 async def test_only_ones_own_text_answer_can_be_saved(desk, store):
@@ -162,7 +162,7 @@ async def test_only_ones_own_text_answer_can_be_saved(desk, store):
     assert await desk.save_draft(SaveDraft("m2", M1, "7")) is Outcome.NOT_AN_ANSWER
     assert await desk.save_draft(SaveDraft("m1", M1, "8")) is Outcome.NOT_AN_ANSWER
     assert await desk.save_draft(SaveDraft("m1", R1, "1")) is Outcome.NOT_AN_ANSWER
-    assert store.field_cases.drafts == {}
+    assert store.drafts == {}
 
 
 async def test_an_approved_answer_joins_the_library(desk, store):
@@ -186,7 +186,7 @@ async def test_an_approved_answer_joins_the_library(desk, store):
 async def test_a_retailer_s_question_is_never_approved_word_for_word(desk, store):
     await answered(desk, store)
     await desk.save_draft(SaveDraft("m1", M1, "7"))
-    asked = store.field_cases.drafts[1].question
+    asked = store.drafts[1].question
 
     assert await desk.decide_draft(Decide("s1", 1, approve=True)) is Outcome.NEEDS_WORDING
     as_asked = Decide("s1", 1, True, question=f" {asked} ")
@@ -194,7 +194,7 @@ async def test_a_retailer_s_question_is_never_approved_word_for_word(desk, store
     admin = Decide("admin", 1, approve=True, admin=True)
     assert await desk.decide_draft(admin) is Outcome.NEEDS_WORDING
 
-    assert store.field_cases.drafts[1].state is DraftState.DRAFT
+    assert store.drafts[1].state is DraftState.DRAFT
     assert (await desk.library()).in_topic(ANSWERS_TOPIC) == []
 
 
@@ -203,7 +203,7 @@ async def test_a_rejected_draft_stays_out_and_the_admin_may_decide_too(desk, sto
     await desk.save_draft(SaveDraft("m1", M1, "7"))
 
     assert await desk.decide_draft(Decide("admin", 1, approve=False, admin=True)) is Outcome.DONE
-    assert store.field_cases.drafts[1].state is DraftState.REJECTED
+    assert store.drafts[1].state is DraftState.REJECTED
     assert (await desk.library()).entries == ()
     assert await desk.decide_draft(Decide("s1", 2, approve=True)) is Outcome.NO_ENTRY
 
@@ -211,7 +211,7 @@ async def test_a_rejected_draft_stays_out_and_the_admin_may_decide_too(desk, sto
 async def test_the_shelf_rereads_approvals_made_elsewhere_after_a_while(store, clock):
     shelf = Shelf(LIBRARY)
     assert len((await shelf.current(store, clock.now())).entries) == 4
-    store.field_cases.drafts[1] = _approved_draft(clock)
+    store.drafts[1] = _approved_draft(clock)
 
     assert len((await shelf.current(store, clock.now())).entries) == 4
     later = clock.advance(minutes=1)

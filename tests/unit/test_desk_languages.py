@@ -40,7 +40,7 @@ async def test_a_staff_member_switches_at_once_on_every_worker(desk, store, ctx)
 
     assert await desk.choose_lang(M1, "en") is Outcome.DONE
 
-    assert store.field_cases.staff_langs == {"m1": "en"}
+    assert store.staff_langs == {"m1": "en"}
     assert ctx.team.managers["m1"].lang == "zh"  # the config is left as it is
     for worker in (desk, other_worker):
         someone = await worker.who(M1)

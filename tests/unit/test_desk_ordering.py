@@ -67,7 +67,7 @@ async def test_an_order_opens_the_ticket_and_reaches_the_manager_with_outcome_bu
     assert ticket.waiting_since == clock.now()
     assert ticket.next_due_at == clock.now() + timedelta(minutes=15)
     assert store.messages[0].content.text == "🛒 软中华 · 2条 · 明早送"
-    assert store.field_cases.supply[1].line == ORDER
+    assert store.supply[1].line == ORDER
 
 
 async def test_an_order_joins_the_open_ticket(desk, store):
@@ -75,7 +75,7 @@ async def test_an_order_joins_the_open_ticket(desk, store):
     await ordered(desk)
 
     assert list(store.tickets) == [1]
-    assert store.field_cases.supply[1].ticket_id == 1
+    assert store.supply[1].ticket_id == 1
 
 
 async def test_an_order_on_an_overdue_ticket_promises_no_time_already_past(
@@ -101,7 +101,7 @@ async def test_out_of_stock_names_the_local_restock_date_and_stops_the_clock(des
     answer = SupplyAnswer("m1", 1, SupplyOutcome.OUT_OF_STOCK, restock_days=3)
     assert await desk.answer_supply(answer) is Outcome.DONE
 
-    request = store.field_cases.supply[1]
+    request = store.supply[1]
     assert request.outcome is SupplyOutcome.OUT_OF_STOCK
     assert request.expected == date(2026, 11, 20)
     (told,) = store.posted_to("r1", NoticeKind.SUPPLY_ANSWER)
@@ -110,7 +110,7 @@ async def test_out_of_stock_names_the_local_restock_date_and_stops_the_clock(des
     (answered,) = store.events_of(EventKind.ANSWERED)
     assert answered.actor == "m1"
     assert store.tickets[1].waiting_since is None
-    assert store.field_cases.ratings[1].due_at == clock.now() + timedelta(hours=24)
+    assert store.ratings[1].due_at == clock.now() + timedelta(hours=24)
 
 
 async def test_out_of_stock_without_a_date_says_so(desk, store):
@@ -119,7 +119,7 @@ async def test_out_of_stock_without_a_date_says_so(desk, store):
 
     (told,) = store.posted_to("r1", NoticeKind.SUPPLY_ANSWER)
     assert told.params["variant"] == "out_of_stock_open"
-    assert store.field_cases.supply[1].expected is None
+    assert store.supply[1].expected is None
 
 
 @pytest.mark.parametrize("reason", list(RefusalReason))
@@ -129,7 +129,7 @@ async def test_a_refusal_carries_its_reason(desk, store, reason):
 
     (told,) = store.posted_to("r1", NoticeKind.SUPPLY_ANSWER)
     assert told.params["variant"] == f"refused.{reason.value}"
-    assert store.field_cases.supply[1].reason is reason
+    assert store.supply[1].reason is reason
 
 
 async def test_a_later_outcome_replaces_the_earlier_one(desk, store, clock):
@@ -139,7 +139,7 @@ async def test_a_later_outcome_replaces_the_earlier_one(desk, store, clock):
     clock.advance(days=1)
     await desk.answer_supply(SupplyAnswer("m1", 1, SupplyOutcome.FULFILLED))
 
-    request = store.field_cases.supply[1]
+    request = store.supply[1]
     assert (request.outcome, request.expected) == (SupplyOutcome.FULFILLED, None)
     assert (request.answered_at, request.outcome_at) == (first, clock.now())
     assert len(store.events_of(EventKind.ANSWERED)) == 1
@@ -153,7 +153,7 @@ async def test_only_the_tickets_manager_answers_an_order(desk, store):
     assert await desk.may_answer_supply("m1", 9) is Outcome.NOT_A_TICKET
     refused = SupplyAnswer("m2", 1, SupplyOutcome.REFUSED)
     assert await desk.answer_supply(refused) is Outcome.NOT_YOURS
-    assert store.field_cases.supply[1].outcome is None
+    assert store.supply[1].outcome is None
 
 
 async def test_a_free_answer_by_reply_is_relayed_and_leaves_the_outcome_open(desk, store):
@@ -164,5 +164,5 @@ async def test_a_free_answer_by_reply_is_relayed_and_leaves_the_outcome_open(des
     assert await desk.answer(reply) is Outcome.DONE
 
     assert store.posted_to("r1", NoticeKind.ANSWER)
-    assert store.field_cases.supply[1].outcome is None
+    assert store.supply[1].outcome is None
     assert store.tickets[1].waiting_since is None

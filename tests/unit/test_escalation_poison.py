@@ -50,15 +50,15 @@ async def test_a_complaint_that_cannot_be_reminded_is_set_aside_and_the_other_is
     filed = clock.now()
     for chat in (R1, R2):
         assert await desk.complain(Complain(chat, said("他骂人。", chat))) is Outcome.DONE
-    broken = store.field_cases.complaints[1]
-    store.field_cases.complaints[1] = broken.evolve(last_step=-5)
+    broken = store.complaints[1]
+    store.complaints[1] = broken.evolve(last_step=-5)
 
     clock.set(filed + timedelta(hours=2))
     await escalator.fire_due()
 
     nudges = [n for n in store.posted if n.kind is NoticeKind.COMPLAINT_NUDGE]
     assert [n.params["complaint"] for n in nudges] == [2]
-    assert store.field_cases.complaints[1].next_due_at is None
+    assert store.complaints[1].next_due_at is None
     assert escalator.parked == 1
     # Nothing of it reaches a ticket's history, which managers' reports read.
     assert [e for e in store.events if e.kind is EventKind.STUCK] == []

@@ -1,4 +1,7 @@
-"""The fakes keep the promises of the real clock and store that the desk relies on."""
+"""What only the fakes promise: a clock moved by hand, a store with counters and deliveries.
+
+What the fake store keeps alike with the SQL store is in tests/integration/contracts/.
+"""
 
 from __future__ import annotations
 
@@ -8,8 +11,7 @@ import pytest
 
 from desk.notices import Notice, NoticeKind
 from desk.people import Address
-from desk.policy import Policy
-from desk.tickets import Event, EventKind, Ticket
+from desk.tickets import Event, EventKind
 from tests.unit.fakes import FakeClock, FakeStore
 
 A = Address("telegram", "1")
@@ -87,27 +89,6 @@ async def test_delivery_numbers_messages_per_chat():
     assert store.deliver_all() == []
 
 
-async def test_a_message_maps_back_to_its_ticket_only_in_its_own_chat():
-    store = FakeStore()
-    async with store.transaction() as ledger:
-        await ledger.post(notice(A, 7))
-        await ledger.post(notice(B, 8))
-    store.deliver_all()
-
-    async with store.transaction() as ledger:
-        assert await ledger.ticket_of_message(A, "1") == 7
-        assert await ledger.ticket_of_message(B, "1") == 8
-        assert await ledger.ticket_of_message(A, "2") is None
-        assert await ledger.ticket_of_message(Address("other", "1"), "1") is None
-
-
-async def test_an_undelivered_message_maps_to_nothing():
-    store = FakeStore()
-    async with store.transaction() as ledger:
-        await ledger.post(notice(A, 7))
-        assert await ledger.ticket_of_message(A, "1") is None
-
-
 async def test_a_peek_reads_what_was_committed_and_refuses_writes():
     store = FakeStore()
     async with store.transaction() as ledger:
@@ -120,16 +101,3 @@ async def test_a_peek_reads_what_was_committed_and_refuses_writes():
             await reader.post(notice(B, 8))
 
     assert len(store.posted) == 1
-
-
-async def test_a_peek_does_not_wait_for_an_open_transaction_nor_see_into_it():
-    store = FakeStore()
-    at = datetime(2026, 1, 1, tzinfo=UTC)
-
-    async with store.transaction() as writer:
-        draft = await writer.create_ticket(Ticket(0, "r1", "m1", "m1", at, Policy(())))
-        async with store.peek() as reader:
-            assert await reader.ticket(draft.id) is None
-
-    async with store.peek() as reader:
-        assert await reader.ticket(draft.id) == draft

@@ -194,7 +194,7 @@ async def test_the_text_shows_the_supply_pattern_beside_the_teams_rate(conn):
     ]
 
 
-async def test_one_read_for_every_supervisor_fills_each_their_own_field_figures(conn):
+async def test_one_read_for_every_supervisor_fills_each_their_own_outcomes(conn):
     await a_week(conn)
 
     @asynccontextmanager

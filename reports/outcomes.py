@@ -1,4 +1,4 @@
-"""Ratings, complaints and supply outcomes of a week, added to its response-time figures.
+"""What came of a week's service: ratings, complaints and supply outcomes, beside its latencies.
 
 Ratings count in the week they were given, complaints and supply requests in the week they
 were opened; a supply outcome counts as it stood at the week's end. Complaint counts are
@@ -45,7 +45,7 @@ class _Week:
         return sum(counts, SupplyCount())
 
 
-async def with_field_figures(
+async def with_outcomes(
     conn: AsyncConnection,
     summary: WeeklySummary,
     tz: ZoneInfo,
@@ -62,14 +62,14 @@ async def with_field_figures(
     return _filled(summary, now, before, complaints_shown)
 
 
-async def with_teams_field_figures(
+async def with_teams_outcomes(
     conn: AsyncConnection,
     summaries: Mapping[str, WeeklySummary],
     week: IsoWeek,
     tz: ZoneInfo,
     low_rating: int,
 ) -> dict[str, WeeklySummary]:
-    """Return supervisors' summaries of one week with their field figures, read once for all."""
+    """Return supervisors' summaries of one week with their outcomes, read once for all."""
     ids = sorted({m.manager_id for s in summaries.values() for m in s.managers})
     now = await _read(conn, week, tz, ids, low_rating)
     before = await _read(conn, week.previous(), tz, ids, low_rating)

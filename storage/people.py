@@ -1,4 +1,4 @@
-"""Read retailers with the chats they are reached on, and link a chat to one."""
+"""People over SQL: retailers with the chats they are reached on, and languages staff picked."""
 
 from __future__ import annotations
 
@@ -6,12 +6,14 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, Row, bindparam, delete, insert, select, tuple_
+from sqlalchemy import ColumnElement, Row, bindparam, delete, insert, select, tuple_, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from desk.people import Address, Retailer
 from storage import codec
-from storage.tables import contacts, retailers
+from storage.dialects import upsert
+from storage.tables import contacts, retailers, staff_langs
+from storage.unit import UnitPart
 
 # One row per retailer and contact (or one with no contact): a retailer and their chats in one
 # statement, most recently linked first, as that is the chat they are reached on.
@@ -96,3 +98,68 @@ async def link(
         )
     )
     return True
+
+
+class SqlPeople(UnitPart):
+    """Read and write retailers, their contacts and staff languages on the unit's connection."""
+
+    async def retailer(self, retailer_id: str) -> Retailer | None:
+        """Return a retailer by roster id."""
+        if retailer_id in self._ahead.retailers:
+            return self._ahead.retailers[retailer_id]
+        found = await read(self.conn, b_id=retailer_id)
+        return found[0] if found else None
+
+    async def retailer_at(self, address: Address) -> Retailer | None:
+        """Return the retailer linked to this chat."""
+        chats = self._batch.chats
+        if address in chats:
+            return chats[address]
+        linked = await read(self.conn, b_channel=address.channel, b_chat=address.chat)
+        found = linked[0] if linked else None
+        chats[address] = found
+        return found
+
+    async def retailer_with_phone(self, phone: str) -> Retailer | None:
+        """Return the retailer whose roster phone (E.164) this is."""
+        found = await read(self.conn, retailers.c.phone == phone)
+        return found[0] if found else None
+
+    async def link_chat(self, retailer_id: str, address: Address, held_by: str | None) -> bool:
+        """Link a retailer to a chat if their chat there is still `held_by`; unlink its holder."""
+        now = self.clock.now()
+        if not await link(self.conn, retailer_id, address, held_by, now, locking=self._locking):
+            return False
+        self._batch.forget()
+        self._ahead.retailers.clear()
+        return True
+
+    async def expect(self, retailer_id: str, awaiting: str | None, until: datetime | None) -> None:
+        """Remember what the desk waits for from a retailer next (None: nothing)."""
+        await self.conn.execute(
+            update(retailers)
+            .where(retailers.c.id == retailer_id)
+            .values(awaiting=awaiting, awaiting_until=until)
+        )
+        # The retailer read earlier in this group commit is stale now.
+        self._batch.forget()
+
+    async def set_retailer_lang(self, retailer_id: str, lang: str, *, chosen: bool) -> None:
+        """Store a retailer's language; `chosen` when they picked it themselves."""
+        await self.conn.execute(
+            update(retailers)
+            .where(retailers.c.id == retailer_id)
+            .values(lang=lang, lang_chosen=chosen)
+        )
+        self._batch.forget()
+
+    async def staff_langs(self) -> dict[str, str]:
+        """Return the languages staff members picked in the chat, by staff id."""
+        # Read once per unit of work, and shared with the language each staff notice is posted in.
+        return dict(await self._batch.staff_langs(self.conn))
+
+    async def set_staff_lang(self, staff_id: str, lang: str, at: datetime) -> None:
+        """Store the language a staff member picked."""
+        row = {"staff_id": staff_id, "lang": lang, "updated_at": at}
+        await upsert(self.conn, staff_langs, [row], ["staff_id"])
+        self._batch.forget()
