@@ -68,6 +68,19 @@ def desk_settings(
     return Settings.from_mapping(desk_mapping(tg, folder, ladder), env={}, config_dir=folder)
 
 
+def settings_with(tg: Standin, folder: Path, **sections: Any) -> Settings:
+    """Return the small team's settings with the given sections added or replaced."""
+    mapping = desk_mapping(tg, folder)
+    mapping.update(sections)
+    return Settings.from_mapping(mapping, env={}, config_dir=folder)
+
+
+def buttons(message: dict[str, Any]) -> list[str]:
+    """Return the callback data of a message's inline buttons, in order."""
+    markup = message.get("reply_markup") or {}
+    return [b["callback_data"] for row in markup.get("inline_keyboard", []) for b in row]
+
+
 def poll_mark(tg: Standin) -> tuple[int, int]:
     """Note how many polls the stand-in has answered and holds, before a desk starts."""
     return len(tg.calls_to("getUpdates")), tg.polls_waiting

@@ -9,8 +9,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from handlers.telegram.standin import Standin
-from tests.e2e.field_harness import buttons, field_settings
-from tests.e2e.harness import FakeClock, running_desk, tick
+from tests.e2e.harness import FakeClock, buttons, running_desk, settings_with, tick
 from tests.e2e.test_complaints import everything_sent_to
 
 FIRST = "李经理说软中华没货，可隔壁店天天有。"
@@ -24,7 +23,7 @@ SECRETS = (FIRST, FOLLOW_UP, "他不给我软中华", SLOW, AFTER_SILENCE, CAPTI
 
 async def test_nothing_of_a_complaint_reaches_any_manager(tg: Standin, tmp_path: Path) -> None:
     zhang, liu = tg.get_user(9001), tg.get_user(9002)
-    settings = field_settings(tg, tmp_path)  # the default quiet period: 2 hours
+    settings = settings_with(tg, tmp_path)  # the default quiet period: 2 hours
     async with running_desk(settings, tg, clock=FakeClock()) as app:
         zhang.send("/complain")
         await tg.wait_message(9001, contains="只会发给陈主任")

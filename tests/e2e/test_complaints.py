@@ -6,8 +6,7 @@ import json
 from pathlib import Path
 
 from handlers.telegram.standin import Standin
-from tests.e2e.field_harness import buttons, field_settings
-from tests.e2e.harness import FAST_LADDER, FakeClock, running_desk, tick
+from tests.e2e.harness import FAST_LADDER, FakeClock, buttons, running_desk, settings_with, tick
 
 COMPLAINT = "李经理说软中华没货，可隔壁店天天有。"
 MORE = "他还嫌我订得少"
@@ -31,7 +30,7 @@ async def test_a_complaint_goes_to_the_supervisor_and_never_reaches_the_manager(
     tg: Standin, tmp_path: Path
 ) -> None:
     zhang, li, chen = tg.get_user(9001), tg.get_user(5001), tg.get_user(7001)
-    settings = field_settings(
+    settings = settings_with(
         tg,
         tmp_path,
         complaints={"steps": [{"after": 2}]},

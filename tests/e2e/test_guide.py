@@ -5,8 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from handlers.telegram.standin import Standin
-from tests.e2e.field_harness import buttons, field_settings
-from tests.e2e.harness import running_desk
+from tests.e2e.harness import buttons, running_desk, settings_with
 
 GUIDE = Path(__file__).resolve().parents[2] / "guide.txt"
 DAMP = "烟最近有点受潮，怎么存放比较好？"
@@ -17,7 +16,7 @@ async def test_a_question_brings_suggestions_and_still_reaches_the_manager(
 ) -> None:
     zhang = tg.get_user(9001)
     # Follow-ups reach the manager at once, so the test can wait for them.
-    settings = field_settings(tg, tmp_path, guide={"file": str(GUIDE)}, flood={"notify_every": 0})
+    settings = settings_with(tg, tmp_path, guide={"file": str(GUIDE)}, flood={"notify_every": 0})
     async with running_desk(settings, tg):
         zhang.send(DAMP)
         await tg.wait_message(9001, contains="已收到您的问题")
@@ -62,7 +61,7 @@ async def test_a_saved_answer_is_approved_and_suggested_to_the_next_retailer(
     tg: Standin, tmp_path: Path
 ) -> None:
     zhang, liu, li, chen = (tg.get_user(i) for i in (9001, 9002, 5001, 7001))
-    async with running_desk(field_settings(tg, tmp_path, guide={"file": str(GUIDE)}), tg):
+    async with running_desk(settings_with(tg, tmp_path, guide={"file": str(GUIDE)}), tg):
         zhang.send("发霉的烟能退吗？")
         question = await tg.wait_message(5001, contains="发霉的烟能退吗")
         answer = li.send("发霉的烟不能卖，拍照发我，下次送货时给您换。", reply_to=question)
@@ -102,7 +101,7 @@ async def test_a_stranger_gets_the_register_prompt_not_the_guide(
     tg: Standin, tmp_path: Path
 ) -> None:
     stranger = tg.user(6660001, "路人")
-    async with running_desk(field_settings(tg, tmp_path, guide={"file": str(GUIDE)}), tg):
+    async with running_desk(settings_with(tg, tmp_path, guide={"file": str(GUIDE)}), tg):
         stranger.send("/guide")
         told = await tg.wait_message(6660001)
         stranger.press(told, "gd:t:storage", force=True)

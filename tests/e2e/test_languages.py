@@ -5,14 +5,13 @@ from __future__ import annotations
 from pathlib import Path
 
 from handlers.telegram.standin import Standin
-from tests.e2e.field_harness import buttons, field_settings
-from tests.e2e.harness import running_desk
+from tests.e2e.harness import buttons, running_desk, settings_with
 
 
 async def test_each_side_reads_its_own_language(tg: Standin, tmp_path: Path) -> None:
     liu = tg.user(9002, "刘芳", language_code="en-US")
     wang = tg.get_user(5002)
-    async with running_desk(field_settings(tg, tmp_path, flood={"notify_every": 0}), tg):
+    async with running_desk(settings_with(tg, tmp_path, flood={"notify_every": 0}), tg):
         liu.start()
         menu = await tg.wait_message(9002, contains="/complain a confidential complaint")
         assert "menu:lang" in buttons(menu)

@@ -5,15 +5,21 @@ from __future__ import annotations
 from pathlib import Path
 
 from handlers.telegram.standin import Standin
-from tests.e2e.field_harness import buttons, field_settings
-from tests.e2e.harness import FakeClock, running_desk, supervisor_inbox, tick
+from tests.e2e.harness import (
+    FakeClock,
+    buttons,
+    running_desk,
+    settings_with,
+    supervisor_inbox,
+    tick,
+)
 
 
 async def test_a_low_rating_reaches_the_supervisor_with_the_conversation(
     tg: Standin, tmp_path: Path
 ) -> None:
     zhang, li, liu = tg.get_user(9001), tg.get_user(5001), tg.get_user(9002)
-    async with running_desk(field_settings(tg, tmp_path), tg):
+    async with running_desk(settings_with(tg, tmp_path), tg):
         zhang.send("上周的烟受潮了，能换吗？")
         question = await tg.wait_message(5001, contains="受潮")
         li.send("不能换，你自己保管不好。", reply_to=question)
@@ -53,7 +59,7 @@ async def test_a_day_after_the_answer_the_retailer_is_asked_once(
     tg: Standin, tmp_path: Path
 ) -> None:
     zhang, li = tg.get_user(9001), tg.get_user(5001)
-    settings = field_settings(tg, tmp_path, ratings={"ask_after": 2})
+    settings = settings_with(tg, tmp_path, ratings={"ask_after": 2})
     async with running_desk(settings, tg, clock=FakeClock()) as app:
         zhang.send("明天几点送货？")
         question = await tg.wait_message(5001, contains="几点送货")

@@ -5,15 +5,14 @@ from __future__ import annotations
 from pathlib import Path
 
 from handlers.telegram.standin import Standin
-from tests.e2e.field_harness import buttons, field_settings
-from tests.e2e.harness import running_desk
+from tests.e2e.harness import buttons, running_desk, settings_with
 
 
 async def test_order_outcomes_reach_the_retailer_and_the_supervisors_report(
     tg: Standin, tmp_path: Path
 ) -> None:
     zhang, liu, li, wang, chen = (tg.get_user(i) for i in (9001, 9002, 5001, 5002, 7001))
-    async with running_desk(field_settings(tg, tmp_path, flood={"notify_every": 0}), tg):
+    async with running_desk(settings_with(tg, tmp_path, flood={"notify_every": 0}), tg):
         zhang.send("/order 软中华 2条 明早送")
         await tg.wait_message(9001, contains="订货请求 #1 已转给李经理")
         first = await tg.wait_message(5001, contains="🛒 订货 #1")
