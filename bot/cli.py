@@ -70,6 +70,15 @@ def parser() -> argparse.ArgumentParser:
     importing = roster_sub.add_parser("import", help="import retailers from a CSV file")
     importing.add_argument("file", type=Path)
     importing.add_argument("--config", type=Path, default=Path("config.toml"))
+    wecom = sub.add_parser("wecom", help="WeChat: retailers' personal 微信客服 links")
+    wecom_sub = wecom.add_subparsers(dest="wecom_command", required=True)
+    linking = wecom_sub.add_parser(
+        "links", help="write each roster retailer's personal link, its QR code PNG and a CSV index"
+    )
+    linking.add_argument("--config", type=Path, default=Path("config.toml"))
+    linking.add_argument(
+        "--out", type=Path, required=True, help="folder for the PNGs and links.csv"
+    )
     return root
 
 
@@ -106,6 +115,7 @@ def _commands() -> dict[str, Command]:
         "demo": commands.demo,
         "roster": commands.roster_import,
         "guide": guide_admin.guide,
+        "wecom": commands.wecom_links,
     }
 
 

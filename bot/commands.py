@@ -15,6 +15,7 @@ from bot.app import build, serve
 from bot.config import Settings, hide_password, load_settings, missing_token, redacted
 from bot.demo import play
 from bot.guidebook import guide_problems
+from bot.links import links
 from bot.problems import ConfigError, Problem
 from bot.reporting import print_report
 from bot.roster import check as roster_check
@@ -195,3 +196,8 @@ async def report(args: argparse.Namespace) -> int:
 async def demo(args: argparse.Namespace) -> int:
     """Play the offline demo story."""
     return await play()
+
+
+async def wecom_links(args: argparse.Namespace) -> int:
+    """Write every roster retailer's personal 微信客服 link and QR code."""
+    return await links(args.config, args.out)

@@ -91,6 +91,7 @@ class WecomStandin:
             ("POST", "kf/send_msg"): self._with_json(self.kf.send),
             ("POST", "kf/send_msg_on_event"): self._with_json(self.kf.send_on_event),
             ("POST", "kf/service_state/get"): self._with_json(self.kf.service_state),
+            ("POST", "kf/add_contact_way"): self._with_json(self.kf.add_contact_way),
             ("POST", "media/upload"): self._upload,
             ("GET", "media/get"): self._download,
             ("GET", "auth/getuserinfo"): self._getuserinfo,
