@@ -58,7 +58,10 @@ def parser() -> argparse.ArgumentParser:
         choices=("zh", "en"),
         help="the report's language (default: Chinese text and chart, English CSV column names)",
     )
-    sub.add_parser("demo", help="play a short story offline against a local Telegram stand-in")
+    demo = sub.add_parser("demo", help="play a short story offline against a local stand-in")
+    demo.add_argument(
+        "--channel", choices=("telegram", "wecom"), default="telegram", help="whose stand-in"
+    )
     drafts = with_config("guide", "list the guide drafts managers saved, or decide one")
     drafts.add_argument("action", choices=("drafts", "approve", "reject"))
     drafts.add_argument("draft", type=int, nargs="?", help="the draft's number")

@@ -22,6 +22,7 @@ from bot.roster import check as roster_check
 from bot.roster import read_roster, summary
 from bot.serving import command as serve_command
 from bot.signals import install_stop_signals
+from bot.wecom_demo import play_wecom
 from desk.clock import SystemClock
 from handlers.channel import InboundHeldError
 from storage.engine import async_url, make_engine
@@ -195,6 +196,8 @@ async def report(args: argparse.Namespace) -> int:
 
 async def demo(args: argparse.Namespace) -> int:
     """Play the offline demo story."""
+    if args.channel == "wecom":
+        return await play_wecom()
     return await play()
 
 
