@@ -77,8 +77,9 @@ class WechatCourier:
         return await self._deliver(f"rd{row}", notice, repeat)
 
     async def _deliver(self, msgid: str, notice: Notice, repeat: bool) -> Delivery:
+        # No "(repeat)" mark: the msgid makes WeCom refuse a second copy, so none is ever seen.
         try:
-            parts = self.renderer.for_retailer(notice, repeat=repeat)
+            parts = self.renderer.for_retailer(notice)
         except Exception as error:
             return Delivery("failed", error=f"cannot render: {_named(error)}")
         customer = notice.address.chat
@@ -95,13 +96,17 @@ class WechatCourier:
             return Delivery("skipped", error="an extra, and the reply window has no room for it")
         if decided[-1] is Verdict.HOLD:
             return self._held("reply window closed or spent")
+        earlier = 0
         for index, part in enumerate(parts):
             try:
                 await self._send(customer, msgid if index == 0 else f"{msgid}-{index}", part)
             except WecomApiError as error:
                 if _already_sent(error):
+                    earlier += 1  # counted when it went out
                     continue
                 return await self._after_refusal(customer, now, len(parts) - index, error)
+        if earlier:
+            await self.windows.give_back(customer, earlier, now)
         log.info("kf message %s sent to %s", msgid, customer)
         return Delivery("sent", msgid)
 
@@ -174,8 +179,10 @@ class WecomCourier:
         return await self._deliver(f"rd{row}", notice, repeat)
 
     async def _deliver(self, task_id: str, notice: Notice, repeat: bool) -> Delivery:
+        # No "(repeat)" mark: WeCom's duplicate check drops an identical resend, and a marked
+        # one would differ and show twice.
         try:
-            parts = self.renderer.for_staff(notice, repeat=repeat)
+            parts = self.renderer.for_staff(notice)
         except Exception as error:
             return Delivery("failed", error=f"cannot render: {_named(error)}")
         member = notice.address.chat

@@ -133,6 +133,25 @@ async def test_a_retried_send_is_not_duplicated(wechat, standin, store, clock):
 
     assert again.state == "sent" and again.message_id == "rd41"
     assert kf_sent(standin) == ["rd41"]
+    assert standin.kf.accounts[KF].sent[0].body["content"] == "王经理：有货，明早送到。"
+    assert await KfWindows(store).read(ZHANG.chat) == WindowRow(T0, 1), "counted once"
+
+
+async def test_a_repeat_that_never_went_out_goes_unmarked(wechat, standin, store, clock):
+    await customer_writes(standin, store, clock)
+
+    assert (await wechat.deliver_row(42, answer(), repeat=True)).state == "sent"
+
+    assert standin.kf.accounts[KF].sent[0].body["content"] == "王经理：有货，明早送到。"
+
+
+async def test_a_resent_staff_message_is_dropped_by_the_duplicate_check(wecom, standin):
+    notice = Notice("m1", LI, NoticeKind.GUIDE_ADDED, "zh", {"draft": 4, "question": "进货"})
+    assert (await wecom.deliver_row(43, notice)).state == "sent"
+
+    assert (await wecom.deliver_row(43, notice, repeat=True)).state == "sent"
+
+    assert len(standin.app.to("LiJingLi")) == 1
 
 
 async def test_a_spent_window_holds_the_answer_without_calling_wecom(wechat, standin, store, clock):
