@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import socket
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -284,6 +285,36 @@ async def test_a_member_the_app_cannot_reach_fails_the_row(wecom, standin):
 
     assert delivery.state == "failed"
     assert "81013" in (delivery.error or "")
+
+
+@pytest.mark.parametrize("errcode", [40001, 60020])
+async def test_a_refused_secret_or_ip_fails_the_row_for_an_admin(wecom, standin, errcode):
+    standin.tokens.refuse_with = errcode
+
+    delivery = await wecom.deliver_row(6, question())
+
+    assert delivery.state == "failed"
+    assert str(errcode) in (delivery.error or "")
+
+
+async def test_wecom_out_of_reach_is_retried(store, clock):
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        closed = probe.getsockname()[1]
+    async with aiohttp.ClientSession() as session:
+        api = WecomApi(
+            session,
+            corp_id="wwstandin00000001",
+            secret="standin-secret",
+            agent_id=1000002,
+            clock=clock,
+            base_url=f"http://127.0.0.1:{closed}/cgi-bin",
+        )
+        courier = WecomCourier(api, 1000002, store, clock, RENDERER)
+
+        delivery = await courier.deliver_row(6, question())
+
+    assert delivery.state == "retry" and delivery.retry_after is None, "the sender backs off"
 
 
 async def test_a_busy_wecom_is_retried(wecom, standin):
