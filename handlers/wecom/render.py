@@ -121,6 +121,13 @@ def humanize(seconds: float, lang: str) -> str:
     return f"{secs} 秒" if zh else f"{secs} s"
 
 
+def label(lang: str, button: Button) -> str:
+    """Return a button's label; one such as "#{ticket}" takes the number from its data."""
+    # str.format ignores what a label does not name, so every label may be given the number.
+    number = button.data.partition(":")[2].partition(":")[0]
+    return say(lang, button.label, ticket=number)
+
+
 def card_key(data: str) -> str:
     """Return the key a card button carries for the desk's button data."""
     head, sep, rest = data.partition(":")
@@ -190,7 +197,7 @@ class Renderer:
         parts: list[Part] = []
         if notice.buttons:
             choices = tuple(
-                (b.data, cut(say(notice.lang, b.label), MAX_MENU_ITEM_BYTES))
+                (b.data, cut(label(notice.lang, b), MAX_MENU_ITEM_BYTES))
                 for b in notice.buttons[:MAX_MENU_ITEMS]
             )
             parts.append(Menu(cut(text, MAX_MENU_HEAD_BYTES), choices))
@@ -230,5 +237,5 @@ class Renderer:
             buttons.append(Button("button.reply", f"reply:{notice.ticket_id}"))
         if not notice.buttons and notice.kind not in TICKET_CARDS:
             return ()
-        labelled = [(card_key(b.data), say(notice.lang, b.label)) for b in buttons]
+        labelled = [(card_key(b.data), label(notice.lang, b)) for b in buttons]
         return tuple(labelled[:MAX_CARD_BUTTONS])

@@ -13,10 +13,12 @@ from handlers.catalog import ZH as SHARED_ZH
 # Only what works differently here: a card's "reply" button stands in for replying to a message.
 WECOM_ZH: dict[str, str] = {
     "button.reply": "↩️ 回复",
+    "button.pick": "#{ticket}",
 }
 
 WECOM_EN: dict[str, str] = {
     "button.reply": "↩️ Reply",
+    "button.pick": "#{ticket}",
 }
 
 ZH: dict[str, str] = {**SHARED_ZH, **WECOM_ZH}

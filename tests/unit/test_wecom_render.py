@@ -149,3 +149,15 @@ def test_a_repeat_says_so():
     (part,) = RENDERER.for_retailer(notice, repeat=True)
 
     assert isinstance(part, Text) and part.content == "(repeat) Li: yes"
+
+
+def test_a_pick_button_is_labelled_with_its_ticket_and_keeps_its_key():
+    buttons = (Button("button.pick", "pick:12"), Button("button.pick", "pick:15"))
+    notice = Notice(
+        "m1", MANAGER, NoticeKind.GUIDE_ADDED, "zh", {"draft": 1, "question": "q"}, buttons=buttons
+    )
+
+    (card,) = RENDERER.for_staff(notice)
+
+    assert isinstance(card, Card)
+    assert card.buttons == (("pick:12", "#12"), ("pick:15", "#15"))
