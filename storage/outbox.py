@@ -157,7 +157,8 @@ class Outbox:
     ) -> int:
         """Make a chat's postponed rows due at `at` (its person wrote again); return how many.
 
-        Pass `conn` to do it in the transaction that stores their message.
+        Pass `conn` to do it in the transaction that stores their message, and wake the sender
+        (store.outbox_posted) once that commits: woken before, it would find nothing yet.
         """
         query = (
             update(outbox)
@@ -166,13 +167,12 @@ class Outbox:
             .values(not_before=at)
         )
         if conn is not None:
-            released = (await conn.execute(query)).rowcount
-        else:
-            async with self.store.writing(), self.store.engine.begin() as own:
-                released = (await own.execute(query)).rowcount
+            return int((await conn.execute(query)).rowcount or 0)
+        async with self.store.writing(), self.store.engine.begin() as own:
+            released = int((await own.execute(query)).rowcount or 0)
         if released:
             self.store.outbox_posted.set()
-        return int(released or 0)
+        return released
 
     async def backlog(self) -> Backlog:
         """Return the number and age of undelivered rows, and the last error not yet overcome."""

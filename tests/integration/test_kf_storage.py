@@ -102,3 +102,21 @@ async def test_release_parked_makes_only_that_chats_postponed_rows_due(store):
         )
     assert waits == [parked]
     assert await box.release_parked("wechat", CUSTOMER.chat, now) == 0, "nothing left to release"
+
+
+async def test_release_parked_inside_the_callers_transaction_rolls_back_with_it(store):
+    await post(store, CUSTOMER, 1)
+    box = Outbox(store)
+    parked = T0 + timedelta(hours=6)
+    rows = await box.claim(T0, 10, channel="wechat")
+    await box.settle([Settled(p.id, "pending", retry_at=parked) for p in rows], T0)
+
+    with pytest.raises(RuntimeError):
+        async with store.engine.begin() as conn:
+            assert await box.release_parked("wechat", CUSTOMER.chat, T0, conn) == 1
+            raise RuntimeError("storing the message failed")
+
+    assert await box.claim(T0, 10, channel="wechat") == []
+    async with store.engine.begin() as conn:
+        assert await box.release_parked("wechat", CUSTOMER.chat, T0, conn) == 1
+    assert len(await box.claim(T0, 10, channel="wechat")) == 1
