@@ -16,9 +16,13 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from bot.app import build, serve
+import uvicorn
+
+from bot.app import RetailDesk, build, serve
 from bot.config import Settings
 from bot.demo import CONFIG, DEMO_LADDER, Timeline
+from bot.listeners import server_config
+from bot.web import webhook_app
 from desk.clock import ShiftedClock
 from handlers.wecom.scene import sign
 from handlers.wecom.standin import AppDelivery, KfDelivery, WecomStandin
@@ -35,10 +39,24 @@ def wired() -> bool:
     return "wecom" in Settings.model_fields
 
 
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
+def _listening() -> socket.socket:
+    """Bind a loopback socket on a free port for the desk's callback route."""
+    sock = socket.socket()
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    sock.bind(("127.0.0.1", 0))
+    return sock
+
+
+async def _run_desk(app: RetailDesk, stop: asyncio.Event, sock: socket.socket) -> None:
+    """Run the desk and, beside it, the web server WeCom's callbacks come to."""
+    # Only the WeChat channels run here, so every channel's route is a WeCom callback.
+    server = uvicorn.Server(server_config(webhook_app(app)))
+    web = asyncio.create_task(server.serve([sock]), name="demo-callbacks")
+    try:
+        await serve(app, stop)
+    finally:
+        server.should_exit = True
+        await asyncio.gather(web, return_exceptions=True)
 
 
 def wecom_demo_settings(wx: WecomStandin, folder: Path, port: int) -> Settings:
@@ -140,11 +158,12 @@ async def play_wecom() -> int:
     clock = ShiftedClock(datetime.combine(datetime.now().date(), time(3, 0), tzinfo=zone))
     with tempfile.TemporaryDirectory(prefix="retaildesk-demo-") as folder:
         async with WecomStandin(clock, members=MEMBERS.values()) as wx:
-            port = _free_port()
+            sock = _listening()
+            port = int(sock.getsockname()[1])
             settings = wecom_demo_settings(wx, Path(folder), port)
             app = build(settings, clock=clock)
             stop = asyncio.Event()
-            running = asyncio.create_task(serve(app, stop))
+            running = asyncio.create_task(_run_desk(app, stop, sock))
             try:
                 wx.point_callbacks_at(f"http://127.0.0.1:{port}/wecom/callback")
                 await _until_listening(wx, running)
@@ -152,6 +171,7 @@ async def play_wecom() -> int:
             finally:
                 stop.set()
                 await running
+                sock.close()
     return 0
 
 

@@ -21,6 +21,31 @@ WECOM_EN: dict[str, str] = {
     "button.pick": "#{ticket}",
 }
 
+# The app has no replying to a message: a card's "Reply" button, or "#ticket answer", does it.
+_REPLY_ZH = {
+    "↩️ 回复本消息即可直接答复零售户。": "↩️ 点“回复”，或写“#{ticket} 答复内容”，即可直接答复零售户。",
+    "↩️ 回复本消息即可答复零售户。": "↩️ 点“回复”，或写“#{ticket} 答复内容”，即可答复零售户。",
+}
+_REPLY_EN = {
+    "↩️ Reply to this message to answer the retailer directly.": "↩️ Press “Reply”, or write “#{ticket} your answer”, to answer the retailer directly.",
+    "↩️ Reply to this message to answer the retailer.": "↩️ Press “Reply”, or write “#{ticket} your answer”, to answer the retailer.",
+}
+_TICKET_TEXTS = ("question", "escalation", "low_rating")
+
+
+def _reworded(shared: dict[str, str], changes: dict[str, str]) -> dict[str, str]:
+    reworded = {}
+    for key in _TICKET_TEXTS:
+        text = shared[key]
+        for old, new in changes.items():
+            text = text.replace(old, new)
+        reworded[key] = text
+    return reworded
+
+
+WECOM_ZH |= _reworded(SHARED_ZH, _REPLY_ZH)
+WECOM_EN |= _reworded(SHARED_EN, _REPLY_EN)
+
 ZH: dict[str, str] = {**SHARED_ZH, **WECOM_ZH}
 EN: dict[str, str] = {**SHARED_EN, **WECOM_EN}
 CATALOGS: dict[str, dict[str, str]] = {"zh": ZH, "en": EN}

@@ -161,3 +161,10 @@ def test_a_pick_button_is_labelled_with_its_ticket_and_keeps_its_key():
 
     assert isinstance(card, Card)
     assert card.buttons == (("pick:12", "#12"), ("pick:15", "#15"))
+
+
+def test_staff_on_wecom_are_told_to_press_reply_or_write_the_ticket_number():
+    zh, en = RENDERER.text(question("有货吗？")), RENDERER.text(question("in stock?", lang="en"))
+
+    assert "#12 答复内容" in zh and "回复本消息" not in zh
+    assert "#12 your answer" in en and "Reply to this message" not in en
