@@ -58,7 +58,10 @@ def parser() -> argparse.ArgumentParser:
         choices=("zh", "en"),
         help="the report's language (default: Chinese text and chart, English CSV column names)",
     )
-    sub.add_parser("demo", help="play a short story offline against a local Telegram stand-in")
+    demo = sub.add_parser("demo", help="play a short story offline against a local stand-in")
+    demo.add_argument(
+        "--channel", choices=("telegram", "wecom"), default="telegram", help="whose stand-in"
+    )
     drafts = with_config("guide", "list the guide drafts managers saved, or decide one")
     drafts.add_argument("action", choices=("drafts", "approve", "reject"))
     drafts.add_argument("draft", type=int, nargs="?", help="the draft's number")
@@ -70,6 +73,15 @@ def parser() -> argparse.ArgumentParser:
     importing = roster_sub.add_parser("import", help="import retailers from a CSV file")
     importing.add_argument("file", type=Path)
     importing.add_argument("--config", type=Path, default=Path("config.toml"))
+    wecom = sub.add_parser("wecom", help="WeChat: retailers' personal 微信客服 links")
+    wecom_sub = wecom.add_subparsers(dest="wecom_command", required=True)
+    linking = wecom_sub.add_parser(
+        "links", help="write each roster retailer's personal link, its QR code PNG and a CSV index"
+    )
+    linking.add_argument("--config", type=Path, default=Path("config.toml"))
+    linking.add_argument(
+        "--out", type=Path, required=True, help="folder for the PNGs and links.csv"
+    )
     return root
 
 
@@ -106,6 +118,7 @@ def _commands() -> dict[str, Command]:
         "demo": commands.demo,
         "roster": commands.roster_import,
         "guide": guide_admin.guide,
+        "wecom": commands.wecom_links,
     }
 
 

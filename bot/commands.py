@@ -15,6 +15,7 @@ from bot.app import build, serve
 from bot.config import Settings, hide_password, load_settings, missing_token, redacted
 from bot.demo import play
 from bot.guidebook import guide_problems
+from bot.links import links
 from bot.problems import ConfigError, Problem
 from bot.progress import terminal_progress
 from bot.reporting import print_report
@@ -22,6 +23,7 @@ from bot.roster import check as roster_check
 from bot.roster import read_roster, summary
 from bot.serving import command as serve_command
 from bot.signals import install_stop_signals
+from bot.wecom_demo import play_wecom
 from desk.clock import SystemClock
 from handlers.channel import InboundHeldError
 from storage.engine import async_url, make_engine
@@ -197,4 +199,11 @@ async def report(args: argparse.Namespace) -> int:
 
 async def demo(args: argparse.Namespace) -> int:
     """Play the offline demo story."""
+    if args.channel == "wecom":
+        return await play_wecom()
     return await play()
+
+
+async def wecom_links(args: argparse.Namespace) -> int:
+    """Write every roster retailer's personal 微信客服 link and QR code."""
+    return await links(args.config, args.out)

@@ -18,7 +18,7 @@ from desk.content import Content
 from desk.notices import Attachment, Notice
 from desk.people import Address
 from desk.service import Desk
-from handlers.channel import Courier, Delivery
+from handlers.channel import Courier, Delivery, RowCourier
 from handlers.waiting import first_of
 from storage import trouble
 from storage.outbox import Outbox, Parcel, Settled
@@ -250,9 +250,14 @@ class Sender:
             if self.on_result is not None:
                 self.on_result(delivery.state)
             if delivery.state == "retry":
-                # Keep the chat's order: what follows waits for the failed one.
+                # Keep the chat's order: what follows waits for the failed one (as long, when
+                # it is held for the recipient's next word).
+                wait = delivery.retry_after if delivery.held else None
                 later = [
-                    (after, Delivery("retry", error="waiting for an earlier message"))
+                    (
+                        after,
+                        Delivery("retry", error="waiting for an earlier message", retry_after=wait),
+                    )
                     for after in parcels[index + 1 :]
                 ]
                 await book.add([(parcel, delivery), *later])
@@ -267,6 +272,8 @@ class Sender:
             # Only passing trouble reaches here: the fetch turns a lost file into none.
             return Delivery("retry", error=f"media not fetched: {brief(error)}")
         try:
+            if isinstance(self.courier, RowCourier):
+                return await self.courier.deliver_row(parcel.id, notice, repeat=parcel.repeat)
             return await self.courier.deliver(notice, repeat=parcel.repeat)
         except Exception as error:
             # The courier sorts its channel's errors itself; this is what it did not foresee.
@@ -303,6 +310,9 @@ class Sender:
             )
             retry_at = self.clock.now() + timedelta(seconds=wait)
             return Settled(parcel.id, "pending", error=delivery.error, retry_at=retry_at)
+        if delivery.state == "skipped":
+            # Chosen, not failed: nothing for an admin to look at.
+            return Settled(parcel.id, "skipped", error=delivery.error)
         state = "blocked" if delivery.state == "unreachable" else "failed"
         log.warning(
             "outbox %s to chat %s %s: %s",
@@ -315,6 +325,8 @@ class Sender:
 
     async def _after(self, parcel: Parcel, delivery: Delivery) -> None:
         notice = parcel.notice
+        if delivery.held:
+            await self.desk.held(notice, taken=delivery.taken)
         unreachable_staff = (
             delivery.state in {"unreachable", "failed"} and notice.kind.value in STAFF_NOTICES
         )

@@ -47,6 +47,9 @@ class NoticeKind(StrEnum):
     GUIDE_SUGGEST = "guide_suggest"
     GUIDE_DRAFT = "guide_draft"
     GUIDE_ADDED = "guide_added"
+    # A message to a retailer waits: their chat app lets the desk write only for a while after
+    # they last wrote. The staff member hears of it at once.
+    DELIVERY_HELD = "delivery_held"
 
 
 @dataclass(frozen=True)

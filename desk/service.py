@@ -35,6 +35,7 @@ from desk.conversation import BackToManager, Choose, Receive
 from desk.feedback import Comment, Rate
 from desk.guide import Library
 from desk.guiding import Decide, SaveDraft
+from desk.notices import Notice
 from desk.ordering import Order, SupplyAnswer
 from desk.people import Address, Retailer, Role, Staff
 from desk.prompts import Expect
@@ -135,6 +136,10 @@ class Desk:
     async def unreachable(self, ticket_id: int, staff_id: str, step: int | None) -> None:
         """Handle an undeliverable staff notification."""
         await delivery.unreachable(self.ctx, ticket_id, staff_id, step)
+
+    async def held(self, notice: Notice, *, taken: bool = False) -> None:
+        """Tell the staff member at once that a message to a retailer waits for delivery."""
+        await delivery.held(self.ctx, notice, taken=taken)
 
     async def expect(self, cmd: Expect) -> Outcome:
         """Take a retailer's next message as a complaint, an order or a comment."""

@@ -11,7 +11,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Protocol
+from typing import Protocol, runtime_checkable
 
 from starlette.routing import BaseRoute
 
@@ -21,12 +21,20 @@ from desk.notices import Attachment, Notice
 
 @dataclass(frozen=True)
 class Delivery:
-    """The outcome of one attempt: sent, retry later, unreachable (gone), or failed for good."""
+    """The outcome of one attempt: sent, retry later, unreachable (gone), or failed for good.
+
+    A channel that may not write now (a reply window closed) answers `retry` with `held`: the
+    staff member is told at once, and the row waits. One that chose not to spend a scarce
+    message on an extra answers `skipped`.
+    """
 
     state: str
     message_id: str | None = None
     error: str | None = None
     retry_after: float | None = None
+    held: bool = False
+    # Held because a person serves the recipient directly, not because of the window.
+    taken: bool = False
 
 
 class Courier(Protocol):
@@ -39,6 +47,15 @@ class Courier(Protocol):
 
     async def deliver(self, notice: Notice, *, repeat: bool = False) -> Delivery:
         """Send a notice; report the channel's own errors as a Delivery, never raise them."""
+        ...
+
+
+@runtime_checkable
+class RowCourier(Protocol):
+    """A courier that needs the outbox row's id, e.g. as an idempotency key for its channel."""
+
+    async def deliver_row(self, row: int, notice: Notice, *, repeat: bool = False) -> Delivery:
+        """Send the notice stored in outbox row `row`; same contract as Courier.deliver."""
         ...
 
 

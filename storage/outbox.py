@@ -152,6 +152,28 @@ class Outbox:
         async with self.store.writing(), self.store.engine.begin() as conn:
             await conn.execute(query.values(lease_until=at))
 
+    async def release_parked(
+        self, channel: str, chat: str, at: datetime, conn: AsyncConnection | None = None
+    ) -> int:
+        """Make a chat's postponed rows due at `at` (its person wrote again); return how many.
+
+        Pass `conn` to do it in the transaction that stores their message, and wake the sender
+        (store.outbox_posted) once that commits: woken before, it would find nothing yet.
+        """
+        query = (
+            update(outbox)
+            .where(outbox.c.channel == channel, outbox.c.chat_id == chat)
+            .where(outbox.c.state == "pending", outbox.c.not_before > at)
+            .values(not_before=at)
+        )
+        if conn is not None:
+            return int((await conn.execute(query)).rowcount or 0)
+        async with self.store.writing(), self.store.engine.begin() as own:
+            released = int((await own.execute(query)).rowcount or 0)
+        if released:
+            self.store.outbox_posted.set()
+        return released
+
     async def backlog(self) -> Backlog:
         """Return the number and age of undelivered rows, and the last error not yet overcome."""
         waiting = outbox.c.state.in_(UNSENT)

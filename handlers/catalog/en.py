@@ -110,6 +110,8 @@ EN: dict[str, str] = {
     "supply_answer.refused.other": "✋ {staff}: order #{request} ({brand} × {quantity}) is refused; {staff} will explain why.",
     "guide_suggest": "📚 While {manager} prepares an answer, these guides may help:\n{items}\nTap a number to read one.",
     "guide_draft": "📚 Guide draft #{draft} ({author}'s answer)\nQ: {question}\nA: {text}\n\nOnce approved, retailers asking something similar will see it. The question is the retailer's own words: reword it to approve: /approve {draft} the question in your words",
+    "delivery_held": "⏳ Ticket #{ticket} · {retailer} ({shop}): a message to the retailer could not go out yet. Their chat app lets us write only for a while after they last wrote; it goes out as soon as they write again. If it is urgent, please call them.",
+    "delivery_held.taken": "⏳ Ticket #{ticket} · {retailer} ({shop}): a message to the retailer could not go out, because a person is serving them directly in the customer service console. It goes out once that session ends or they write again; if it is urgent, please call them.",
     "guide_added": "📚 Your answer is now in the guide (#{draft}): {question}",
     "button.cancel": "Cancel",
     "button.rate1": "1⭐",

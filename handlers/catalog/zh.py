@@ -110,6 +110,8 @@ ZH: dict[str, str] = {
     "supply_answer.refused.other": "✋ {staff}：订货 #{request}（{brand} × {quantity}）无法满足，原因见{staff}的说明。",
     "guide_suggest": "📚 等待{manager}答复的同时，这些指南也许有帮助：\n{items}\n点下方编号查看。",
     "guide_draft": "📚 指南草稿 #{draft}（{author}的答复）\n问：{question}\n答：{text}\n\n收录后，零售户提类似问题时会看到它。问题是零售户的原话，收录前请用您自己的话改写：/approve {draft} 改写后的问题",
+    "delivery_held": "⏳ 工单 #{ticket} · {retailer}（{shop}）：给零售户的消息暂时发不出去。对方的聊天应用只允许在零售户最近一次发消息后的一段时间内回复；零售户再发消息时会立即送达。如有急事，请直接打电话。",
+    "delivery_held.taken": "⏳ 工单 #{ticket} · {retailer}（{shop}）：给零售户的消息暂时发不出去，因为客服后台有人正在直接接待该零售户。接待结束或零售户再发消息时会送达；如有急事，请直接打电话。",
     "guide_added": "📚 您的答复已收录进指南（#{draft}）：{question}",
     "button.cancel": "取消",
     "button.rate1": "1⭐",

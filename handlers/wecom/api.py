@@ -289,6 +289,12 @@ class WecomApi:
         servicer = answer.get("servicer_userid")
         return ServiceState(int(answer.get("service_state", 0)), servicer or None)
 
+    async def kf_add_contact_way(self, open_kfid: str, scene: str) -> str:
+        """Return the kf account's link for a scene; a scene_param may be added to it."""
+        request = {"open_kfid": open_kfid, "scene": scene}
+        answer = await self._call("POST", "kf/add_contact_way", json=request)
+        return str(answer["url"])
+
     async def upload_media(
         self, kind: str, filename: str, content: bytes, content_type: str
     ) -> UploadedMedia:

@@ -80,6 +80,8 @@ class Kf:
         self._cursors: dict[str, tuple[str, int]] = {}
         self._sync_tokens: dict[str, tuple[str, datetime]] = {}
         self._welcome_codes: dict[str, tuple[str, str, datetime]] = {}
+        #: The scene each link handed out by add_contact_way carries, by its enc_scene.
+        self.scenes: dict[str, str] = {}
 
     def _account(self, open_kfid: object) -> Account:
         account = self.accounts.get(str(open_kfid))
@@ -260,6 +262,19 @@ class Kf:
             KfDelivery(self._clock.now(), external_userid, msgid, msgtype, body, on_event=True)
         )
         return ok(msgid=msgid)
+
+    def add_contact_way(self, request: JSON) -> JSON:
+        """Answer kf/add_contact_way: the account's link for a scene (at most 32 bytes)."""
+        account = self._account(request.get("open_kfid"))
+        scene = str(request.get("scene", ""))
+        if len(scene.encode()) > 32 or not all(
+            c.isascii() and (c.isalnum() or c in "_-") for c in scene
+        ):
+            raise RefusedError(INVALID_PARAMETER, "scene")
+        # WeCom's link names the account, with the scene sealed in enc_scene.
+        sealed = secrets.token_urlsafe(12)
+        self.scenes[sealed] = scene
+        return ok(url=f"https://work.weixin.qq.com/kf/kfc{account.open_kfid}?enc_scene={sealed}")
 
     def service_state(self, request: JSON) -> JSON:
         """Answer kf/service_state/get."""

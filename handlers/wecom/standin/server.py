@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import contextlib
 import secrets
 from collections.abc import Awaitable, Callable, Iterable
 from datetime import timedelta
 from types import TracebackType
+from typing import TypeVar
 
 import aiohttp
 from aiohttp import web
@@ -20,6 +22,7 @@ from handlers.wecom.standin.corp import AppMessages, MediaStore, OAuthCodes, Tok
 from handlers.wecom.standin.driver import CallbackDriver, Delivery
 from handlers.wecom.standin.kf import Kf
 
+T = TypeVar("T")
 Action = Callable[[web.Request, dict[str, str]], Awaitable[JSON | web.Response]]
 
 
@@ -69,6 +72,8 @@ class WecomStandin:
         self._driver: CallbackDriver | None = None
         self._msg_ids = 7_000_000_000_000_000_000
         self._base_url = ""
+        # Set after every API call, so a waiter re-checks only when something may have changed.
+        self._changed = asyncio.Event()
 
     @property
     def base_url(self) -> str:
@@ -91,6 +96,7 @@ class WecomStandin:
             ("POST", "kf/send_msg"): self._with_json(self.kf.send),
             ("POST", "kf/send_msg_on_event"): self._with_json(self.kf.send_on_event),
             ("POST", "kf/service_state/get"): self._with_json(self.kf.service_state),
+            ("POST", "kf/add_contact_way"): self._with_json(self.kf.add_contact_way),
             ("POST", "media/upload"): self._upload,
             ("GET", "media/get"): self._download,
             ("GET", "auth/getuserinfo"): self._getuserinfo,
@@ -127,6 +133,25 @@ class WecomStandin:
     ) -> None:
         await self.stop()
 
+    async def wait_for(
+        self,
+        predicate: Callable[[], T | None],
+        timeout: float = 10.0,  # noqa: ASYNC109
+    ) -> T:
+        """Re-check predicate after every API call until it returns something truthy."""
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + timeout
+        while True:
+            self._changed.clear()
+            value = predicate()
+            if value:
+                return value
+            left = deadline - loop.time()
+            if left <= 0:
+                raise TimeoutError(f"nothing of the kind within {timeout:.0f}s")
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._changed.wait(), left)
+
     def calls_to(self, path: str) -> list[Call]:
         """Return the calls made to one path, oldest first."""
         return [call for call in self.calls if call.path == path]
@@ -146,12 +171,14 @@ class WecomStandin:
                 answer = failure(refusal)
             if isinstance(answer, web.Response):
                 self.calls.append(Call(self.clock.now(), path, shown, None, 0))
+                self._changed.set()
                 return answer
             if request.body_exists and request.content_type == "application/json":
                 with contextlib.suppress(ValueError):
                     record = await request.json()
             errcode = int(answer["errcode"])
             self.calls.append(Call(self.clock.now(), path, shown, record, errcode))
+            self._changed.set()
             # WeCom answers every outcome, failures included, with HTTP 200.
             return web.json_response(answer)
 
