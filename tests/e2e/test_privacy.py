@@ -113,7 +113,15 @@ async def test_the_running_process_log_carries_no_text_and_no_phone_number(
 def test_check_prints_the_config_with_every_secret_hidden(
     tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    tg_like = type("Tg", (), {"token": "123456:FILE-SECRET", "base_url": "http://127.0.0.1:9/bot"})
+    tg_like = type(
+        "Tg",
+        (),
+        {
+            "token": "123456:FILE-SECRET",
+            "base_url": "http://127.0.0.1:9/bot",
+            "base_file_url": "http://127.0.0.1:9/file/bot",
+        },
+    )
     mapping = desk_mapping(tg_like, tmp_path)  # type: ignore[arg-type]
     mapping["telegram"]["secret_token"] = "hook-secret_1"
     mapping["storage"]["url"] = "postgresql://desk:pg-secret@127.0.0.1:5432/desk"
@@ -134,7 +142,15 @@ def test_check_prints_the_config_with_every_secret_hidden(
 def test_a_storage_error_names_the_database_without_its_password(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    tg_like = type("Tg", (), {"token": "123456:FILE-SECRET", "base_url": "http://127.0.0.1:9/bot"})
+    tg_like = type(
+        "Tg",
+        (),
+        {
+            "token": "123456:FILE-SECRET",
+            "base_url": "http://127.0.0.1:9/bot",
+            "base_file_url": "http://127.0.0.1:9/file/bot",
+        },
+    )
     mapping = desk_mapping(tg_like, tmp_path)  # type: ignore[arg-type]
     # Nothing listens on port 1, so connecting fails at once.
     mapping["storage"]["url"] = "postgresql://desk:pg-secret@127.0.0.1:1/desk"

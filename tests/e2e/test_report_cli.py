@@ -14,7 +14,15 @@ from bot.cli import main
 from reports import IsoWeek
 from tests.e2e.harness import desk_mapping, write_config
 
-TG = type("Tg", (), {"token": "123456:SECRET", "base_url": "http://127.0.0.1:9/bot"})
+TG = type(
+    "Tg",
+    (),
+    {
+        "token": "123456:SECRET",
+        "base_url": "http://127.0.0.1:9/bot",
+        "base_file_url": "http://127.0.0.1:9/file/bot",
+    },
+)
 
 
 @pytest.fixture
