@@ -47,6 +47,9 @@ class NoticeKind(StrEnum):
     GUIDE_SUGGEST = "guide_suggest"
     GUIDE_DRAFT = "guide_draft"
     GUIDE_ADDED = "guide_added"
+    # A word the channel itself has for someone, written out already: params["text"], and
+    # params["key"] naming the catalog text it came from.
+    NOTE = "note"
 
 
 @dataclass(frozen=True)
