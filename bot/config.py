@@ -197,14 +197,20 @@ def _check_aes_key(value: SecretStr) -> SecretStr:
     return value
 
 
+def _check_callback_token(value: SecretStr) -> SecretStr:
+    # WeCom's own rule for the callback Token: 3 to 32 letters and digits.
+    if not re.fullmatch(r"[A-Za-z0-9]{3,32}", value.get_secret_value()):
+        raise ValueError("use 3 to 32 letters and digits, as in the app's callback settings")
+    return value
+
+
 class WecomSettings(_Section):
     """How the desk reaches WeCom: the self-built app for staff and the kf account for retailers."""
 
     corp_id: str = Field(pattern=r"^w[wx][A-Za-z0-9]{6,30}$")
     agent_id: int = Field(strict=True, ge=1, le=2**31 - 1)
     secret: SecretStr = SecretStr("")
-    # The callback Token: WeCom allows 3 to 32 letters and digits.
-    token: SecretStr = Field(pattern=r"^[A-Za-z0-9]{3,32}$")
+    token: Annotated[SecretStr, AfterValidator(_check_callback_token)]
     encoding_aes_key: Annotated[SecretStr, AfterValidator(_check_aes_key)]
     open_kfid: str = Field(pattern=r"^wk[A-Za-z0-9_-]{2,62}$")
     link_secret: SecretStr = SecretStr("")
