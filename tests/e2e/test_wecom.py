@@ -7,17 +7,23 @@ stand-in's signed callbacks, the kf sync, the inbox, the desk and the outbox.
 
 from __future__ import annotations
 
+import base64
 from collections.abc import AsyncIterator
+from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
+from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes
+from sqlalchemy import func, select
 
 from bot.app import RetailDesk
 from bot.config import Settings
 from desk.notices import NoticeKind
 from desk.people import Address, Role
+from handlers.wecom.crypto import CallbackCrypto, Sealed, aes_key, signature
 from handlers.wecom.standin import WecomStandin
+from storage.tables import inbox, messages, outbox
 from tests.e2e.wecom_harness import (
     MEMBERS,
     Recorded,
@@ -194,3 +200,123 @@ async def test_on_it_and_resolve_buttons_reach_the_retailer(
     await wecom.staff_presses("LiJingLi", f"done:{ticket}", "task-4")
     resolved = await until(lambda: rec.to_retailer(ZHANG, NoticeKind.RESOLVED))
     assert resolved[0].params["ticket"] == ticket
+
+
+async def stored(app: RetailDesk, channel: str) -> int:
+    async with app.store.reading() as conn:
+        found = await conn.scalar(
+            select(func.count()).select_from(inbox).where(inbox.c.channel == channel)
+        )
+    return int(found or 0)
+
+
+async def test_duplicate_and_retried_callbacks_forward_each_question_once(
+    app: RetailDesk, wecom: WecomStandin, rec: Recorded
+) -> None:
+    for external_userid, retailer in ((ZHANG, "r1"), (ZHAO, "r3"), (LIU, "r2")):
+        await link(app, wecom, external_userid, retailer)
+    # The same callback three times, as WeCom's retries would post it.
+    delivery = await wecom.retailer_writes(ZHANG, "软中华还有货吗？", copies=3)
+    assert delivery is not None and delivery.accepted
+    # A message whose callback never came is read by the next sync, and only once.
+    await wecom.retailer_writes(ZHAO, "利群有货吗？", notify=False)
+    await wecom.retailer_writes(LIU, "中华烟几点到？", copies=2)
+    for userid, text in (("LiJingLi", "软中华"), ("LiJingLi", "利群"), ("WangJingLi", "中华烟")):
+        await until(
+            lambda u=userid, t=text: [n for n in rec.to_staff(u) if t in n.params.get("text", "")]
+        )
+    ticket = rec.to_staff("WangJingLi", NoticeKind.QUESTION)[0].ticket_id
+    await wecom.staff_writes("WangJingLi", f"#{ticket} 下午到", copies=2)
+    await until(lambda: notes(rec, "WangJingLi", "wecom.answered"))
+
+    assert len(rec.to_staff("LiJingLi", NoticeKind.QUESTION)) == 2
+    assert len(rec.to_staff("WangJingLi", NoticeKind.QUESTION)) == 1
+    assert answers(rec, LIU) == ["下午到"]
+    for external_userid in (ZHANG, ZHAO, LIU):
+        assert len(rec.to_retailer(external_userid, NoticeKind.ACK)) == 1
+    async with app.store.reading() as conn:
+        said = (await conn.scalars(select(messages.c.text))).all()
+    assert sorted(said) == sorted(["软中华还有货吗？", "利群有货吗？", "中华烟几点到？", "下午到"])
+
+
+def tampered(wecom: WecomStandin, how: str) -> Sealed:
+    inner = b"<xml><ToUserName><![CDATA[x]]></ToUserName><MsgType><![CDATA[text]]></MsgType></xml>"
+    if how == "other corp":
+        crypto = CallbackCrypto(wecom.callback_token, wecom.encoding_aes_key, "wwsomeoneelse01")
+        return crypto.seal(inner, "1765000000", "42")
+    sealed = wecom.callbacks.seal(inner)
+    if how == "signature":
+        return replace(sealed, msg_signature="0" * 40)
+    if how == "replayed signature":
+        other = wecom.callbacks.seal(b"<xml/>")
+        return replace(sealed, msg_signature=other.msg_signature)
+    if how == "flipped byte":
+        raw = bytearray(base64.b64decode(sealed.encrypt))
+        raw[20] ^= 1
+        encrypt = base64.b64encode(bytes(raw)).decode()
+        token = wecom.callback_token
+        signed = signature(token, sealed.timestamp, sealed.nonce, encrypt)
+        return Sealed(encrypt, signed, sealed.timestamp, sealed.nonce)
+    assert how == "bad padding"
+    key = aes_key(wecom.encoding_aes_key)
+    plain = b"\x00" * 16 + len(inner).to_bytes(4, "big") + inner + wecom.corp_id.encode()
+    plain += b"\x00" * (32 - len(plain) % 32)  # zeros: not PKCS#7
+    encryptor = Cipher(algorithms.AES(key), modes.CBC(key[:16])).encryptor()
+    encrypt = base64.b64encode(encryptor.update(plain) + encryptor.finalize()).decode()
+    signed = signature(wecom.callback_token, "1765000000", "7", encrypt)
+    return Sealed(encrypt, signed, "1765000000", "7")
+
+
+@pytest.mark.parametrize(
+    "how", ["signature", "replayed signature", "other corp", "flipped byte", "bad padding"]
+)
+async def test_a_tampered_callback_is_refused_and_nothing_is_stored(
+    app: RetailDesk, wecom: WecomStandin, how: str
+) -> None:
+    delivery = await wecom.callbacks.post_sealed(tampered(wecom, how))
+    assert not delivery.accepted
+    assert {a.status for a in delivery.attempts} <= {400, 403}
+    assert await stored(app, "wecom") == 0 and await stored(app, "wechat") == 0
+
+
+async def test_the_url_check_answers_the_bare_plaintext(
+    app: RetailDesk, wecom: WecomStandin
+) -> None:
+    check = await wecom.callbacks.check_url()
+    assert check.passed
+
+
+async def test_a_failed_kf_delivery_is_shown_to_the_ticket_s_manager(
+    app: RetailDesk, wecom: WecomStandin, rec: Recorded
+) -> None:
+    await link(app, wecom, ZHANG, "r1")
+    ticket = await ask(rec, wecom, ZHANG, "软中华还有货吗？")
+    async with app.store.reading() as conn:
+        row = await conn.scalar(select(outbox.c.id).where(outbox.c.kind == "ack"))
+    await wecom.delivery_fails(ZHANG, f"rd{row}")
+    failed = await until(lambda: notes(rec, "LiJingLi", "wechat.send_failed"))
+    assert failed[0]["ticket"] == ticket and failed[0]["retailer"] == "张伟"
+
+
+async def test_a_photo_from_the_manager_is_relayed_with_its_media_id(
+    app: RetailDesk, wecom: WecomStandin, rec: Recorded
+) -> None:
+    await link(app, wecom, ZHANG, "r1")
+    ticket = await ask(rec, wecom, ZHANG, "新到的货是什么样？")
+    media_id, _ = await wecom.staff_sends_image("LiJingLi", b"\xff\xd8 a photo")
+    answer = await until(lambda: rec.to_retailer(ZHANG, NoticeKind.ANSWER))
+    assert answer[0].ticket_id == ticket
+    copy = answer[0].copy_of
+    assert copy is not None and copy.file == media_id
+    assert copy.origin == Address("wecom", "LiJingLi")
+
+
+async def test_a_retailer_s_photo_reaches_the_manager_with_its_media_id(
+    app: RetailDesk, wecom: WecomStandin, rec: Recorded
+) -> None:
+    await link(app, wecom, ZHANG, "r1")
+    media_id, _ = await wecom.retailer_sends_media(ZHANG, "image", b"\xff\xd8 shelf", "image/jpeg")
+    question = await until(lambda: rec.to_staff("LiJingLi", NoticeKind.QUESTION))
+    copy = question[0].copy_of
+    assert copy is not None and copy.file == media_id
+    assert copy.origin == Address("wechat", ZHANG)
