@@ -133,6 +133,9 @@ async def running_wecom(
     if task.done():
         task.result()
     wecom.point_callbacks_at(f"http://{host}:{port}/wecom/callback")
+    # The elected sender's first sweep (a sync without a token) is queued at start: waited for,
+    # so a test counts only what it sends itself.
+    await until(lambda: wecom.calls_to("kf/sync_msg") or task.done())
     try:
         yield app
     finally:
