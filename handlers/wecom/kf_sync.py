@@ -52,8 +52,11 @@ def _at(send_time: int) -> datetime:
 class KfSync:
     """Run kf/sync_msg for one account from its stored cursor to the end of its log."""
 
-    def __init__(self, api: WecomApi, log_: KfLog, open_kfid: str, clock: Clock) -> None:
+    def __init__(
+        self, api: WecomApi, log_: KfLog, open_kfid: str, clock: Clock, *, page_size: int = 1000
+    ) -> None:
         self.api = api
+        self.page_size = page_size
         self.log = log_
         self.open_kfid = open_kfid
         self.clock = clock
@@ -64,7 +67,9 @@ class KfSync:
         oldest = None if cursor is not None else self.clock.now() - FIRST_SYNC_LOOKBACK
         new = 0
         while True:
-            page = await self.api.kf_sync(self.open_kfid, cursor=cursor, token=token or None)
+            page = await self.api.kf_sync(
+                self.open_kfid, cursor=cursor, token=token or None, limit=self.page_size
+            )
             items = [i for i in page.items if oldest is None or _recent(i, oldest)]
             arrivals = [a for a in map(arrival_of, items) if a is not None]
             windows = [w for i in items if (w := window_of(i, self.open_kfid)) is not None]
