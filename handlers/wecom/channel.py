@@ -26,7 +26,7 @@ from handlers.wecom import update_ids
 from handlers.wecom.api import WecomApi
 from handlers.wecom.callback import Inboxes, callback_route
 from handlers.wecom.crypto import CallbackCrypto
-from handlers.wecom.errcodes import Outcome, WecomApiError
+from handlers.wecom.errcodes import RATE_LIMITED, Outcome, WecomApiError
 from handlers.wecom.intake import Intake
 from handlers.wecom.kf_sync import KfSync
 from handlers.wecom.retailers import WECHAT, Retailers
@@ -162,8 +162,17 @@ class WechatChannel:
             if payload.get("open_kfid") != self.config.open_kfid:
                 log.warning("kf notice for another account; ignored")
                 return False
-            # The notice is settled with the last page: both or neither.
-            await self.sync.run(payload.get("token") or None, done=[entry.id])
+            token = payload.get("token") or None
+            try:
+                # The notice is settled with the last page: both or neither.
+                await self.sync.run(token, done=[entry.id])
+            except WecomApiError as error:
+                if token is not None or error.errcode != RATE_LIMITED:
+                    raise
+                # A sweep WeCom throttles is dropped, not retried: it must not hold up the
+                # callbacks' syncs queued behind it, and the next one comes anyway.
+                log.info("kf sweep throttled; skipped")
+                return False
             self.intake.wake()
             return True
         item = payload.get("item")
