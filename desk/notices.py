@@ -48,7 +48,7 @@ class NoticeKind(StrEnum):
     GUIDE_DRAFT = "guide_draft"
     GUIDE_ADDED = "guide_added"
     # A word the channel itself has for someone, written out already: params["text"], and
-    # params["key"] naming the catalog text it came from.
+    # params["about"] naming the catalog text it came from.
     NOTE = "note"
 
 

@@ -7,7 +7,7 @@ from typing import Any
 from desk.context import DeskContext
 from desk.notices import Button, Notice, NoticeKind
 from desk.people import Address
-from handlers.catalog import CATALOGS, ZH
+from handlers.wecom.words import CATALOGS, ZH
 
 
 def say(lang: str, key: str, **params: Any) -> str:
@@ -32,7 +32,7 @@ def note(
         address=address,
         kind=NoticeKind.NOTE,
         lang=lang,
-        params={"key": key, "text": say(lang, key, **params), **params},
+        params={"about": key, "text": say(lang, key, **params), **params},
         ticket_id=ticket_id,
         buttons=buttons,
     )

@@ -98,7 +98,7 @@ def answers(rec: Recorded, external_userid: str) -> list[str]:
 
 
 def notes(rec: Recorded, userid: str, key: str) -> list[dict[str, object]]:
-    return [n.params for n in rec.to_staff(userid, NoticeKind.NOTE) if n.params["key"] == key]
+    return [n.params for n in rec.to_staff(userid, NoticeKind.NOTE) if n.params["about"] == key]
 
 
 async def test_a_retailer_links_by_their_personal_link_and_is_welcomed_naming_their_manager(
@@ -123,7 +123,7 @@ async def test_a_forged_link_links_nobody_and_gets_the_polite_text(
 
     await wecom.retailer_writes(ZHANG, "软中华还有货吗？")
     polite = await until(lambda: rec.to_retailer(ZHANG, NoticeKind.NOTE))
-    assert polite[0].params["key"] == "wechat.unlinked"
+    assert polite[0].params["about"] == "wechat.unlinked"
     assert rec.wecom.delivered == []
 
 
@@ -176,7 +176,9 @@ async def test_plain_text_answers_the_only_waiting_ticket_and_asks_which_when_se
     await wecom.staff_writes("LiJingLi", "电子发票，发您邮箱")
     which = await until(
         lambda: [
-            n for n in rec.to_staff("LiJingLi", NoticeKind.NOTE) if n.params["key"] == "wecom.which"
+            n
+            for n in rec.to_staff("LiJingLi", NoticeKind.NOTE)
+            if n.params["about"] == "wecom.which"
         ]
     )
     assert {b.data for b in which[0].buttons} == {f"pick:{second}", f"pick:{third}"}
