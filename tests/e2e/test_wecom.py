@@ -16,13 +16,16 @@ from pathlib import Path
 import pytest
 from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes
 from sqlalchemy import func, select
+from sqlalchemy.exc import OperationalError
 
 from bot.app import RetailDesk
 from bot.config import Settings
 from desk.notices import NoticeKind
 from desk.people import Address, Role
+from handlers.wecom.channel import WecomChannel
 from handlers.wecom.crypto import CallbackCrypto, Sealed, aes_key, signature
 from handlers.wecom.standin import WecomStandin
+from storage.inbox import Arrival
 from storage.tables import inbox, messages, outbox
 from tests.e2e.wecom_harness import (
     MEMBERS,
@@ -324,3 +327,25 @@ async def test_a_retailer_s_photo_reaches_the_manager_with_its_media_id(
     copy = question[0].copy_of
     assert copy is not None and copy.file == media_id
     assert copy.origin == Address("wechat", ZHANG)
+
+
+async def test_a_callback_that_cannot_be_stored_gets_500_and_its_retry_is_taken_once(
+    app: RetailDesk, wecom: WecomStandin, rec: Recorded, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    await link(app, wecom, ZHANG, "r1")
+    ticket = await ask(rec, wecom, ZHANG, "软中华还有货吗？")
+    channel = app.channels["wecom"]
+    assert isinstance(channel, WecomChannel)
+    keep = channel.inbox.keep
+    failures = iter([True])
+
+    async def flaky(arrivals: list[Arrival], at: datetime) -> int:
+        if next(failures, False):
+            raise OperationalError("INSERT", {}, Exception("database is locked"))
+        return await keep(arrivals, at)
+
+    monkeypatch.setattr(channel.inbox, "keep", flaky)
+    delivery = await wecom.staff_writes("LiJingLi", f"#{ticket} 有货")
+    assert [a.status for a in delivery.attempts] == [500, 200]
+    await until(lambda: notes(rec, "LiJingLi", "wecom.answered"))
+    assert answers(rec, ZHANG) == ["有货"]
