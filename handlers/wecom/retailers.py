@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 
 from desk.commands import Inbound, Outcome
-from desk.content import Content, ContentKind
+from desk.content import MAX_TEXT, Content, ContentKind
 from desk.conversation import Receive
 from desk.people import Address
 from desk.service import Desk
@@ -80,6 +80,10 @@ class Retailers:
         outcome = await self.desk.receive(Receive(address, content, source))
         if outcome is Outcome.UNKNOWN_SENDER:
             await post(self.desk.ctx, note(address.chat, address, "zh", "wechat.unlinked"))
+        elif outcome is Outcome.TOO_LONG:
+            retailer = (await self.desk.who(address)).retailer
+            to, lang = (retailer.id, retailer.lang) if retailer else (address.chat, "zh")
+            await post(self.desk.ctx, note(to, address, lang, "too_long", limit=MAX_TEXT))
 
     async def _enter(self, event: JSON, source: Inbound) -> None:
         """Link the customer to the retailer their signed link names, and welcome them once."""
@@ -87,24 +91,25 @@ class Retailers:
         chat = str(event.get("external_userid", ""))
         address = Address(WECHAT, chat)
         retailer_id = scene.verify(self.link_secret, event.get("scene_param"))
+        key, lang, params = "wechat.unlinked", "zh", {}
         async with ctx.store.transaction() as ledger:
             if not await first_time(ledger, source):
                 return
-            retailer = await ledger.retailer(retailer_id) if retailer_id else None
-            key = "wechat.unlinked"
-            params: dict[str, str] = {}
-            lang = "zh"
+            named = await ledger.retailer(retailer_id) if retailer_id else None
+            # Someone linked before may come back without their link (from the chat list).
+            retailer = named or await ledger.retailer_at(address)
             if retailer is not None:
                 lang = retailer.lang
                 linked = retailer.contact_on(WECHAT)
                 held = linked.chat if linked else None
-                if held in (None, chat) and await ledger.link_chat(retailer.id, address, held):
+                if held == chat or (
+                    held is None and await ledger.link_chat(retailer.id, address, held)
+                ):
                     key = "welcome"
-                    params = {
-                        "name": retailer.name,
-                        "manager": ctx.team.name_of(retailer.manager_id),
-                    }
+                    manager = ctx.team.name_of(retailer.manager_id)
+                    params = {"name": retailer.name, "manager": manager}
                 else:
+                    # Their link was opened from another WeChat: only their manager moves it.
                     key = "wechat.link_taken"
         log.info("kf customer entered: %s", "linked" if key == "welcome" else key)
         await self._welcome(event, say(lang, key, **params))

@@ -349,3 +349,34 @@ async def test_a_callback_that_cannot_be_stored_gets_500_and_its_retry_is_taken_
     assert [a.status for a in delivery.attempts] == [500, 200]
     await until(lambda: notes(rec, "LiJingLi", "wecom.answered"))
     assert answers(rec, ZHANG) == ["有货"]
+
+
+async def test_a_linked_retailer_coming_back_without_the_link_is_welcomed_back(
+    app: RetailDesk, wecom: WecomStandin
+) -> None:
+    await link(app, wecom, ZHANG, "r1")
+    await wecom.retailer_enters(ZHANG, "")
+    await until(lambda: len(welcomes(wecom, ZHANG)) == 2)
+    assert "李经理" in welcomes(wecom, ZHANG)[1]
+
+
+async def test_a_link_opened_from_another_wechat_does_not_move_the_retailer(
+    app: RetailDesk, wecom: WecomStandin, rec: Recorded
+) -> None:
+    await link(app, wecom, ZHANG, "r1")
+    await wecom.retailer_enters(LIU, link_of("r1"))
+    taken = await until(lambda: welcomes(wecom, LIU))
+    assert "客户经理" in taken[0] and "张伟" not in taken[0]
+    assert (await app.desk.who(Address("wechat", LIU))).role is Role.STRANGER
+    someone = await app.desk.who(Address("wechat", ZHANG))
+    assert someone.retailer is not None and someone.retailer.id == "r1"
+
+
+async def test_a_question_too_long_is_refused_with_the_limit(
+    app: RetailDesk, wecom: WecomStandin, rec: Recorded
+) -> None:
+    await link(app, wecom, ZHANG, "r1")
+    await wecom.retailer_writes(ZHANG, "货" * 4001)
+    refused = await until(lambda: rec.to_retailer(ZHANG, NoticeKind.NOTE))
+    assert refused[0].params["about"] == "too_long" and refused[0].to == "r1"
+    assert rec.to_staff("LiJingLi") == []
