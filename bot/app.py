@@ -116,7 +116,7 @@ def build(
         telegram = TelegramChannel(settings.telegram, desk, store, weekly.maker())
         channels[telegram.name] = telegram
     if settings.wecom is not None:
-        for wechat in wecom_channels(settings.wecom, desk, store, couriers):
+        for wechat in wecom_channels(settings.wecom, desk, store, couriers, weekly.maker()):
             channels[wechat.name] = wechat
     for make in extra:
         channel = make(desk, store)

@@ -32,6 +32,7 @@ from handlers.wecom.kf_sync import KfSync
 from handlers.wecom.retailers import WECHAT, Retailers
 from handlers.wecom.staff import WECOM, StaffDesk
 from handlers.wecom.xmlmsg import XmlParseError, parse_message
+from reports.staff_report import ReportMaker
 from storage import trouble
 from storage.inbox import Arrival, Inbox, Pending
 from storage.kf import KfLog
@@ -219,6 +220,7 @@ class WecomChannel:
         shared: _Shared,
         courier: Courier,
         wechat: WechatChannel,
+        reports: ReportMaker | None = None,
     ) -> None:
         self.config = config
         self.desk = desk
@@ -231,7 +233,7 @@ class WecomChannel:
             config.encoding_aes_key.get_secret_value(),
             config.corp_id,
         )
-        self.staff = StaffDesk(desk, StaffReplies(store))
+        self.staff = StaffDesk(desk, StaffReplies(store), reports)
         self.intake = Intake(self.inbox, self._handle, passing)
         self.wechat = wechat
 
@@ -275,11 +277,16 @@ class WecomChannel:
 
 
 def wecom_channels(
-    config: WecomConfig, desk: Desk, store: SqlStore, couriers: Couriers | None = None
+    config: WecomConfig,
+    desk: Desk,
+    store: SqlStore,
+    couriers: Couriers | None = None,
+    reports: ReportMaker | None = None,
 ) -> tuple[WechatChannel, WecomChannel]:
     """Build the retailers' and the staff's channels on one API client."""
     couriers = couriers or waiting_couriers()
     shared = _Shared(config, desk)
     wechat = WechatChannel(config, desk, store, shared, couriers.wechat(shared.api))
-    wecom = WecomChannel(config, desk, store, shared, couriers.wecom(shared.api), wechat)
+    courier = couriers.wecom(shared.api)
+    wecom = WecomChannel(config, desk, store, shared, courier, wechat, reports)
     return wechat, wecom

@@ -7,13 +7,14 @@ or to their only waiting ticket; with several waiting it is held until they pick
 from __future__ import annotations
 
 import logging
+from dataclasses import replace
 from typing import Any
 
 from desk.answering import ETA_CHOICES, numbered
 from desk.commands import AnswerTicket, Inbound, OnIt, Outcome, Resolve
 from desk.content import Content, ContentKind
-from desk.notices import Button
-from desk.people import Address, Staff
+from desk.notices import Attachment, Button, Notice, NoticeKind
+from desk.people import Address, Manager, Staff, Supervisor
 from desk.service import Desk
 from handlers.wecom.notes import note, post
 from handlers.wecom.xmlmsg import (
@@ -26,6 +27,7 @@ from handlers.wecom.xmlmsg import (
     CardPress,
     KfNotice,
 )
+from reports.staff_report import ReportMaker, WeekNotBegunError
 from storage.staff_replies import StaffReplies
 
 log = logging.getLogger(__name__)
@@ -33,6 +35,8 @@ log = logging.getLogger(__name__)
 WECOM = "wecom"
 DEFAULT_ETA = ETA_CHOICES[1]
 LANGS = {"zh", "en"}
+ROLE_OF: dict[str, type[Staff]] = {"report": Supervisor, "mystats": Manager}
+ROLE_ONLY: dict[type[Staff], str] = {Supervisor: "report.supervisors", Manager: "mystats.managers"}
 
 
 def content_of(message: CallbackMessage) -> Content | None:
@@ -65,9 +69,12 @@ def _ticket_of(key: str, prefix: str) -> int | None:
 class StaffDesk:
     """Take what staff send to the app to the desk, and tell them where it went."""
 
-    def __init__(self, desk: Desk, replies: StaffReplies) -> None:
+    def __init__(
+        self, desk: Desk, replies: StaffReplies, reports: ReportMaker | None = None
+    ) -> None:
         self.desk = desk
         self.replies = replies
+        self.reports = reports
 
     async def take(self, message: CallbackMessage, update_id: int) -> None:
         """Hand one app message or card press to the desk."""
@@ -191,8 +198,40 @@ class StaffDesk:
             await self._say(staff, "report", text=head + "\n".join(lines))
         elif name == "lang" and rest.strip() in LANGS:
             await self.desk.choose_lang(Address(WECOM, _userid(staff)), rest.strip())
+            await self._say(replace(staff, lang=rest.strip()), "lang.set")
+        elif name in ROLE_OF:
+            await self._report(staff, ROLE_OF[name], rest.strip() or None)
         else:
             await self._say(staff, "wecom.help")
+
+    async def _report(self, staff: Staff, role: type[Staff], week: str | None) -> None:
+        """Send a supervisor their team's week, or a manager their own: text, chart and table."""
+        if self.reports is None:
+            return
+        if not isinstance(staff, role):
+            # Staff, just not this command's: point them to the one that is theirs.
+            await self._say(staff, ROLE_ONLY[role])
+            return
+        try:
+            report = await self.reports(staff, week)
+        except WeekNotBegunError as error:
+            await self._say(staff, "report.not_begun", week=error.week)
+            return
+        except ValueError:
+            await self._say(staff, "report.bad_week")
+            return
+        address = Address(WECOM, _userid(staff))
+        parts: list[tuple[dict[str, str], Attachment | None]] = [
+            ({"text": report.text}, None),
+            ({}, report.chart),
+            ({}, report.table),
+        ]
+        async with self.desk.ctx.store.transaction() as ledger:
+            for params, attachment in parts:
+                notice = Notice(
+                    staff.id, address, NoticeKind.REPORT, staff.lang, params, attachment=attachment
+                )
+                await ledger.post(notice)
 
 
 def _userid(staff: Staff) -> str:

@@ -380,3 +380,33 @@ async def test_a_question_too_long_is_refused_with_the_limit(
     refused = await until(lambda: rec.to_retailer(ZHANG, NoticeKind.NOTE))
     assert refused[0].params["about"] == "too_long" and refused[0].to == "r1"
     assert rec.to_staff("LiJingLi") == []
+
+
+async def test_staff_commands_report_mystats_queue_and_lang(
+    app: RetailDesk, wecom: WecomStandin, rec: Recorded
+) -> None:
+    await link(app, wecom, ZHANG, "r1")
+    ticket = await ask(rec, wecom, ZHANG, "软中华还有货吗？")
+    # The weekly summary a start may send is not what this test counts.
+    before = len(rec.to_staff("ChenZhuRen", NoticeKind.REPORT))
+    await wecom.staff_writes("ChenZhuRen", "/report")
+    report = await until(lambda: rec.to_staff("ChenZhuRen", NoticeKind.REPORT)[before:][2:])
+    text, chart, table = rec.to_staff("ChenZhuRen", NoticeKind.REPORT)[before:]
+    assert text.params["text"] and text.attachment is None
+    assert chart.attachment is not None and chart.attachment.as_photo
+    assert table.attachment is not None and table.attachment.filename.endswith(".csv")
+    assert report
+
+    await wecom.staff_writes("LiJingLi", "/report")
+    await until(lambda: notes(rec, "LiJingLi", "report.supervisors"))
+    await wecom.staff_writes("LiJingLi", "/mystats 2026-W01")
+    await until(lambda: len(rec.to_staff("LiJingLi", NoticeKind.REPORT)) == 3)
+
+    await wecom.staff_writes("LiJingLi", "/queue")
+    queue = await until(lambda: notes(rec, "LiJingLi", "report"))
+    assert f"#{ticket} · 张伟" in str(queue[0]["text"])
+
+    await wecom.staff_writes("LiJingLi", "/lang en")
+    switched = await until(lambda: notes(rec, "LiJingLi", "lang.set"))
+    assert rec.to_staff("LiJingLi", NoticeKind.NOTE)[-1].lang == "en"
+    assert "English" in str(switched[0]["text"])
