@@ -22,7 +22,7 @@ from bot.app import RetailDesk
 from bot.config import Settings
 from desk.notices import NoticeKind
 from desk.people import Address, Role
-from handlers.wecom.channel import WecomChannel
+from handlers.wecom.channel import WechatChannel, WecomChannel
 from handlers.wecom.crypto import CallbackCrypto, Sealed, aes_key, signature
 from handlers.wecom.standin import WecomStandin
 from storage.inbox import Arrival
@@ -410,3 +410,20 @@ async def test_staff_commands_report_mystats_queue_and_lang(
     switched = await until(lambda: notes(rec, "LiJingLi", "lang.set"))
     assert rec.to_staff("LiJingLi", NoticeKind.NOTE)[-1].lang == "en"
     assert "English" in str(switched[0]["text"])
+
+
+async def test_a_message_whose_callback_never_came_is_found_by_the_sweep(
+    app: RetailDesk, wecom: WecomStandin, rec: Recorded, clock: FakeClock
+) -> None:
+    await link(app, wecom, ZHANG, "r1")
+    await wecom.retailer_writes(ZHANG, "回调丢了的问题", notify=False)
+    clock.advance(minutes=31)
+    channel = app.channels["wechat"]
+    assert isinstance(channel, WechatChannel)
+    await channel.sweep()
+    question = await until(lambda: rec.to_staff("LiJingLi", NoticeKind.QUESTION))
+    assert question[0].params["text"] == "回调丢了的问题"
+    tokenless = [
+        c for c in wecom.calls_to("kf/sync_msg") if c.request and not c.request.get("token")
+    ]
+    assert len(tokenless) == 2  # the one at start, and this one
