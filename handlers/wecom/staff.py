@@ -80,7 +80,8 @@ class StaffDesk:
         """Hand one app message or card press to the desk."""
         if isinstance(message, KfNotice):
             return
-        staff = self.desk.ctx.team.by_contact(Address(WECOM, message.from_user))
+        # As picked: a member who chose English with /lang is answered in English.
+        staff = (await self.desk.who(Address(WECOM, message.from_user))).staff
         if staff is None:
             log.info("app update %s from someone not on the team", update_id)
             return

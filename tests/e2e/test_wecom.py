@@ -410,6 +410,9 @@ async def test_staff_commands_report_mystats_queue_and_lang(
     switched = await until(lambda: notes(rec, "LiJingLi", "lang.set"))
     assert rec.to_staff("LiJingLi", NoticeKind.NOTE)[-1].lang == "en"
     assert "English" in str(switched[0]["text"])
+    await wecom.staff_writes("LiJingLi", "hello")
+    await until(lambda: notes(rec, "LiJingLi", "wecom.answered"))
+    assert rec.to_staff("LiJingLi", NoticeKind.NOTE)[-1].params["text"].startswith("✓ Sent")
 
 
 async def test_a_message_whose_callback_never_came_is_found_by_the_sweep(
