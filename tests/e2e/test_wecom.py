@@ -171,8 +171,8 @@ async def test_plain_text_answers_the_only_waiting_ticket_and_asks_which_when_se
     await link(app, wecom, ZHAO, "r3")
     first = await ask(rec, wecom, ZHANG, "今天能送货吗？")
     await wecom.staff_writes("LiJingLi", "能，下午送")
-    await until(lambda: answers(rec, ZHANG))
-    assert notes(rec, "LiJingLi", "wecom.answered")[0]["ticket"] == first
+    confirmed = await until(lambda: notes(rec, "LiJingLi", "wecom.answered"))
+    assert confirmed[0]["ticket"] == first and answers(rec, ZHANG) == ["能，下午送"]
 
     second = await ask(rec, wecom, ZHANG, "那明天呢？")
     third = await ask(rec, wecom, ZHAO, "发票怎么开？")
