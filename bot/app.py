@@ -9,7 +9,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
 from bot.alarm import Alarm
-from bot.config import Settings
+from bot.config import Settings, channels_on
 from bot.guidebook import load_guide
 from bot.leader import Beacon, Posted, Seat
 from bot.metrics import Metrics
@@ -27,6 +27,7 @@ from desk.shelf import Shelf
 from escalation.engine import Escalator
 from handlers.channel import Channel
 from handlers.telegram.channel import TelegramChannel
+from handlers.wecom.channel import Couriers, wecom_channels
 from reports import WeeklySchedule
 from storage.checkpoint import Checkpointer
 from storage.engine import make_engine
@@ -56,7 +57,7 @@ class RetailDesk:
     settings: Settings
     store: SqlStore
     desk: Desk
-    telegram: TelegramChannel
+    telegram_channel: TelegramChannel | None
     channels: dict[str, Channel]
     senders: dict[str, Sender]
     alarm: Alarm
@@ -70,15 +71,30 @@ class RetailDesk:
     webhook: bool = False
 
     @property
+    def telegram(self) -> TelegramChannel:
+        """Return the Telegram channel; raise when this config runs without it."""
+        if self.telegram_channel is None:
+            raise LookupError("this desk runs without Telegram")
+        return self.telegram_channel
+
+    @property
     def sending(self) -> bool:
         """Say whether this worker is the elected sender of any channel."""
         return any(seat.leading for seat in self.seats.values())
 
 
 def build(
-    settings: Settings, *, clock: Clock | None = None, extra: Sequence[ChannelMaker] = ()
+    settings: Settings,
+    *,
+    clock: Clock | None = None,
+    extra: Sequence[ChannelMaker] = (),
+    couriers: Couriers | None = None,
 ) -> RetailDesk:
-    """Wire the product from its settings; nothing touches the network yet."""
+    """Wire the product from its settings; nothing touches the network yet.
+
+    `couriers` deliver the WeChat channels' notices (a test seam, and until WeChat's own
+    couriers are wired, what delivers them at all).
+    """
     clock = clock or SystemClock()
     store = SqlStore(make_engine(settings.storage.url, settings.config_dir), clock)
     ctx = DeskContext(
@@ -95,8 +111,15 @@ def build(
     )
     desk = Desk(ctx)
     weekly = WeeklyReports(ctx, store, WeeklySchedule.parse(settings.reports.weekly))
-    telegram = TelegramChannel(settings.telegram, desk, store, weekly.maker())
-    channels: dict[str, Channel] = {telegram.name: telegram}
+    running = channels_on(settings)
+    channels: dict[str, Channel] = {}
+    telegram = None
+    if "telegram" in running:
+        telegram = TelegramChannel(settings.telegram, desk, store, weekly.maker())
+        channels[telegram.name] = telegram
+    if settings.wecom is not None:
+        for wechat in wecom_channels(settings.wecom, desk, store, couriers, weekly.maker()):
+            channels[wechat.name] = wechat
     for make in extra:
         channel = make(desk, store)
         channels[channel.name] = channel

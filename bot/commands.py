@@ -4,18 +4,21 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import socket
 import sys
 from pathlib import Path
 
+import uvicorn
 from sqlalchemy import func, select
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import SQLAlchemyError
 
-from bot.app import build, serve
-from bot.config import Settings, hide_password, load_settings, missing_token, redacted
+from bot.app import RetailDesk, build, serve
+from bot.config import Settings, channel_problems, hide_password, load_settings, redacted
 from bot.demo import play
 from bot.guidebook import guide_problems
 from bot.links import links
+from bot.listeners import bind, server_config
 from bot.problems import ConfigError, Problem
 from bot.progress import terminal_progress
 from bot.reporting import print_report
@@ -23,6 +26,7 @@ from bot.roster import check as roster_check
 from bot.roster import read_roster, summary
 from bot.serving import command as serve_command
 from bot.signals import install_stop_signals
+from bot.web import callbacks_app
 from bot.wecom_demo import play_wecom
 from desk.clock import SystemClock
 from handlers.channel import InboundHeldError
@@ -47,19 +51,42 @@ def _store(settings: Settings) -> SqlStore:
 async def run(args: argparse.Namespace) -> int:
     """Run the bot until SIGTERM or SIGINT."""
     settings = _settings(args)
-    if problems := missing_token(settings):
+    if problems := channel_problems(settings):
         raise ConfigError(problems)
+    listening = None
+    if settings.wecom is not None:
+        # WeCom calls back even while Telegram is polled; bound first, so a taken port stops it.
+        listening = bind(settings, settings.serve.host, settings.serve.port, "serve.port")
     app = build(settings)
     stop = asyncio.Event()
     install_stop_signals(stop)
     try:
-        await serve(app, stop)
+        if listening is None:
+            await serve(app, stop)
+        else:
+            await _serve_with_callbacks(app, stop, listening)
     except InboundHeldError as error:
         print(error, file=sys.stderr)
         return 1
     except (SQLAlchemyError, OSError) as error:
         return _storage_trouble(settings, error)
     return 0
+
+
+async def _serve_with_callbacks(app: RetailDesk, stop: asyncio.Event, sock: socket.socket) -> None:
+    """Run the desk and, beside it, the web server WeCom's callbacks come to."""
+    server = uvicorn.Server(server_config(callbacks_app(app)))
+    web = asyncio.create_task(server.serve([sock]), name="callbacks")
+    desk = asyncio.create_task(serve(app, stop), name="desk")
+    await asyncio.wait([web, desk], return_when=asyncio.FIRST_COMPLETED)
+    # Stop taking callbacks first, so every one WeCom was answered for is in the inbox.
+    server.should_exit = True
+    await asyncio.gather(web, return_exceptions=True)
+    stop.set()
+    try:
+        await desk
+    finally:
+        sock.close()
 
 
 def _storage_trouble(settings: Settings, error: BaseException) -> int:
@@ -83,7 +110,7 @@ async def check(args: argparse.Namespace) -> int:
     except ConfigError:
         raise ConfigError(problems) from None
     # What run would refuse to start on is a problem here too, not a surprise at start.
-    problems = [*missing_token(settings), *problems, *guide_problems(settings.guide_path())]
+    problems = [*channel_problems(settings), *problems, *guide_problems(settings.guide_path())]
     problems += await _stored_phone_problems(settings)
     if problems:
         raise ConfigError(problems)

@@ -54,6 +54,8 @@ from desk.hours import WEEKDAYS, OnDutyRota, Shift, WorkingHours, parse_days
 from desk.people import Address, Manager, Supervisor, Team
 from desk.policy import EscalationStep, Notify, Policy, parse_duration
 from desk.ratings import RatingPolicy
+from handlers.wecom.api import DEFAULT_BASE_URL
+from handlers.wecom.crypto import BadKeyError, aes_key
 from storage.engine import async_url
 
 # Telegram ids are signed 64-bit, as the database stores them; people's chats are positive.
@@ -124,6 +126,8 @@ TelegramId = Annotated[int, Field(strict=True), AfterValidator(_check_telegram_i
 ChannelName = Annotated[str, Field(pattern=r"^[a-z][a-z0-9_]{0,15}$")]
 ChatId = Annotated[str, Field(min_length=1, max_length=128)]
 StaffId = Annotated[str, Field(min_length=1, max_length=64, pattern=r"^\S+$")]
+# A WeCom member's userid: letters, digits, and _ - . @, at most 64 (WeCom's own rule).
+WecomUserId = Annotated[str, Field(pattern=r"^[A-Za-z0-9_.@-]{1,64}$")]
 Lang = Literal["zh", "en"]
 
 
@@ -178,6 +182,41 @@ class TelegramSettings(_Section):
         if value is not None and not re.fullmatch(r"https?://[^\s/]+(/\S*)?", value):
             raise ValueError(f"{value!r} is not a URL; use https://HOST/PATH")
         return value
+
+
+WECOM = "wecom"
+WECHAT = "wechat"
+
+
+def _check_aes_key(value: SecretStr) -> SecretStr:
+    try:
+        aes_key(value.get_secret_value())
+    except BadKeyError as error:
+        message = f"{error}; copy the EncodingAESKey from the app's callback settings"
+        raise ValueError(message) from None
+    return value
+
+
+def _check_callback_token(value: SecretStr) -> SecretStr:
+    # WeCom's own rule for the callback Token: 3 to 32 letters and digits.
+    if not re.fullmatch(r"[A-Za-z0-9]{3,32}", value.get_secret_value()):
+        raise ValueError("use 3 to 32 letters and digits, as in the app's callback settings")
+    return value
+
+
+class WecomSettings(_Section):
+    """How the desk reaches WeCom: the self-built app for staff and the kf account for retailers."""
+
+    corp_id: str = Field(pattern=r"^w[wx][A-Za-z0-9]{6,30}$")
+    agent_id: int = Field(strict=True, ge=1, le=2**31 - 1)
+    secret: SecretStr = SecretStr("")
+    token: Annotated[SecretStr, AfterValidator(_check_callback_token)]
+    encoding_aes_key: Annotated[SecretStr, AfterValidator(_check_aes_key)]
+    open_kfid: str = Field(pattern=r"^wk[A-Za-z0-9_-]{2,62}$")
+    link_secret: SecretStr = SecretStr("")
+    api_base_url: str = DEFAULT_BASE_URL
+
+    _api = field_validator("api_base_url")(bot_api_url)
 
 
 class ServeSettings(_Section):
@@ -264,6 +303,8 @@ class StaffSettings(_Section):
     id: StaffId
     name: str = Field(min_length=1, max_length=200)
     telegram_id: TelegramId | None = None
+    # The staff member in the WeCom app (the "wecom" channel): their member userid.
+    wecom_userid: WecomUserId | None = None
     # Chats on other channels, by channel name: chats = { wecom = "LiJingLi" }.
     chats: dict[ChannelName, ChatId] = Field(default_factory=dict)
     # The channel the desk's messages reach them on; by default Telegram, else the first chat.
@@ -273,7 +314,7 @@ class StaffSettings(_Section):
     @model_validator(mode="after")
     def _reachable(self) -> StaffSettings:
         if not self.contacts():
-            raise ValueError("has no chat on any channel: set telegram_id, or chats")
+            raise ValueError("has no chat on any channel: set telegram_id, wecom_userid, or chats")
         if self.reach_on is not None and self.reach_on not in {c.channel for c in self.contacts()}:
             raise ValueError(f"reach_on = {self.reach_on!r}, but they have no chat there")
         return self
@@ -281,6 +322,8 @@ class StaffSettings(_Section):
     def contacts(self) -> tuple[Address, ...]:
         """Return the chats this staff member is reached on, the preferred first."""
         chats = [Address("telegram", str(self.telegram_id))] if self.telegram_id is not None else []
+        if self.wecom_userid is not None:
+            chats.append(Address(WECOM, self.wecom_userid))
         chats += [Address(channel, chat) for channel, chat in self.chats.items()]
         # A stable sort: the chosen channel first, the rest as written.
         return tuple(sorted(chats, key=lambda c: c.channel != self.reach_on))
@@ -408,6 +451,7 @@ class Settings(BaseSettings):
 
     timezone: str = "Asia/Shanghai"
     telegram: TelegramSettings = Field(default_factory=TelegramSettings)
+    wecom: WecomSettings | None = None
     serve: ServeSettings = Field(default_factory=ServeSettings)
     storage: StorageSettings = Field(default_factory=StorageSettings)
     escalation: EscalationSettings = Field(default_factory=EscalationSettings)
@@ -593,10 +637,55 @@ def load_settings(path: Path, env: Mapping[str, str] | None = None) -> Settings:
 
 def missing_token(settings: Settings) -> list[Problem]:
     """Return the problem of a bot without a token, which cannot reach Telegram at all."""
-    if settings.telegram.token.get_secret_value():
+    if settings.telegram.token.get_secret_value() or settings.wecom is not None:
+        # With [wecom] set, Telegram is optional: no token means no Telegram channel.
         return []
     message = "missing; set it in the file or in RETAILDESK_TELEGRAM__TOKEN"
     return [Problem(settings.config_file, "telegram.token", message)]
+
+
+def channels_on(settings: Settings) -> set[str]:
+    """Return the channels this config runs: Telegram with a token, WeChat with [wecom]."""
+    names = {WECOM, WECHAT} if settings.wecom is not None else set()
+    if settings.telegram.token.get_secret_value() or settings.wecom is None:
+        names.add("telegram")
+    return names
+
+
+def channel_problems(settings: Settings) -> list[Problem]:
+    """Return what keeps the configured channels from running: secrets, unreachable staff."""
+    file = settings.config_file
+    problems = missing_token(settings)
+    wecom = settings.wecom
+    if wecom is not None:
+        for key in ("secret", "link_secret"):
+            if not getattr(wecom, key).get_secret_value():
+                message = f"missing; set it in the file or in RETAILDESK_WECOM__{key.upper()}"
+                problems.append(Problem(file, f"wecom.{key}", message))
+    running = channels_on(settings)
+    staff: list[tuple[str, StaffSettings]] = [("supervisors", s) for s in settings.supervisors]
+    staff += [("managers", m) for m in settings.managers]
+    counts = {"supervisors": 0, "managers": 0}
+    for section, person in staff:
+        index = counts[section]
+        counts[section] += 1
+        # Only chats on a running channel reach them; the staff "wecom" chat needs [wecom].
+        if not {c.channel for c in person.contacts()} & (running | _other_channels(person)):
+            have = ", ".join(sorted({c.channel for c in person.contacts()}))
+            problems.append(
+                Problem(
+                    file,
+                    f"{section}[{index}]",
+                    f"{person.id} has chats only on {have}, which this config does not run; "
+                    "set telegram_id with [telegram] token, or wecom_userid with [wecom]",
+                )
+            )
+    return problems
+
+
+def _other_channels(person: StaffSettings) -> set[str]:
+    """Return channels a staff member has chats on that no section here turns on or off."""
+    return {c.channel for c in person.contacts()} - {"telegram", WECOM, WECHAT}
 
 
 def redacted(settings: Settings) -> str:
@@ -607,6 +696,9 @@ def redacted(settings: Settings) -> str:
     if telegram.secret_token is not None:
         data["telegram"]["secret_token"] = "***"
     data["storage"]["url"] = hide_password(settings.storage.url)
+    if settings.wecom is not None:
+        for key in ("secret", "token", "encoding_aes_key", "link_secret"):
+            data["wecom"][key] = "***" if getattr(settings.wecom, key).get_secret_value() else ""
     header = f"# effective config from {settings.config_file} (environment applied, secrets hidden)"
     return "\n".join([header, *_toml_lines(data)]) + "\n"
 
@@ -652,6 +744,9 @@ def _chats_of(person: Mapping[str, Any]) -> Iterator[tuple[str, tuple[str, str]]
     account = person.get("telegram_id")
     if isinstance(account, int):
         yield "telegram_id", ("telegram", str(account))
+    userid = person.get("wecom_userid")
+    if isinstance(userid, str):
+        yield "wecom_userid", (WECOM, userid)
     chats = person.get("chats")
     if isinstance(chats, Mapping):
         for channel, chat in chats.items():
@@ -727,7 +822,9 @@ def _toml_lines(data: Mapping[str, Any]) -> Iterator[str]:
         return isinstance(value, list) and bool(value) and all(isinstance(v, dict) for v in value)
 
     tables = {k: v for k, v in data.items() if isinstance(v, dict) or is_tables(v)}
-    yield from (f"{k} = {_toml_value(v)}" for k, v in data.items() if k not in tables)
+    yield from (
+        f"{k} = {_toml_value(v)}" for k, v in data.items() if k not in tables and v is not None
+    )
     for name, value in tables.items():
         for table in value if isinstance(value, list) else [value]:
             yield ""

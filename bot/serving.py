@@ -23,7 +23,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from starlette.types import ASGIApp
 
 from bot.app import RetailDesk, build, prepare, serve
-from bot.config import Settings, hide_password, load_settings, missing_token
+from bot.config import Settings, channel_problems, channels_on, hide_password, load_settings
 from bot.listeners import bind, server_config
 from bot.problems import ConfigError, Problem
 from bot.signals import install_stop_signals
@@ -79,8 +79,22 @@ async def command(args: argparse.Namespace) -> int:
 
 
 def _check(settings: Settings, file: str, workers: int) -> None:
+    problems = channel_problems(settings)
+    if "telegram" in channels_on(settings):
+        problems += _webhook_problems(settings, file)
+    if workers < 1:
+        problems.append(Problem(file, "--workers", "must be 1 or more"))
+    elif workers > 1 and not settings.storage.url.startswith("postgres"):
+        message = "SQLite has one writer, so it serves one worker; use postgresql:// for more"
+        problems.append(Problem(file, "storage.url", message))
+    if problems:
+        raise ConfigError(problems)
+
+
+def _webhook_problems(settings: Settings, file: str) -> list[Problem]:
+    """Return what keeps Telegram's webhook from being served safely."""
     telegram = settings.telegram
-    problems = missing_token(settings)
+    problems = []
     if telegram.webhook_url is None:
         problems.append(
             Problem(file, "telegram.webhook_url", "missing; serve needs the public URL")
@@ -92,13 +106,7 @@ def _check(settings: Settings, file: str, workers: int) -> None:
         # Telegram's own rule; setWebhook refuses anything else.
         message = "use 1 to 256 characters: letters, digits, _ and -"
         problems.append(Problem(file, "telegram.secret_token", message))
-    if workers < 1:
-        problems.append(Problem(file, "--workers", "must be 1 or more"))
-    elif workers > 1 and not settings.storage.url.startswith("postgres"):
-        message = "SQLite has one writer, so it serves one worker; use postgresql:// for more"
-        problems.append(Problem(file, "storage.url", message))
-    if problems:
-        raise ConfigError(problems)
+    return problems
 
 
 def _storage_error(settings: Settings, error: SQLAlchemyError) -> int:

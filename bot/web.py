@@ -19,6 +19,19 @@ def webhook_app(app: RetailDesk, *, health: bool = False) -> Starlette:
     return Starlette(routes=[*routes, *(_health_routes(app) if health else [])])
 
 
+def callbacks_app(app: RetailDesk) -> Starlette:
+    """Build the ASGI app of the channels that only take updates by callback (for `run`)."""
+    # Telegram polls under `run`: its webhook route would only be a way in for forged posts.
+    polled = app.telegram_channel
+    routes = [
+        route
+        for channel in app.channels.values()
+        if channel is not polled
+        for route in channel.routes(app.metrics)
+    ]
+    return Starlette(routes=[*routes, *_health_routes(app)])
+
+
 def health_app(app: RetailDesk) -> Starlette:
     """Build the ASGI app of /healthz and /metrics, for their own listen address."""
     return Starlette(routes=_health_routes(app))

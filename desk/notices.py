@@ -50,6 +50,9 @@ class NoticeKind(StrEnum):
     # A message to a retailer waits: their chat app lets the desk write only for a while after
     # they last wrote. The staff member hears of it at once.
     DELIVERY_HELD = "delivery_held"
+    # A word the channel itself has for someone, written out already: params["text"], and
+    # params["about"] naming the catalog text it came from.
+    NOTE = "note"
 
 
 @dataclass(frozen=True)

@@ -320,3 +320,16 @@ kf_windows = Table(
     Column("last_in_at", UtcDateTime, nullable=False),
     Column("sent", Integer, nullable=False, server_default="0"),
 )
+
+# What a staff member's next plain message in a chat without replies answers: the ticket they
+# pressed "reply" on, or, held until they pick a ticket, a message that could answer several.
+staff_replies = Table(
+    "staff_replies",
+    metadata,
+    Column("staff_id", String(64), primary_key=True),
+    Column("ticket_id", Integer),
+    Column("kind", String(16)),
+    Column("text", Text),
+    *content_columns(),
+    Column("at", UtcDateTime, nullable=False),
+)

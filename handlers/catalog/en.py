@@ -195,4 +195,7 @@ EN: dict[str, str] = {
     "command.approve": "Approve a guide draft: NUMBER reworded question",
     "bot.description": "RetailDesk: retailers reach their own account manager around the clock. Every question reaches the manager at once; one left unanswered reminds them, then goes to a colleague and the supervisor. Registered retailers just write; anyone else, please ask your account manager to register you.",
     "bot.short_description": "Retailers reach their account manager around the clock, and every question gets an answer.",
+    "note": "{text}",
+    "button.reply": "↩️ Reply",
+    "button.pick": "#{ticket}",
 }

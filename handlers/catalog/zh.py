@@ -195,4 +195,7 @@ ZH: dict[str, str] = {
     "command.approve": "收录指南草稿：编号 改写后的问题",
     "bot.description": "RetailDesk：零售户 24 小时联系自己的客户经理。每个问题都会立刻转给客户经理，超时未答会提醒、转给代班同事和主管。已登记的零售户直接发消息即可；未登记的请联系客户经理登记。",
     "bot.short_description": "零售户 24 小时联系客户经理，每个问题都有人答复。",
+    "note": "{text}",
+    "button.reply": "↩️ 回复",
+    "button.pick": "#{ticket}",
 }

@@ -10,15 +10,27 @@ from handlers.catalog import DEFAULT_LANG
 from handlers.catalog import EN as SHARED_EN
 from handlers.catalog import ZH as SHARED_ZH
 
-# Only what works differently here: a card's "reply" button stands in for replying to a message.
+# Only what the WeChat channels alone need: the personal link, and staff without replies.
 WECOM_ZH: dict[str, str] = {
-    "button.reply": "↩️ 回复",
-    "button.pick": "#{ticket}",
+    "wechat.unlinked": "您好！请使用客户经理发给您的专属链接或二维码进入，绑定后即可在这里提问。",
+    "wechat.link_taken": "这个账户已经绑定了另一个微信。如需改用这个微信，请联系您的客户经理。",
+    "wechat.send_failed": "⚠️ 工单 #{ticket}：发给{retailer}的消息没有送达。请稍后再答复，或电话联系。",
+    "wecom.answered": "✓ 已转给零售户（工单 #{ticket}）。",
+    "wecom.which": "您有 {count} 个工单在等答复：{tickets}。这条消息答复哪一个？请点下方按钮选择，选好之前不会发出。",
+    "wecom.replying": "好的，您的下一条消息将答复工单 #{ticket}。",
+    "wecom.no_ticket": "您目前没有待答复的工单。答复时请写“#工单号 答复内容”，例如 #12 明早送到。",
+    "wecom.help": "写“#工单号 答复内容”答复零售户，或点工单卡片上的「回复」后直接写。\n/queue 查看未结工单\n/lang en English",
 }
 
 WECOM_EN: dict[str, str] = {
-    "button.reply": "↩️ Reply",
-    "button.pick": "#{ticket}",
+    "wechat.unlinked": "Hello! Please open the personal link or QR code your account manager gave you; once linked, you can ask here.",
+    "wechat.link_taken": "This account is already linked to another WeChat. To use this one instead, please ask your account manager.",
+    "wechat.send_failed": "⚠️ Ticket #{ticket}: a message to {retailer} was not delivered. Please answer again later, or call.",
+    "wecom.answered": "✓ Sent to the retailer (ticket #{ticket}).",
+    "wecom.which": "{count} tickets wait for your answer: {tickets}. Which one does this message answer? Pick it below; nothing is sent until you do.",
+    "wecom.replying": "OK, your next message answers ticket #{ticket}.",
+    "wecom.no_ticket": "No ticket waits for your answer. To answer, write “#ticket answer”, e.g. #12 delivered tomorrow morning.",
+    "wecom.help": "Write “#ticket answer” to answer a retailer, or press “Reply” on a ticket card and write.\n/queue your open tickets\n/lang zh 中文",
 }
 
 # The app has no replying to a message: a card's "Reply" button, or "#ticket answer", does it.

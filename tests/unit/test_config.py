@@ -253,7 +253,7 @@ def manager(**changes: Any) -> list[dict[str, Any]]:
         ),
         pytest.param(
             config(managers=[{"id": "m1", "name": "李经理"}]),
-            "config.toml: managers[0]: has no chat on any channel: set telegram_id, or chats",
+            "config.toml: managers[0]: has no chat on any channel: set telegram_id, wecom_userid, or chats",
             id="missing-key",
         ),
         pytest.param(
