@@ -75,8 +75,13 @@ def _network_off(monkeypatch: pytest.MonkeyPatch) -> None:
 
 @pytest.hookimpl(trylast=True)
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    """Start the long tests first, each order still random, so no worker ends alone on one."""
-    items.sort(key=lambda item: item.get_closest_marker("long") is None)
+    """Start the long tests first, their order still random, so no worker ends alone on one."""
+    items.sort(key=lambda item: not _long(item))
+
+
+def _long(item: pytest.Item) -> bool:
+    group = item.get_closest_marker("xdist_group")
+    return group is not None and group.args == ("long",)
 
 
 def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:

@@ -33,7 +33,7 @@ def relayed_texts(tg: Standin) -> set[str]:
     return found
 
 
-@pytest.mark.long
+@pytest.mark.xdist_group("long")
 async def test_killed_mid_burst_loses_no_question(tg: Standin, tmp_path: Path) -> None:
     mapping = desk_mapping(tg, tmp_path)
     mapping["flood"] = {"notify_every": "2s"}

@@ -263,7 +263,7 @@ def check(tg: Standin, folder: Path, storm: Storm) -> None:
         assert all((ticket, s) in fired for s in range(last_step + 1)), ticket
 
 
-@pytest.mark.long
+@pytest.mark.xdist_group("long")
 async def test_ten_kills_during_a_burst_of_300_questions(tg: Standin, tmp_path: Path) -> None:
     storm = await run_storm(tg, tmp_path, retailers=60, each=5, kills=10, seed=20261127)
     print(storm.summary())

@@ -7,7 +7,7 @@ import pytest
 from bot.demo import play
 
 
-@pytest.mark.long
+@pytest.mark.xdist_group("long")
 async def test_the_demo_story_plays_to_the_end(capsys: pytest.CaptureFixture[str]) -> None:
     assert await play() == 0
     shown = capsys.readouterr().out

@@ -197,7 +197,7 @@ def busiest_second(stamps: list[float]) -> int:
     return worst
 
 
-@pytest.mark.long
+@pytest.mark.xdist_group("long")
 async def test_two_workers_one_killed_halfway_keep_every_guarantee(
     tmp_path: Path, database: tuple[str, AsyncEngine]
 ) -> None:

@@ -70,7 +70,7 @@ async def terminated(desk: DeskProcess) -> tuple[int, float]:
     return code, time.monotonic() - began
 
 
-@pytest.mark.long
+@pytest.mark.xdist_group("long")
 async def test_sigterm_keeps_sending_a_few_seconds_then_stops(tg: Standin, tmp_path: Path) -> None:
     # Paced sending keeps a backlog in the outbox when the signal comes.
     desk = start(tg, tmp_path, per_second=4)
@@ -111,7 +111,7 @@ async def test_sigterm_keeps_sending_a_few_seconds_then_stops(tg: Standin, tmp_p
     assert all(relayed(tg).count(q) <= 2 for q in asked)
 
 
-@pytest.mark.long
+@pytest.mark.xdist_group("long")
 async def test_sigterm_with_telegram_hanging_stops_in_time_and_loses_nothing(
     tg: Standin, tmp_path: Path
 ) -> None:

@@ -24,7 +24,7 @@ def run(argv: list[str], cwd: Path, env: dict[str, str] | None = None) -> str:
     return done.stdout + done.stderr
 
 
-@pytest.mark.long
+@pytest.mark.xdist_group("long")
 def test_a_wheel_in_a_fresh_environment_plays_the_demo_and_checks_the_example(
     tmp_path: Path,
 ) -> None:
