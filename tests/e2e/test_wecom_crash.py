@@ -59,6 +59,7 @@ async def running(desk: DeskProcess, wecom: WecomStandin) -> None:
         await asyncio.sleep(0.1)
 
 
+@pytest.mark.xdist_group("long")
 async def test_killed_mid_burst_every_kf_question_reaches_its_manager(
     wecom: WecomStandin, tmp_path: Path
 ) -> None:
