@@ -10,7 +10,7 @@ from desk.conversation import Receive
 from desk.people import Address
 from desk.service import Desk
 from desk.turns import first_time
-from handlers.wecom import scene
+from handlers.wecom import choices, scene
 from handlers.wecom.api import JSON, WecomApi
 from handlers.wecom.errcodes import WecomApiError
 from handlers.wecom.kf_sync import ORIGIN_CUSTOMER
@@ -73,6 +73,12 @@ class Retailers:
 
     async def _message(self, item: JSON, source: Inbound) -> None:
         address = Address(WECHAT, str(item.get("external_userid", "")))
+        body = item.get("text") if item.get("msgtype") == "text" else None
+        if isinstance(body, dict):
+            text, menu_id = str(body.get("content", "")), body.get("menu_id")
+            if choices.is_choice(text, str(menu_id) if menu_id else None):
+                await self._choice(address, str(menu_id or text), source)
+                return
         content = content_of(item, address)
         if content is None:
             log.info("kf item %s of a type the desk does not relay", source.update_id)
@@ -84,6 +90,17 @@ class Retailers:
             retailer = (await self.desk.who(address)).retailer
             to, lang = (retailer.id, retailer.lang) if retailer else (address.chat, "zh")
             await post(self.desk.ctx, note(to, address, lang, "too_long", limit=MAX_TEXT))
+
+    async def _choice(self, address: Address, choice: str, source: Inbound) -> None:
+        """Apply a menu tap or a command, and tell the retailer when the desk did not."""
+        if (await self.desk.who(address)).retailer is None:
+            await post(self.desk.ctx, note(address.chat, address, "zh", "wechat.unlinked"))
+            return
+        key = await choices.choose(self.desk, address, choice, source)
+        # Read after the choice: /lang has just changed the language to answer in.
+        retailer = (await self.desk.who(address)).retailer
+        if key is not None and retailer is not None:
+            await post(self.desk.ctx, note(retailer.id, address, retailer.lang, key))
 
     async def _enter(self, event: JSON, source: Inbound) -> None:
         """Link the customer to the retailer their signed link names, and welcome them once."""
