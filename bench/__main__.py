@@ -4,6 +4,7 @@ python -m bench --smoke                     # each benchmark at small N, one rou
 python -m bench --full                      # the figures of docs/PERFORMANCE.md: its summary
                                             # tables (bench/summary.py) and the growth plot
 python -m bench --full relay escalation     # only some parts (results/<part>.json)
+python -m bench --full wecom                # the WeChat relay only
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ import time
 from collections.abc import Callable
 from typing import Any
 
-from bench import escalation, measure, plot, relay, startup, summary
+from bench import escalation, measure, plot, relay, startup, summary, wecom
 
 GROWTH = ["10000", "100000", "1000000"]
 
@@ -31,6 +32,7 @@ SMOKES: dict[str, tuple[Callable[[], Any], Callable[[Any], str]]] = {
     "escalation": (lambda: escalation.run(smoke=True), escalation.render),
     "report": (lambda: _report().run(smoke=True), lambda rows: _report().render(rows)),
     "startup": (lambda: startup.run(smoke=True), startup.render),
+    "wecom": (lambda: wecom.run(smoke=True), wecom.render),
 }
 
 # Each part runs in a process of its own, so no part's memory or state colours another's.
@@ -41,6 +43,7 @@ FULL: dict[str, list[str]] = {
     "escalation": ["bench.escalation", "--rounds", "3", "--open-tickets", *GROWTH],
     "report": ["bench.report", "--rounds", "3", "--messages", *GROWTH],
     "startup": ["bench.startup", "--rounds", "3", "--open-tickets", *GROWTH],
+    "wecom": ["bench.wecom", "--sizes", "300", "--rounds", "5"],
 }
 
 
