@@ -15,6 +15,7 @@ from handlers.wecom.standin import WecomStandin
 from tests.e2e.wecom_harness import MEMBERS, link_of, recorded, running_wecom, until, wecom_mapping
 from tests.unit.fakes import FakeClock
 
+KF = "wkStandinKf"
 ROSTER = """id,name,shop,phone,manager,telegram_id
 r1,张伟,张记烟酒店,13800000001,m1,
 r2,刘芳,芳芳便利店,13800000002,m2,9002
@@ -62,3 +63,24 @@ async def test_a_kf_retailer_and_a_telegram_manager_talk_and_the_reverse(
         await tg.wait_message(9002, contains="电子发票，发您邮箱", timeout=15)
         # Each went out on its own channel only.
         assert rec.to_staff("LiJingLi") == [] and rec.to_retailer("9002") == []
+
+
+async def test_a_kf_retailer_s_photo_reaches_a_telegram_manager_downloaded_and_uploaded(
+    wecom: WecomStandin, tg: Standin, clock: FakeClock, tmp_path: Path
+) -> None:
+    rec = recorded()
+    settings = mixed_settings(wecom, tg, tmp_path)
+    async with running_wecom(settings, wecom, clock, rec.couriers()):
+        await wecom.retailer_enters("wmZhang", link_of("r1"))
+        await until(lambda: [d for d in wecom.kf.accounts[KF].sent if d.on_event])
+        photo = b"\x89PNG\r\n\x1a\n a damp carton"
+        media_id, _ = await wecom.retailer_sends_media("wmZhang", "image", photo, "image/png")
+
+        await tg.wait_for(lambda: [m for m in tg.inbox(5001) if m.get("photo")], timeout=15)
+        (relayed,) = [m for m in tg.inbox(5001) if m.get("photo")]
+        # Uploaded, not copied: Telegram cannot copy a WeChat message; the header says whose.
+        assert "张伟" in relayed["caption"]
+        uploads = [c for c in tg.calls_to("sendPhoto") if c.params.get("chat_id") == 5001]
+        assert len(uploads) == 1
+        largest = relayed["photo"][-1]["file_id"]
+        assert tg.world.files[largest].content() == photo == wecom.media.get(media_id).content
