@@ -10,9 +10,9 @@ from desk.answering import numbered
 from desk.commands import Answer, AnswerTicket, Away, Outcome
 from desk.content import Content
 from desk.people import Staff
+from handlers.catalog.filling import humanize
 from handlers.telegram.answered import offer_saving
 from handlers.telegram.reading import reader
-from handlers.telegram.render import humanize
 from handlers.telegram.services import Context
 from handlers.telegram.texts import say
 from handlers.telegram.translate import chat_of, content_of, inbound_of

@@ -3,15 +3,14 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
 from desk.content import ContentKind
 from desk.notices import Attachment, Button, Notice, NoticeKind
+from handlers.catalog.filling import Filler
 from handlers.wecom.texts import say
 
-TIME_KEYS = ("due", "eta", "until")
 # WeCom counts UTF-8 bytes: a kf text or an app text takes 2048.
 MAX_TEXT_BYTES = 2048
 MAX_MENU_HEAD_BYTES = 1024
@@ -108,19 +107,6 @@ def shorten(text: str, limit: int) -> str:
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
-def humanize(seconds: float, lang: str) -> str:
-    """Say a duration the way people do: '45 秒', '12 分钟', '1 小时 5 分钟'."""
-    total = max(int(seconds), 0)
-    hours, rest = divmod(total, 3600)
-    minutes, secs = divmod(rest, 60)
-    zh = lang != "en"
-    if hours:
-        return f"{hours} 小时 {minutes} 分钟" if zh else f"{hours} h {minutes} min"
-    if minutes:
-        return f"{minutes} 分钟" if zh else f"{minutes} min"
-    return f"{secs} 秒" if zh else f"{secs} s"
-
-
 def label(lang: str, button: Button) -> str:
     """Return a button's label; one such as "#{ticket}" takes the number from its data."""
     # str.format ignores what a label does not name, so every label may be given the number.
@@ -134,44 +120,16 @@ def card_key(data: str) -> str:
     return f"{CARD_KEYS[head]}:{rest}" if sep and head in CARD_KEYS else data
 
 
-class Renderer:
-    """Render notices in the desk's timezone and each recipient's language."""
+class Renderer(Filler):
+    """Render notices as kf and app messages, in the desk's timezone and each reader's language."""
 
     def __init__(self, timezone: ZoneInfo) -> None:
-        self.timezone = timezone
-
-    def local_time(self, iso: str | None) -> str:
-        """Show a stored moment as local date and time."""
-        if not iso:
-            return "-"
-        return datetime.fromisoformat(iso).astimezone(self.timezone).strftime("%m-%d %H:%M")
+        super().__init__(timezone, say)
 
     def text(self, notice: Notice, *, repeat: bool = False) -> str:
-        """Fill the notice's catalog text."""
-        params: dict[str, Any] = dict(notice.params)
-        lang = notice.lang
-        for name in TIME_KEYS:
-            if name in params:
-                params[name] = self.local_time(params[name])
-        if "waited" in params:
-            params["waited"] = humanize(params["waited"], lang)
-        if "notified" in params:
-            params["notified"] = "、".join(params["notified"]) or say(lang, "nobody")
-        if "content" in params and params["content"] != ContentKind.TEXT.value:
-            label = say(lang, f"content.{params['content']}")
-            params["text"] = f"{label} {params.get('text', '')}".strip()
-        if "expected" in params:
-            expected = params["expected"]
-            params["expected"] = date.fromisoformat(expected).strftime("%m-%d") if expected else "-"
-        key = notice.kind.value
-        if notice.kind is NoticeKind.ACK and "covering_for" in params:
-            key = "ack.cover"
-        if notice.kind is NoticeKind.FOLLOWUP and int(params.get("count", 1)) > 1:
-            key = "followup.batch"
-        if params.get("variant"):
-            key = f"{key}.{params['variant']}"
-        text = say(lang, key, **params)
-        return f"{say(lang, 'repeat')} {text}" if repeat else text
+        """Fill the notice's catalog text, marked when it goes out again."""
+        text = super().text(notice)
+        return f"{say(notice.lang, 'repeat')} {text}" if repeat else text
 
     def _media(self, notice: Notice) -> Media | Upload | None:
         if notice.attachment is not None:

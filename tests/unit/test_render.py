@@ -18,8 +18,8 @@ from desk.notices import Attachment, Notice, NoticeKind
 from desk.ordering import Order, SupplyAnswer
 from desk.people import Address
 from desk.supply import OrderLine, RefusalReason, SupplyOutcome
+from handlers.catalog.filling import humanize as humanized
 from handlers.telegram.render import MAX_CAPTION, MAX_TEXT, CopyOut, FileOut, Renderer, TextOut
-from handlers.telegram.render import humanize as humanized
 from handlers.telegram.texts import say
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
