@@ -124,7 +124,37 @@ class _Shared:
             await self.session.close()
 
 
-class WechatChannel:
+class _CalledBack:
+    """What both WeChat channels share: updates come by callback, media is fetched by id."""
+
+    shared: _Shared
+    intake: Intake
+
+    def passing(self, error: BaseException) -> bool:
+        """Say whether an error is passing trouble: the database or WeCom out of reach."""
+        return passing(error)
+
+    async def open(self, *, polling: bool) -> None:
+        """Take nothing: WeCom calls back, and any worker may take a callback."""
+
+    async def close(self) -> None:
+        """Let the shared API client go."""
+        await self.shared.release()
+
+    async def poll(self, stop: asyncio.Event) -> None:
+        """Wait for the stop: updates come by callback."""
+        await stop.wait()
+
+    async def handle(self, stop: asyncio.Event) -> None:
+        """Run the stored updates through the desk until stopped."""
+        await self.intake.run(stop)
+
+    async def fetch(self, content: Content) -> Attachment | None:
+        """Download what someone sent on this channel, by its media_id."""
+        return await fetch_media(self.shared.api, content)
+
+
+class WechatChannel(_CalledBack):
     """Retailers writing to the kf account: callbacks trigger syncs, synced items reach the desk."""
 
     name = WECHAT
@@ -145,25 +175,6 @@ class WechatChannel:
         )
         self.intake = Intake(self.inbox, self._handle, passing)
         self.sweep_every = SWEEP_EVERY
-
-    def passing(self, error: BaseException) -> bool:
-        """Say whether an error is passing trouble: the database or WeCom out of reach."""
-        return passing(error)
-
-    async def open(self, *, polling: bool) -> None:
-        """Take nothing: WeCom calls back, and any worker may take a callback."""
-
-    async def close(self) -> None:
-        """Let the shared API client go."""
-        await self.shared.release()
-
-    async def poll(self, stop: asyncio.Event) -> None:
-        """Wait for the stop: updates come by callback."""
-        await stop.wait()
-
-    async def handle(self, stop: asyncio.Event) -> None:
-        """Run stored kf notices (syncs) and synced items through the desk until stopped."""
-        await self.intake.run(stop)
 
     async def _handle(self, entry: Pending) -> bool:
         payload = json.loads(entry.payload)
@@ -193,10 +204,6 @@ class WechatChannel:
         """Return no routes: the staff channel serves the one callback URL for both."""
         return []
 
-    async def fetch(self, content: Content) -> Attachment | None:
-        """Download what a retailer sent, by its media_id."""
-        return await fetch_media(self.shared.api, content)
-
     async def lead(self, stop: asyncio.Event) -> None:
         """Sync now and then without a token, in case a callback never came."""
         while not stop.is_set():
@@ -219,7 +226,7 @@ class WechatChannel:
         self.intake.wake()
 
 
-class WecomChannel:
+class WecomChannel(_CalledBack):
     """Staff in the self-built app: their messages and card presses reach the desk."""
 
     name = WECOM
@@ -249,25 +256,6 @@ class WecomChannel:
         self.intake = Intake(self.inbox, self._handle, passing)
         self.wechat = wechat
 
-    def passing(self, error: BaseException) -> bool:
-        """Say whether an error is passing trouble: the database or WeCom out of reach."""
-        return passing(error)
-
-    async def open(self, *, polling: bool) -> None:
-        """Take nothing: WeCom calls back, and any worker may take a callback."""
-
-    async def close(self) -> None:
-        """Let the shared API client go."""
-        await self.shared.release()
-
-    async def poll(self, stop: asyncio.Event) -> None:
-        """Wait for the stop: updates come by callback."""
-        await stop.wait()
-
-    async def handle(self, stop: asyncio.Event) -> None:
-        """Run stored app messages and card presses through the desk until stopped."""
-        await self.intake.run(stop)
-
     async def _handle(self, entry: Pending) -> bool:
         payload = json.loads(entry.payload)
         try:
@@ -286,10 +274,6 @@ class WecomChannel:
 
     async def lead(self, stop: asyncio.Event) -> None:
         """Do nothing beyond sending."""
-
-    async def fetch(self, content: Content) -> Attachment | None:
-        """Download what a staff member sent, by its media_id."""
-        return await fetch_media(self.shared.api, content)
 
 
 def wecom_channels(
