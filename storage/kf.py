@@ -12,6 +12,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from storage.appends import mark_done
 from storage.dialects import insert_new, upsert
 from storage.inbox import Arrival
+from storage.outbox import Outbox
 from storage.store import SqlStore
 from storage.tables import inbox, kf_cursors, kf_windows, outbox
 
@@ -60,7 +61,8 @@ class KfLog:
         """Store a page of messages and move the cursor past it at once; return how many were new.
 
         One transaction: a crash leaves either both or neither, so a page is never skipped and
-        one read twice is only a duplicate, which the inbox ignores.
+        one read twice is only a duplicate, which the inbox ignores. A customer who wrote has
+        what was held for their next message made due at once.
         """
         now = self.store.clock.now()
         rows = [
@@ -73,6 +75,7 @@ class KfLog:
             }
             for a in arrivals
         ]
+        released = 0
         async with self.store.writing(), self.store.engine.begin() as conn:
             new = await insert_new(conn, inbox, rows, ["channel", "update_id"])
             stopped = {"open_kfid": open_kfid, "cursor": cursor, "updated_at": now}
@@ -97,8 +100,13 @@ class KfLog:
                         where=kf_windows.c.last_in_at < statement.excluded.last_in_at,
                     )
                 )
+                released += await Outbox(self.store).release_parked(
+                    self.channel, window.external_userid, now, conn
+                )
             if done:
                 await conn.execute(mark_done(done))
+        if released:
+            self.store.outbox_posted.set()
         return new
 
     async def sent_row(self, row_id: int) -> SentRow | None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import json
 import socket
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
@@ -20,7 +21,7 @@ from desk.clock import Clock
 from desk.notices import Notice, NoticeKind
 from handlers.wecom.channel import Couriers
 from handlers.wecom.scene import sign
-from handlers.wecom.standin import WecomStandin
+from handlers.wecom.standin import AppDelivery, KfDelivery, WecomStandin
 from tests.channels import FakeCourier
 
 T = TypeVar("T")
@@ -99,6 +100,27 @@ def recorded() -> Recorded:
     return Recorded(FakeCourier("wechat"), FakeCourier("wecom"))
 
 
+def said(delivery: AppDelivery | KfDelivery) -> str:
+    """Return what one stand-in delivery shows: a text, a card's title and text, or a file."""
+    body = delivery.body
+    if delivery.msgtype == "template_card":
+        return f"{body['main_title']['title']}\n{body.get('sub_title_text', '')}"
+    if delivery.msgtype == "text":
+        return str(body["content"])
+    return json.dumps(body, ensure_ascii=False)
+
+
+def app_to(wecom: WecomStandin, userid: str, msgtype: str | None = None) -> list[AppDelivery]:
+    """Return what the app delivered to a member, of one msgtype if given."""
+    return [d for d in wecom.app.to(userid) if msgtype is None or d.msgtype == msgtype]
+
+
+def kf_to(wecom: WecomStandin, external_userid: str) -> list[KfDelivery]:
+    """Return what kf/send_msg delivered to a customer, welcomes left out."""
+    sent = [d for kf in wecom.kf.accounts.values() for d in kf.sent]
+    return [d for d in sent if d.external_userid == external_userid and not d.on_event]
+
+
 async def until(predicate: Callable[[], T | None], timeout: float = 10.0) -> T:  # noqa: ASYNC109
     """Poll a condition on the running desk until it holds."""
     loop = asyncio.get_running_loop()
@@ -117,9 +139,12 @@ async def until(predicate: Callable[[], T | None], timeout: float = 10.0) -> T: 
 
 @asynccontextmanager
 async def running_wecom(
-    settings: Settings, wecom: WecomStandin, clock: Clock, couriers: Couriers
+    settings: Settings, wecom: WecomStandin, clock: Clock, couriers: Couriers | None = None
 ) -> AsyncIterator[RetailDesk]:
-    """Run the desk and its callback server; point the stand-in's callbacks at it."""
+    """Run the desk and its callback server; point the stand-in's callbacks at it.
+
+    Without `couriers` the desk sends through its real WeChat couriers, to the stand-in.
+    """
     app = build(settings, clock=clock, couriers=couriers)
     await prepare(app)
     sock = socket.socket()
