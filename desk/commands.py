@@ -49,6 +49,16 @@ class AnswerTicket:
 
 
 @dataclass(frozen=True)
+class AnswerComplaint:
+    """A supervisor answers a complaint by its number, where the channel has no replies."""
+
+    staff_id: str
+    complaint_id: int
+    content: Content
+    source: Inbound | None = None
+
+
+@dataclass(frozen=True)
 class OnIt:
     """The assigned manager promises an answer within some minutes."""
 

@@ -8,11 +8,12 @@ view, reply or report of a manager finds it.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import re
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
 from desk import flood
-from desk.commands import Answer, Inbound, Outcome
+from desk.commands import Answer, AnswerComplaint, Inbound, Outcome
 from desk.complaints import Complaint, ComplaintMessage, answerers, overseers, with_due
 from desk.content import Content
 from desk.context import DeskContext
@@ -147,48 +148,75 @@ async def answer_complaint(ctx: DeskContext, cmd: Answer) -> Outcome:
             return Outcome.NOT_A_TICKET
         if not await first_time(ledger, cmd.source):
             return Outcome.REPEATED
-        complaint = await ledger.complaint(complaint_id)
-        retailer = await ledger.retailer(complaint.retailer_id) if complaint else None
-        if complaint is None or retailer is None:
-            return Outcome.NOT_A_TICKET
-        # Only supervisors ever hold complaint messages; this keeps it so if one is forwarded.
-        if cmd.staff_id not in ctx.team.supervisors:
-            return Outcome.NOT_YOURS
-        if not retailer.contacts:
-            return Outcome.NO_CHAT
-        now = ctx.clock.now()
-        await ledger.add_complaint_message(
-            ComplaintMessage(complaint.id, cmd.staff_id, False, cmd.content, now)
+        return await _relay(ctx, ledger, complaint_id, cmd.staff_id, cmd.content)
+
+
+# "#C12 the answer": how a supervisor names a complaint where the channel has no replies.
+NUMBERED = re.compile(r"\s*[#＃][Cc](\d{1,11})[\s:：]+(\S.*)", re.DOTALL)
+
+
+async def answer_complaint_by_number(ctx: DeskContext, cmd: AnswerComplaint) -> Outcome:
+    """Relay a supervisor's answer to a complaint named by its number (channels without replies)."""
+    async with ctx.store.transaction() as ledger:
+        if not await first_time(ledger, cmd.source):
+            return Outcome.REPEATED
+        return await _relay(ctx, ledger, cmd.complaint_id, cmd.staff_id, cmd.content)
+
+
+def complaint_numbered(content: Content) -> tuple[int, Content] | None:
+    """Split "#C12 the answer" into the complaint's number and the answer; None for other text."""
+    match = NUMBERED.fullmatch(content.text)
+    if match is None:
+        return None
+    return int(match[1]), replace(content, text=match[2])
+
+
+async def _relay(
+    ctx: DeskContext, ledger: Ledger, complaint_id: int, staff_id: str, content: Content
+) -> Outcome:
+    """Tell the retailer the supervisor's answer and stop the complaint's clock."""
+    complaint = await ledger.complaint(complaint_id)
+    retailer = await ledger.retailer(complaint.retailer_id) if complaint else None
+    if complaint is None or retailer is None:
+        return Outcome.NOT_A_TICKET
+    # Only supervisors ever hold complaint messages; this keeps it so if one is forwarded.
+    if staff_id not in ctx.team.supervisors:
+        return Outcome.NOT_YOURS
+    if not retailer.contacts:
+        return Outcome.NO_CHAT
+    now = ctx.clock.now()
+    await ledger.add_complaint_message(
+        ComplaintMessage(complaint.id, staff_id, False, content, now)
+    )
+    params: dict[str, object] = {
+        "complaint": complaint.id,
+        "staff": ctx.team.name_of(staff_id),
+        "text": content.text,
+    }
+    # The retailer's answer to the supervisor stays confidential, reply or not; a choice
+    # they owe or a prompt they asked for is left as it is.
+    if retailer.awaiting in {None, Awaited.COMPLAINT}:
+        params["until"] = (await stay_confidential(ctx, ledger, retailer)).isoformat()
+        params["variant"] = "open"
+    await ledger.post(
+        Notice(
+            to=retailer.id,
+            address=ctx.reach(retailer),
+            kind=NoticeKind.COMPLAINT_REPLY,
+            lang=retailer.lang,
+            params=params,
+            copy_of=content if content.is_media else None,
+            buttons=(BACK_TO_MANAGER,) if "until" in params else (),
         )
-        params: dict[str, object] = {
-            "complaint": complaint.id,
-            "staff": ctx.team.name_of(cmd.staff_id),
-            "text": cmd.content.text,
-        }
-        # The retailer's answer to the supervisor stays confidential, reply or not; a choice
-        # they owe or a prompt they asked for is left as it is.
-        if retailer.awaiting in {None, Awaited.COMPLAINT}:
-            params["until"] = (await stay_confidential(ctx, ledger, retailer)).isoformat()
-            params["variant"] = "open"
-        await ledger.post(
-            Notice(
-                to=retailer.id,
-                address=ctx.reach(retailer),
-                kind=NoticeKind.COMPLAINT_REPLY,
-                lang=retailer.lang,
-                params=params,
-                copy_of=cmd.content if cmd.content.is_media else None,
-                buttons=(BACK_TO_MANAGER,) if "until" in params else (),
-            )
+    )
+    if complaint.waiting_since is not None:
+        complaint = complaint.evolve(
+            waiting_since=None,
+            last_step=-1,
+            last_fired_at=None,
+            first_response_at=complaint.first_response_at or now,
         )
-        if complaint.waiting_since is not None:
-            complaint = complaint.evolve(
-                waiting_since=None,
-                last_step=-1,
-                last_fired_at=None,
-                first_response_at=complaint.first_response_at or now,
-            )
-            await ledger.save_complaint(with_due(complaint))
+        await ledger.save_complaint(with_due(complaint))
     return Outcome.DONE
 
 

@@ -20,6 +20,7 @@ from desk import (
 )
 from desk.commands import (
     Answer,
+    AnswerComplaint,
     AnswerTicket,
     Ask,
     Away,
@@ -156,6 +157,10 @@ class Desk:
     async def answer_complaint(self, cmd: Answer) -> Outcome:
         """Relay a supervisor's reply to a complaint; NOT_A_TICKET for other replies."""
         return await complaining.answer_complaint(self.ctx, cmd)
+
+    async def answer_complaint_by_number(self, cmd: AnswerComplaint) -> Outcome:
+        """Relay a supervisor's answer to a complaint named by its number."""
+        return await complaining.answer_complaint_by_number(self.ctx, cmd)
 
     async def close_complaint(self, cmd: CloseComplaint) -> Outcome:
         """Close a complaint."""

@@ -11,7 +11,8 @@ from dataclasses import replace
 from typing import Any
 
 from desk.answering import ETA_CHOICES, numbered
-from desk.commands import AnswerTicket, Inbound, OnIt, Outcome, Resolve
+from desk.commands import AnswerComplaint, AnswerTicket, Inbound, OnIt, Outcome, Resolve
+from desk.complaining import CloseComplaint, complaint_numbered
 from desk.content import Content, ContentKind
 from desk.notices import Attachment, Button, Notice, NoticeKind
 from desk.people import Address, Manager, Staff, Supervisor
@@ -99,7 +100,21 @@ class StaffDesk:
         if found is not None:
             await self._answer(staff, found[0], found[1], source)
             return
+        if (complaint := complaint_numbered(content)) is not None:
+            await self._answer_complaint(staff, complaint[0], complaint[1], source)
+            return
         await self._plain(staff, content, source)
+
+    async def _answer_complaint(
+        self, staff: Staff, complaint_id: int, content: Content, source: Inbound
+    ) -> None:
+        """Relay a supervisor's "#C12 answer" to the retailer who complained."""
+        cmd = AnswerComplaint(staff.id, complaint_id, content, source)
+        outcome = await self.desk.answer_complaint_by_number(cmd)
+        if outcome is Outcome.DONE:
+            await self._say(staff, "wecom.complaint_answered", complaint=complaint_id)
+        elif outcome is not Outcome.REPEATED:
+            await self._say(staff, outcome.value)
 
     async def _say(
         self, staff: Staff, key: str, ticket_id: int | None = None, **params: Any
@@ -161,7 +176,12 @@ class StaffDesk:
             )
 
     async def _press(self, staff: Staff, key: str, source: Inbound) -> None:
-        if (ticket := _ticket_of(key, "ok")) is not None:
+        if (complaint := _ticket_of(key, "cpx")) is not None:
+            closing = CloseComplaint(staff.id, complaint, source)
+            outcome = await self.desk.close_complaint(closing)
+            if outcome not in {Outcome.DONE, Outcome.REPEATED}:
+                await self._say(staff, outcome.value)
+        elif (ticket := _ticket_of(key, "ok")) is not None:
             minutes = _minutes(key)
             outcome = await self.desk.on_it(OnIt(staff.id, ticket, minutes, source))
             if outcome is Outcome.DONE:

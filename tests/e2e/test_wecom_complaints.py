@@ -1,7 +1,7 @@
 """A complaint reaches a supervisor in the WeCom app, and no manager in the app sees any of it.
 
-A retailer on 微信客服 has no way to start a complaint yet (no /complain for kf): the
-complaint here comes from a retailer on Telegram, and all the staff work in the WeCom app.
+The first complaint comes from a retailer on Telegram, the second from one on 微信客服; all the
+staff work in the WeCom app, where the supervisor answers by the complaint's number and closes it.
 """
 
 from __future__ import annotations
@@ -110,3 +110,38 @@ async def test_a_complaint_reaches_the_wecom_supervisor_and_no_manager_in_the_ap
         assert leaked == [], leaked
     to_zhao = " ".join(said(d) for d in kf_to(wecom, ZHAO))
     assert COMPLAINT not in to_zhao and MORE not in to_zhao
+
+
+async def test_a_kf_retailer_complains_and_the_supervisor_answers_and_closes_in_the_app(
+    wecom: WecomStandin, tg: Standin, clock: FakeClock, tmp_path: Path
+) -> None:
+    async with running_wecom(complaint_settings(wecom, tg, tmp_path), wecom, clock):
+        await wecom.retailer_enters(ZHAO, link_of("r3"))
+        await wecom.retailer_writes(ZHAO, "/complain")
+        await until(lambda: kf_to(wecom, ZHAO))
+        await wecom.retailer_writes(ZHAO, COMPLAINT)
+        card = await until(lambda: [d for d in app_to(wecom, "ChenZhuRen") if COMPLAINT in said(d)])
+        # No reply-to in the app: the complaint says how to answer it by its own number.
+        assert "#C1" in said(card[0])
+
+        await wecom.staff_writes("ChenZhuRen", "#C1 我已核实，明天我亲自给您送货。")
+        await until(lambda: [d for d in kf_to(wecom, ZHAO) if "亲自给您送货" in said(d)])
+        confirmed = await until(
+            lambda: [
+                d for d in app_to(wecom, "ChenZhuRen") if "投诉 #1" in said(d) and "✓" in said(d)
+            ]
+        )
+        assert confirmed
+        # The close button on the complaint's card ends it, and the retailer is told.
+        cards = [d.body for d in app_to(wecom, "ChenZhuRen", "template_card")]
+        closing = [c for c in cards if "cpx:1" in [b["key"] for b in c["button_list"]]]
+        assert len(closing) == 1
+        task_id = str(closing[0]["task_id"])
+        before = len(kf_to(wecom, ZHAO))
+        await wecom.staff_presses("ChenZhuRen", "cpx:1", task_id)
+        await until(lambda: len(kf_to(wecom, ZHAO)) > before)
+        assert "已由陈主任结案" in said(kf_to(wecom, ZHAO)[-1])
+
+    for manager in MANAGERS:
+        leaked = [s for s in everything_to(wecom, manager) for secret in SECRETS if secret in s]
+        assert leaked == [], leaked
