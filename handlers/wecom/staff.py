@@ -15,8 +15,10 @@ from desk.commands import AnswerComplaint, AnswerTicket, Inbound, OnIt, Outcome,
 from desk.complaining import CloseComplaint, complaint_numbered
 from desk.content import Content, ContentKind
 from desk.notices import Attachment, Button, Notice, NoticeKind
+from desk.ordering import OUTCOME_CODES, SupplyAnswer
 from desk.people import Address, Manager, Staff, Supervisor
 from desk.service import Desk
+from desk.supply import RESTOCK_DAYS, RefusalReason
 from handlers.wecom.notes import note, post
 from handlers.wecom.xmlmsg import (
     AppImage,
@@ -117,20 +119,20 @@ class StaffDesk:
             await self._say(staff, outcome.value)
 
     async def _say(
-        self, staff: Staff, key: str, ticket_id: int | None = None, **params: Any
+        self,
+        staff: Staff,
+        key: str,
+        ticket_id: int | None = None,
+        *,
+        buttons: tuple[Button, ...] = (),
+        **params: Any,
     ) -> None:
         ctx = self.desk.ctx
-        await post(
-            ctx,
-            note(
-                staff.id,
-                Address(WECOM, _userid(staff)),
-                staff.lang,
-                key,
-                ticket_id=ticket_id,
-                **params,
-            ),
+        address = Address(WECOM, _userid(staff))
+        said = note(
+            staff.id, address, staff.lang, key, ticket_id=ticket_id, buttons=buttons, **params
         )
+        await post(ctx, said)
 
     async def _answer(
         self, staff: Staff, ticket_id: int, content: Content, source: Inbound
@@ -176,7 +178,9 @@ class StaffDesk:
             )
 
     async def _press(self, staff: Staff, key: str, source: Inbound) -> None:
-        if (complaint := _ticket_of(key, "cpx")) is not None:
+        if (request := _ticket_of(key, "sup")) is not None:
+            await self._supply(staff, request, key.split(":")[2:], source)
+        elif (complaint := _ticket_of(key, "cpx")) is not None:
             closing = CloseComplaint(staff.id, complaint, source)
             outcome = await self.desk.close_complaint(closing)
             if outcome not in {Outcome.DONE, Outcome.REPEATED}:
@@ -205,6 +209,32 @@ class StaffDesk:
             else:
                 await self.replies.aim(staff.id, ticket)
                 await self._say(staff, "wecom.replying", ticket, ticket=ticket)
+
+    async def _supply(self, staff: Staff, request: int, fields: list[str], source: Inbound) -> None:
+        """Record an order's outcome, first asking for the restock date or the reason."""
+        code, more = (fields[0], fields[1:]) if fields else ("", [])
+        if code not in OUTCOMES or (more and code not in NEEDS_MORE):
+            await self._say(staff, "button.stale")
+            return
+        if code in NEEDS_MORE and not more:
+            allowed = await self.desk.may_answer_supply(staff.id, request)
+            if allowed is not Outcome.DONE:
+                await self._say(staff, _refusal(allowed))
+                return
+            await self._say(staff, NEEDS_MORE[code], buttons=_more_choices(request, code))
+            return
+        try:
+            days = int(more[0]) if code == "oos" else None
+            reason = RefusalReason(more[0]) if code == "no" else None
+        except ValueError:
+            await self._say(staff, "button.stale")
+            return
+        cmd = SupplyAnswer(staff.id, request, OUTCOMES[code], days, reason, source)
+        outcome = await self.desk.answer_supply(cmd)
+        if outcome is not Outcome.REPEATED:
+            await self._say(
+                staff, "supply.answered" if outcome is Outcome.DONE else _refusal(outcome)
+            )
 
     async def _command(self, staff: Staff, text: str, source: Inbound) -> None:
         name, _, rest = text[1:].partition(" ")
@@ -258,6 +288,25 @@ class StaffDesk:
 def _userid(staff: Staff) -> str:
     found = next((c.chat for c in staff.contacts if c.channel == WECOM), None)
     return found or staff.id
+
+
+# An order's outcome by its code on the button; two of them need one more choice.
+OUTCOMES = {code: outcome for outcome, code in OUTCOME_CODES.items()}
+NEEDS_MORE = {"oos": "choose_restock", "no": "choose_reason"}
+
+
+def _more_choices(request: int, code: str) -> tuple[Button, ...]:
+    """Return the buttons that finish an out-of-stock or a refusal: when, or why."""
+    if code == "oos":
+        return tuple(Button(f"button.restock{d}", f"sup:{request}:oos:{d}") for d in RESTOCK_DAYS)
+    return tuple(
+        Button(f"button.reason.{r.value}", f"sup:{request}:no:{r.value}") for r in RefusalReason
+    )
+
+
+def _refusal(outcome: Outcome) -> str:
+    """Return the text key for a refused press on an order's button."""
+    return "button.stale" if outcome is Outcome.NOT_A_TICKET else outcome.value
 
 
 def _minutes(key: str) -> int:
