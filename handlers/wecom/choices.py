@@ -9,6 +9,7 @@ Telegram press or command does, so ratings, complaints, orders and languages wor
 from __future__ import annotations
 
 import re
+from typing import Any
 
 from desk.commands import Inbound, Outcome
 from desk.conversation import BackToManager, Choose
@@ -24,6 +25,9 @@ _PROMPTS = {"menu:complain": Awaited.COMPLAINT, "/complain": Awaited.COMPLAINT}
 _PROMPTS |= {"menu:order": Awaited.ORDER, "/order": Awaited.ORDER}
 COMMANDS = frozenset({"/complain", "/order", "/done", "/cancel", "/lang"})
 LANGS = ("zh", "en")
+GUIDE_ENTRY = "gd:e:"
+# What to tell the retailer: a catalog key and its parameters.
+Told = tuple[str, dict[str, Any]]
 
 
 def is_choice(text: str, menu_id: str | None) -> bool:
@@ -31,18 +35,22 @@ def is_choice(text: str, menu_id: str | None) -> bool:
     return bool(menu_id) or text.strip().split(" ", 1)[0] in COMMANDS
 
 
-async def choose(desk: Desk, address: Address, choice: str, source: Inbound) -> str | None:
+async def choose(desk: Desk, address: Address, choice: str, source: Inbound) -> Told | None:
     """Apply a retailer's tap (its menu_id) or typed command; return what to tell them, if any."""
     outcome = await _apply(desk, address, choice, source)
-    if isinstance(outcome, str) and not isinstance(outcome, Outcome):
-        return outcome
-    # A done command is answered by the desk's own notices (a prompt, thanks for a score).
-    return None if outcome in {Outcome.DONE, Outcome.REPEATED} else outcome.value
+    if isinstance(outcome, Outcome):
+        # A done command is answered by the desk's own notices (a prompt, thanks for a score).
+        return None if outcome in {Outcome.DONE, Outcome.REPEATED} else (outcome.value, {})
+    return (outcome, {}) if isinstance(outcome, str) else outcome
 
 
-async def _apply(desk: Desk, address: Address, choice: str, source: Inbound) -> Outcome | str:
+async def _apply(
+    desk: Desk, address: Address, choice: str, source: Inbound
+) -> Outcome | str | Told:
     """Turn the tap or command into the desk's command; a catalog key when none fits."""
     word, _, rest = choice.strip().partition(" ")
+    if word.startswith(GUIDE_ENTRY):
+        return await _entry(desk, address, word.removeprefix(GUIDE_ENTRY))
     if word in _PROMPTS:
         return await desk.expect(Expect(address, Expectation(_PROMPTS[word]), source))
     if word in {"/done", "cpdone"}:
@@ -59,6 +67,16 @@ async def _apply(desk: Desk, address: Address, choice: str, source: Inbound) -> 
     if commented := _COMMENT.fullmatch(word):
         return await desk.want_comment(address, int(commented[1]))
     return "button.stale"
+
+
+async def _entry(desk: Desk, address: Address, key: str) -> Told:
+    """Show a guide entry a suggestion offered, in the retailer's language."""
+    retailer = (await desk.who(address)).retailer
+    lang = retailer.lang if retailer is not None else "zh"
+    entry = (await desk.library()).entry(key)
+    if entry is None:
+        return ("no_entry", {})
+    return ("guide.entry", {"title": entry.title(lang), "text": entry.text(lang)})
 
 
 async def _language(desk: Desk, address: Address, wanted: str) -> Outcome | str:

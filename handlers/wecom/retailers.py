@@ -96,11 +96,12 @@ class Retailers:
         if (await self.desk.who(address)).retailer is None:
             await post(self.desk.ctx, note(address.chat, address, "zh", "wechat.unlinked"))
             return
-        key = await choices.choose(self.desk, address, choice, source)
+        told = await choices.choose(self.desk, address, choice, source)
         # Read after the choice: /lang has just changed the language to answer in.
         retailer = (await self.desk.who(address)).retailer
-        if key is not None and retailer is not None:
-            await post(self.desk.ctx, note(retailer.id, address, retailer.lang, key))
+        if told is not None and retailer is not None:
+            key, params = told
+            await post(self.desk.ctx, note(retailer.id, address, retailer.lang, key, **params))
 
     async def _enter(self, event: JSON, source: Inbound) -> None:
         """Link the customer to the retailer their signed link names, and welcome them once."""
