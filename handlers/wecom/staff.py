@@ -8,10 +8,11 @@ from __future__ import annotations
 
 import logging
 from dataclasses import replace
+from datetime import datetime, time
 from typing import Any
 
 from desk.answering import ETA_CHOICES, numbered
-from desk.commands import AnswerComplaint, AnswerTicket, Inbound, OnIt, Outcome, Resolve
+from desk.commands import AnswerComplaint, AnswerTicket, Away, Inbound, OnIt, Outcome, Resolve
 from desk.complaining import CloseComplaint, complaint_numbered
 from desk.content import Content, ContentKind
 from desk.notices import Attachment, Button, Notice, NoticeKind
@@ -247,6 +248,11 @@ class StaffDesk:
             lines = [f"#{w.id} · {w.retailer.name if w.retailer else '?'}" for w in waiting]
             head = f"({len(waiting)}) "
             await self._say(staff, "report", text=head + "\n".join(lines))
+        elif name == "away":
+            await self._away(staff, rest.split())
+        elif name == "back":
+            outcome = await self.desk.come_back(staff.id)
+            await self._say(staff, "back.ok" if outcome is Outcome.DONE else "not_away")
         elif name == "lang" and rest.strip() in LANGS:
             await self.desk.choose_lang(Address(WECOM, _userid(staff)), rest.strip())
             await self._say(replace(staff, lang=rest.strip()), "lang.set")
@@ -254,6 +260,22 @@ class StaffDesk:
             await self._report(staff, ROLE_OF[name], rest.strip() or None)
         else:
             await self._say(staff, "wecom.help")
+
+    async def _away(self, staff: Staff, args: list[str]) -> None:
+        """Start leave: /away YYYY-MM-DD colleague-id, to the end of that day in the desk's zone."""
+        try:
+            day = datetime.strptime(args[0], "%Y-%m-%d").date()
+            covering = args[1]
+        except (IndexError, ValueError):
+            await self._say(staff, "away.usage")
+            return
+        until = datetime.combine(day, time.max, self.desk.ctx.timezone)
+        outcome = await self.desk.go_away(Away(staff.id, until, covering))
+        if outcome is Outcome.DONE:
+            name = self.desk.ctx.team.name_of(covering)
+            await self._say(staff, "away.ok", until=day.isoformat(), covering=name)
+        else:
+            await self._say(staff, outcome.value)
 
     async def _report(self, staff: Staff, role: type[Staff], week: str | None) -> None:
         """Send a supervisor their team's week, or a manager their own: text, chart and table."""

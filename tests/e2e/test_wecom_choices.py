@@ -84,3 +84,36 @@ async def test_lang_switches_and_an_unknown_tap_is_called_stale(
     )
     assert stale[0].lang == "en"
     assert rec.to_staff("LiJingLi") == []
+
+
+async def test_a_manager_away_in_the_app_hands_new_questions_to_the_colleague_and_comes_back(
+    app: RetailDesk, wecom: WecomStandin, rec: Recorded
+) -> None:
+    await link(app, wecom, ZHANG, "r1")
+    await wecom.staff_writes("LiJingLi", "/away 2026-12-31 m2")
+    away = await until(
+        lambda: [
+            n for n in rec.to_staff("LiJingLi", NoticeKind.NOTE) if n.params["about"] == "away.ok"
+        ]
+    )
+    assert "王经理" in away[0].params["text"]
+
+    await wecom.retailer_writes(ZHANG, "明天送货吗？")
+    covered = await until(lambda: rec.to_staff("WangJingLi", NoticeKind.QUESTION))
+    assert "明天送货吗？" in covered[0].params["text"]
+    assert rec.to_staff("LiJingLi", NoticeKind.QUESTION) == []
+
+    await wecom.staff_writes("LiJingLi", "/back")
+    await until(
+        lambda: [
+            n for n in rec.to_staff("LiJingLi", NoticeKind.NOTE) if n.params["about"] == "back.ok"
+        ]
+    )
+    await wecom.staff_writes("LiJingLi", "/away tomorrow")
+    await until(
+        lambda: [
+            n
+            for n in rec.to_staff("LiJingLi", NoticeKind.NOTE)
+            if n.params["about"] == "away.usage"
+        ]
+    )
