@@ -18,10 +18,25 @@ import pytest
 from desk.clock import SystemClock
 from handlers.wecom.standin import WecomStandin
 from tests.e2e.harness import DeskProcess, write_config
-from tests.e2e.wecom_harness import MEMBERS, free_port, link_of, until, wecom_mapping
+from tests.e2e.wecom_harness import (
+    MEMBERS,
+    app_to,
+    free_port,
+    link_of,
+    said,
+    until,
+    wecom_mapping,
+)
 
 RETAILERS = 6
 MESSAGES_EACH = 4
+MANAGERS = ("LiJingLi", "WangJingLi")
+
+
+def manager_of(text: str) -> str:
+    """Return whose retailer asked: retailer i belongs to m1 when i is even (see roster)."""
+    retailer = 0 if text == "最后一个问题" else int(text.split("-")[1])
+    return MANAGERS[retailer % 2]
 
 
 @pytest.fixture
@@ -65,6 +80,8 @@ async def test_killed_mid_burst_every_kf_question_reaches_its_manager(
 ) -> None:
     port = free_port()
     mapping = wecom_mapping(wecom, tmp_path, port=port)
+    # Follow-ups reach the manager at once, so every question is seen without waiting out a batch.
+    mapping["flood"] = {"notify_every": 0}
     roster(tmp_path)
     db = tmp_path / "desk.db"
     desk = DeskProcess(write_config(mapping, tmp_path))
@@ -84,7 +101,7 @@ async def test_killed_mid_burst_every_kf_question_reaches_its_manager(
 
         linked = len(wecom.callbacks.deliveries)
         sending = asyncio.create_task(burst())
-        said = "select text from messages where from_retailer"
+        stored_sql = "select text from messages where from_retailer"
         # Killed a third of the way through the burst, with its syncs and handling under way.
         third = linked + len(asked) // 3
         await until(lambda: len(wecom.callbacks.deliveries) >= third, timeout=30)
@@ -97,18 +114,25 @@ async def test_killed_mid_burst_every_kf_question_reaches_its_manager(
         # Callbacks posted while the desk was down were lost; the next one syncs them all.
         await wecom.retailer_writes("wm0000", "最后一个问题")
         asked.append("最后一个问题")
-        await until(lambda: len(read(db, said)) >= len(asked), timeout=60)
+        await until(lambda: len(read(db, stored_sql)) >= len(asked), timeout=60)
         questions = read(
             db,
             "select t.retailer_id, o.chat_id from outbox o join tickets t on t.id = o.ticket_id "
             "where o.kind = 'question' and o.channel = 'wecom'",
         )
+
+        # And every question reached its own manager's app chat, as WeCom received it.
+        def unseen() -> list[str]:
+            seen = {m: " ".join(said(d) for d in app_to(wecom, m)) for m in MANAGERS}
+            return [t for t in asked if t not in seen[manager_of(t)]]
+
+        await until(lambda: not unseen(), timeout=60)
         assert desk.terminate() == 0
     finally:
         if desk.alive:
             desk.kill()
 
-    stored = [row[0] for row in read(db, said)]
+    stored = [row[0] for row in read(db, stored_sql)]
     assert sorted(stored) == sorted(asked), "every question stored exactly once"
     managers = {f"r{i}": ("LiJingLi" if i % 2 == 0 else "WangJingLi") for i in range(RETAILERS)}
     assert sorted(questions) == sorted(managers.items()), "one question card per ticket"
