@@ -14,16 +14,18 @@ from typing import Any
 from desk.commands import Inbound, Outcome
 from desk.conversation import BackToManager, Choose
 from desk.feedback import Rate
+from desk.guide import ANSWERS_TOPIC, Topic
 from desk.people import Address
 from desk.prompts import Awaited, Expect, Expectation
 from desk.service import Desk
+from handlers.wecom.texts import say
 
 _ID = r"\d{1,11}"
 _RATE = re.compile(rf"rate:({_ID}):([1-5])")
 _COMMENT = re.compile(rf"rcm:({_ID})")
 _PROMPTS = {"menu:complain": Awaited.COMPLAINT, "/complain": Awaited.COMPLAINT}
 _PROMPTS |= {"menu:order": Awaited.ORDER, "/order": Awaited.ORDER}
-COMMANDS = frozenset({"/complain", "/order", "/done", "/cancel", "/lang"})
+COMMANDS = frozenset({"/complain", "/order", "/done", "/cancel", "/lang", "/guide"})
 LANGS = ("zh", "en")
 GUIDE_ENTRY = "gd:e:"
 # What to tell the retailer: a catalog key and its parameters.
@@ -51,6 +53,8 @@ async def _apply(
     word, _, rest = choice.strip().partition(" ")
     if word.startswith(GUIDE_ENTRY):
         return await _entry(desk, address, word.removeprefix(GUIDE_ENTRY))
+    if word in {"/guide", "menu:guide"}:
+        return await _guide(desk, address, rest.strip())
     if word in _PROMPTS:
         return await desk.expect(Expect(address, Expectation(_PROMPTS[word]), source))
     if word in {"/done", "cpdone"}:
@@ -67,6 +71,30 @@ async def _apply(
     if commented := _COMMENT.fullmatch(word):
         return await desk.want_comment(address, int(commented[1]))
     return "button.stale"
+
+
+async def _guide(desk: Desk, address: Address, key: str) -> Told:
+    """Show the library as kf text: its topics, a topic's entries, or an entry, by key."""
+    retailer = (await desk.who(address)).retailer
+    lang = retailer.lang if retailer is not None else "zh"
+    library = await desk.library()
+    if not key:
+        topics = [t for t in library.topics if library.in_topic(t.key)]
+        if not topics:
+            return ("guide.empty", {})
+        lines = [f"· {_topic_name(t, lang)}：/guide {t.key}" for t in topics]
+        return ("report", {"text": "\n".join([say(lang, "guide.head"), *lines])})
+    topic = library.topic(key)
+    if topic is not None:
+        lines = [f"· {e.title(lang)}：/guide {e.id}" for e in library.in_topic(key)]
+        head = say(lang, "guide.topic", topic=_topic_name(topic, lang))
+        return ("report", {"text": "\n".join([head, *lines])})
+    return await _entry(desk, address, key)
+
+
+def _topic_name(topic: Topic, lang: str) -> str:
+    """Return a topic's name; the managers' answers are named by the catalog."""
+    return say(lang, "guide.answers") if topic.key == ANSWERS_TOPIC else topic.name(lang)
 
 
 async def _entry(desk: Desk, address: Address, key: str) -> Told:

@@ -59,3 +59,16 @@ async def test_commands_prompt_and_refusals_are_told(desk: Desk, store):
     assert await choose(desk, R1, "/lang xx", Inbound("wechat", 4)) == ("lang.usage", {})
     assert await choose(desk, R1, "no-such-button", Inbound("wechat", 5)) == ("button.stale", {})
     assert await choose(desk, R1, "rate:99:5", Inbound("wechat", 6)) is not None
+
+
+async def test_guide_lists_topics_then_entries_then_shows_one(desk: Desk):
+    desk = Desk(replace(desk.ctx, guide=Shelf(LIBRARY)))
+
+    ((key, topics),) = [await choose(desk, R1, "/guide", Inbound("wechat", 7))]
+    assert key == "report" and "储存：/guide storage" in topics["text"]
+    _, entries = await choose(desk, R1, "/guide storage", Inbound("wechat", 8)) or ("", {})
+    assert "温湿度：/guide storage.climate" in entries["text"]
+    shown = await choose(desk, R1, "/guide storage.climate", Inbound("wechat", 9))
+    assert shown == ("guide.entry", {"title": "温湿度", "text": "放除湿盒。"})
+    assert await choose(desk, R1, "/guide nothing", Inbound("wechat", 10)) == ("no_entry", {})
+    assert is_choice("/guide", None)
