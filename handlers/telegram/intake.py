@@ -16,10 +16,10 @@ from telegram import Update
 from telegram.ext import Application
 
 from desk.people import Address
+from handlers.draining import drain
 from handlers.telegram.services import Services
 from handlers.telegram.texts import pick_lang, say
 from handlers.telegram.trouble import passing
-from handlers.waiting import first_of
 from storage.inbox import Inbox, Pending
 from storage.trouble import brief
 
@@ -64,25 +64,14 @@ class Intake:
 
     async def run(self, stop: asyncio.Event) -> None:
         """Process batches until stopped, sleeping while the inbox is empty."""
-        pause = 1.0
-        while not stop.is_set():
-            self.arrived.clear()
-            try:
-                handled = await self.process_batch()
-            except Exception as error:
-                # Updates stay in the inbox unsettled; nothing is lost by trying again later.
-                log.error(
-                    "inbox processing paused for %.0fs: %s",
-                    pause,
-                    brief(error),
-                    exc_info=None if passing(error) else error,
-                )
-                await first_of(stop, within=pause)
-                pause = min(pause * 2, 30.0)
-                continue
-            pause = 1.0
-            if handled == 0:
-                await first_of(self.arrived, stop, within=self.idle)
+        await drain(
+            self.process_batch,
+            self.arrived,
+            stop,
+            channel=self.inbox.channel,
+            idle=self.idle,
+            passing=passing,
+        )
 
     async def process_batch(self, limit: int = 200) -> int:
         """Process one batch of pending updates; return how many were settled or parked."""

@@ -6,7 +6,7 @@ import asyncio
 import logging
 from collections.abc import Awaitable, Callable
 
-from handlers.waiting import first_of
+from handlers.draining import drain
 from storage.inbox import Inbox, Pending
 from storage.trouble import brief
 
@@ -40,20 +40,14 @@ class Intake:
 
     async def run(self, stop: asyncio.Event) -> None:
         """Handle batches until stopped, sleeping while the inbox is empty."""
-        pause = 1.0
-        while not stop.is_set():
-            self.arrived.clear()
-            try:
-                handled = await self.process_batch()
-            except Exception as error:
-                # The updates stay in the inbox unsettled; nothing is lost by trying later.
-                log.error("%s inbox paused for %.0fs: %s", self.inbox.channel, pause, brief(error))
-                await first_of(stop, within=pause)
-                pause = min(pause * 2, 30.0)
-                continue
-            pause = 1.0
-            if handled == 0:
-                await first_of(self.arrived, stop, within=self.idle)
+        await drain(
+            self.process_batch,
+            self.arrived,
+            stop,
+            channel=self.inbox.channel,
+            idle=self.idle,
+            passing=self.passing,
+        )
 
     async def process_batch(self, limit: int = 100) -> int:
         """Handle one batch of pending updates in order; return how many were settled or parked."""
