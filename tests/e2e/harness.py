@@ -7,7 +7,7 @@ import os
 import signal
 import subprocess
 import sys
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Callable, Sequence
 from contextlib import asynccontextmanager
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -15,7 +15,7 @@ from typing import Any
 
 from sqlalchemy import func, select
 
-from bot.app import RetailDesk, build, serve
+from bot.app import ChannelMaker, RetailDesk, build, serve
 from bot.config import Settings
 from desk.clock import Clock
 from handlers.telegram.standin import Standin
@@ -103,10 +103,10 @@ async def polling(
 
 @asynccontextmanager
 async def running_desk(
-    settings: Settings, tg: Standin, clock: Clock | None = None
+    settings: Settings, tg: Standin, clock: Clock | None = None, extra: Sequence[ChannelMaker] = ()
 ) -> AsyncIterator[RetailDesk]:
-    """Run the app until the block ends; yield once it is polling."""
-    app = build(settings, clock=clock)
+    """Run the app (with any extra channels) until the block ends; yield once it is polling."""
+    app = build(settings, clock=clock, extra=extra)
     stop = asyncio.Event()
     polls = poll_mark(tg)
     task = asyncio.create_task(serve(app, stop))

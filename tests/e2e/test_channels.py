@@ -3,37 +3,24 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
+from contextlib import AbstractAsyncContextManager
 from pathlib import Path
 
-from bot.app import ChannelMaker, RetailDesk, build, serve
+from bot.app import ChannelMaker, RetailDesk
 from bot.config import Settings
 from desk.notices import Notice, NoticeKind
 from desk.people import Address
 from handlers.channel import Channel
 from handlers.telegram.standin import Standin
 from tests.channels import FakeChannel
-from tests.e2e.harness import desk_settings
+from tests.e2e.harness import desk_settings, running_desk
 
 
-@asynccontextmanager
-async def running_with(
+def running_with(
     settings: Settings, tg: Standin, *extra: ChannelMaker
-) -> AsyncIterator[RetailDesk]:
+) -> AbstractAsyncContextManager[RetailDesk]:
     """Run the app with more channels than the config names; yield once Telegram polls."""
-    app = build(settings, extra=extra)
-    stop = asyncio.Event()
-    task = asyncio.create_task(serve(app, stop))
-    polls = len(tg.calls_to("getUpdates"))
-    await tg.wait_for(lambda: len(tg.calls_to("getUpdates")) > polls or task.done(), timeout=15)
-    if task.done():
-        task.result()
-    try:
-        yield app
-    finally:
-        stop.set()
-        await asyncio.wait_for(task, timeout=15)
+    return running_desk(settings, tg, extra=extra)
 
 
 def fake_of(app: RetailDesk) -> FakeChannel:

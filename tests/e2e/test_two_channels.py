@@ -8,13 +8,11 @@ reaches the backup on the in-memory channel: every message must land on its own 
 
 from __future__ import annotations
 
-import asyncio
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
+from contextlib import AbstractAsyncContextManager
 from pathlib import Path
 from typing import Any
 
-from bot.app import RetailDesk, build, serve
+from bot.app import RetailDesk
 from bot.config import Settings
 from desk.answering import numbered
 from desk.commands import AnswerTicket, Inbound
@@ -25,7 +23,7 @@ from desk.people import Address
 from desk.service import Desk
 from handlers.telegram.standin import Standin
 from tests.channels import FakeChannel
-from tests.e2e.harness import FakeClock, desk_mapping, poll_mark, polling, tick
+from tests.e2e.harness import FakeClock, desk_mapping, running_desk, tick
 
 SHOP_CHAT = "shop-zhang"  # 张伟's chat on the in-memory channel
 BACKUP_CHAT = "wang-desk"  # 王经理's chat there; 李经理 is on Telegram only
@@ -58,21 +56,9 @@ def two_channel_settings(tg: Standin, folder: Path) -> Settings:
     return Settings.from_mapping(mapping, env={}, config_dir=folder)
 
 
-@asynccontextmanager
-async def running(settings: Settings, tg: Standin) -> AsyncIterator[RetailDesk]:
+def running(settings: Settings, tg: Standin) -> AbstractAsyncContextManager[RetailDesk]:
     """Run the app with the in-memory channel beside Telegram, on a clock the test moves."""
-    app = build(settings, clock=FakeClock(), extra=[FakeChannel.maker("memo", memo_messages)])
-    stop = asyncio.Event()
-    polls = poll_mark(tg)
-    task = asyncio.create_task(serve(app, stop))
-    await polling(tg, polls, timeout=15, or_when=task.done)
-    if task.done():
-        task.result()
-    try:
-        yield app
-    finally:
-        stop.set()
-        await asyncio.wait_for(task, timeout=15)
+    return running_desk(settings, tg, FakeClock(), [FakeChannel.maker("memo", memo_messages)])
 
 
 async def test_a_question_on_one_channel_answered_from_the_other_escalates_on_the_first(
