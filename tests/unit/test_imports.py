@@ -18,7 +18,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[2]
 PRODUCT = ("bot", "desk", "handlers", "storage", "escalation", "reports")
 # Folders under handlers/ that every channel shares; any other folder there is one channel.
-SHARED_HANDLERS = {"catalog"}
+# The console is a web page every channel links to, not a channel of its own.
+SHARED_HANDLERS = {"catalog", "console"}
 TELEGRAM_LIBRARY = "telegram"
 CHANNEL_NAMES = re.compile(r"telegram|wecom", re.IGNORECASE)
 
