@@ -10,7 +10,8 @@ from desk.commands import Answer, AnswerTicket, Ask, Away, Nudge, OnIt, Outcome,
 from desk.content import Content, ContentKind
 from desk.notices import Button, NoticeKind
 from desk.people import Address, Manager, Supervisor, Team
-from desk.tickets import EventKind
+from desk.sla import with_due
+from desk.tickets import EventKind, Ticket
 from escalation.engine import Escalator
 from tests.unit.conftest import make_team
 from tests.unit.fakes import FakeClock, FakeStore
@@ -358,3 +359,30 @@ async def test_a_manager_on_leave_cannot_be_given_the_ticket(desk, store, clock)
 
     assert await desk.reassign(Reassign("s1", 1, "m2", "在外地")) is Outcome.MANAGER_AWAY
     assert store.tickets[1].manager_id == "m1"
+
+
+def waiting_ticket(ctx, retailer: str, manager: str, home: str) -> Ticket:
+    """Return a ticket waiting since now, as the desk would open it."""
+    now = ctx.clock.now()
+    return with_due(Ticket(1, retailer, manager, home, now, ctx.policy, waiting_since=now))
+
+
+async def test_the_supervisor_of_the_covering_manager_may_steer_too(desk, store, ctx):
+    # s2's m3 is away and s1's m1 covers: either supervisor may steer the ticket.
+    ticket = store.add_ticket(waiting_ticket(ctx, "r2", "m1", "m3"))
+
+    assert await desk.nudge(Nudge("s1", ticket.id)) is Outcome.DONE
+    assert await desk.nudge(Nudge("s2", ticket.id)) is Outcome.NUDGED_RECENTLY
+    # Each hands it only within their own team.
+    assert await desk.reassign(Reassign("s2", ticket.id, "m2", "回来了")) is Outcome.NOT_IN_TEAM
+    assert await desk.reassign(Reassign("s2", ticket.id, "m3", "回来了")) is Outcome.DONE
+
+
+async def test_a_retailer_without_a_chat_is_not_told_but_the_ticket_moves(desk, store, ctx):
+    ticket = store.add_ticket(waiting_ticket(ctx, "r3", "m1", "m1"))
+
+    assert await desk.reassign(Reassign("s1", ticket.id, "m2", "在外地")) is Outcome.DONE
+
+    assert store.tickets[ticket.id].manager_id == "m2"
+    assert store.posted_to("r3") == []
+    assert [n.kind for n in store.posted_to("m2")] == [NoticeKind.REASSIGNED]
