@@ -150,7 +150,7 @@ class Escalator:
 
     async def _taken_from(self, ledger: Ledger, ticket: Ticket, target_id: str) -> bool:
         """Say whether a supervisor took this ticket away from the rung's target."""
-        # Only a reassigned ticket is asked about: the ladder's hot path stays one read.
+        # Only a ticket ever reassigned pays for this read; every other climb goes without it.
         if ticket.reassigned_at is None or target_id == ticket.manager_id:
             return False
         return target_id in await ledger.reassigned_from(ticket.id)
@@ -196,7 +196,8 @@ class Escalator:
         target_id = await self._present(ledger, target_id, ticket, now)
         detail: dict[str, object] = {"notify": notify.value, "repeat": climb.repeat}
         if target_id is not None and await self._taken_from(ledger, ticket, target_id):
-            # A supervisor took the ticket from them: that rung has nobody, and the next hurries.
+            # A supervisor took the ticket from them: like a rung nobody fills, it reaches no one
+            # and the next rung hurries.
             detail["taken_from"] = target_id
             target_id = None
         staff = self.ctx.team.staff(target_id) if target_id else None
