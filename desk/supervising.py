@@ -5,8 +5,10 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import Any
 
+from desk import flood
 from desk.asking import ticket_buttons
 from desk.commands import Nudge, Outcome, Reassign
+from desk.content import Content
 from desk.context import DeskContext
 from desk.notices import Notice, NoticeKind
 from desk.people import Retailer
@@ -42,7 +44,7 @@ async def nudge(ctx: DeskContext, cmd: Nudge) -> Outcome:
         last = await ledger.last_notice(ticket.id, assignee.id, (NoticeKind.NUDGE,))
         if last is not None and now - last.not_before < NUDGE_GAP:
             return Outcome.NUDGED_RECENTLY
-        params = await _question(ledger, ticket, retailer, now)
+        params = _question(ticket, retailer, await _waiting(ledger, ticket), now)
         await ledger.post(
             Notice(
                 to=assignee.id,
@@ -81,7 +83,8 @@ async def reassign(ctx: DeskContext, cmd: Reassign) -> Outcome:
         retailer = await ledger.retailer(ticket.retailer_id)
         if retailer is None:
             return Outcome.NOT_A_TICKET
-        question = await _question(ledger, ticket, retailer, now)
+        waiting = await _waiting(ledger, ticket)
+        question = _question(ticket, retailer, waiting, now)
         previous = ticket.manager_id
         given = await ledger.assign(ticket, cmd.manager_id)
         # The rungs start again for the new manager; an old "on it" promise was not theirs.
@@ -107,7 +110,8 @@ async def reassign(ctx: DeskContext, cmd: Reassign) -> Outcome:
             "manager": ctx.team.name_of(cmd.manager_id),
             "reason": reason,
         }
-        await _tell(ctx, ledger, ticket, retailer, previous, cmd.manager_id, moved)
+        await _tell(ctx, ledger, given, retailer, previous, moved)
+        await _show_media(ctx, ledger, given, retailer, [c for c in waiting if c.is_media])
     return Outcome.DONE
 
 
@@ -143,18 +147,23 @@ async def _refused(
     return None
 
 
-async def _question(
-    ledger: Ledger, ticket: Ticket, retailer: Retailer, now: datetime
+async def _waiting(ledger: Ledger, ticket: Ticket) -> list[Content]:
+    """Return the retailer's messages of the waiting round, oldest first."""
+    since = ticket.waiting_since or ticket.opened_at
+    return [m.content for m in await ledger.waiting_messages(ticket.id, since)]
+
+
+def _question(
+    ticket: Ticket, retailer: Retailer, waiting: list[Content], now: datetime
 ) -> dict[str, Any]:
     """Return what a manager is shown of a waiting ticket, as a reminder shows it."""
     since = ticket.waiting_since or ticket.opened_at
-    waiting = await ledger.waiting_messages(ticket.id, since)
     return {
         "ticket": ticket.id,
         "retailer": retailer.name,
         "shop": retailer.shop,
         "waited": (now - since).total_seconds(),
-        "question": "\n".join(m.content.preview() or f"[{m.content.kind.value}]" for m in waiting),
+        "question": "\n".join(c.preview() or f"[{c.kind.value}]" for c in waiting),
     }
 
 
@@ -164,11 +173,10 @@ async def _tell(
     ticket: Ticket,
     retailer: Retailer,
     previous: str,
-    manager_id: str,
     params: dict[str, Any],
 ) -> None:
     """Give the new manager the question, tell the previous one why, and the retailer who."""
-    manager = ctx.team.managers[manager_id]
+    manager = ctx.team.managers[ticket.manager_id]
     await ledger.post(
         Notice(
             to=manager.id,
@@ -202,5 +210,34 @@ async def _tell(
                 lang=retailer.lang,
                 params={"ticket": ticket.id, "manager": params["manager"]},
                 ticket_id=ticket.id,
+            )
+        )
+
+
+async def _show_media(
+    ctx: DeskContext, ledger: Ledger, ticket: Ticket, retailer: Retailer, media: list[Content]
+) -> None:
+    """Give the new manager each photo, voice or file of the question, as it first came."""
+    # The question's text names them only; answering needs the originals, which are copied
+    # as a follow-up of the ticket is, to be replied to like any message of it.
+    manager = ctx.team.managers[ticket.manager_id]
+    for content in media:
+        part = flood.pieces(content)[0]
+        await ledger.post(
+            Notice(
+                to=manager.id,
+                address=ctx.reach(manager),
+                kind=NoticeKind.FOLLOWUP,
+                lang=manager.lang,
+                params={
+                    "ticket": ticket.id,
+                    "retailer": retailer.name,
+                    "shop": retailer.shop,
+                    "text": part.text,
+                    "content": part.kind.value,
+                },
+                ticket_id=ticket.id,
+                copy_of=part.copy_of,
+                buttons=ticket_buttons(ticket.id),
             )
         )

@@ -386,3 +386,32 @@ async def test_a_retailer_without_a_chat_is_not_told_but_the_ticket_moves(desk, 
     assert store.tickets[ticket.id].manager_id == "m2"
     assert store.posted_to("r3") == []
     assert [n.kind for n in store.posted_to("m2")] == [NoticeKind.REASSIGNED]
+
+
+async def test_the_new_manager_gets_each_photo_of_the_question_itself(desk, store, clock):
+    photo = Content(ContentKind.PHOTO, "这个牌子", R1, "7", file="ph-1")
+    await desk.ask(Ask(R1, photo))
+    clock.advance(minutes=1)
+    await desk.ask(Ask(R1, said("有货吗？", message_id=8)))
+    store.deliver_all()
+
+    await desk.reassign(Reassign("s1", 1, "m2", "在外地"))
+
+    given, copied = store.posted_to("m2")
+    assert given.kind is NoticeKind.REASSIGNED
+    assert given.params["question"] == "这个牌子\n有货吗？"
+    assert copied.kind is NoticeKind.FOLLOWUP
+    assert copied.copy_of == photo
+    assert copied.params == {
+        "ticket": 1,
+        "retailer": "张三",
+        "shop": "张三烟酒店",
+        "text": "这个牌子",
+        "content": "photo",
+    }
+    assert (copied.ticket_id, copied.buttons) == (1, BUTTONS)
+    # A reply to the photo answers the retailer, as a reply to the question would.
+    store.deliver_all()
+    reply = said("有，明天到。", M2)
+    outcome = await desk.answer(Answer("m2", M2, store.message_id_of(copied), reply))
+    assert outcome is Outcome.DONE
