@@ -67,3 +67,20 @@ async def test_a_reassigned_question_is_answered_by_the_new_manager(
     assert answer["text"] == "王经理：张老板，明天上午师傅上门。"
     assert saying(tg, 5001, "⏰") == []
     assert saying(tg, 5001, "🚨") == []
+
+
+async def test_a_reassignment_the_new_manager_cannot_receive_is_skipped_at_once(
+    tg: Standin, tmp_path: Path
+) -> None:
+    tg.get_user(5002).block()
+    settings = desk_settings(tg, tmp_path, FAST_LADDER)
+    async with running_desk(settings, tg, clock=FakeClock()) as app:
+        tg.get_user(9001).send("烟柜的灯坏了，怎么报修？")
+        await tg.wait_message(5001, contains="烟柜的灯坏了")
+
+        assert await app.desk.reassign(Reassign("s1", 1, "m2", "李经理在外地")) is Outcome.DONE
+
+        # This clock never moves: the supervisor hears of the question only if the manager
+        # who blocked the bot is skipped as soon as the handover to him fails.
+        escalated = await tg.wait_message(7001, contains="烟柜的灯坏了", timeout=10)
+    assert "升级" in escalated["text"]
