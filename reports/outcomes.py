@@ -183,3 +183,12 @@ async def _supply(
         counts = SupplyCount(int(count), int(out_of_stock or 0), int(refused or 0))
         found[(manager_id, key)] = (brand, counts)
     return found
+
+
+async def brands_between(
+    conn: AsyncConnection, start: datetime, end: datetime, manager_ids: Iterable[str]
+) -> tuple[BrandWeek, ...]:
+    """Return supply outcomes by brand as the weekly summary counts them: team, then managers."""
+    ids = list(dict.fromkeys(manager_ids))
+    found = await _supply(conn, start, end, ids)
+    return _brands(_Week(ratings={}, complaints={}, supply=found), ids)
