@@ -14,6 +14,7 @@ from sqlalchemy import insert
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from desk.people import Address, Manager, Supervisor, Team
+from desk.supply import brand_key
 from reports.scope import Scope
 from reports.weeks import IsoWeek
 from storage.tables import events, ratings, retailers, supply_requests, tickets
@@ -170,7 +171,7 @@ class History:
         await self.conn.execute(
             insert(supply_requests).values(
                 ticket_id=ticket, retailer_id=await self._retailer_of(ticket),
-                manager_id=manager, brand=brand, brand_key=brand.strip().lower(),
+                manager_id=manager, brand=brand, brand_key=brand_key(brand),
                 quantity="1条", note="", opened_at=at, outcome=outcome,
                 outcome_at=at + timedelta(hours=1) if outcome else None,
             )
