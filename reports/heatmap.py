@@ -14,7 +14,7 @@ from datetime import UTC, datetime, timedelta
 from itertools import pairwise
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import ColumnElement, Integer, case, cast, func, literal, select
+from sqlalchemy import ColumnElement, Float, Integer, case, cast, func, literal, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from reports.scope import Scope
@@ -114,7 +114,7 @@ async def _medians(
 
 def _seconds(dialect: str) -> ColumnElement[float]:
     if dialect == "postgresql":
-        return func.extract("epoch", tickets.c.first_response_at - tickets.c.opened_at)
+        return cast(func.extract("epoch", tickets.c.first_response_at - tickets.c.opened_at), Float)
     days = func.julianday(tickets.c.first_response_at) - func.julianday(tickets.c.opened_at)
     # julianday keeps about a millisecond; round to it so equal waits compare equal.
     return func.round(days * 86400.0, 3)
