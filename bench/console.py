@@ -15,8 +15,9 @@ Each round loads the console of every supervisor in turn:
   waiting tickets), built into their dataclasses. `build_page` is the one seam to point at the
   app through httpx.ASGITransport once it exists.
 
-Last week's figures are kept between loads (reports.standings.FinishedWeeks), as the console
-keeps them; one unmeasured load per viewer warms them. The data is generated once and kept
+Last week's figures (reports.standings.FinishedWeeks) and the hour's heatmap
+(reports.heatmap.KeptHeatmaps) are kept between loads, as the console keeps them; one
+unmeasured load per viewer warms them. This week's figures are computed at every load. The data is generated once and kept
 under bench/.data/, keyed by the schema's head revision and the generator's version.
 
     python -m bench.console                      # 1,000,000 messages, 100,000 open, 3 rounds
@@ -33,7 +34,7 @@ import sqlite3
 import time
 from collections.abc import Awaitable, Callable
 from contextlib import closing
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
@@ -47,7 +48,7 @@ from bench.report import TZ, WEEK, team_of
 from bench.report import Plan as ReportPlan
 from desk.people import Team
 from reports.disputes import supply_disputes
-from reports.heatmap import question_heatmap
+from reports.heatmap import KeptHeatmaps, question_heatmap
 from reports.low_ratings import low_ratings
 from reports.rota import rota_ahead
 from reports.scope import Scope, scope_of
@@ -151,23 +152,31 @@ def _add_outcomes(db: Path) -> None:
         conn.execute("ANALYZE")
 
 
+@dataclass
+class Kept:
+    """What the console keeps between page loads: finished weeks, and each hour's heatmap."""
+
+    finished: FinishedWeeks = field(default_factory=FinishedWeeks)
+    heatmaps: KeptHeatmaps = field(default_factory=KeptHeatmaps)
+
+
 async def page_data(
-    conn: AsyncConnection, team: Team, scope: Scope, finished: FinishedWeeks
+    conn: AsyncConnection, team: Team, scope: Scope, kept: Kept
 ) -> tuple[object, ...]:
     """Run every query the console page shows for a viewer, and return their dataclasses."""
-    standings = await managers_this_week(conn, team, scope, NOW, TZ, finished=finished)
+    standings = await managers_this_week(conn, team, scope, NOW, TZ, finished=kept.finished)
     ratings = await low_ratings(conn, team, scope, NOW)
     disputes = await supply_disputes(conn, team, scope, NOW, TZ)
-    heatmap = await question_heatmap(conn, scope, NOW, TZ)
+    heatmap = await question_heatmap(conn, scope, NOW, TZ, kept=kept.heatmaps)
     waiting = await tickets_behind(conn, team, scope, TicketFilter(Figure.WAITING))
     return standings, ratings, disputes, heatmap, rota_ahead(team, NOW, TZ), waiting
 
 
-def build_page(team: Team, finished: FinishedWeeks) -> PageBuilder:
+def build_page(team: Team, kept: Kept) -> PageBuilder:
     """Return how a viewer's page is built: for now its data (see the module's docstring)."""
 
     async def build(conn: AsyncConnection, scope: Scope) -> object:
-        return await page_data(conn, team, scope, finished)
+        return await page_data(conn, team, scope, kept)
 
     return build
 
@@ -220,8 +229,7 @@ async def measure_plan(plan: Plan) -> dict[str, Any]:
     scopes = [s for s in viewers if s is not None]
     engine = make_engine(f"sqlite:///{db}")
     recorder = Recorder(engine)
-    finished = FinishedWeeks()
-    build = build_page(team, finished)
+    build = build_page(team, Kept())
     captured: dict[str, list[Statement]] = {}
     pages: list[float] = []
     floors: list[float] = []

@@ -55,61 +55,103 @@ class Heatmap:
 
 
 async def question_heatmap(
-    conn: AsyncConnection, scope: Scope, now: datetime, tz: ZoneInfo, *, weeks: int = 4
+    conn: AsyncConnection,
+    scope: Scope,
+    now: datetime,
+    tz: ZoneInfo,
+    *,
+    weeks: int = 4,
+    kept: KeptHeatmaps | None = None,
 ) -> Heatmap:
-    """Return the questions opened in the weeks before now by local weekday and hour."""
-    start, end = now - timedelta(weeks=weeks), now
+    """Return the questions opened in the weeks up to now's whole hour by local weekday and hour.
+
+    The window ends at the top of the hour, so within an hour the map is the same and kept
+    (when given kept) answers it without reading the tickets again.
+    """
+    end = now.astimezone(UTC).replace(minute=0, second=0, microsecond=0)
+    start = end - timedelta(weeks=weeks)
+    key = (tuple(sorted(scope.manager_ids)), tz.key, start, end)
+    if kept is not None and (found := kept.get(key)) is not None:
+        return found
     cell = _local_cell(conn.dialect.name, tz, start, end).label("cell")
     picked = [
         tickets.c.manager_id.in_(sorted(scope.manager_ids)),
         tickets.c.opened_at >= start,
         tickets.c.opened_at < end,
     ]
-    counted = await conn.execute(select(cell, func.count()).where(*picked).group_by(cell))
-    questions = {int(c): int(n) for c, n in counted}
-    medians = await _medians(conn, cell, picked)
-    return Heatmap(
+    cells = await _cells(conn, cell, picked)
+    heatmap = Heatmap(
         start=start,
         end=end,
         timezone=tz.key,
         cells=tuple(
-            HourCell(
-                weekday=number // 24,
-                hour=number % 24,
-                questions=questions.get(number, 0),
-                answered=medians[number][0] if number in medians else 0,
-                median_first_response=medians[number][1] if number in medians else None,
-            )
+            cells.get(number, HourCell(number // 24, number % 24, 0, 0, None))
             for number in range(HOURS_IN_WEEK)
         ),
     )
+    if kept is not None:
+        kept.keep(key, heatmap)
+    return heatmap
 
 
-async def _medians(
+class KeptHeatmaps:
+    """Keep each viewer's map for the hour it stands for: a planning chart, read every refresh."""
+
+    def __init__(self, size: int = 256) -> None:
+        self._size = size
+        self._kept: dict[tuple[object, ...], Heatmap] = {}
+
+    def get(self, key: tuple[object, ...]) -> Heatmap | None:
+        """Return the map kept under key, if any."""
+        return self._kept.get(key)
+
+    def keep(self, key: tuple[object, ...], heatmap: Heatmap) -> None:
+        """Keep a map, forgetting the oldest beyond size (an hour later none is asked for)."""
+        self._kept[key] = heatmap
+        while len(self._kept) > self._size:
+            del self._kept[next(iter(self._kept))]
+
+
+async def _cells(
     conn: AsyncConnection, cell: ColumnElement[int], picked: list[ColumnElement[bool]]
-) -> dict[int, tuple[int, float]]:
-    answered = (
-        select(cell, _seconds(conn.dialect.name).label("seconds"))
-        .where(*picked, tickets.c.first_response_at.is_not(None))
-        .subquery("answered")
-    )
-    a = answered.c
+) -> dict[int, HourCell]:
+    """Count each cell's questions and answers and take its median, in one pass of the rows."""
+    opened = select(cell, _seconds(conn.dialect.name).label("seconds")).where(*picked)
+    o = opened.subquery("opened").c
+    # Answered first, fastest first; the unanswered (NULL) after them, out of the ranks read.
     ranked = select(
-        a.cell,
-        a.seconds,
-        func.row_number().over(partition_by=a.cell, order_by=a.seconds).label("rank"),
-        func.count().over(partition_by=a.cell).label("size"),
+        o.cell,
+        o.seconds,
+        func.row_number()
+        .over(partition_by=o.cell, order_by=(o.seconds.is_(None), o.seconds))
+        .label("rank"),
+        func.count().over(partition_by=o.cell).label("questions"),
+        func.count(o.seconds).over(partition_by=o.cell).label("answered"),
     ).subquery("ranked")
     r = ranked.c
-    # The middle rank, and the one after it when the size is even.
-    middle = [(r.size + 1) // 2, r.size // 2 + 1]
-    rows = await conn.execute(select(r.cell, r.size, r.seconds).where(r.rank.in_(middle)))
+    # The middle rank, and the one after it when the count is even; rank 1 for every cell.
+    middle = [(r.answered + 1) // 2, r.answered // 2 + 1]
+    rows = await conn.execute(
+        select(r.cell, r.questions, r.answered, r.rank, r.seconds).where(
+            (r.rank == 1) | r.rank.in_(middle)
+        )
+    )
+    counts: dict[int, tuple[int, int]] = {}
     samples: dict[int, list[float]] = defaultdict(list)
-    sizes: dict[int, int] = {}
-    for number, size, seconds in rows:
-        samples[int(number)].append(float(seconds))
-        sizes[int(number)] = int(size)
-    return {n: (sizes[n], sum(s) / len(s)) for n, s in samples.items()}
+    for number, questions, answered, rank, seconds in rows:
+        counts[int(number)] = (int(questions), int(answered))
+        if answered and rank in ((answered + 1) // 2, answered // 2 + 1):
+            samples[int(number)].append(float(seconds))
+    return {
+        n: HourCell(
+            weekday=n // 24,
+            hour=n % 24,
+            questions=questions,
+            answered=answered,
+            median_first_response=sum(samples[n]) / len(samples[n]) if answered else None,
+        )
+        for n, (questions, answered) in counts.items()
+    }
 
 
 def _seconds(dialect: str) -> ColumnElement[float]:
@@ -126,22 +168,23 @@ def _local_cell(dialect: str, tz: ZoneInfo, start: datetime, end: datetime) -> C
         local = func.timezone(tz.key, tickets.c.opened_at)
         weekday = cast(func.extract("isodow", local), Integer) - 1
         return weekday * 24 + cast(func.extract("hour", local), Integer)
-    shift = _shift(tz, start, end)
-    weekday = (cast(func.strftime("%w", tickets.c.opened_at, shift), Integer) + 6) % 7
-    return weekday * 24 + cast(func.strftime("%H", tickets.c.opened_at, shift), Integer)
+    # Whole seconds since 1970-01-01 (a Thursday, weekday 3), moved to local time: one date
+    # parse per row, and whole numbers, so an hour's first second never rounds into the last.
+    seconds = cast(func.strftime("%s", tickets.c.opened_at), Integer) + _shift(tz, start, end)
+    return (seconds // 3600 + 3 * 24) % HOURS_IN_WEEK
 
 
-def _shift(tz: ZoneInfo, start: datetime, end: datetime) -> ColumnElement[str]:
-    """Return the SQLite modifier that moves a UTC stamp in [start, end) to local time."""
+def _shift(tz: ZoneInfo, start: datetime, end: datetime) -> ColumnElement[int]:
+    """Return in SQL the seconds that move a UTC stamp in [start, end) to local time."""
     pieces = _offsets(tz, start, end)
     stamp = tickets.c.opened_at
     if len(pieces) == 1:
-        return literal(_modifier(pieces[0][1]))
+        return literal(pieces[0][1])
     # Each piece's offset holds from its start until the next piece's.
-    whens: list[tuple[ColumnElement[bool], str]] = [
-        (stamp < following, _modifier(offset)) for (_, offset), (following, _) in pairwise(pieces)
+    whens: list[tuple[ColumnElement[bool], int]] = [
+        (stamp < following, offset) for (_, offset), (following, _) in pairwise(pieces)
     ]
-    return case(*whens, else_=_modifier(pieces[-1][1]))
+    return case(*whens, else_=pieces[-1][1])
 
 
 def _offsets(tz: ZoneInfo, start: datetime, end: datetime) -> list[tuple[datetime, int]]:
@@ -167,7 +210,3 @@ def _offsets(tz: ZoneInfo, start: datetime, end: datetime) -> list[tuple[datetim
 def _offset(tz: ZoneInfo, moment: datetime) -> int:
     shifted = moment.astimezone(tz).utcoffset()
     return int(shifted.total_seconds()) if shifted is not None else 0
-
-
-def _modifier(offset: int) -> str:
-    return f"{offset:+d} seconds"

@@ -7,7 +7,7 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from reports.heatmap import question_heatmap
+from reports.heatmap import KeptHeatmaps, question_heatmap
 from tests.integration.console_history import M2, S1, SHANGHAI, History, conn, day, local
 
 __all__ = ["conn"]
@@ -62,3 +62,22 @@ async def test_hours_follow_the_zones_clock_change(conn: AsyncConnection) -> Non
     assert found.cell(5, 10).questions == 1
     assert found.cell(0, 10).questions == 1
     assert found.cell(0, 10).median_first_response == 30
+
+
+async def test_the_map_stands_for_whole_hours_and_is_kept_within_one(
+    conn: AsyncConnection,
+) -> None:
+    h = History(conn)
+    await h.ticket("m1", local(day(6), 19, 30), first=60)
+    kept = KeptHeatmaps()
+
+    first = await question_heatmap(conn, S1, NOW + timedelta(minutes=30), SHANGHAI, kept=kept)
+    await h.ticket("m1", local(day(6), 19, 40), first=60)
+    await h.ticket("m1", local(day(6), 20, 10), first=60)
+    again = await question_heatmap(conn, S1, NOW + timedelta(minutes=59), SHANGHAI, kept=kept)
+    later = await question_heatmap(conn, S1, NOW + timedelta(hours=1), SHANGHAI, kept=kept)
+
+    assert first.end == NOW
+    assert first.cell(6, 19).questions == 1
+    assert again is first
+    assert (later.cell(6, 19).questions, later.cell(6, 20).questions) == (2, 1)
