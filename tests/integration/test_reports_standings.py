@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import replace
 from datetime import timedelta
 
+from sqlalchemy import event
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from reports import Latency, Standards, weekly_summary
@@ -120,3 +121,20 @@ async def test_last_week_is_kept_once_finished(conn: AsyncConnection) -> None:
     assert second.managers[0].week.received == first.managers[0].week.received + 1
     fresh = await managers_this_week(conn, TEAM, S1, NOW, SHANGHAI)
     assert fresh.managers[0].last_week.received == 2
+
+
+async def test_the_console_never_reads_the_complaints_tables(conn: AsyncConnection) -> None:
+    await two_weeks(conn)
+    seen: list[str] = []
+
+    def keep(_c: object, _cur: object, sql: str, *_: object) -> None:
+        seen.append(sql)
+
+    event.listen(conn.sync_engine, "before_cursor_execute", keep)
+    try:
+        await managers_this_week(conn, TEAM, S1, NOW, SHANGHAI)
+    finally:
+        event.remove(conn.sync_engine, "before_cursor_execute", keep)
+
+    assert seen
+    assert not [sql for sql in seen if "complaint" in sql]
