@@ -12,8 +12,9 @@ Each round loads the console of every supervisor in turn:
 - **page**: the page built for that viewer. Until the console app (handlers/console) serves
   `/console` on this branch, the page is its data: every reports.* query the page shows
   (managers this week, low ratings, supply disputes, the heatmap, the rota, the first page of
-  waiting tickets), built into their dataclasses. `build_page` is the one seam to point at the
-  app through httpx.ASGITransport once it exists.
+  waiting tickets), built into their dataclasses. `asgi_pages` builds the page through
+  httpx.ASGITransport from the app with each viewer's session cookie: once the app is here,
+  measure_plan uses it where it now uses `build_page`.
 
 Last week's figures (reports.standings.FinishedWeeks) and the hour's heatmap
 (reports.heatmap.KeptHeatmaps) are kept between loads, as the console keeps them; one
@@ -32,13 +33,14 @@ import gc
 import hashlib
 import sqlite3
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Mapping
 from contextlib import closing
 from dataclasses import dataclass, field
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
+import httpx
 from alembic.script import ScriptDirectory
 from sqlalchemy import event
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
@@ -177,6 +179,27 @@ def build_page(team: Team, kept: Kept) -> PageBuilder:
 
     async def build(conn: AsyncConnection, scope: Scope) -> object:
         return await page_data(conn, team, scope, kept)
+
+    return build
+
+
+def asgi_pages(
+    app: Any, cookies: Mapping[str, Mapping[str, str]], path: str = "/console"
+) -> PageBuilder:
+    """Return a builder that GETs a viewer's page from an ASGI app, signed in by their cookies.
+
+    For the console app once it is on the branch: sign each supervisor in (their session
+    cookie by viewer id), then pass the result where build_page is used.
+    """
+
+    async def build(_conn: AsyncConnection, scope: Scope) -> object:
+        transport = httpx.ASGITransport(app=app)
+        async with httpx.AsyncClient(
+            transport=transport, base_url="http://console", cookies=dict(cookies[scope.viewer_id])
+        ) as client:
+            answer = await client.get(path)
+        answer.raise_for_status()
+        return answer.text
 
     return build
 
