@@ -55,7 +55,7 @@ from reports.low_ratings import low_ratings
 from reports.rota import rota_ahead
 from reports.scope import Scope, scope_of
 from reports.standings import FinishedWeeks, managers_this_week
-from reports.ticket_lists import Figure, TicketFilter, tickets_behind
+from reports.ticket_lists import TicketFigure, TicketFilter, tickets_behind
 from storage.engine import make_engine
 from storage.migrate import alembic_config
 
@@ -170,7 +170,7 @@ async def page_data(
     ratings = await low_ratings(conn, team, scope, NOW)
     disputes = await supply_disputes(conn, team, scope, NOW, TZ)
     heatmap = await question_heatmap(conn, scope, NOW, TZ, kept=kept.heatmaps)
-    waiting = await tickets_behind(conn, team, scope, TicketFilter(Figure.WAITING))
+    waiting = await tickets_behind(conn, team, scope, TicketFilter(TicketFigure.WAITING))
     return standings, ratings, disputes, heatmap, rota_ahead(team, NOW, TZ), waiting
 
 

@@ -42,8 +42,8 @@ from reports.standings import FinishedWeeks, ManagerStanding, Standings, manager
 from reports.table import render_table
 from reports.text import duration_text, render_text
 from reports.ticket_lists import (
-    Figure,
     Order,
+    TicketFigure,
     TicketFilter,
     TicketLine,
     TicketPage,
@@ -58,7 +58,6 @@ __all__ = [
     "ChineseFontMissingError",
     "DrawChart",
     "DutySlot",
-    "Figure",
     "FinishedWeeks",
     "Heatmap",
     "HourCell",
@@ -82,6 +81,7 @@ __all__ = [
     "SupplyCount",
     "SupplyDisputes",
     "TeamWeek",
+    "TicketFigure",
     "TicketFilter",
     "TicketLine",
     "TicketPage",

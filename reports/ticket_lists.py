@@ -1,6 +1,6 @@
 """The tickets behind a number on the console, a page at a time.
 
-Each Figure picks tickets the way its number counts them: a week's figures take the tickets
+Each TicketFigure picks tickets the way its number counts them: a week's figures take the tickets
 opened in [start, end) (as the weekly summary does), ratings by when they were given and
 supply requests by when they were opened. Only the scope's managers' tickets ever come back.
 """
@@ -23,7 +23,7 @@ from reports.scope import Scope
 from storage.tables import events, ratings, retailers, supply_requests, tickets
 
 
-class Figure(StrEnum):
+class TicketFigure(StrEnum):
     """Which number's tickets to list."""
 
     # Now, whatever the bounds: open tickets, and those whose clock is running.
@@ -54,7 +54,7 @@ class Order(StrEnum):
 class TicketFilter:
     """The tickets behind one number: a figure, maybe one manager or brand, and bounds."""
 
-    figure: Figure
+    figure: TicketFigure
     # [start, end) for the week's figures and ratings; ignored by OPEN and WAITING.
     start: datetime | None = None
     end: datetime | None = None
@@ -144,12 +144,12 @@ def _columns() -> Select[Any]:
 def _picked(wanted: TicketFilter, managers: list[str]) -> list[ColumnElement[bool]]:
     figure = wanted.figure
     is_open = tickets.c.status == TicketStatus.OPEN.value
-    if figure is Figure.OPEN:
+    if figure is TicketFigure.OPEN:
         return [is_open]
-    if figure is Figure.WAITING:
+    if figure is TicketFigure.WAITING:
         return [is_open, tickets.c.waiting_since.is_not(None)]
     start, end = _bounds(wanted)
-    if figure is Figure.LOW_RATING:
+    if figure is TicketFigure.LOW_RATING:
         rated = select(ratings.c.ticket_id).where(
             ratings.c.rated_at >= start,
             ratings.c.rated_at < end,
@@ -157,7 +157,7 @@ def _picked(wanted: TicketFilter, managers: list[str]) -> list[ColumnElement[boo
             ratings.c.manager_id.in_(managers),
         )
         return [tickets.c.id.in_(rated)]
-    if figure in (Figure.OUT_OF_STOCK, Figure.REFUSED):
+    if figure in (TicketFigure.OUT_OF_STOCK, TicketFigure.REFUSED):
         outcome = SupplyOutcome(figure.value).value
         requested = select(supply_requests.c.ticket_id).where(
             supply_requests.c.opened_at >= start,
@@ -171,13 +171,13 @@ def _picked(wanted: TicketFilter, managers: list[str]) -> list[ColumnElement[boo
             requested = requested.where(supply_requests.c.brand_key == wanted.brand_key)
         return [tickets.c.id.in_(requested)]
     opened = [tickets.c.opened_at >= start, tickets.c.opened_at < end]
-    if figure is Figure.RECEIVED:
+    if figure is TicketFigure.RECEIVED:
         return opened
-    if figure is Figure.OFF_HOURS:
+    if figure is TicketFigure.OFF_HOURS:
         return [*opened, tickets.c.off_hours.is_(True)]
-    if figure is Figure.UNANSWERED:
+    if figure is TicketFigure.UNANSWERED:
         return [*opened, tickets.c.first_response_at.is_(None)]
-    kind = EventKind.ESCALATED if figure is Figure.ESCALATED else EventKind.ETA_BROKEN
+    kind = EventKind.ESCALATED if figure is TicketFigure.ESCALATED else EventKind.ETA_BROKEN
     happened = exists().where(
         and_(events.c.ticket_id == tickets.c.id, events.c.kind == kind.value, events.c.at < end)
     )

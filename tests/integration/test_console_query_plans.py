@@ -16,7 +16,7 @@ from reports.downloads import write_ticket_csv
 from reports.heatmap import question_heatmap
 from reports.low_ratings import low_ratings
 from reports.standings import managers_this_week
-from reports.ticket_lists import Figure, TicketFilter, tickets_behind
+from reports.ticket_lists import TicketFigure, TicketFilter, tickets_behind
 from tests.databases import migrated_engine
 from tests.integration.console_history import S1, SHANGHAI, TEAM, W47, History, day, local
 
@@ -67,7 +67,7 @@ async def every_console_query(conn: AsyncConnection) -> None:
     await low_ratings(conn, TEAM, S1, NOW)
     await supply_disputes(conn, TEAM, S1, NOW, SHANGHAI)
     await question_heatmap(conn, S1, NOW, SHANGHAI)
-    for figure in Figure:
+    for figure in TicketFigure:
         await tickets_behind(conn, TEAM, S1, TicketFilter(figure, START, END))
 
     class Sink:

@@ -7,7 +7,7 @@ from datetime import timedelta
 import pytest
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from reports.ticket_lists import Figure, Order, TicketFilter, tickets_behind
+from reports.ticket_lists import Order, TicketFigure, TicketFilter, tickets_behind
 from tests.integration.console_history import (
     M2,
     S1,
@@ -56,32 +56,34 @@ async def test_each_figure_lists_its_own_tickets(conn: AsyncConnection) -> None:
     week = {"start": START, "end": END}
 
     # Waiting ones first, longest first; then the answered but still open one.
-    assert await ids(conn, TicketFilter(Figure.OPEN)) == [
+    assert await ids(conn, TicketFilter(TicketFigure.OPEN)) == [
         n["last_week"], n["waiting_old"], n["waiting_new"], n["escalated"]
     ]  # fmt: skip
-    assert await ids(conn, TicketFilter(Figure.WAITING, manager_id="m2")) == [n["waiting_new"]]
-    assert sorted(await ids(conn, TicketFilter(Figure.RECEIVED, **week))) == sorted(
+    assert await ids(conn, TicketFilter(TicketFigure.WAITING, manager_id="m2")) == [
+        n["waiting_new"]
+    ]
+    assert sorted(await ids(conn, TicketFilter(TicketFigure.RECEIVED, **week))) == sorted(
         [n["answered"], n["waiting_old"], n["waiting_new"], n["escalated"]]
     )
-    assert await ids(conn, TicketFilter(Figure.OFF_HOURS, **week)) == [n["waiting_new"]]
-    assert await ids(conn, TicketFilter(Figure.UNANSWERED, **week), order=Order.NEWEST) == [
+    assert await ids(conn, TicketFilter(TicketFigure.OFF_HOURS, **week)) == [n["waiting_new"]]
+    assert await ids(conn, TicketFilter(TicketFigure.UNANSWERED, **week), order=Order.NEWEST) == [
         n["waiting_new"], n["waiting_old"]
     ]  # fmt: skip
-    assert await ids(conn, TicketFilter(Figure.ESCALATED, **week)) == [n["escalated"]]
-    assert await ids(conn, TicketFilter(Figure.ETA_BROKEN, **week)) == [n["waiting_old"]]
-    assert await ids(conn, TicketFilter(Figure.LOW_RATING, **week)) == [n["answered"]]
-    assert await ids(conn, TicketFilter(Figure.OUT_OF_STOCK, **week), order=Order.NEWEST) == [
+    assert await ids(conn, TicketFilter(TicketFigure.ESCALATED, **week)) == [n["escalated"]]
+    assert await ids(conn, TicketFilter(TicketFigure.ETA_BROKEN, **week)) == [n["waiting_old"]]
+    assert await ids(conn, TicketFilter(TicketFigure.LOW_RATING, **week)) == [n["answered"]]
+    assert await ids(conn, TicketFilter(TicketFigure.OUT_OF_STOCK, **week), order=Order.NEWEST) == [
         n["escalated"], n["answered"]
     ]  # fmt: skip
-    chinese = TicketFilter(Figure.OUT_OF_STOCK, brand_key="中华", **week)
+    chinese = TicketFilter(TicketFigure.OUT_OF_STOCK, brand_key="中华", **week)
     assert await ids(conn, chinese) == [n["answered"]]
-    assert await ids(conn, TicketFilter(Figure.REFUSED, **week)) == [n["escalated"]]
+    assert await ids(conn, TicketFilter(TicketFigure.REFUSED, **week)) == [n["escalated"]]
 
 
 async def test_a_line_carries_the_retailer_and_the_clock(conn: AsyncConnection) -> None:
     n = await seed(conn)
 
-    page = await tickets_behind(conn, TEAM, M2, TicketFilter(Figure.WAITING))
+    page = await tickets_behind(conn, TEAM, M2, TicketFilter(TicketFigure.WAITING))
 
     (line,) = page.lines
     assert (line.ticket_id, line.retailer_name, line.shop) == (
@@ -98,7 +100,7 @@ async def test_a_line_carries_the_retailer_and_the_clock(conn: AsyncConnection) 
 async def test_pages_follow_each_other(conn: AsyncConnection) -> None:
     h = History(conn)
     made = [await h.ticket("m1", local(day(1), 8) + timedelta(minutes=i)) for i in range(5)]
-    wanted = TicketFilter(Figure.WAITING)
+    wanted = TicketFilter(TicketFigure.WAITING)
 
     first = await tickets_behind(conn, TEAM, S1, wanted, per_page=2)
     last = await tickets_behind(conn, TEAM, S1, wanted, page=3, per_page=2)
@@ -113,15 +115,15 @@ async def test_another_teams_tickets_never_appear(conn: AsyncConnection) -> None
     n = await seed(conn)
     week = {"start": START, "end": END}
 
-    for figure in Figure:
+    for figure in TicketFigure:
         wanted = TicketFilter(figure, **week)
         assert n["theirs"] not in await ids(conn, wanted, per_page=100), figure
         mine = await tickets_behind(conn, TEAM, M2, wanted, per_page=100)
         assert {line.manager_id for line in mine.lines} <= {"m2"}, figure
     # Asking for someone else's manager by name gives nothing either.
-    assert await ids(conn, TicketFilter(Figure.OPEN, manager_id="m3")) == []
+    assert await ids(conn, TicketFilter(TicketFigure.OPEN, manager_id="m3")) == []
 
 
 async def test_a_weeks_figure_needs_its_bounds(conn: AsyncConnection) -> None:
     with pytest.raises(ValueError, match="start and end"):
-        await tickets_behind(conn, TEAM, S1, TicketFilter(Figure.RECEIVED))
+        await tickets_behind(conn, TEAM, S1, TicketFilter(TicketFigure.RECEIVED))
