@@ -5,6 +5,7 @@ python -m bench --full                      # the figures of docs/PERFORMANCE.md
                                             # tables (bench/summary.py) and the growth plot
 python -m bench --full relay escalation     # only some parts (results/<part>.json)
 python -m bench --full wecom                # the WeChat relay only
+python -m bench --full console              # the supervisor's console page
 """
 
 from __future__ import annotations
@@ -22,6 +23,11 @@ from bench import escalation, measure, plot, relay, startup, summary, wecom
 GROWTH = ["10000", "100000", "1000000"]
 
 
+def _console() -> Any:
+    # Imported on use, as the report: it reads reports/ too.
+    return importlib.import_module("bench.console")
+
+
 def _report() -> Any:
     # Imported on use, so the other parts run even where reports/ cannot be imported.
     return importlib.import_module("bench.report")
@@ -33,6 +39,7 @@ SMOKES: dict[str, tuple[Callable[[], Any], Callable[[Any], str]]] = {
     "report": (lambda: _report().run(smoke=True), lambda rows: _report().render(rows)),
     "startup": (lambda: startup.run(smoke=True), startup.render),
     "wecom": (lambda: wecom.run(smoke=True), wecom.render),
+    "console": (lambda: _console().run(smoke=True), lambda rows: _console().render(rows)),
 }
 
 # Each part runs in a process of its own, so no part's memory or state colours another's.
@@ -44,6 +51,7 @@ FULL: dict[str, list[str]] = {
     "report": ["bench.report", "--rounds", "3", "--messages", *GROWTH],
     "startup": ["bench.startup", "--rounds", "3", "--open-tickets", *GROWTH],
     "wecom": ["bench.wecom", "--sizes", "300", "--rounds", "5"],
+    "console": ["bench.console", "--rounds", "3"],
 }
 
 

@@ -149,6 +149,22 @@ def report_figures(rows: list[dict[str, Any]]) -> Iterator[Figure]:
     )
 
 
+def console_figures(rows: list[dict[str, Any]]) -> Iterator[Figure]:
+    """Yield the console page's p95 against the same statements run bare."""
+    r = _row(rows, messages=MESSAGES, open_tickets=OPEN)
+    if r is None:
+        return
+    page = "page data" if r["page"] == "data" else "page"
+    yield Figure(
+        f"console {page} p95, a supervisor, {OPEN // 1000}k open, {MESSAGES:,} messages",
+        f"{r['page_p95_ms']:.0f} ms",
+        f"{r['floor_p95_ms']:.0f} ms",
+        r["ratio_p95"],
+        "p95 ≤ 300 ms, ≤ 1.5×",
+        r["page_p95_ms"] <= 300 and r["ratio_p95"] <= 1.5,
+    )
+
+
 def startup_figures(rows: list[dict[str, Any]]) -> Iterator[Figure]:
     """Yield start-up time and memory with a province's open tickets and roster."""
     r = _row(rows, open_tickets=OPEN)
@@ -221,6 +237,7 @@ PARTS: dict[str, Callable[[list[dict[str, Any]]], Iterator[Figure]]] = {
     "report": report_figures,
     "startup": startup_figures,
     "wecom": wecom_figures,
+    "console": console_figures,
 }
 
 

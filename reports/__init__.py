@@ -20,6 +20,8 @@ from reports.delivery import (
     summarizer,
     team_summarizer,
 )
+from reports.disputes import BrandDisputes, ManagerSupply, SupplyDisputes, supply_disputes
+from reports.downloads import summary_csv, ticket_rows, write_ticket_csv
 from reports.figures import (
     BrandWeek,
     Latency,
@@ -31,28 +33,58 @@ from reports.figures import (
     WeeklySummary,
     change,
 )
-from reports.metrics import Progress, team_summaries, weekly_summary
+from reports.heatmap import Heatmap, HourCell, KeptHeatmaps, question_heatmap
+from reports.low_ratings import LowRating, low_ratings
+from reports.metrics import Progress, managers_week, team_summaries, weekly_summary
+from reports.rota import DutySlot, rota_ahead
+from reports.scope import Scope, scope_of
+from reports.standings import FinishedWeeks, ManagerStanding, Standings, managers_this_week
 from reports.table import render_table
 from reports.text import duration_text, render_text
+from reports.ticket_lists import (
+    Order,
+    TicketFigure,
+    TicketFilter,
+    TicketLine,
+    TicketPage,
+    tickets_behind,
+)
 from reports.weeks import IsoWeek, WeeklySchedule
 
 __all__ = [
     "Audience",
+    "BrandDisputes",
     "BrandWeek",
     "ChineseFontMissingError",
     "DrawChart",
+    "DutySlot",
+    "FinishedWeeks",
+    "Heatmap",
+    "HourCell",
     "IsoWeek",
+    "KeptHeatmaps",
     "Latency",
+    "LowRating",
+    "ManagerStanding",
+    "ManagerSupply",
     "ManagerWeek",
+    "Order",
     "Paint",
     "Progress",
     "RenderedReport",
     "ReportFormat",
+    "Scope",
     "Standards",
+    "Standings",
     "Summarize",
     "SummarizeTeams",
     "SupplyCount",
+    "SupplyDisputes",
     "TeamWeek",
+    "TicketFigure",
+    "TicketFilter",
+    "TicketLine",
+    "TicketPage",
     "WeekFigures",
     "WeeklySchedule",
     "WeeklySummary",
@@ -64,15 +96,26 @@ __all__ = [
     "deliver_due_reports",
     "draw_here",
     "duration_text",
+    "low_ratings",
+    "managers_this_week",
+    "managers_week",
     "on_demand",
+    "question_heatmap",
     "render_as",
     "render_chart",
     "render_report",
     "render_table",
     "render_text",
     "report_notices",
+    "rota_ahead",
+    "scope_of",
     "summarizer",
+    "summary_csv",
+    "supply_disputes",
     "team_summaries",
     "team_summarizer",
+    "ticket_rows",
+    "tickets_behind",
     "weekly_summary",
+    "write_ticket_csv",
 ]

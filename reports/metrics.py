@@ -74,6 +74,34 @@ async def weekly_summary(
     )
 
 
+async def managers_week(
+    conn: AsyncConnection,
+    team: Team,
+    week: IsoWeek,
+    tz: ZoneInfo,
+    manager_ids: Iterable[str],
+    *,
+    standards: Standards = USUAL_STANDARDS,
+) -> WeeklySummary:
+    """Compute a week's figures for these managers as weekly_summary does, without complaints.
+
+    The week before is left out (previous is None): a caller comparing weeks asks for each.
+    """
+    ids = list(dict.fromkeys(manager_ids))
+    counted = await _read(conn, tuple(ids), week, tz, _Steps(None, _QUERIES_PER_WEEK))
+    measured = counted.cut(team, ids, standards, _ONE_TEAM)
+    summary = WeeklySummary(
+        week=week,
+        timezone=tz.key,
+        target_seconds=measured.target,
+        managers=measured.managers,
+        team=measured.team,
+    )
+    return await with_outcomes(
+        conn, summary, tz, complaints_shown=False, low_rating=standards.low_rating
+    )
+
+
 Reading = Callable[[], AbstractAsyncContextManager[AsyncConnection]]
 """Open a read connection, such as SqlStore.reading."""
 

@@ -55,10 +55,12 @@ async def with_outcomes(
 ) -> WeeklySummary:
     """Return the summary with ratings, complaints (where shown) and supply outcomes."""
     ids = [m.manager_id for m in summary.managers]
-    now = await _read(conn, summary.week, tz, ids, low_rating)
+    # Complaints not shown are not read either: the complaints table stays out of the query.
+    read = complaints_shown
+    now = await _read(conn, summary.week, tz, ids, low_rating, complaints=read)
     before = None
     if summary.previous:
-        before = await _read(conn, summary.week.previous(), tz, ids, low_rating)
+        before = await _read(conn, summary.week.previous(), tz, ids, low_rating, complaints=read)
     return _filled(summary, now, before, complaints_shown)
 
 
@@ -122,12 +124,18 @@ def _brands(week: _Week, ids: list[str]) -> tuple[BrandWeek, ...]:
 
 
 async def _read(
-    conn: AsyncConnection, week: IsoWeek, tz: ZoneInfo, ids: list[str], low_rating: int
+    conn: AsyncConnection,
+    week: IsoWeek,
+    tz: ZoneInfo,
+    ids: list[str],
+    low_rating: int,
+    *,
+    complaints: bool = True,
 ) -> _Week:
     start, end = week.bounds(tz)
     return _Week(
         ratings=await _ratings(conn, start, end, ids, low_rating),
-        complaints=await _complaints(conn, start, end, ids),
+        complaints=await _complaints(conn, start, end, ids) if complaints else {},
         supply=await _supply(conn, start, end, ids),
     )
 
@@ -183,3 +191,12 @@ async def _supply(
         counts = SupplyCount(int(count), int(out_of_stock or 0), int(refused or 0))
         found[(manager_id, key)] = (brand, counts)
     return found
+
+
+async def brands_between(
+    conn: AsyncConnection, start: datetime, end: datetime, manager_ids: Iterable[str]
+) -> tuple[BrandWeek, ...]:
+    """Return supply outcomes by brand as the weekly summary counts them: team, then managers."""
+    ids = list(dict.fromkeys(manager_ids))
+    found = await _supply(conn, start, end, ids)
+    return _brands(_Week(ratings={}, complaints={}, supply=found), ids)

@@ -32,6 +32,9 @@ from desk.tickets import EventKind
 from reports.figures import Latency
 from storage.tables import events, tickets
 
+# Up to this many managers, a week is read through their (manager_id, opened_at) index.
+_FEW_MANAGERS = 100
+
 
 @dataclass(frozen=True)
 class Policy:
@@ -56,7 +59,10 @@ class WeekTickets:
         """Return the WHERE conditions that pick the week's tickets."""
         opened_at: ColumnElement[Any] = tickets.c.opened_at
         found: list[ColumnElement[bool]] = []
-        if in_id_order:
+        # A few managers' tickets are a sliver of the week: (manager_id, opened_at) finds them
+        # without walking the whole week's id range (a supervisor's 20 of 500 managers in a
+        # 1M-message week: 15 ms, where the id range took 150).
+        if in_id_order and not self.few_managers:
             # Read the week in id order through the id range: the events index is in ticket
             # order, so the join walks it front to back. coalesce() keeps the opened_at index,
             # which would visit tickets in time order and make the join jump about, out of it.
@@ -66,6 +72,11 @@ class WeekTickets:
         if self.scope is not None:
             found.append(tickets.c.manager_id.in_(self.scope))
         return found
+
+    @property
+    def few_managers(self) -> bool:
+        """Tell whether the scope names so few managers that their index beats the id range."""
+        return self.scope is not None and len(self.scope) <= _FEW_MANAGERS
 
     def tickets(self) -> Subquery:
         """Return the week's tickets as a subquery, read in id order."""
@@ -152,7 +163,13 @@ async def count_opened(
     conditions = week.conditions(in_id_order=True)
     # The policies first: a week holds one or a few, and a policy carried through the
     # grouping's sort made it about half again as slow (measured at 1M messages).
-    policies = (await conn.execute(select(tickets.c.policy).where(*conditions).distinct())).all()
+    # A few managers' tickets are looked up row by row from their index: one pass that
+    # carries the policy costs less than two passes.
+    policies = (
+        []
+        if week.few_managers
+        else (await conn.execute(select(tickets.c.policy).where(*conditions).distinct())).all()
+    )
     if len(policies) == 1:
         (policy,) = policies[0]
         found = [
@@ -162,7 +179,8 @@ async def count_opened(
             )
         ]
     else:
-        # A week that spans a change of the escalation config: count each policy apart.
+        # A week that spans a change of the escalation config (or a few managers' week, whose
+        # policies are not known yet): count each policy apart.
         found = [
             Opened(bool(off), manager, policy, int(count))
             for off, manager, policy, count in await conn.execute(

@@ -210,6 +210,8 @@ ratings = Table(
     Column("rated_at", UtcDateTime),
     Index("ix_ratings_due_at", "due_at"),
     Index("ix_ratings_rated_at", "rated_at"),
+    # The console's few managers' ratings of a week, without the rest of the desk's.
+    Index("ix_ratings_manager_rated", "manager_id", "rated_at"),
 )
 
 # Complaints live apart from tickets: no query of a manager's tickets or events can meet them.
@@ -273,6 +275,7 @@ supply_requests = Table(
     Column("answered_at", UtcDateTime),
     Column("outcome_at", UtcDateTime),
     Index("ix_supply_requests_opened_at", "opened_at"),
+    Index("ix_supply_requests_manager_opened", "manager_id", "opened_at"),
 )
 
 guide_drafts = Table(

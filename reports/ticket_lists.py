@@ -1,0 +1,220 @@
+"""The tickets behind a number on the console, a page at a time.
+
+Each TicketFigure picks tickets the way its number counts them: a week's figures take the tickets
+opened in [start, end) (as the weekly summary does), ratings by when they were given and
+supply requests by when they were opened. Only the scope's managers' tickets ever come back.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from enum import StrEnum
+from typing import Any
+
+from sqlalchemy import ColumnElement, Select, and_, exists, select
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from desk.people import Team
+from desk.ratings import RatingPolicy
+from desk.supply import SupplyOutcome
+from desk.tickets import EventKind, TicketStatus
+from reports.scope import Scope
+from storage.tables import events, ratings, retailers, supply_requests, tickets
+
+
+class TicketFigure(StrEnum):
+    """Which number's tickets to list."""
+
+    # Now, whatever the bounds: open tickets, and those whose clock is running.
+    OPEN = "open"
+    WAITING = "waiting"
+    # Opened within the bounds.
+    RECEIVED = "received"
+    OFF_HOURS = "off_hours"
+    UNANSWERED = "unanswered"
+    ESCALATED = "escalated"
+    ETA_BROKEN = "eta_broken"
+    # Rated within the bounds, at or below the low score.
+    LOW_RATING = "low_rating"
+    # Supply requests opened within the bounds that ended so (optionally of one brand).
+    OUT_OF_STOCK = "out_of_stock"
+    REFUSED = "refused"
+
+
+class Order(StrEnum):
+    """How a list is sorted."""
+
+    # The clock running longest first, then the oldest question.
+    LONGEST_WAIT = "longest_wait"
+    NEWEST = "newest"
+
+
+@dataclass(frozen=True)
+class TicketFilter:
+    """The tickets behind one number: a figure, maybe one manager or brand, and bounds."""
+
+    figure: TicketFigure
+    # [start, end) for the week's figures and ratings; ignored by OPEN and WAITING.
+    start: datetime | None = None
+    end: datetime | None = None
+    # One manager of the scope; None for all of them.
+    manager_id: str | None = None
+    # For OUT_OF_STOCK and REFUSED: one brand, by desk.supply.brand_key.
+    brand_key: str | None = None
+    low: int = RatingPolicy().low
+
+
+@dataclass(frozen=True)
+class TicketLine:
+    """One ticket in a list, with what its row shows and links to."""
+
+    ticket_id: int
+    retailer_id: str
+    retailer_name: str
+    shop: str
+    manager_id: str
+    manager_name: str
+    status: str
+    off_hours: bool
+    opened_at: datetime
+    # Set while the clock runs: since when the retailer has been waiting.
+    waiting_since: datetime | None
+    first_response_at: datetime | None
+    resolved_at: datetime | None
+    # The last escalation step fired (0 the first), -1 for none.
+    last_step: int
+
+
+@dataclass(frozen=True)
+class TicketPage:
+    """One page of a list; has_next says whether another follows."""
+
+    lines: tuple[TicketLine, ...]
+    page: int
+    per_page: int
+    has_next: bool
+
+
+async def tickets_behind(
+    conn: AsyncConnection,
+    team: Team,
+    scope: Scope,
+    wanted: TicketFilter,
+    *,
+    order: Order = Order.LONGEST_WAIT,
+    page: int = 1,
+    per_page: int = 50,
+) -> TicketPage:
+    """Return one page of the tickets behind a number, of the scope's managers only."""
+    if page < 1 or per_page < 1:
+        raise ValueError("page and per_page start at 1")
+    managers = sorted(scope.manager_ids)
+    if wanted.manager_id is not None:
+        managers = [m for m in managers if m == wanted.manager_id]
+    statement = (
+        _columns()
+        .where(tickets.c.manager_id.in_(managers), *_picked(wanted, managers))
+        .order_by(*_ordering(order))
+        .limit(per_page + 1)
+        .offset((page - 1) * per_page)
+    )
+    rows = (await conn.execute(statement)).all()
+    lines = tuple(_line(team, row) for row in rows[:per_page])
+    return TicketPage(lines, page, per_page, has_next=len(rows) > per_page)
+
+
+def _columns() -> Select[Any]:
+    return select(
+        tickets.c.id,
+        tickets.c.retailer_id,
+        retailers.c.name,
+        retailers.c.shop,
+        tickets.c.manager_id,
+        tickets.c.status,
+        tickets.c.off_hours,
+        tickets.c.opened_at,
+        tickets.c.waiting_since,
+        tickets.c.first_response_at,
+        tickets.c.resolved_at,
+        tickets.c.last_step,
+    ).select_from(tickets.outerjoin(retailers, retailers.c.id == tickets.c.retailer_id))
+
+
+def _picked(wanted: TicketFilter, managers: list[str]) -> list[ColumnElement[bool]]:
+    figure = wanted.figure
+    is_open = tickets.c.status == TicketStatus.OPEN.value
+    if figure is TicketFigure.OPEN:
+        return [is_open]
+    if figure is TicketFigure.WAITING:
+        return [is_open, tickets.c.waiting_since.is_not(None)]
+    start, end = _bounds(wanted)
+    if figure is TicketFigure.LOW_RATING:
+        rated = select(ratings.c.ticket_id).where(
+            ratings.c.rated_at >= start,
+            ratings.c.rated_at < end,
+            ratings.c.score <= wanted.low,
+            ratings.c.manager_id.in_(managers),
+        )
+        return [tickets.c.id.in_(rated)]
+    if figure in (TicketFigure.OUT_OF_STOCK, TicketFigure.REFUSED):
+        outcome = SupplyOutcome(figure.value).value
+        requested = select(supply_requests.c.ticket_id).where(
+            supply_requests.c.opened_at >= start,
+            supply_requests.c.opened_at < end,
+            supply_requests.c.outcome == outcome,
+            # As the summary counts it: the outcome as it stood at the end.
+            supply_requests.c.outcome_at < end,
+            supply_requests.c.manager_id.in_(managers),
+        )
+        if wanted.brand_key is not None:
+            requested = requested.where(supply_requests.c.brand_key == wanted.brand_key)
+        return [tickets.c.id.in_(requested)]
+    opened = [tickets.c.opened_at >= start, tickets.c.opened_at < end]
+    if figure is TicketFigure.RECEIVED:
+        return opened
+    if figure is TicketFigure.OFF_HOURS:
+        return [*opened, tickets.c.off_hours.is_(True)]
+    if figure is TicketFigure.UNANSWERED:
+        return [*opened, tickets.c.first_response_at.is_(None)]
+    kind = EventKind.ESCALATED if figure is TicketFigure.ESCALATED else EventKind.ETA_BROKEN
+    happened = exists().where(
+        and_(events.c.ticket_id == tickets.c.id, events.c.kind == kind.value, events.c.at < end)
+    )
+    return [*opened, happened]
+
+
+def _bounds(wanted: TicketFilter) -> tuple[datetime, datetime]:
+    if wanted.start is None or wanted.end is None:
+        raise ValueError(f"{wanted.figure} lists need start and end")
+    return wanted.start, wanted.end
+
+
+def _ordering(order: Order) -> list[ColumnElement[Any]]:
+    if order is Order.NEWEST:
+        return [tickets.c.opened_at.desc(), tickets.c.id.desc()]
+    # Tickets not waiting sort after every waiting one, oldest question first.
+    return [
+        tickets.c.waiting_since.is_(None),
+        tickets.c.waiting_since,
+        tickets.c.opened_at,
+        tickets.c.id,
+    ]
+
+
+def _line(team: Team, row: Any) -> TicketLine:
+    return TicketLine(
+        ticket_id=int(row.id),
+        retailer_id=row.retailer_id,
+        retailer_name=row.name or row.retailer_id,
+        shop=row.shop or "",
+        manager_id=row.manager_id,
+        manager_name=team.name_of(row.manager_id),
+        status=row.status,
+        off_hours=bool(row.off_hours),
+        opened_at=row.opened_at,
+        waiting_since=row.waiting_since,
+        first_response_at=row.first_response_at,
+        resolved_at=row.resolved_at,
+        last_step=int(row.last_step),
+    )
