@@ -1,11 +1,8 @@
 """Indexes for the console: a few managers' ratings and supply requests by time
 
 Revision ID: 0012
-Revises: 0009
+Revises: 0011
 Create Date: 2026-12-06 21:00:00
-
-On merge, this follows the last of 0010 (console access) and 0011 (reassigned_at): set
-down_revision to that one, so the chain keeps one head.
 """
 
 from collections.abc import Sequence
@@ -13,7 +10,7 @@ from collections.abc import Sequence
 from alembic import op
 
 revision: str = "0012"
-down_revision: str | None = "0009"
+down_revision: str | None = "0011"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
