@@ -12,7 +12,7 @@ from sqlalchemy import insert, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from storage.store import SqlStore
-from storage.tables import console_logins, console_sessions
+from storage.tables import console_logins, console_sessions, staff_langs
 
 LINK_LIFETIME = timedelta(minutes=15)
 # A working day: a console opened in the morning lasts until the evening.
@@ -132,6 +132,13 @@ class ConsoleAccess:
         )
         async with self.store.writing(), self.store.engine.begin() as conn:
             await conn.execute(end)
+
+    async def lang_of(self, staff_id: str, configured: str) -> str:
+        """Return the language a staff member picked with /lang, else the configured one."""
+        query = select(staff_langs.c.lang).where(staff_langs.c.staff_id == staff_id)
+        async with self.store.reading() as conn:
+            picked = (await conn.execute(query)).scalar()
+        return picked or configured
 
 
 async def _open(conn: AsyncConnection, staff_id: str, now: datetime) -> NewSession:
