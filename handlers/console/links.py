@@ -2,10 +2,19 @@
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
+
 from desk.people import Staff
 from handlers.console.services import ConsoleServices
 
+# Issue a staff member's one-time link and return it (the channels' view of the console).
+ConsoleLink = Callable[[Staff], Awaitable[str]]
 
-async def console_link(console: ConsoleServices, staff: Staff) -> str:
-    """Issue a one-time login token for a staff member and return the link carrying it."""
-    return console.login_url(await console.access.issue_link(staff.id))
+
+def link_maker(console: ConsoleServices) -> ConsoleLink:
+    """Return what issues one-time console links on this console."""
+
+    async def link(staff: Staff) -> str:
+        return console.login_url(await console.access.issue_link(staff.id))
+
+    return link

@@ -31,6 +31,7 @@ from handlers.telegram.services import Services
 from handlers.telegram.transport import AiohttpRequest
 from handlers.telegram.webhook import BODY_SECONDS, webhook_path, webhook_route
 from handlers.waiting import first_of
+from handlers.console.links import ConsoleLink
 from reports.staff_report import ReportMaker
 from storage.inbox import Inbox
 from storage.locks import SessionLock
@@ -65,6 +66,7 @@ class TelegramChannel:
         desk: Desk,
         store: SqlStore,
         reports: ReportMaker | None = None,
+        console: ConsoleLink | None = None,
     ) -> None:
         self.config = config
         self.desk = desk
@@ -73,7 +75,7 @@ class TelegramChannel:
         self.bot = make_bot(config)
         self.application = _application(self.bot)
         services: Services = self.application.bot_data
-        services.wire(desk, reports)
+        services.wire(desk, reports, console)
         install(self.application)
         self.inbox = Inbox(store, NAME)
         self.intake = Intake(self.application, services, self.inbox)
