@@ -6,6 +6,7 @@ import argparse
 import asyncio
 import socket
 import sys
+from dataclasses import replace
 from pathlib import Path
 
 import uvicorn
@@ -53,18 +54,15 @@ async def run(args: argparse.Namespace) -> int:
     settings = _settings(args)
     if problems := channel_problems(settings):
         raise ConfigError(problems)
-    listening = None
-    if settings.wecom is not None:
-        # WeCom calls back even while Telegram is polled; bound first, so a taken port stops it.
-        listening = bind(settings, settings.serve.host, settings.serve.port, "serve.port")
+    # The console, and WeCom's callbacks, are served even while Telegram is polled; bound
+    # first, so a taken port stops the start.
+    listening = bind(settings, settings.serve.host, settings.serve.port, "serve.port")
     app = build(settings)
+    _console_at(app, listening)
     stop = asyncio.Event()
     install_stop_signals(stop)
     try:
-        if listening is None:
-            await serve(app, stop)
-        else:
-            await _serve_with_callbacks(app, stop, listening)
+        await _serve_with_callbacks(app, stop, listening)
     except InboundHeldError as error:
         print(error, file=sys.stderr)
         return 1
@@ -73,8 +71,18 @@ async def run(args: argparse.Namespace) -> int:
     return 0
 
 
+def _console_at(app: RetailDesk, sock: socket.socket) -> None:
+    """Give the console's links the port actually bound, when no public_url names another."""
+    if app.console is None or app.settings.console.public_url is not None:
+        return
+    host, port = sock.getsockname()[:2]
+    shown = f"[{host}]" if ":" in host else host
+    settings = replace(app.console.settings, public_url=f"http://{shown}:{port}")
+    app.console.settings = settings
+
+
 async def _serve_with_callbacks(app: RetailDesk, stop: asyncio.Event, sock: socket.socket) -> None:
-    """Run the desk and, beside it, the web server WeCom's callbacks come to."""
+    """Run the desk and, beside it, the web server of the console and WeCom's callbacks."""
     server = uvicorn.Server(server_config(callbacks_app(app)))
     web = asyncio.create_task(server.serve([sock]), name="callbacks")
     desk = asyncio.create_task(serve(app, stop), name="desk")

@@ -54,8 +54,10 @@ from desk.hours import WEEKDAYS, OnDutyRota, Shift, WorkingHours, parse_days
 from desk.people import Address, Manager, Supervisor, Team
 from desk.policy import EscalationStep, Notify, Policy, parse_duration
 from desk.ratings import RatingPolicy
+from handlers.console.services import ConsoleSettings as ConsoleConfig
 from handlers.wecom.api import DEFAULT_BASE_URL
 from handlers.wecom.crypto import BadKeyError, aes_key
+from reports.live import Figure
 from storage.engine import async_url
 
 # Telegram ids are signed 64-bit, as the database stores them; people's chats are positive.
@@ -676,6 +678,19 @@ def load_settings(path: Path, env: Mapping[str, str] | None = None) -> Settings:
     except tomllib.TOMLDecodeError as error:
         raise ConfigError([toml_problem(file, error)]) from None
     return Settings.from_mapping(mapping, env, file=file, config_dir=path.resolve().parent)
+
+
+def console_settings(settings: Settings) -> ConsoleConfig:
+    """Return the console's part of the config, as the console takes it."""
+    given = settings.console.thresholds
+    thresholds = {
+        Figure.UNANSWERED: given.unanswered,
+        Figure.AT_RISK: given.at_risk,
+        Figure.BACKUP: given.escalated,
+        Figure.SUPERVISOR: given.escalated,
+        Figure.OFF_HOURS: given.off_hours,
+    }
+    return ConsoleConfig(settings.console_url(), settings.console.refresh, thresholds)
 
 
 def missing_token(settings: Settings) -> list[Problem]:

@@ -19,6 +19,7 @@ from desk.languages import everyone_as_picked
 from desk.notices import Attachment
 from desk.service import Desk
 from handlers.channel import Tally
+from handlers.console.links import ConsoleLink
 from handlers.telegram import menus, trouble
 from handlers.telegram.courier import Courier
 from handlers.telegram.deskbot import DeskBot
@@ -31,7 +32,6 @@ from handlers.telegram.services import Services
 from handlers.telegram.transport import AiohttpRequest
 from handlers.telegram.webhook import BODY_SECONDS, webhook_path, webhook_route
 from handlers.waiting import first_of
-from handlers.console.links import ConsoleLink
 from reports.staff_report import ReportMaker
 from storage.inbox import Inbox
 from storage.locks import SessionLock
