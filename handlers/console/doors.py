@@ -97,7 +97,8 @@ class Doors:
         wecom = self.console.wecom
         if wecom is None:
             return self.pages.render("message.html", self._lang(request), status=404, key="out")
-        nonce = secrets.token_urlsafe(24)
+        # WeCom passes state back only if it is letters and digits, at most 128 bytes.
+        nonce = secrets.token_hex(16)
         query = urlencode(
             {
                 "appid": wecom.corp_id,
