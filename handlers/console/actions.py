@@ -14,7 +14,8 @@ from handlers.console.security import PREFIX, same_secret
 
 log = logging.getLogger(__name__)
 
-REASON_LIMIT = 500
+# Past this the desk refuses a reason anyway; a longer post is cut rather than carried whole.
+REASON_LIMIT = 1000
 
 
 class Actions:

@@ -295,3 +295,16 @@ async def test_signed_out_browsers_and_unknown_cookies_see_no_data(desk):
         answer = await browser.get(path)
         assert answer.status_code == 401, path
         assert "张三" not in answer.text
+
+
+async def test_only_a_supervisors_page_has_the_forms_that_steer(desk):
+    ticket = await desk.ticket("r1", "m1", waited=timedelta(minutes=20))
+
+    supervisor = (await (await desk.signed_in("s1")).get("/console")).text
+    manager = (await (await desk.signed_in("m1")).get("/console")).text
+
+    assert f'action="/console/tickets/{ticket}/nudge"' in supervisor
+    assert f'action="/console/tickets/{ticket}/reassign"' in supervisor
+    assert f'data-ticket="{ticket}"' in manager
+    assert "/nudge" not in manager
+    assert "/reassign" not in manager
