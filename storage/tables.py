@@ -230,6 +230,8 @@ complaints = Table(
     Index("ix_complaints_next_due_at", "next_due_at"),
     Index("ix_complaints_retailer_closed", "retailer_id", "closed_at"),
     Index("ix_complaints_opened_at", "opened_at"),
+    # The console finds a supervisor's complaints by this.
+    Index("ix_complaints_supervisor_opened", "supervisor_id", "opened_at"),
 )
 
 complaint_messages = Table(

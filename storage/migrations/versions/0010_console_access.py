@@ -1,4 +1,4 @@
-"""The console's one-time login links and browser sessions
+"""The console's one-time login links and browser sessions, and its index of complaints
 
 Revision ID: 0010
 Revises: 0009
@@ -39,9 +39,13 @@ def upgrade() -> None:
         sa.Column("ended_at", storage.types.UtcDateTime(timezone=True), nullable=True),
         sa.PrimaryKeyConstraint("session_hash"),
     )
+    op.create_index(
+        "ix_complaints_supervisor_opened", "complaints", ["supervisor_id", "opened_at"]
+    )
 
 
 def downgrade() -> None:
     """Revert this revision."""
+    op.drop_index("ix_complaints_supervisor_opened", table_name="complaints")
     op.drop_table("console_sessions")
     op.drop_table("console_logins")
