@@ -13,7 +13,7 @@ from starlette.responses import HTMLResponse
 from desk.people import Staff
 from handlers.catalog.filling import humanize
 from handlers.console.services import ConsoleServices
-from handlers.console.words import say
+from handlers.console.words import label, say
 from reports.scope import Scope
 from storage.console import Session
 
@@ -72,6 +72,7 @@ class Pages:
             when=when,
             ago=ago,
             name_of=ctx.team.name_of,
+            label=lambda source, kind: label(lang, source, kind),
             refresh=self.console.settings.refresh,
             **values,
         )

@@ -77,6 +77,18 @@ WORDS: dict[str, dict[str, str]] = {
         "complaints.due": "下次提醒 {at}",
         "more.title": "本周与报表",
         "more.pending": "本周经理、低分评价、货源争议、时段热力图与下载即将上线。",
+        "event.opened": "创建",
+        "event.asked": "提问",
+        "event.answered": "已答复",
+        "event.on_it": "承诺处理",
+        "event.eta_broken": "承诺超时",
+        "event.escalated": "升级",
+        "event.unreachable": "无法送达",
+        "event.resolved": "已解决",
+        "event.handover": "交接",
+        "event.stuck": "处理出错",
+        "event.nudged": "被提醒",
+        "event.reassigned": "已转交",
     },
     "en": {
         "title": "RetailDesk · supervisor's console",
@@ -152,10 +164,27 @@ WORDS: dict[str, dict[str, str]] = {
         "complaints.due": "next reminder {at}",
         "more.title": "This week and downloads",
         "more.pending": "Managers this week, low ratings, supply disputes, the heatmap and downloads come here.",
+        "event.opened": "opened",
+        "event.asked": "asked",
+        "event.answered": "answered",
+        "event.on_it": "on it (promised)",
+        "event.eta_broken": "promise broken",
+        "event.escalated": "escalated",
+        "event.unreachable": "unreachable",
+        "event.resolved": "resolved",
+        "event.handover": "handed over",
+        "event.stuck": "set aside (error)",
+        "event.nudged": "nudged",
+        "event.reassigned": "reassigned",
     },
 }
 
 LANGS = tuple(WORDS)
+
+
+def label(lang: str, source: str, kind: str) -> str:
+    """Return a timeline kind in words, or as stored when the page has no words for it."""
+    return WORDS.get(lang, WORDS["zh"]).get(f"{source}.{kind}", kind)
 
 
 def say(lang: str, key: str, **values: object) -> str:

@@ -6,12 +6,14 @@ from datetime import timedelta
 
 import httpx
 import pytest
+from sqlalchemy import insert
 
 from handlers.console.app import console_app
 from handlers.console.security import CONTENT_SECURITY_POLICY, SESSION_COOKIE
 from handlers.console.services import ConsoleServices
 from storage.console import ConsoleAccess
 from storage.store import SqlStore
+from storage.tables import events
 from tests.console import console_desk, csrf_of, nonce_of, sign_in
 from tests.databases import BACKENDS
 
@@ -284,6 +286,15 @@ async def test_the_ticket_page_shows_the_whole_timeline(desk):
     assert 'data-source="notice"' in page
     assert "王经理" in page
     assert "state: failed" in page
+    async with desk.store.engine.begin() as conn:
+        await conn.execute(
+            insert(events).values(
+                ticket_id=ticket, kind="escalated", at=desk.clock.now(), target="m2", step=1
+            )
+        )
+    chinese = (await (await desk.signed_in("m1")).get(f"/console/tickets/{ticket}")).text
+    assert 'data-kind="escalated"' in chinese
+    assert '<span class="kind">升级</span>' in chinese
 
 
 async def test_signed_out_browsers_and_unknown_cookies_see_no_data(desk):
