@@ -6,7 +6,6 @@ import argparse
 import asyncio
 import socket
 import sys
-from dataclasses import replace
 from pathlib import Path
 
 import uvicorn
@@ -27,7 +26,7 @@ from bot.roster import check as roster_check
 from bot.roster import read_roster, summary
 from bot.serving import command as serve_command
 from bot.signals import install_stop_signals
-from bot.web import callbacks_app
+from bot.web import callbacks_app, console_served_at
 from bot.wecom_demo import play_wecom
 from desk.clock import SystemClock
 from handlers.channel import InboundHeldError
@@ -58,7 +57,7 @@ async def run(args: argparse.Namespace) -> int:
     # first, so a taken port stops the start.
     listening = bind(settings, settings.serve.host, settings.serve.port, "serve.port")
     app = build(settings)
-    _console_at(app, listening)
+    console_served_at(app, listening)
     stop = asyncio.Event()
     install_stop_signals(stop)
     try:
@@ -69,16 +68,6 @@ async def run(args: argparse.Namespace) -> int:
     except (SQLAlchemyError, OSError) as error:
         return _storage_trouble(settings, error)
     return 0
-
-
-def _console_at(app: RetailDesk, sock: socket.socket) -> None:
-    """Give the console's links the port actually bound, when no public_url names another."""
-    if app.console is None or app.settings.console.public_url is not None:
-        return
-    host, port = sock.getsockname()[:2]
-    shown = f"[{host}]" if ":" in host else host
-    settings = replace(app.console.settings, public_url=f"http://{shown}:{port}")
-    app.console.settings = settings
 
 
 async def _serve_with_callbacks(app: RetailDesk, stop: asyncio.Event, sock: socket.socket) -> None:
@@ -236,7 +225,7 @@ async def demo(args: argparse.Namespace) -> int:
     """Play the offline demo story."""
     if args.channel == "wecom":
         return await play_wecom()
-    return await play()
+    return await play(console=args.console)
 
 
 async def wecom_links(args: argparse.Namespace) -> int:

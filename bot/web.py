@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import socket
+from dataclasses import replace
+
 from sqlalchemy.exc import SQLAlchemyError
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
@@ -39,6 +42,15 @@ def _with_console(app: RetailDesk, routes: list[BaseRoute]) -> Starlette:
     """Serve the console beside the given routes, on the same listener."""
     console = console_routes(app.console) if app.console is not None else []
     return Starlette(routes=[*routes, *console], middleware=[Middleware(ConsoleHeaders)])
+
+
+def console_served_at(app: RetailDesk, sock: socket.socket) -> None:
+    """Give the console's links the port actually bound, when no public_url names another."""
+    if app.console is None or app.settings.console.public_url is not None:
+        return
+    host, port = sock.getsockname()[:2]
+    shown = f"[{host}]" if ":" in host else host
+    app.console.settings = replace(app.console.settings, public_url=f"http://{shown}:{port}")
 
 
 def health_app(app: RetailDesk) -> Starlette:
