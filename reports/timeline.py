@@ -22,7 +22,8 @@ class Moment:
     # The message's content kind, the event's kind, the notice's kind; "rating" for a rating.
     kind: str
     who: str | None
-    details: dict[str, str] = field(default_factory=dict)
+    # What else is known, by name: text, or a moment (shown in the desk's timezone).
+    details: dict[str, str | datetime] = field(default_factory=dict)
     # A message's own words (shown on the page, never logged).
     text: str = ""
 
@@ -46,8 +47,12 @@ class TicketRecord:
     moments: list[Moment]
 
 
-def _shown(**values: object) -> dict[str, str]:
-    return {name: str(value) for name, value in values.items() if value not in (None, "", "{}")}
+def _shown(**values: object) -> dict[str, str | datetime]:
+    return {
+        name: value if isinstance(value, datetime) else str(value)
+        for name, value in values.items()
+        if value not in (None, "", "{}")
+    }
 
 
 async def ticket_record(conn: AsyncConnection, scope: Scope, ticket_id: int) -> TicketRecord | None:

@@ -59,6 +59,11 @@ class Pages:
         def when(moment: datetime | None) -> str:
             return "" if moment is None else ctx.local(moment).strftime("%m-%d %H:%M")
 
+        def exact(moment: datetime | str | None) -> str:
+            if not isinstance(moment, datetime):
+                return moment or ""
+            return ctx.local(moment).strftime("%m-%d %H:%M:%S")
+
         def ago(moment: datetime | None) -> str:
             return "" if moment is None else humanize((now - moment).total_seconds(), lang)
 
@@ -70,6 +75,7 @@ class Pages:
             viewer=viewer,
             t=t,
             when=when,
+            exact=exact,
             ago=ago,
             name_of=ctx.team.name_of,
             label=lambda source, kind: label(lang, source, kind),
