@@ -29,7 +29,7 @@ log = logging.getLogger(__name__)
 
 Fetch = Callable[[Content], Awaitable[Attachment | None]]
 
-STAFF_NOTICES = {"question", "followup", "reminder", "escalation"}
+STAFF_NOTICES = {"question", "followup", "reminder", "escalation", "reassigned", "nudge"}
 # Sends in flight at once, and sends made but not yet recorded: together the most a SIGKILL
 # can send twice (marked as repeats). Recording 32 per statement, not 4, is worth ~16 % of
 # the relay's throughput.

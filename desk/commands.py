@@ -109,6 +109,24 @@ class Away:
     covering_id: str
 
 
+@dataclass(frozen=True)
+class Nudge:
+    """A supervisor reminds a ticket's assignee now."""
+
+    staff_id: str
+    ticket_id: int
+
+
+@dataclass(frozen=True)
+class Reassign:
+    """A supervisor hands a ticket to another manager, with a reason."""
+
+    staff_id: str
+    ticket_id: int
+    manager_id: str
+    reason: str
+
+
 class Outcome(StrEnum):
     """How a command ended, for the adapter to tell the person."""
 
@@ -148,3 +166,10 @@ class Outcome(StrEnum):
     # The message was what the desk had asked the retailer for: an order, or a rating's comment.
     AWAITED = "awaited"
     TEXT_ONLY = "comment.text_only"
+    # The assignee was nudged about this ticket moments ago; nothing was sent again.
+    NUDGED_RECENTLY = "nudge.recent"
+    NOT_IN_TEAM = "reassign.not_in_team"
+    SAME_MANAGER = "reassign.same"
+    MANAGER_AWAY = "reassign.away"
+    NO_REASON = "reassign.no_reason"
+    LONG_REASON = "reassign.long_reason"

@@ -23,6 +23,13 @@ class NoticeKind(StrEnum):
     REMINDER = "reminder"
     ESCALATION = "escalation"
     HANDOVER = "handover"
+    # A supervisor asks the assignee to answer a waiting ticket now.
+    NUDGE = "nudge"
+    # A supervisor handed a waiting ticket over: to its new manager, with the question; to the
+    # manager it was taken from, with the reason; to the retailer, naming who handles it now.
+    REASSIGNED = "reassigned"
+    REASSIGNED_AWAY = "reassigned_away"
+    MANAGER_CHANGED = "manager_changed"
     REPORT = "report"
     WELCOME = "welcome"
     LINK_TRIED = "link_tried"

@@ -92,7 +92,11 @@ class Tickets(Protocol):
         ...
 
     async def save_ticket(self, ticket: Ticket) -> None:
-        """Write a ticket's changed state."""
+        """Write a ticket's changed state; never whose it is."""
+        ...
+
+    async def assign(self, ticket: Ticket, manager_id: str) -> Ticket:
+        """Give a ticket to another manager and return it so; its home manager stays."""
         ...
 
     async def add_message(self, message: TicketMessage) -> None:
@@ -117,6 +121,10 @@ class Tickets(Protocol):
 
     async def notified(self, ticket_id: int, since: datetime) -> list[str]:
         """Return staff ids the ticket was escalated to since a moment."""
+        ...
+
+    async def reassigned_from(self, ticket_id: int) -> list[str]:
+        """Return the managers supervisors took a ticket from, first first."""
         ...
 
     async def open_tickets_of(self, staff_id: str) -> list[Ticket]:

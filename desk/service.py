@@ -17,6 +17,7 @@ from desk import (
     ordering,
     prompts,
     staffing,
+    supervising,
 )
 from desk.commands import (
     Answer,
@@ -25,8 +26,10 @@ from desk.commands import (
     Ask,
     Away,
     MoveLink,
+    Nudge,
     OnIt,
     Outcome,
+    Reassign,
     Resolve,
     ShareContact,
 )
@@ -133,6 +136,14 @@ class Desk:
     async def come_back(self, manager_id: str) -> Outcome:
         """End a leave."""
         return await staffing.come_back(self.ctx, manager_id)
+
+    async def nudge(self, cmd: Nudge) -> Outcome:
+        """Remind a waiting ticket's manager now, for their supervisor."""
+        return await supervising.nudge(self.ctx, cmd)
+
+    async def reassign(self, cmd: Reassign) -> Outcome:
+        """Hand a waiting ticket to another manager of the supervisor's team."""
+        return await supervising.reassign(self.ctx, cmd)
 
     async def unreachable(self, ticket_id: int, staff_id: str, step: int | None) -> None:
         """Handle an undeliverable staff notification."""

@@ -14,8 +14,13 @@ def next_due(ticket: Ticket) -> datetime | None:
     steps = ticket.policy.steps
     upcoming = ticket.last_step + 1
     due: datetime | None
+    # A reassignment restarts the rungs for the new manager; the retailer's wait, and so every
+    # figure, still counts from waiting_since.
+    start = ticket.waiting_since
+    if ticket.reassigned_at is not None and ticket.reassigned_at > start:
+        start = ticket.reassigned_at
     if upcoming < len(steps):
-        due = ticket.waiting_since + steps[upcoming].after
+        due = start + steps[upcoming].after
     elif ticket.policy.repeat_last_every and ticket.last_fired_at:
         due = ticket.last_fired_at + ticket.policy.repeat_last_every
     else:

@@ -30,6 +30,10 @@ class EventKind(StrEnum):
     UNREACHABLE = "unreachable"
     RESOLVED = "resolved"
     HANDOVER = "handover"
+    # A supervisor reminded the assignee now (actor: the supervisor, target: the assignee).
+    NUDGED = "nudged"
+    # A supervisor handed the ticket to another manager (detail: from whom, and why).
+    REASSIGNED = "reassigned"
     # The ladder could not process the ticket; it was set aside with the error's class.
     STUCK = "stuck"
 
@@ -47,6 +51,9 @@ class Ticket:
     off_hours: bool = False
     status: TicketStatus = TicketStatus.OPEN
     waiting_since: datetime | None = None
+    # When a supervisor last handed the ticket to another manager: the ladder climbs afresh for
+    # them from then, while the retailer's wait still counts from waiting_since.
+    reassigned_at: datetime | None = None
     round: int = 0
     last_step: int = -1
     last_fired_at: datetime | None = None

@@ -148,6 +148,13 @@ class Escalator:
         # Covering back to the assigned manager would notify nobody new.
         return None if leave.covering_id == ticket.manager_id != target_id else leave.covering_id
 
+    async def _taken_from(self, ledger: Ledger, ticket: Ticket, target_id: str) -> bool:
+        """Say whether a supervisor took this ticket away from the rung's target."""
+        # Only a ticket ever reassigned pays for this read; every other climb goes without it.
+        if ticket.reassigned_at is None or target_id == ticket.manager_id:
+            return False
+        return target_id in await ledger.reassigned_from(ticket.id)
+
     async def _climb(self, ledger: Ledger, ticket: Ticket, now: datetime) -> None:
         climb = next_climb(ticket, now)
         if climb is None:
@@ -187,8 +194,13 @@ class Escalator:
             local_now=self.ctx.local(now),
         )
         target_id = await self._present(ledger, target_id, ticket, now)
+        detail: dict[str, object] = {"notify": notify.value, "repeat": climb.repeat}
+        if target_id is not None and await self._taken_from(ledger, ticket, target_id):
+            # A supervisor took the ticket from them: like a rung nobody fills, it reaches no one
+            # and the next rung hurries.
+            detail["taken_from"] = target_id
+            target_id = None
         staff = self.ctx.team.staff(target_id) if target_id else None
-        detail = {"notify": notify.value, "repeat": climb.repeat}
         if staff is None:
             await ledger.record(
                 Event(

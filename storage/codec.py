@@ -18,6 +18,7 @@ from desk.tickets import Ticket, TicketStatus
 
 TICKET_STATE = (
     "waiting_since",
+    "reassigned_at",
     "round",
     "last_step",
     "last_fired_at",

@@ -108,6 +108,7 @@ tickets = Table(
     Column("policy", Text, nullable=False),
     Column("off_hours", Boolean, nullable=False),
     Column("waiting_since", UtcDateTime),
+    Column("reassigned_at", UtcDateTime),
     Column("round", Integer, nullable=False),
     Column("last_step", Integer, nullable=False),
     Column("last_fired_at", UtcDateTime),

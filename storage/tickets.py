@@ -95,6 +95,15 @@ class SqlTickets(UnitPart):
         self._saw(ticket)
         self._note_due(ticket.next_due_at)
 
+    async def assign(self, ticket: Ticket, manager_id: str) -> Ticket:
+        """Give a ticket to another manager and return it so; its home manager stays."""
+        # A ticket still queued for insertion is inserted first, so the UPDATE finds it.
+        await self._flush_tickets()
+        await self.conn.execute(
+            update(tickets).where(tickets.c.id == ticket.id).values(manager_id=manager_id)
+        )
+        return self._saw(ticket.evolve(manager_id=manager_id))
+
     async def add_message(self, message: TicketMessage) -> None:
         """Append a message to a ticket's conversation."""
         self._ahead.forget(message.ticket_id)
@@ -174,6 +183,17 @@ class SqlTickets(UnitPart):
         )
         seen = [t for t in (await self.conn.scalars(query)).all() if t is not None]
         return list(dict.fromkeys(seen))
+
+    async def reassigned_from(self, ticket_id: int) -> list[str]:
+        """Return the managers supervisors took a ticket from, first first."""
+        await self.appends.flush(self.conn, events)
+        query = (
+            select(events.c.detail)
+            .where(events.c.ticket_id == ticket_id, events.c.kind == EventKind.REASSIGNED.value)
+            .order_by(events.c.id)
+        )
+        taken = [json.loads(d or "{}").get("from") for d in (await self.conn.scalars(query)).all()]
+        return list(dict.fromkeys(str(m) for m in taken if m))
 
     async def open_tickets_of(self, staff_id: str) -> list[Ticket]:
         """Return open tickets assigned to a manager, oldest first."""

@@ -31,7 +31,14 @@ MEDIA_TYPES = {
 # What the desk's buttons mean, in the keys the app's callback reads back.
 CARD_KEYS = {"on": "ok", "res": "done"}
 TICKET_CARDS = frozenset(
-    {NoticeKind.QUESTION, NoticeKind.FOLLOWUP, NoticeKind.REMINDER, NoticeKind.ESCALATION}
+    {
+        NoticeKind.QUESTION,
+        NoticeKind.FOLLOWUP,
+        NoticeKind.REMINDER,
+        NoticeKind.ESCALATION,
+        NoticeKind.NUDGE,
+        NoticeKind.REASSIGNED,
+    }
 )
 
 

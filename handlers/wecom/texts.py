@@ -44,7 +44,7 @@ _REPLY_EN = {
     "↩️ Reply to this message to answer the retailer directly.": "↩️ Press “Reply”, or write “#{ticket} your answer”, to answer the retailer directly.",
     "↩️ Reply to this message to answer the retailer.": "↩️ Press “Reply”, or write “#{ticket} your answer”, to answer the retailer.",
 }
-_TICKET_TEXTS = ("question", "escalation", "low_rating")
+_TICKET_TEXTS = ("question", "escalation", "low_rating", "nudge", "reassigned")
 # A complaint is answered by its own number, "#C12 …", so it never meets a ticket's.
 _COMPLAINT_ZH = {"↩️ 回复本消息即可答复零售户。": "↩️ 写“#C{complaint} 答复内容”即可答复零售户。"}
 _COMPLAINT_EN = {

@@ -390,3 +390,56 @@ async def test_the_rating_request_speaks_the_retailers_language(desk, store, ren
     assert rendered.text.startswith(start)
     labels = [b["text"] for row in rendered.markup["inline_keyboard"] for b in row]
     assert labels == ["1⭐", "2⭐", "3⭐", "4⭐", "5⭐"]
+
+
+STEERED = {
+    "ticket": 1,
+    "retailer": "张三",
+    "shop": "张三烟酒店",
+    "waited": 20 * 60,
+    "question": "中华烟什么时候到货？",
+    "supervisor": "陈主任",
+    "previous": "李经理",
+    "manager": "王经理",
+    "reason": "在外地",
+}
+
+
+@pytest.mark.parametrize(
+    ("kind", "lang", "expected"),
+    [
+        (
+            NoticeKind.NUDGE,
+            "zh",
+            "🔔 陈主任请您现在就答复工单 #1 · 张三（张三烟酒店），已等待 20 分钟。\n"
+            "中华烟什么时候到货？\n\n↩️ 回复本消息即可答复零售户。",
+        ),
+        (
+            NoticeKind.REASSIGNED,
+            "en",
+            "🔀 陈主任 handed ticket #1 · 张三 (张三烟酒店) to you (it was with 李经理; "
+            "reason: 在外地); it has waited 20 min.\n中华烟什么时候到货？\n\n"
+            "↩️ Reply to this message to answer the retailer.",
+        ),
+        (
+            NoticeKind.REASSIGNED_AWAY,
+            "zh",
+            "🔀 陈主任已把工单 #1 · 张三（张三烟酒店）转给王经理处理。原因：在外地。"
+            "这个工单的提醒不会再发给您。",
+        ),
+        (
+            NoticeKind.MANAGER_CHANGED,
+            "en",
+            "Your question (ticket #1) is now with 王经理, who will answer you here.",
+        ),
+    ],
+)
+def test_a_supervisors_steer_reads_in_each_language(renderer, kind, lang, expected):
+    notice = replace(to_m1(kind, lang, **STEERED), buttons=ticket_buttons(1))
+
+    out = renderer.render(notice)
+
+    assert isinstance(out, TextOut)
+    assert out.text == expected
+    assert out.markup is not None
+    assert [b["callback_data"] for b in out.markup["inline_keyboard"][0]] == ["on:1", "res:1"]

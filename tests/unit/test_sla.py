@@ -94,3 +94,17 @@ def test_a_policy_without_steps_never_escalates():
 def test_with_due_stores_the_next_due_time_on_the_ticket():
     assert with_due(waiting(last_step=0)).next_due_at == minutes(30)
     assert with_due(waiting(waiting_since=None, next_due_at=minutes(5))).next_due_at is None
+
+
+@pytest.mark.parametrize(
+    ("last_step", "due"), [(-1, minutes(55)), (0, minutes(70)), (1, minutes(100)), (2, None)]
+)
+def test_a_reassigned_ticket_climbs_afresh_from_the_reassignment(last_step, due):
+    assert next_due(waiting(reassigned_at=minutes(40), last_step=last_step)) == due
+
+
+def test_a_reassignment_before_the_waiting_round_is_no_restart():
+    # Handed over in an earlier round: the new round's own wait sets the pace.
+    later_round = waiting(waiting_since=minutes(120), reassigned_at=minutes(40))
+
+    assert next_due(later_round) == minutes(135)

@@ -79,6 +79,12 @@ SHOWN_OUTCOMES = [
     Outcome.DECIDED,
     Outcome.CHOOSE_FIRST,
     Outcome.IN_COMPLAINT,
+    Outcome.NUDGED_RECENTLY,
+    Outcome.NOT_IN_TEAM,
+    Outcome.SAME_MANAGER,
+    Outcome.MANAGER_AWAY,
+    Outcome.NO_REASON,
+    Outcome.LONG_REASON,
 ]
 
 

@@ -168,3 +168,43 @@ def test_staff_on_wecom_are_told_to_press_reply_or_write_the_ticket_number():
 
     assert "#12 答复内容" in zh and "回复本消息" not in zh
     assert "#12 your answer" in en and "Reply to this message" not in en
+
+
+def steered(kind: NoticeKind, lang: str = "zh") -> Notice:
+    params = {
+        "ticket": 12,
+        "retailer": "张三",
+        "shop": "张三烟酒店",
+        "waited": 1500,
+        "question": "软中华还有货吗？",
+        "supervisor": "陈主任",
+        "previous": "李经理",
+        "manager": "王经理",
+        "reason": "在外地",
+    }
+    buttons = (Button("button.on_it", "on:12"), Button("button.resolve", "res:12"))
+    return Notice("m2", MANAGER, kind, lang, params, 12, buttons=buttons)
+
+
+def test_a_nudged_or_reassigned_ticket_is_a_card_answered_by_reply_or_number():
+    for kind in (NoticeKind.NUDGE, NoticeKind.REASSIGNED):
+        for lang in ("zh", "en"):
+            parts = RENDERER.for_staff(steered(kind, lang))
+
+            card = parts[-1]
+            assert isinstance(card, Card)
+            assert [key for key, _ in card.buttons] == ["ok:12", "done:12", "reply:12"]
+            whole = "\n".join(p.content for p in parts if isinstance(p, Text)) or card.text
+            assert "#12" in whole and "软中华还有货吗？" in whole
+            # No "reply to this message" on a channel that has no replies.
+            assert "回复本消息" not in whole and "Reply to this message" not in whole
+
+
+def test_a_retailer_on_wechat_is_told_who_now_handles_their_question():
+    notice = Notice(
+        "r1", RETAILER, NoticeKind.MANAGER_CHANGED, "zh", {"ticket": 12, "manager": "王经理"}, 12
+    )
+
+    (part,) = RENDERER.for_retailer(notice)
+
+    assert part == Text("您的问题（工单 #12）现在由王经理负责，会在这里答复您。")

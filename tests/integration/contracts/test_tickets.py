@@ -216,3 +216,61 @@ async def test_notified_is_who_the_ticket_was_escalated_to_first_time_first(
     async with backend.store.peek() as ledger:
         notified = await ledger.notified(ticket.id, T0)
     assert notified == ["m2", "s1"]
+
+
+async def test_assigning_moves_the_ticket_to_the_new_managers_queue(backend: Backend) -> None:
+    async with backend.store.transaction() as ledger:
+        created = await ledger.create_ticket(draft())
+        # Handed over in the unit that opened it, before its row was written.
+        fresh = await ledger.create_ticket(draft(retailer_id="r2", opened_at=T0))
+        await ledger.assign(fresh, "m3")
+    async with backend.store.transaction() as ledger:
+        ticket = await ledger.ticket(created.id)
+        assert ticket is not None
+        given = await ledger.assign(ticket, "m2")
+        # The retailer's open ticket, read in the same unit, is the reassigned one.
+        again = await ledger.open_ticket_of("r1")
+    async with backend.store.peek() as ledger:
+        stored = await ledger.ticket(created.id)
+        theirs = await ledger.open_tickets_of("m2")
+        mine = await ledger.open_tickets_of("m1")
+        third = await ledger.ticket(fresh.id)
+    assert given == created.evolve(manager_id="m2")
+    assert again == given
+    assert stored == given
+    assert stored is not None and stored.home_manager_id == "m1"
+    assert [t.id for t in theirs] == [created.id]
+    assert mine == []
+    assert third is not None and (third.manager_id, third.home_manager_id) == ("m3", "m1")
+
+
+async def test_where_the_ladder_restarts_is_kept(backend: Backend) -> None:
+    async with backend.store.transaction() as ledger:
+        created = await ledger.create_ticket(draft())
+        restarted = created.evolve(reassigned_at=T0 + timedelta(minutes=40))
+        await ledger.save_ticket(restarted)
+    async with backend.store.peek() as ledger:
+        stored = await ledger.ticket(created.id)
+    assert stored == restarted
+    assert stored is not None and stored.reassigned_at is not None
+    assert stored.reassigned_at.tzinfo is not None
+
+
+async def test_the_managers_a_ticket_was_taken_from_come_first_first(backend: Backend) -> None:
+    async with backend.store.transaction() as ledger:
+        ticket = await ledger.create_ticket(draft())
+        other = await ledger.create_ticket(draft(retailer_id="r2"))
+        for moment, taken_from, given_to in ((1, "m1", "m2"), (2, "m2", "m1"), (3, "m1", "m3")):
+            detail = {"from": taken_from, "reason": "太忙"}
+            at = T0 + timedelta(minutes=moment)
+            await ledger.record(
+                Event(ticket.id, EventKind.REASSIGNED, at, "s1", given_to, detail=detail)
+            )
+        await ledger.record(Event(other.id, EventKind.HANDOVER, T0, "m2", "m4"))
+        # Read in the unit that recorded them.
+        seen_inside = await ledger.reassigned_from(ticket.id)
+    async with backend.store.peek() as ledger:
+        taken = await ledger.reassigned_from(ticket.id)
+        never = await ledger.reassigned_from(other.id)
+    assert seen_inside == taken == ["m1", "m2"]
+    assert never == []

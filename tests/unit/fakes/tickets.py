@@ -41,6 +41,14 @@ class FakeTickets(FakePart):
             kept = {name: getattr(stored, name) for name in OPENED_WITH}
             self._s.tickets[ticket.id] = replace(ticket, **kept)
 
+    async def assign(self, ticket: Ticket, manager_id: str) -> Ticket:
+        """Give a ticket to another manager and return it so; its home manager stays."""
+        self._write()
+        stored = self._s.tickets.get(ticket.id)
+        if stored is not None:
+            self._s.tickets[ticket.id] = stored.evolve(manager_id=manager_id)
+        return ticket.evolve(manager_id=manager_id)
+
     async def add_message(self, message: TicketMessage) -> None:
         """Append a message to a ticket's conversation."""
         self._write()
@@ -87,6 +95,15 @@ class FakeTickets(FakePart):
             and e.target is not None
         ]
         return list(dict.fromkeys(seen))
+
+    async def reassigned_from(self, ticket_id: int) -> list[str]:
+        """Return the managers supervisors took a ticket from, first first."""
+        taken = [
+            str(e.detail["from"])
+            for e in self._s.events
+            if e.ticket_id == ticket_id and e.kind is EventKind.REASSIGNED and e.detail.get("from")
+        ]
+        return list(dict.fromkeys(taken))
 
     async def open_tickets_of(self, staff_id: str) -> list[Ticket]:
         """Return open tickets assigned to a manager, oldest first."""
