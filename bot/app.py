@@ -28,6 +28,7 @@ from escalation.engine import Escalator
 from handlers.channel import Channel
 from handlers.console.links import link_maker
 from handlers.console.services import ConsoleServices, WecomLogin
+from handlers.console.steering import DeskSteering
 from handlers.telegram.channel import TelegramChannel
 from handlers.wecom.channel import Couriers, wecom_channels
 from reports import WeeklySchedule
@@ -116,7 +117,9 @@ def build(
     desk = Desk(ctx)
     weekly = WeeklyReports(ctx, store, WeeklySchedule.parse(settings.reports.weekly))
     running = channels_on(settings)
-    console = ConsoleServices(console_settings(settings), store, ctx, ConsoleAccess(store))
+    console = ConsoleServices(
+        console_settings(settings), store, ctx, ConsoleAccess(store), DeskSteering(desk)
+    )
     link = link_maker(console)
     channels: dict[str, Channel] = {}
     telegram = None
