@@ -13,6 +13,8 @@
   function refresh() {
     fetch(parts.getAttribute("data-src"), { credentials: "same-origin" })
       .then(function (answer) {
+        // Signed out meanwhile (logout elsewhere, a day's end): show the page that says so.
+        if (answer.status === 401) { window.location.reload(); }
         if (!answer.ok) { throw new Error("HTTP " + answer.status); }
         return answer.text();
       })
