@@ -5,7 +5,9 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
+from sqlalchemy import insert
 
+from storage.tables import outbox
 from tests.console import COMPLAINT_RETAILER, console_desk
 from tests.databases import BACKENDS
 
@@ -56,6 +58,32 @@ async def test_a_manager_never_receives_complaint_data_on_any_page(desk):
         # Not even the section's heading in either language.
         assert "保密投诉" not in answer.text, path
         assert "Confidential complaints" not in answer.text, path
+
+
+async def test_a_complaints_notifications_never_join_a_managers_ticket_timeline(desk):
+    complaint = await desk.complaint("r4", "m1", "s1")
+    ticket = await desk.ticket("r1", "m1", waited=timedelta(minutes=40))
+    # The complaint's ladder told the supervisor; its outbox row names no ticket.
+    async with desk.store.engine.begin() as conn:
+        await conn.execute(
+            insert(outbox).values(
+                recipient_id="s1",
+                channel="telegram",
+                chat_id="7001",
+                kind="complaint",
+                lang="zh",
+                ticket_id=None,
+                body=f'{{"complaint": {complaint}}}',
+                not_before=desk.clock.now(),
+                created_at=desk.clock.now(),
+            )
+        )
+    browser = await desk.signed_in("m1")
+
+    page = (await browser.get(f"/console/tickets/{ticket}")).text
+
+    assert 'data-kind="complaint"' not in page
+    assert "陈主任" not in page
 
 
 async def test_another_teams_supervisor_does_not_see_the_complaint(desk):
