@@ -9,7 +9,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
 from bot.alarm import Alarm
-from bot.config import Settings, channels_on
+from bot.config import Settings, channels_on, console_settings
 from bot.guidebook import load_guide
 from bot.leader import Beacon, Posted, Seat
 from bot.metrics import Metrics
@@ -26,10 +26,14 @@ from desk.service import Desk
 from desk.shelf import Shelf
 from escalation.engine import Escalator
 from handlers.channel import Channel
+from handlers.console.links import link_maker
+from handlers.console.services import ConsoleServices, WecomLogin
+from handlers.console.steering import DeskSteering
 from handlers.telegram.channel import TelegramChannel
 from handlers.wecom.channel import Couriers, wecom_channels
 from reports import WeeklySchedule
 from storage.checkpoint import Checkpointer
+from storage.console import ConsoleAccess
 from storage.engine import make_engine
 from storage.inbox import Inbox
 from storage.locks import advisory_key, exclusive
@@ -69,6 +73,7 @@ class RetailDesk:
     beacon: Beacon | None
     seats: dict[str, Seat] = field(default_factory=dict)
     webhook: bool = False
+    console: ConsoleServices | None = None
 
     @property
     def telegram(self) -> TelegramChannel:
@@ -112,14 +117,24 @@ def build(
     desk = Desk(ctx)
     weekly = WeeklyReports(ctx, store, WeeklySchedule.parse(settings.reports.weekly))
     running = channels_on(settings)
+    console = ConsoleServices(
+        console_settings(settings), store, ctx, ConsoleAccess(store), DeskSteering(desk)
+    )
+    link = link_maker(console)
     channels: dict[str, Channel] = {}
     telegram = None
     if "telegram" in running:
-        telegram = TelegramChannel(settings.telegram, desk, store, weekly.maker())
+        telegram = TelegramChannel(settings.telegram, desk, store, weekly.maker(), link)
         channels[telegram.name] = telegram
     if settings.wecom is not None:
-        for wechat in wecom_channels(settings.wecom, desk, store, couriers, weekly.maker()):
-            channels[wechat.name] = wechat
+        wechat, wecom = wecom_channels(settings.wecom, desk, store, couriers, weekly.maker(), link)
+        channels[wechat.name], channels[wecom.name] = wechat, wecom
+        console.wecom = WecomLogin(
+            settings.wecom.corp_id,
+            settings.wecom.agent_id,
+            settings.console.wecom_authorize_url,
+            wecom.member,
+        )
     for make in extra:
         channel = make(desk, store)
         channels[channel.name] = channel
@@ -165,6 +180,7 @@ def build(
         weekly,
         [Retention(Inbox(store, name), clock, keep) for name in channels],
         beacon,
+        console=console,
     )
 
     def wake_senders() -> None:

@@ -62,6 +62,11 @@ def parser() -> argparse.ArgumentParser:
     demo.add_argument(
         "--channel", choices=("telegram", "wecom"), default="telegram", help="whose stand-in"
     )
+    demo.add_argument(
+        "--console",
+        action="store_true",
+        help="then serve the console and print a one-time link for the supervisor, until Ctrl-C",
+    )
     drafts = with_config("guide", "list the guide drafts managers saved, or decide one")
     drafts.add_argument("action", choices=("drafts", "approve", "reject"))
     drafts.add_argument("draft", type=int, nargs="?", help="the draft's number")

@@ -26,7 +26,7 @@ from bot.roster import check as roster_check
 from bot.roster import read_roster, summary
 from bot.serving import command as serve_command
 from bot.signals import install_stop_signals
-from bot.web import callbacks_app
+from bot.web import callbacks_app, console_served_at
 from bot.wecom_demo import play_wecom
 from desk.clock import SystemClock
 from handlers.channel import InboundHeldError
@@ -53,18 +53,15 @@ async def run(args: argparse.Namespace) -> int:
     settings = _settings(args)
     if problems := channel_problems(settings):
         raise ConfigError(problems)
-    listening = None
-    if settings.wecom is not None:
-        # WeCom calls back even while Telegram is polled; bound first, so a taken port stops it.
-        listening = bind(settings, settings.serve.host, settings.serve.port, "serve.port")
+    # The console, and WeCom's callbacks, are served even while Telegram is polled; bound
+    # first, so a taken port stops the start.
+    listening = bind(settings, settings.serve.host, settings.serve.port, "serve.port")
     app = build(settings)
+    console_served_at(app, listening)
     stop = asyncio.Event()
     install_stop_signals(stop)
     try:
-        if listening is None:
-            await serve(app, stop)
-        else:
-            await _serve_with_callbacks(app, stop, listening)
+        await _serve_with_callbacks(app, stop, listening)
     except InboundHeldError as error:
         print(error, file=sys.stderr)
         return 1
@@ -74,7 +71,7 @@ async def run(args: argparse.Namespace) -> int:
 
 
 async def _serve_with_callbacks(app: RetailDesk, stop: asyncio.Event, sock: socket.socket) -> None:
-    """Run the desk and, beside it, the web server WeCom's callbacks come to."""
+    """Run the desk and, beside it, the web server of the console and WeCom's callbacks."""
     server = uvicorn.Server(server_config(callbacks_app(app)))
     web = asyncio.create_task(server.serve([sock]), name="callbacks")
     desk = asyncio.create_task(serve(app, stop), name="desk")
@@ -228,7 +225,7 @@ async def demo(args: argparse.Namespace) -> int:
     """Play the offline demo story."""
     if args.channel == "wecom":
         return await play_wecom()
-    return await play()
+    return await play(console=args.console)
 
 
 async def wecom_links(args: argparse.Namespace) -> int:

@@ -54,8 +54,10 @@ from desk.hours import WEEKDAYS, OnDutyRota, Shift, WorkingHours, parse_days
 from desk.people import Address, Manager, Supervisor, Team
 from desk.policy import EscalationStep, Notify, Policy, parse_duration
 from desk.ratings import RatingPolicy
+from handlers.console.services import ConsoleSettings as ConsoleConfig
 from handlers.wecom.api import DEFAULT_BASE_URL
 from handlers.wecom.crypto import BadKeyError, aes_key
+from reports.live import Figure
 from storage.engine import async_url
 
 # Telegram ids are signed 64-bit, as the database stores them; people's chats are positive.
@@ -233,6 +235,39 @@ class ServeSettings(_Section):
     def metrics_apart(self) -> bool:
         """Say whether /healthz and /metrics have a listen address of their own."""
         return (self.metrics_host, self.metrics_port) != (self.host, self.port)
+
+
+def _console_url(value: str | None) -> str | None:
+    if value is None:
+        return value
+    parts = urlsplit(value)
+    if parts.scheme not in ("http", "https") or not parts.netloc or parts.query or parts.fragment:
+        raise ValueError(
+            f"{value!r} is not a base URL; use http(s)://HOST[:PORT][/PATH], as people open it"
+        )
+    return value.rstrip("/")
+
+
+class ConsoleThresholds(_Section):
+    """Past how many tickets each figure of the console's live strip turns red."""
+
+    unanswered: int = Field(default=10, ge=0)
+    at_risk: int = Field(default=3, ge=0)
+    escalated: int = Field(default=3, ge=0)
+    off_hours: int = Field(default=5, ge=0)
+
+
+class ConsoleSettings(_Section):
+    """The supervisors' web console: the address its links carry, and how it refreshes."""
+
+    # What staff open; it defaults to the listener itself, http://HOST:PORT of [serve].
+    public_url: str | None = None
+    refresh: int = Field(default=15, ge=2, le=3600)
+    thresholds: ConsoleThresholds = Field(default_factory=ConsoleThresholds)
+    # WeCom's OAuth page; the stand-in serves its own in tests and the demo.
+    wecom_authorize_url: str = "https://open.weixin.qq.com/connect/oauth2/authorize"
+
+    _url = field_validator("public_url", "wecom_authorize_url")(_console_url)
 
 
 class StorageSettings(_Section):
@@ -464,6 +499,7 @@ class Settings(BaseSettings):
     guide: GuideSettings = Field(default_factory=GuideSettings)
     ratings: RatingsSettings = Field(default_factory=RatingsSettings)
     complaints: ComplaintsSettings = Field(default_factory=ComplaintsSettings)
+    console: ConsoleSettings = Field(default_factory=ConsoleSettings)
 
     _config_dir: Path = PrivateAttr(default_factory=Path.cwd)
     _config_file: str = PrivateAttr(default="config.toml")
@@ -577,6 +613,15 @@ class Settings(BaseSettings):
             quiet_period=self.complaints.quiet_period,
         )
 
+    def console_url(self) -> str:
+        """Return the console's public base URL, the listener's own address by default."""
+        if self.console.public_url is not None:
+            return self.console.public_url
+        host = self.serve.host
+        # An IPv6 literal needs its brackets in a URL.
+        shown = f"[{host}]" if ":" in host else host
+        return f"http://{shown}:{self.serve.port}"
+
     def guide_path(self) -> Path | None:
         """Return the guidance library file, resolved against the config file's folder."""
         return self.config_dir / self.guide.file if self.guide.file else None
@@ -633,6 +678,19 @@ def load_settings(path: Path, env: Mapping[str, str] | None = None) -> Settings:
     except tomllib.TOMLDecodeError as error:
         raise ConfigError([toml_problem(file, error)]) from None
     return Settings.from_mapping(mapping, env, file=file, config_dir=path.resolve().parent)
+
+
+def console_settings(settings: Settings) -> ConsoleConfig:
+    """Return the console's part of the config, as the console takes it."""
+    given = settings.console.thresholds
+    thresholds = {
+        Figure.UNANSWERED: given.unanswered,
+        Figure.AT_RISK: given.at_risk,
+        Figure.BACKUP: given.escalated,
+        Figure.SUPERVISOR: given.escalated,
+        Figure.OFF_HOURS: given.off_hours,
+    }
+    return ConsoleConfig(settings.console_url(), settings.console.refresh, thresholds)
 
 
 def missing_token(settings: Settings) -> list[Problem]:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import socket
 import sys
 import tempfile
 import tomllib
@@ -11,9 +12,15 @@ from datetime import datetime, time
 from pathlib import Path
 from typing import Any
 
-from bot.app import build, serve
+import uvicorn
+
+from bot.app import RetailDesk, build, serve
 from bot.config import Settings
+from bot.listeners import server_config
+from bot.signals import install_stop_signals
+from bot.web import callbacks_app, console_served_at
 from desk.clock import ShiftedClock
+from handlers.console.links import link_maker
 from handlers.telegram.standin import Standin, StandinUser
 
 
@@ -66,8 +73,12 @@ def demo_settings(tg: Standin, folder: Path) -> Settings:
     return Settings.from_mapping(mapping, env={}, file=str(CONFIG), config_dir=CONFIG.parent)
 
 
-async def play() -> int:
-    """Play the 3 a.m. story and print the timeline of what each person saw."""
+async def play(*, console: bool = False, until: asyncio.Event | None = None) -> int:
+    """Play the 3 a.m. story and print the timeline of what each person saw.
+
+    With `console`, then keep serving and print a one-time console link for the supervisor,
+    until Ctrl-C (or until `until` is set).
+    """
     logging.getLogger().setLevel(logging.WARNING)
     zone_start = datetime.combine(datetime.now().date(), time(3, 0))
     with tempfile.TemporaryDirectory(prefix="retaildesk-demo-") as folder:
@@ -79,10 +90,35 @@ async def play() -> int:
             running = asyncio.create_task(serve(app, stop))
             try:
                 await _story(tg, Timeline(clock, settings))
+                if console:
+                    await _console(app, tg, until)
             finally:
                 stop.set()
                 await running
     return 0
+
+
+async def _console(app: RetailDesk, tg: Standin, until: asyncio.Event | None) -> None:
+    """Leave a question waiting, serve the console, and print the supervisor's link."""
+    # Another retailer (赵强, 王经理's) asks, and nobody answers while the console is open.
+    tg.user(810000003, "赵强").send("还有黄鹤楼（软蓝）吗？周末要五条。")
+    await tg.wait_message(5002, "黄鹤楼", timeout=15)
+    # Any free loopback port: the demo must not clash with a desk already running.
+    sock = socket.create_server(("127.0.0.1", 0))
+    console_served_at(app, sock)
+    server = uvicorn.Server(server_config(callbacks_app(app)))
+    web = asyncio.create_task(server.serve([sock]), name="console")
+    assert app.console is not None
+    link = await link_maker(app.console)(app.desk.ctx.team.supervisors["s1"])
+    print(f"\nThe console, for 陈主任 (s1): open this one-time link within 15 minutes:\n{link}")
+    print("Serving it until Ctrl-C.", flush=True)
+    stop = until or asyncio.Event()
+    if until is None:
+        install_stop_signals(stop)
+    await stop.wait()
+    server.should_exit = True
+    await web
+    sock.close()
 
 
 async def _story(tg: Standin, timeline: Timeline) -> None:

@@ -233,6 +233,8 @@ complaints = Table(
     Index("ix_complaints_next_due_at", "next_due_at"),
     Index("ix_complaints_retailer_closed", "retailer_id", "closed_at"),
     Index("ix_complaints_opened_at", "opened_at"),
+    # The console finds a supervisor's complaints by this.
+    Index("ix_complaints_supervisor_opened", "supervisor_id", "opened_at"),
 )
 
 complaint_messages = Table(
@@ -336,4 +338,29 @@ staff_replies = Table(
     Column("text", Text),
     *content_columns(),
     Column("at", UtcDateTime, nullable=False),
+)
+
+# The console's one-time links, sent by the bot: only the token's SHA-256 is kept, so a copy of
+# the database opens no door.
+console_logins = Table(
+    "console_logins",
+    metadata,
+    Column("token_hash", String(64), primary_key=True),
+    Column("staff_id", String(64), nullable=False),
+    Column("created_at", UtcDateTime, nullable=False),
+    Column("expires_at", UtcDateTime, nullable=False),
+    Column("spent_at", UtcDateTime),
+)
+
+# Signed-in console browsers, kept here so that every worker knows them.
+console_sessions = Table(
+    "console_sessions",
+    metadata,
+    Column("session_hash", String(64), primary_key=True),
+    Column("staff_id", String(64), nullable=False),
+    # Put in every form of this session; a page of another site cannot read it.
+    Column("csrf", String(64), nullable=False),
+    Column("created_at", UtcDateTime, nullable=False),
+    Column("expires_at", UtcDateTime, nullable=False),
+    Column("ended_at", UtcDateTime),
 )

@@ -19,6 +19,7 @@ from desk.languages import everyone_as_picked
 from desk.notices import Attachment
 from desk.service import Desk
 from handlers.channel import Tally
+from handlers.console.links import ConsoleLink
 from handlers.telegram import menus, trouble
 from handlers.telegram.courier import Courier
 from handlers.telegram.deskbot import DeskBot
@@ -65,6 +66,7 @@ class TelegramChannel:
         desk: Desk,
         store: SqlStore,
         reports: ReportMaker | None = None,
+        console: ConsoleLink | None = None,
     ) -> None:
         self.config = config
         self.desk = desk
@@ -73,7 +75,7 @@ class TelegramChannel:
         self.bot = make_bot(config)
         self.application = _application(self.bot)
         services: Services = self.application.bot_data
-        services.wire(desk, reports)
+        services.wire(desk, reports, console)
         install(self.application)
         self.inbox = Inbox(store, NAME)
         self.intake = Intake(self.application, services, self.inbox)

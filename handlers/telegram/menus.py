@@ -19,8 +19,8 @@ from handlers.telegram.translate import CHANNEL, telegram_chat
 log = logging.getLogger(__name__)
 
 RETAILER = ("start", "order", "guide", "complain", "done", "cancel", "lang")
-MANAGER = ("start", "queue", "mystats", "away", "back", "lang")
-SUPERVISOR = ("start", "report", "approve", "lang")
+MANAGER = ("start", "queue", "mystats", "away", "back", "console", "lang")
+SUPERVISOR = ("start", "report", "approve", "console", "lang")
 
 
 def menu_of(team: Team, staff: Staff) -> tuple[str, ...]:

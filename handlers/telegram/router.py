@@ -20,6 +20,7 @@ from desk.supply import RESTOCK_DAYS, RefusalReason
 from handlers.telegram import (
     buttons,
     complaints,
+    console,
     conversation,
     guards,
     guide,
@@ -59,6 +60,7 @@ def install(application: Application) -> None:  # type: ignore[type-arg]
             CommandHandler("back", staff.on_back),
             CommandHandler("report", reports.on_report),
             CommandHandler("mystats", reports.on_mystats),
+            CommandHandler("console", console.on_console, filters=PRIVATE),
             # Ratings, complaints, supply requests, the guide and languages, before the catch-alls.
             CommandHandler("complain", complaints.on_complain, filters=PRIVATE),
             CommandHandler("done", complaints.on_done, filters=PRIVATE),

@@ -5,6 +5,7 @@ from __future__ import annotations
 from telegram.ext import CallbackContext, ExtBot
 
 from desk.service import Desk
+from handlers.console.links import ConsoleLink
 from reports.staff_report import ReportMaker
 
 
@@ -14,13 +15,18 @@ class Services:
     def __init__(self) -> None:
         self._desk: Desk | None = None
         self._reports: ReportMaker | None = None
+        # Issues /console links; None while the console is not wired.
+        self.console: ConsoleLink | None = None
         # Why each failed update failed, so the intake can tell passing trouble from bad input.
         self.failures: dict[int, Exception] = {}
 
-    def wire(self, desk: Desk, reports: ReportMaker | None = None) -> None:
-        """Attach the desk (and the report maker) once everything is built."""
+    def wire(
+        self, desk: Desk, reports: ReportMaker | None = None, console: ConsoleLink | None = None
+    ) -> None:
+        """Attach the desk (the report maker, the console's links) once everything is built."""
         self._desk = desk
         self._reports = reports
+        self.console = console
 
     @property
     def reports(self) -> ReportMaker:

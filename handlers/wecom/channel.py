@@ -23,6 +23,7 @@ from desk.content import Content, ContentKind
 from desk.notices import Attachment
 from desk.service import Desk
 from handlers.channel import Courier, Tally
+from handlers.console.links import ConsoleLink
 from handlers.waiting import first_of
 from handlers.wecom import update_ids
 from handlers.wecom.api import WecomApi
@@ -240,6 +241,7 @@ class WecomChannel(_CalledBack):
         courier: Courier,
         wechat: WechatChannel,
         reports: ReportMaker | None = None,
+        console: ConsoleLink | None = None,
     ) -> None:
         self.config = config
         self.desk = desk
@@ -252,9 +254,24 @@ class WecomChannel(_CalledBack):
             config.encoding_aes_key.get_secret_value(),
             config.corp_id,
         )
-        self.staff = StaffDesk(desk, StaffReplies(store), reports)
+        self.staff = StaffDesk(desk, StaffReplies(store), reports, console, direct=self._send_now)
         self.intake = Intake(self.inbox, self._handle, passing)
         self.wechat = wechat
+
+    async def member(self, code: str) -> str | None:
+        """Return the corp member an OAuth code names; None for an outsider or a bad code."""
+        try:
+            user = await self.shared.api.user_from_code(code)
+        except WecomApiError as error:
+            # 40029: the code is invalid, used or older than five minutes.
+            log.info("WeCom OAuth code refused: errcode %s", error.errcode)
+            return None
+        # Someone outside the corp has an openid or external_userid and no userid.
+        return user.userid
+
+    async def _send_now(self, userid: str, text: str) -> None:
+        """Send a member one text at once, as the app, past the outbox."""
+        await self.shared.api.send_text([userid], text)
 
     async def _handle(self, entry: Pending) -> bool:
         payload = json.loads(entry.payload)
@@ -282,11 +299,12 @@ def wecom_channels(
     store: SqlStore,
     couriers: Couriers | None = None,
     reports: ReportMaker | None = None,
+    console: ConsoleLink | None = None,
 ) -> tuple[WechatChannel, WecomChannel]:
     """Build the retailers' and the staff's channels on one API client."""
     couriers = couriers or real_couriers(config, desk, store)
     shared = _Shared(config, desk)
     wechat = WechatChannel(config, desk, store, shared, couriers.wechat(shared.api))
     courier = couriers.wecom(shared.api)
-    wecom = WecomChannel(config, desk, store, shared, courier, wechat, reports)
+    wecom = WecomChannel(config, desk, store, shared, courier, wechat, reports, console)
     return wechat, wecom

@@ -25,7 +25,8 @@ _RATE = re.compile(rf"rate:({_ID}):([1-5])")
 _COMMENT = re.compile(rf"rcm:({_ID})")
 _PROMPTS = {"menu:complain": Awaited.COMPLAINT, "/complain": Awaited.COMPLAINT}
 _PROMPTS |= {"menu:order": Awaited.ORDER, "/order": Awaited.ORDER}
-COMMANDS = frozenset({"/complain", "/order", "/done", "/cancel", "/lang", "/guide"})
+# /console is staff's: a retailer typing it is told so rather than asking it as a question.
+COMMANDS = frozenset({"/complain", "/order", "/done", "/cancel", "/lang", "/guide", "/console"})
 LANGS = ("zh", "en")
 GUIDE_ENTRY = "gd:e:"
 # What to tell the retailer: a catalog key and its parameters.
@@ -66,6 +67,8 @@ async def _apply(
         return Outcome.DONE if outcome is Outcome.NOTHING_WAITING else outcome
     if word in {"/lang", "menu:lang"}:
         return await _language(desk, address, rest.strip())
+    if word == "/console":
+        return "staff_only"
     if rated := _RATE.fullmatch(word):
         return await desk.rate(Rate(address, int(rated[1]), int(rated[2]), source))
     if commented := _COMMENT.fullmatch(word):

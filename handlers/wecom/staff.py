@@ -7,6 +7,7 @@ or to their only waiting ticket; with several waiting it is held until they pick
 from __future__ import annotations
 
 import logging
+from collections.abc import Awaitable, Callable
 from dataclasses import replace
 from datetime import datetime, time
 from typing import Any
@@ -20,7 +21,9 @@ from desk.ordering import OUTCOME_CODES, SupplyAnswer
 from desk.people import Address, Manager, Staff, Supervisor
 from desk.service import Desk
 from desk.supply import RESTOCK_DAYS, RefusalReason
+from handlers.console.links import ConsoleLink
 from handlers.wecom.notes import note, post
+from handlers.wecom.texts import say
 from handlers.wecom.xmlmsg import (
     AppImage,
     AppLocation,
@@ -41,6 +44,8 @@ DEFAULT_ETA = ETA_CHOICES[1]
 LANGS = {"zh", "en"}
 ROLE_OF: dict[str, type[Staff]] = {"report": Supervisor, "mystats": Manager}
 ROLE_ONLY: dict[type[Staff], str] = {Supervisor: "report.supervisors", Manager: "mystats.managers"}
+# Send one text to a member (their userid) now.
+Direct = Callable[[str, str], Awaitable[object]]
 
 
 def content_of(message: CallbackMessage) -> Content | None:
@@ -74,11 +79,19 @@ class StaffDesk:
     """Take what staff send to the app to the desk, and tell them where it went."""
 
     def __init__(
-        self, desk: Desk, replies: StaffReplies, reports: ReportMaker | None = None
+        self,
+        desk: Desk,
+        replies: StaffReplies,
+        reports: ReportMaker | None = None,
+        console: ConsoleLink | None = None,
+        direct: Direct | None = None,
     ) -> None:
         self.desk = desk
         self.replies = replies
         self.reports = reports
+        self.console = console
+        # Sends one text to a member at once, past the outbox (for what must not be stored).
+        self.direct = direct
 
     async def take(self, message: CallbackMessage, update_id: int) -> None:
         """Hand one app message or card press to the desk."""
@@ -258,8 +271,20 @@ class StaffDesk:
             await self._say(replace(staff, lang=rest.strip()), "lang.set")
         elif name in ROLE_OF:
             await self._report(staff, ROLE_OF[name], rest.strip() or None)
+        elif name == "console":
+            await self._console(staff)
         else:
             await self._say(staff, "wecom.help")
+
+    async def _console(self, staff: Staff) -> None:
+        """Send a member their one-time console link, straight to them and as plain text."""
+        if self.console is None or self.direct is None:
+            await self._say(staff, "console.off")
+            return
+        url = await self.console(staff)
+        # Not through the outbox, whose rows would keep the token for as long as they are kept.
+        await self.direct(_userid(staff), say(staff.lang, "console.link", url=url))
+        log.info("console link sent to %s", staff.id)
 
     async def _away(self, staff: Staff, args: list[str]) -> None:
         """Start leave: /away YYYY-MM-DD colleague-id, to the end of that day in the desk's zone."""

@@ -20,7 +20,7 @@ WECOM_ZH: dict[str, str] = {
     "wecom.which": "您有 {count} 个工单在等答复：{tickets}。这条消息答复哪一个？请点下方按钮选择，选好之前不会发出。",
     "wecom.replying": "好的，您的下一条消息将答复工单 #{ticket}。",
     "wecom.no_ticket": "您目前没有待答复的工单。答复时请写“#工单号 答复内容”，例如 #12 明早送到。",
-    "wecom.help": "写“#工单号 答复内容”答复零售户，或点工单卡片上的「回复」后直接写。\n/queue 查看未结工单\n/away 2026-12-31 m2 休假并交给同事，/back 回来\n/lang en English",
+    "wecom.help": "写“#工单号 答复内容”答复零售户，或点工单卡片上的「回复」后直接写。\n/queue 查看未结工单\n/away 2026-12-31 m2 休假并交给同事，/back 回来\n/console 打开控制台\n/lang en English",
 }
 
 WECOM_EN: dict[str, str] = {
@@ -32,7 +32,7 @@ WECOM_EN: dict[str, str] = {
     "wecom.which": "{count} tickets wait for your answer: {tickets}. Which one does this message answer? Pick it below; nothing is sent until you do.",
     "wecom.replying": "OK, your next message answers ticket #{ticket}.",
     "wecom.no_ticket": "No ticket waits for your answer. To answer, write “#ticket answer”, e.g. #12 delivered tomorrow morning.",
-    "wecom.help": "Write “#ticket answer” to answer a retailer, or press “Reply” on a ticket card and write.\n/queue your open tickets\n/away 2026-12-31 m2 hand over while away, /back when back\n/lang zh 中文",
+    "wecom.help": "Write “#ticket answer” to answer a retailer, or press “Reply” on a ticket card and write.\n/queue your open tickets\n/away 2026-12-31 m2 hand over while away, /back when back\n/console open the console\n/lang zh 中文",
 }
 
 # The app has no replying to a message: a card's "Reply" button, or "#ticket answer", does it.

@@ -51,6 +51,8 @@ def desk_mapping(
             "messages_per_second": 0,
         },
         "storage": {"url": "sqlite:///desk.db"},
+        # `run` always serves the console; any free port, so that tests run side by side.
+        "serve": {"host": "127.0.0.1", "port": 0},
         "escalation": {"steps": ladder or SLOW_LADDER, "sweep_every": 1},
         "supervisors": [{"id": "s1", "name": "陈主任", "telegram_id": 7001}],
         "managers": [

@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import asyncio
+import re
+
+import httpx
 import pytest
 
 from bot.demo import play
@@ -19,3 +23,34 @@ async def test_the_demo_story_plays_to_the_end(capsys: pytest.CaptureFixture[str
         "仅对已登记的零售户开放",
     ):
         assert step in shown
+
+
+@pytest.mark.xdist_group("long")
+async def test_the_demo_then_serves_the_console_to_the_supervisors_link(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    done = asyncio.Event()
+    playing = asyncio.create_task(play(console=True, until=done))
+    shown = ""
+    try:
+        deadline = asyncio.get_running_loop().time() + 90
+        while (found := re.search(r"http://127\.0\.0\.1:\d+/console/login/\S+", shown)) is None:
+            assert not playing.done(), shown
+            assert asyncio.get_running_loop().time() < deadline, shown
+            await asyncio.sleep(0.2)
+            shown += capsys.readouterr().out
+        async with httpx.AsyncClient() as browser:
+            confirm = await browser.get(found[0])
+            nonce = re.search(r'name="nonce" value="([^"]+)"', confirm.text)
+            assert nonce is not None
+            await browser.post(found[0], data={"nonce": nonce[1]})
+            base = found[0].split("/console/")[0]
+            page = await browser.get(f"{base}/console")
+    finally:
+        done.set()
+        assert await playing == 0
+    assert page.status_code == 200
+    assert 'data-staff="s1"' in page.text
+    # The question left waiting is on the supervisor's page.
+    assert "赵强" in page.text
+    assert "data-ticket=" in page.text

@@ -56,6 +56,11 @@ def test_a_wheel_in_a_fresh_environment_plays_the_demo_and_checks_the_example(
     env = {k: v for k, v in os.environ.items() if not k.startswith("RETAILDESK_")}
     where = run([str(python), "-c", "import bot; print(bot.__file__)"], tmp_path, env)
     assert where.strip().startswith(str(fresh)), where
+    # The console's templates and static files travel in the wheel.
+    files = "from handlers.console.rendering import HERE; print(sorted(HERE.glob('*/*.*')))"
+    shipped = run([str(python), "-c", files], tmp_path, env)
+    for name in ("templates/page.html", "templates/live.html", "static/console.js"):
+        assert name in shipped, shipped
     demo = run([str(fresh / "bin" / "retaildesk"), "demo"], tmp_path, env)
     assert "RetailDesk demo" in demo
     assert "王经理：张老板您好" in demo

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import base64
 import contextlib
+import re
 import secrets
 from collections.abc import Awaitable, Callable, Iterable
 from datetime import timedelta
@@ -13,6 +14,7 @@ from typing import TypeVar
 
 import aiohttp
 from aiohttp import web
+from yarl import URL
 
 from desk.clock import Clock
 from handlers.wecom.crypto import CallbackCrypto
@@ -23,6 +25,8 @@ from handlers.wecom.standin.driver import CallbackDriver, Delivery
 from handlers.wecom.standin.kf import Kf
 
 T = TypeVar("T")
+# open.weixin.qq.com's OAuth page, served beside the API.
+AUTHORIZE_PATH = "/connect/oauth2/authorize"
 Action = Callable[[web.Request, dict[str, str]], Awaitable[JSON | web.Response]]
 
 
@@ -66,6 +70,8 @@ class WecomStandin:
         self.kf = Kf(clock, open_kfids=set(self.open_kfids), tokenless_gap=tokenless_gap)
         self.media = MediaStore(clock)
         self.oauth = OAuthCodes(clock)
+        # Who the phone opening the OAuth page belongs to (WeCom knows; a test says).
+        self._opener: dict[str, str | None] = {}
         self.calls: list[Call] = []
         self._runner: web.AppRunner | None = None
         self._session: aiohttp.ClientSession | None = None
@@ -74,6 +80,15 @@ class WecomStandin:
         self._base_url = ""
         # Set after every API call, so a waiter re-checks only when something may have changed.
         self._changed = asyncio.Event()
+
+    @property
+    def authorize_url(self) -> str:
+        """Return the OAuth page's URL, as open.weixin.qq.com's in [console] wecom_authorize_url."""
+        return self.base_url.removesuffix("/cgi-bin") + AUTHORIZE_PATH
+
+    def opens_as(self, *, userid: str | None = None, external_userid: str | None = None) -> None:
+        """Say who opens the OAuth page next: a member, someone outside the corp, or nobody."""
+        self._opener = {"userid": userid, "external_userid": external_userid}
 
     @property
     def base_url(self) -> str:
@@ -103,6 +118,7 @@ class WecomStandin:
         }
         for (method, path), action in routes.items():
             app.router.add_route(method, f"/cgi-bin/{path}", self._handler(path, action))
+        app.router.add_get(AUTHORIZE_PATH, self._authorize)
         self._runner = web.AppRunner(app, access_log=None)
         await self._runner.setup()
         site = web.TCPSite(self._runner, "127.0.0.1", 0)
@@ -223,6 +239,30 @@ class WecomStandin:
 
     async def _getuserinfo(self, request: web.Request, query: dict[str, str]) -> JSON:
         return self.oauth.redeem(query.get("code", ""))
+
+    async def _authorize(self, request: web.Request) -> web.Response:
+        """Send the browser back to redirect_uri with a fresh code, as WeCom's OAuth page does."""
+        query = request.query
+        wrong = [
+            name
+            for name, expected in (
+                ("appid", self.corp_id),
+                ("response_type", "code"),
+                ("scope", "snsapi_base"),
+                ("agentid", str(self.agent_id)),
+            )
+            if query.get(name) != expected
+        ]
+        state = query.get("state", "")
+        if not re.fullmatch(r"[A-Za-z0-9]{0,128}", state):
+            wrong.append("state")
+        if wrong or not query.get("redirect_uri") or not self._opener:
+            # WeCom shows an error page and sends nobody back.
+            return web.Response(status=400, text=f"bad OAuth request: {', '.join(wrong)}")
+        code = self.oauth.issue(**self._opener)
+        self.calls.append(Call(self.clock.now(), "oauth2/authorize", dict(query), None, 0))
+        back = URL(query["redirect_uri"]).update_query(code=code, state=state)
+        raise web.HTTPFound(str(back))
 
     # Playing the people on the other side -------------------------------------------------
 

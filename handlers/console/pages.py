@@ -1,0 +1,108 @@
+"""The console's pages: the live page and its refreshed fragment, ticket lists, a ticket."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from starlette.requests import Request
+from starlette.responses import Response
+
+from desk.people import Manager
+from handlers.console.doors import Doors
+from handlers.console.rendering import Pages, Viewer
+from reports.complaint_clocks import complaint_clocks
+from reports.live import LIST_LIMIT, Figure, open_tickets, strip_of, with_told
+from reports.timeline import ticket_record
+
+
+class ConsolePages:
+    """Serve what a signed-in viewer reads; anyone else is asked to sign in."""
+
+    def __init__(self, pages: Pages, doors: Doors) -> None:
+        self.pages = pages
+        self.doors = doors
+        self.console = pages.console
+
+    def _signed_out(self, request: Request) -> Response:
+        lang = "en" if request.headers.get("accept-language", "").startswith("en") else "zh"
+        return self.pages.render("message.html", lang, status=401, key="out")
+
+    async def page(self, request: Request) -> Response:
+        """Show the whole console page."""
+        viewer = await self.doors.viewer(request)
+        if viewer is None:
+            return self._signed_out(request)
+        notice = _notice(request)
+        return self.pages.render(
+            "page.html", viewer.lang, viewer=viewer, notice=notice, **await self._live(viewer)
+        )
+
+    async def live(self, request: Request) -> Response:
+        """Return the live parts alone, for the page's script to swap in."""
+        viewer = await self.doors.viewer(request)
+        if viewer is None:
+            return self._signed_out(request)
+        return self.pages.render(
+            "live.html", viewer.lang, viewer=viewer, **await self._live(viewer)
+        )
+
+    async def _live(self, viewer: Viewer) -> dict[str, Any]:
+        now = self.console.ctx.clock.now()
+        async with self.console.store.reading() as conn:
+            listed = await open_tickets(conn, viewer.scope, now)
+            waiting = await with_told(conn, [t for t in listed if t.counts_in(Figure.UNANSWERED)])
+            complaints = await complaint_clocks(conn, viewer.scope, now)
+        strip = strip_of(listed)
+        thresholds = self.console.settings.thresholds
+        red = {f for f in Figure if f in thresholds and strip[f] > thresholds[f]}
+        return {
+            "figures": list(Figure),
+            "strip": strip,
+            "red": red,
+            "waiting": waiting,
+            "complaints": complaints,
+            "colleagues": self._colleagues(viewer),
+        }
+
+    def _colleagues(self, viewer: Viewer) -> list[Manager]:
+        team = self.console.ctx.team
+        return [team.managers[m] for m in sorted(viewer.scope.manager_ids) if m in team.managers]
+
+    async def tickets(self, request: Request) -> Response:
+        """List the tickets behind one number of the live strip."""
+        viewer = await self.doors.viewer(request)
+        if viewer is None:
+            return self._signed_out(request)
+        try:
+            figure = Figure(request.query_params.get("figure", Figure.OPEN.value))
+        except ValueError:
+            figure = Figure.OPEN
+        manager = request.query_params.get("manager")
+        now = self.console.ctx.clock.now()
+        async with self.console.store.reading() as conn:
+            listed = [t for t in await open_tickets(conn, viewer.scope, now) if t.counts_in(figure)]
+            if manager:
+                listed = [t for t in listed if t.manager_id == manager]
+            listed = await with_told(conn, listed[:LIST_LIMIT])
+        return self.pages.render(
+            "tickets.html", viewer.lang, viewer=viewer, figure=figure, listed=listed
+        )
+
+    async def ticket(self, request: Request) -> Response:
+        """Show one ticket's whole record; a ticket outside the viewer's scope is not found."""
+        viewer = await self.doors.viewer(request)
+        if viewer is None:
+            return self._signed_out(request)
+        async with self.console.store.reading() as conn:
+            record = await ticket_record(conn, viewer.scope, request.path_params["ticket"])
+        if record is None:
+            return self.pages.render("message.html", viewer.lang, status=404, key="notfound")
+        return self.pages.render("ticket.html", viewer.lang, viewer=viewer, record=record)
+
+
+def _notice(request: Request) -> tuple[str, int] | None:
+    """Return what the last action did, as the redirect after it says (done=…&ticket=…)."""
+    done, ticket = request.query_params.get("done"), request.query_params.get("ticket", "")
+    if done in ("nudged", "reassigned", "refused") and ticket.isdigit():
+        return f"done.{done}", int(ticket)
+    return None

@@ -1,0 +1,85 @@
+"""Render the console's templates in the viewer's language and the desk's timezone."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
+from starlette.responses import HTMLResponse
+
+from desk.people import Staff
+from handlers.catalog.filling import humanize
+from handlers.console.services import ConsoleServices
+from handlers.console.words import label, say
+from reports.scope import Scope
+from storage.console import Session
+
+HERE = Path(__file__).resolve().parent
+
+
+@dataclass(frozen=True)
+class Viewer:
+    """The signed-in staff member a page is for: who, what they see, their session, language."""
+
+    staff: Staff
+    scope: Scope
+    session: Session
+    lang: str
+
+
+class Pages:
+    """Fill the console's templates; every value is escaped unless the template says otherwise."""
+
+    def __init__(self, console: ConsoleServices) -> None:
+        self.console = console
+        self.env = Environment(
+            loader=FileSystemLoader(HERE / "templates"),
+            autoescape=select_autoescape(default=True),
+            undefined=StrictUndefined,
+            trim_blocks=True,
+            lstrip_blocks=True,
+        )
+
+    def render(
+        self,
+        name: str,
+        lang: str,
+        *,
+        status: int = 200,
+        viewer: Viewer | None = None,
+        **values: Any,
+    ) -> HTMLResponse:
+        """Return a template as an HTML response."""
+        ctx = self.console.ctx
+        now = ctx.clock.now()
+
+        def when(moment: datetime | None) -> str:
+            return "" if moment is None else ctx.local(moment).strftime("%m-%d %H:%M")
+
+        def exact(moment: datetime | str | None) -> str:
+            if not isinstance(moment, datetime):
+                return moment or ""
+            return ctx.local(moment).strftime("%m-%d %H:%M:%S")
+
+        def ago(moment: datetime | None) -> str:
+            return "" if moment is None else humanize((now - moment).total_seconds(), lang)
+
+        def t(key: str, **given: object) -> str:
+            return say(lang, key, **given)
+
+        page = self.env.get_template(name).render(
+            lang=lang,
+            viewer=viewer,
+            t=t,
+            when=when,
+            exact=exact,
+            ago=ago,
+            name_of=ctx.team.name_of,
+            label=lambda source, kind: label(lang, source, kind),
+            refresh=self.console.settings.refresh,
+            **values,
+        )
+        return HTMLResponse(page, status_code=status)
