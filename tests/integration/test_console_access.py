@@ -96,7 +96,7 @@ async def test_a_session_lasts_a_working_day_until_logout(store):
 @pytest.mark.parametrize("backend", BACKENDS)
 async def test_the_console_tables_come_and_go_with_revision_0010(backend, tmp_path):
     async with migrated_engine(backend, tmp_path) as engine:
-        await downgrade(engine, "0011")
+        await downgrade(engine, "0009")
         async with engine.connect() as conn:
             names = await conn.run_sync(lambda c: c.dialect.get_table_names(c))
         assert "console_logins" not in names

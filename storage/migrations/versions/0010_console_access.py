@@ -1,11 +1,8 @@
 """The console's one-time login links and browser sessions, and its index of complaints
 
 Revision ID: 0010
-Revises: 0011
+Revises: 0009
 Create Date: 2026-12-06 21:00:00
-
-Numbered 0010 when written, it follows 0011 (reassigned_at), which reached main first: a
-database already at 0011 gets the console's tables from here.
 """
 
 from collections.abc import Sequence
@@ -16,7 +13,7 @@ from alembic import op
 import storage.types
 
 revision: str = "0010"
-down_revision: str | None = "0011"
+down_revision: str | None = "0009"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

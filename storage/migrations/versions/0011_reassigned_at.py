@@ -1,7 +1,7 @@
 """When a supervisor last handed a ticket to another manager: its rungs climb afresh from then
 
 Revision ID: 0011
-Revises: 0009
+Revises: 0010
 Create Date: 2026-12-06 21:00:00
 """
 
@@ -14,7 +14,7 @@ import storage.types
 
 revision: str = "0011"
 # 0010 (the console's sessions) is written on another branch: this one follows it once merged.
-down_revision: str | None = "0009"
+down_revision: str | None = "0010"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
