@@ -14,6 +14,7 @@ messages per question (the acknowledgement and the forward to the manager).
     python -m bench.relay --sizes 300 --hog             # the same beside a process spinning a core
     python -m bench.relay --open-tickets 10000 100000 1000000 --sizes 300 --rounds 3
     python -m bench.relay --smoke                       # N = 30, one round (CI)
+    python -m bench.relay --sizes 1000 --rounds 3 --profile /tmp/relay-profile   # py-spy
 """
 
 from __future__ import annotations
@@ -21,7 +22,9 @@ from __future__ import annotations
 import argparse
 import asyncio
 import importlib.util
+import os
 import shutil
+import signal
 import subprocess
 import sys
 import tempfile
@@ -269,7 +272,29 @@ def median_round(results: list[Round]) -> Round:
     )
 
 
-async def measure_size(n: int, count: int, open_tickets: int, hog: bool = False) -> dict[str, Any]:
+@asynccontextmanager
+async def profiled(folder: Path | None, name: str) -> AsyncIterator[None]:
+    """Sample this process with py-spy (the GIL's holder, raw stacks) while the block runs."""
+    if folder is None:
+        yield
+        return
+    command = ["py-spy", "record", "--gil", "-r", "250", "-f", "raw"]
+    command += ["-o", str(folder / f"{name}.txt"), "-p", str(os.getpid())]
+    spy = await asyncio.create_subprocess_exec(
+        *command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+    )
+    # py-spy takes about a second to attach; the burst must not start before it samples.
+    await asyncio.sleep(1.5)
+    try:
+        yield
+    finally:
+        spy.send_signal(signal.SIGINT)
+        await spy.wait()
+
+
+async def measure_size(
+    n: int, count: int, open_tickets: int, hog: bool = False, profile: Path | None = None
+) -> dict[str, Any]:
     """Alternate the floors and RetailDesk bursts of n questions; return the medians."""
     floors: list[Round] = []
     same: list[Round] = []
@@ -289,7 +314,7 @@ async def measure_size(n: int, count: int, open_tickets: int, hog: bool = False)
                 if with_aiogram:
                     async with aiogram_bot(tg, n):
                         aiogram.append(await burst(tg, n, 2, f"g{r}", is_forward))
-                async with retaildesk(tg, n):
+                async with retaildesk(tg, n), profiled(profile, f"retaildesk-{n}-{r}"):
                     desks.append(await burst(tg, n, 2, f"d{r}", is_forward))
     floor, floor_same, desk = median_round(floors), median_round(same), median_round(desks)
     row: dict[str, Any] = {
@@ -365,14 +390,18 @@ def render(rows: list[dict[str, Any]]) -> str:
 
 
 async def main(
-    sizes: list[int], count: int, open_tickets: list[int], hog: bool = False
+    sizes: list[int],
+    count: int,
+    open_tickets: list[int],
+    hog: bool = False,
+    profile: Path | None = None,
 ) -> list[dict[str, Any]]:
     if not has_aiogram():
         print(NO_AIOGRAM, flush=True)
     rows = []
     for tickets in open_tickets:
         for n in sizes:
-            rows.append(await measure_size(n, count, tickets, hog))
+            rows.append(await measure_size(n, count, tickets, hog, profile))
             print(render(rows[-1:]).splitlines()[-1], flush=True)
     return rows
 
@@ -384,11 +413,14 @@ def run(
     rounds: int = 5,
     open_tickets: list[int] | None = None,
     hog: bool = False,
+    profile: Path | None = None,
 ) -> list[dict[str, Any]]:
     """Run the relay benchmark and return its rows."""
+    if profile is not None:
+        profile.mkdir(parents=True, exist_ok=True)
     if smoke:
         return asyncio.run(main([30], 1, [0], hog))
-    return asyncio.run(main(sizes or [300, 3000], rounds, open_tickets or [0], hog))
+    return asyncio.run(main(sizes or [300, 3000], rounds, open_tickets or [0], hog, profile))
 
 
 if __name__ == "__main__":
@@ -402,6 +434,13 @@ if __name__ == "__main__":
     parser.add_argument(
         "--hog", action="store_true", help="run beside a separate process spinning one core"
     )
+    parser.add_argument(
+        "--profile",
+        type=Path,
+        metavar="DIR",
+        help="write a py-spy profile (--gil, raw) of each RetailDesk burst into DIR; needs the"
+        " right to ptrace this process, and the sampling inflates the figures",
+    )
     parser.add_argument("--save", help="write the figures to bench/results/NAME.json")
     args = parser.parse_args()
     results = run(
@@ -410,6 +449,7 @@ if __name__ == "__main__":
         rounds=args.rounds,
         open_tickets=args.open_tickets,
         hog=args.hog,
+        profile=args.profile,
     )
     print(render(results))
     if args.save:

@@ -39,7 +39,9 @@ class Filler:
         """Show a stored moment as local date and time."""
         if not iso:
             return "-"
-        return datetime.fromisoformat(iso).astimezone(self.timezone).strftime("%m-%d %H:%M")
+        local = datetime.fromisoformat(iso).astimezone(self.timezone)
+        # Formatted by hand: strftime goes through a time tuple, at every acknowledgement.
+        return f"{local.month:02d}-{local.day:02d} {local.hour:02d}:{local.minute:02d}"
 
     def local_date(self, iso: str | None) -> str:
         """Show a stored local date the way local_time shows its date."""

@@ -2,21 +2,24 @@
 
 from __future__ import annotations
 
+import functools
 import logging
+from collections.abc import Awaitable, Callable
 
-from telegram import KeyboardButton, Message, MessageEntity, ReplyKeyboardMarkup, Update
+from telegram import Bot, KeyboardButton, Message, MessageEntity, ReplyKeyboardMarkup, Update
 
-from desk.commands import Outcome, ShareContact
-from desk.content import MAX_TEXT
+from desk.commands import Inbound, Outcome, ShareContact
+from desk.content import MAX_TEXT, Content, ContentKind
 from desk.conversation import Receive
 from desk.people import Address
-from desk.service import Someone
+from desk.service import Desk, Someone
 from handlers.telegram import staff
 from handlers.telegram.keyboards import menu_keyboard
+from handlers.telegram.plain import PlainText
 from handlers.telegram.reading import lang_for
 from handlers.telegram.services import Context
 from handlers.telegram.texts import say
-from handlers.telegram.translate import address_of, chat_of, content_of, inbound_of
+from handlers.telegram.translate import CHANNEL, address_of, chat_of, content_of, inbound_of
 
 log = logging.getLogger(__name__)
 
@@ -39,13 +42,18 @@ async def identify(update: Update, context: Context) -> tuple[Message, Someone, 
     message, address, user = update.effective_message, address_of(update), update.effective_user
     if message is None or address is None or user is None:
         return None
-    desk = context.bot_data.desk
-    someone = await desk.who(address)
-    lang = lang_for(someone, user.language_code)
+    someone = await context.bot_data.desk.who(address)
+    lang = await reading_lang(context.bot_data.desk, address, someone, user.language_code)
+    return message, someone, lang
+
+
+async def reading_lang(desk: Desk, address: Address, someone: Someone, app_lang: str | None) -> str:
+    """Return the language someone reads; a retailer who never picked one follows their app."""
+    lang = lang_for(someone, app_lang)
     if someone.retailer and someone.retailer.lang != lang:
         # This retailer never picked one, and their chat app's language changed: keep it.
         await desk.follow_app_lang(address, lang)
-    return message, someone, lang
+    return lang
 
 
 async def on_message(update: Update, context: Context) -> None:
@@ -69,18 +77,41 @@ async def on_message(update: Update, context: Context) -> None:
     if content is None:
         await message.reply_text(say(lang, "unsupported"))
         return
-    desk, address = context.bot_data.desk, message_address(message)
     replied = message.reply_to_message
     cmd = Receive(
-        address, content, inbound_of(update), str(replied.message_id) if replied else None
+        message_address(message),
+        content,
+        inbound_of(update),
+        str(replied.message_id) if replied else None,
     )
+    await receive(context.bot_data.desk, cmd, lang, message.reply_text)
+
+
+async def on_plain_text(plain: PlainText, desk: Desk, bot: Bot) -> bool:
+    """Take a retailer's bare private text as on_message would; False leaves it to on_message."""
+    address = chat_of(plain.chat_id)
+    someone = await desk.who(address)
+    if someone.staff is not None or someone.retailer is None:
+        # Staff and strangers are answered from PTB's objects; nothing was written yet.
+        return False
+    lang = await reading_lang(desk, address, someone, plain.language_code)
+    content = Content(ContentKind.TEXT, plain.text, address, str(plain.message_id))
+    cmd = Receive(address, content, Inbound(CHANNEL, plain.update_id))
+    await receive(desk, cmd, lang, functools.partial(bot.send_message, plain.chat_id))
+    return True
+
+
+async def receive(
+    desk: Desk, cmd: Receive, lang: str, reply: Callable[[str], Awaitable[object]]
+) -> None:
+    """Hand a retailer's message to the desk; tell them why, when it refused it."""
     # The desk decides where it goes: the manager, the retailer's complaint, held for a choice,
     # or the order or comment it asked for.
     outcome = await desk.receive(cmd)
     if outcome is Outcome.TOO_LONG:
-        await message.reply_text(say(lang, "too_long", limit=MAX_TEXT))
+        await reply(say(lang, "too_long", limit=MAX_TEXT))
     elif outcome in REFUSED:
-        await message.reply_text(say(lang, outcome.value))
+        await reply(say(lang, outcome.value))
 
 
 async def on_contact(update: Update, context: Context) -> None:

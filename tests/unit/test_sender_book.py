@@ -52,6 +52,25 @@ async def test_outcomes_that_finish_together_share_a_write():
     assert book.written == {1, 2, 3}
 
 
+async def test_outcomes_wait_for_a_write_worth_making_and_closing_writes_the_rest():
+    write = SlowWriter()
+    write.go.set()
+    book = Book(write, in_doubt=10, least=3)
+
+    for row in (1, 2):
+        await book.add([sent(row)])
+    await asyncio.sleep(0)
+    assert write.batches == [], "two outcomes wait for a third"
+    await book.add([sent(3)])
+    await asyncio.sleep(0)  # the write of three runs
+    assert write.batches == [[1, 2, 3]]
+    await book.add([sent(4)])
+    await book.close()
+
+    assert write.batches == [[1, 2, 3], [4]]
+    assert book.written == {1, 2, 3, 4}
+
+
 async def test_sending_waits_while_too_many_sends_are_unrecorded():
     write = SlowWriter()
     book = Book(write, in_doubt=2)
