@@ -49,7 +49,7 @@ async def take_question(
     await ledger.record(
         Event(ticket.id, EventKind.ASKED, now, actor=retailer.id, round=ticket.round)
     )
-    parts = _to_manager(ctx, retailer, ticket, content, first=ticket.round == 0 and new_round)
+    parts = to_manager(ctx, retailer, ticket, content, first=ticket.round == 0 and new_round)
     if new_round:
         # The first message of a round reaches the manager at once, whatever came before.
         await ledger.post(_acknowledgement(ctx, retailer, ticket, now))
@@ -142,7 +142,7 @@ def _acknowledgement(ctx: DeskContext, retailer: Retailer, ticket: Ticket, now: 
     )
 
 
-def _to_manager(
+def to_manager(
     ctx: DeskContext, retailer: Retailer, ticket: Ticket, content: Content, *, first: bool
 ) -> list[Notice]:
     """Return the manager's notices for one message; a very long text comes in parts."""

@@ -5,8 +5,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import Any
 
-from desk import flood
-from desk.asking import ticket_buttons
+from desk.asking import ticket_buttons, to_manager
 from desk.commands import Nudge, Outcome, Reassign
 from desk.content import Content
 from desk.context import DeskContext
@@ -220,24 +219,6 @@ async def _show_media(
     """Give the new manager each photo, voice or file of the question, as it first came."""
     # The question's text names them only; answering needs the originals, which are copied
     # as a follow-up of the ticket is, to be replied to like any message of it.
-    manager = ctx.team.managers[ticket.manager_id]
     for content in media:
-        part = flood.pieces(content)[0]
-        await ledger.post(
-            Notice(
-                to=manager.id,
-                address=ctx.reach(manager),
-                kind=NoticeKind.FOLLOWUP,
-                lang=manager.lang,
-                params={
-                    "ticket": ticket.id,
-                    "retailer": retailer.name,
-                    "shop": retailer.shop,
-                    "text": part.text,
-                    "content": part.kind.value,
-                },
-                ticket_id=ticket.id,
-                copy_of=part.copy_of,
-                buttons=ticket_buttons(ticket.id),
-            )
-        )
+        for notice in to_manager(ctx, retailer, ticket, content, first=False):
+            await ledger.post(notice)
