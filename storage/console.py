@@ -65,8 +65,10 @@ class ConsoleAccess:
             "created_at": now,
             "expires_at": now + LINK_LIFETIME,
         }
-        async with self.store.writing(), self.store.engine.begin() as conn:
-            await conn.execute(insert(console_logins).values(row))
+        # A unit of work, not a transaction of its own: /console on Telegram is handled inside
+        # the intake's group commit on SQLite, which holds the one writer until the batch ends.
+        async with self.store.transaction() as ledger:
+            await ledger.conn.execute(insert(console_logins).values(row))
         return token
 
     async def link_state(self, token: str) -> LinkState:
