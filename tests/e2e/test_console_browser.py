@@ -101,7 +101,13 @@ async def test_a_supervisor_sees_a_question_arrive_and_hands_it_to_another_manag
 
         await page.goto(f"{base}/console/tickets/{ticket}")
         await expect(page.locator("#ticket-manager")).to_have_attribute("data-manager", "m2")
-        await expect(page.locator("ol#timeline li").first).to_be_visible()
+        timeline = page.locator("ol#timeline")
+        await expect(
+            timeline.locator("li[data-source=event][data-kind=reassigned]")
+        ).to_contain_text("李经理今天在外地")
+        await expect(
+            timeline.locator("li[data-source=notice][data-kind=reassigned]")
+        ).to_have_count(1)
     assert f"#{ticket}" in told["text"]
     assert "软中华什么时候到" in given["text"]
     assert "李经理今天在外地" in given["text"]
