@@ -14,7 +14,7 @@ from bot.guidebook import load_guide
 from bot.leader import Beacon, Posted, Seat
 from bot.metrics import Metrics
 from bot.reporting import WeeklyReports
-from bot.retention import Retention
+from bot.retention import ConsoleRetention, Purge, Retention
 from bot.roster import load_roster
 from bot.scheduler import Scheduler
 from bot.sender import Sender
@@ -69,7 +69,7 @@ class RetailDesk:
     outbox: Outbox
     metrics: Metrics
     weekly: WeeklyReports
-    retentions: list[Retention]
+    retentions: list[Purge]
     beacon: Beacon | None
     seats: dict[str, Seat] = field(default_factory=dict)
     webhook: bool = False
@@ -178,7 +178,10 @@ def build(
         outbox,
         metrics,
         weekly,
-        [Retention(Inbox(store, name), clock, keep) for name in channels],
+        [
+            *(Retention(Inbox(store, name), clock, keep) for name in channels),
+            ConsoleRetention(console.access, clock),
+        ],
         beacon,
         console=console,
     )

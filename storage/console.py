@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
 
-from sqlalchemy import insert, select, update
+from sqlalchemy import delete, insert, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from storage.store import SqlStore
@@ -65,8 +65,10 @@ class ConsoleAccess:
             "created_at": now,
             "expires_at": now + LINK_LIFETIME,
         }
-        async with self.store.writing(), self.store.engine.begin() as conn:
-            await conn.execute(insert(console_logins).values(row))
+        # A unit of work, not a transaction of its own: /console on Telegram is handled inside
+        # the intake's group commit on SQLite, which holds the one writer until the batch ends.
+        async with self.store.transaction() as ledger:
+            await ledger.conn.execute(insert(console_logins).values(row))
         return token
 
     async def link_state(self, token: str) -> LinkState:
@@ -132,6 +134,18 @@ class ConsoleAccess:
         )
         async with self.store.writing(), self.store.engine.begin() as conn:
             await conn.execute(end)
+
+    async def purge(self, now: datetime) -> int:
+        """Delete links past their expiry and sessions ended or expired; return how many went."""
+        # Nothing these rows say is still true: an expired link opens nothing, spent or not,
+        # and an ended session's cookie is refused whether or not its row is there.
+        links = delete(console_logins).where(console_logins.c.expires_at <= now)
+        sessions = delete(console_sessions).where(
+            or_(console_sessions.c.ended_at.is_not(None), console_sessions.c.expires_at <= now)
+        )
+        async with self.store.writing(), self.store.engine.begin() as conn:
+            gone = (await conn.execute(links)).rowcount
+            return gone + (await conn.execute(sessions)).rowcount
 
     async def lang_of(self, staff_id: str, configured: str) -> str:
         """Return the language a staff member picked with /lang, else the configured one."""

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import os
 import signal
+import socket
 import subprocess
 import sys
 from collections.abc import AsyncIterator, Callable, Sequence
@@ -13,10 +14,13 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+import uvicorn
 from sqlalchemy import func, select
 
 from bot.app import ChannelMaker, RetailDesk, build, serve
 from bot.config import Settings
+from bot.listeners import server_config
+from bot.web import callbacks_app, console_served_at
 from desk.clock import Clock
 from handlers.telegram.standin import Standin
 from storage.outbox import UNSENT
@@ -120,6 +124,28 @@ async def running_desk(
     finally:
         stop.set()
         await asyncio.wait_for(task, timeout=15)
+
+
+@asynccontextmanager
+async def console_served(app: RetailDesk) -> AsyncIterator[str]:
+    """Serve the console on a free loopback port, as `run` does beside the desk; yield its URL."""
+    sock = socket.create_server(("127.0.0.1", 0))
+    # The links the bot sends then name the port actually bound.
+    console_served_at(app, sock)
+    assert app.console is not None
+    server = uvicorn.Server(server_config(callbacks_app(app)))
+    web = asyncio.create_task(server.serve([sock]), name="console")
+    deadline = asyncio.get_running_loop().time() + 15
+    while not server.started:
+        assert not web.done(), "the console's server stopped before it started"
+        assert asyncio.get_running_loop().time() < deadline, "the console's server never started"
+        await asyncio.sleep(0.02)
+    try:
+        yield app.console.settings.public_url
+    finally:
+        server.should_exit = True
+        await asyncio.wait_for(web, timeout=15)
+        sock.close()
 
 
 # A Wednesday, 10:00 in Shanghai: office hours, mid-week, the same whenever the suite runs.
