@@ -12,6 +12,7 @@ from datetime import time, timedelta
 from html import unescape
 
 import pytest
+from PIL import Image
 
 from desk.hours import OnDutyRota, Shift
 from reports import DrawChart, WeeklySummary
@@ -310,3 +311,16 @@ async def test_the_app_keeps_last_weeks_figures_and_this_weeks_for_a_refresh(des
     assert escalated(soon, "m1") == "0"
     assert escalated(later, "m1") == "1"
     assert desk.console.kept.finished._kept == before
+
+
+async def test_the_chart_is_drawn_in_a_process_of_its_own_as_the_chat_draws_it(tmp_path):
+    async with console_desk(tmp_path) as desk:
+        await seed(desk)
+        browser = await desk.signed_in("m1")
+
+        answer = await browser.get("/console/downloads/chart.png")
+
+    assert answer.status_code == 200
+    with Image.open(io.BytesIO(answer.content)) as image:
+        assert image.format == "PNG"
+        assert image.width == 1000
