@@ -9,12 +9,10 @@ Each round loads the console of every supervisor in turn:
 
 - **floor**: the SQL statements the page's queries sent for that viewer, captured once and
   replayed bare on a sqlite3 connection to the same file (no SQLAlchemy, no Python figures);
-- **page**: the page built for that viewer. Until the console app (handlers/console) serves
-  `/console` on this branch, the page is its data: every reports.* query the page shows
-  (managers this week, low ratings, supply disputes, the heatmap, the rota, the first page of
-  waiting tickets), built into their dataclasses. `asgi_pages` builds the page through
-  httpx.ASGITransport from the app with each viewer's session cookie: once the app is here,
-  measure_plan uses it where it now uses `build_page`.
+- **page**: the real `/console` page of that viewer, from the console app through
+  httpx.ASGITransport (`asgi_pages`), every supervisor signed in through the console's storage;
+- **data**: the page's report queries alone, built into their dataclasses (`build_page`), with
+  a floor of their own.
 
 Last week's figures (reports.standings.FinishedWeeks) and the hour's heatmap
 (reports.heatmap.KeptHeatmaps) are kept between loads, as the console keeps them; one
