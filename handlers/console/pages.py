@@ -18,6 +18,9 @@ from reports.live import LIST_LIMIT, Figure, open_tickets, strip_of, with_told
 from reports.timeline import ticket_record
 
 PER_PAGE = 100
+# The longest waits the page shows itself; a province's thousands (each row with its forms,
+# megabytes of HTML every refresh) are behind the unanswered number's list.
+WAITING_SHOWN = 100
 
 
 class ConsolePages:
@@ -64,7 +67,8 @@ class ConsolePages:
         now = self.console.ctx.clock.now()
         async with self.console.store.reading() as conn:
             listed = await open_tickets(conn, viewer.scope, now)
-            waiting = await with_told(conn, [t for t in listed if t.counts_in(Figure.UNANSWERED)])
+            unanswered = [t for t in listed if t.counts_in(Figure.UNANSWERED)]
+            waiting = await with_told(conn, unanswered[:WAITING_SHOWN])
             complaints = await complaint_clocks(conn, viewer.scope, now)
         strip = strip_of(listed)
         thresholds = self.console.settings.thresholds
@@ -74,6 +78,7 @@ class ConsolePages:
             "strip": strip,
             "red": red,
             "waiting": waiting,
+            "waiting_total": len(unanswered),
             "complaints": complaints,
             "colleagues": self._colleagues(viewer),
         }

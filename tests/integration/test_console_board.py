@@ -15,6 +15,7 @@ import pytest
 from PIL import Image
 
 from desk.hours import OnDutyRota, Shift
+from handlers.console import pages
 from reports import DrawChart, WeeklySummary
 from tests.console import COMPLAINT_RETAILER, Desk, console_desk
 from tests.databases import BACKENDS
@@ -324,3 +325,21 @@ async def test_the_chart_is_drawn_in_a_process_of_its_own_as_the_chat_draws_it(t
     with Image.open(io.BytesIO(answer.content)) as image:
         assert image.format == "PNG"
         assert image.width == 1000
+
+
+async def test_the_page_shows_the_longest_waits_and_links_to_them_all(desk, monkeypatch):
+    monkeypatch.setattr(pages, "WAITING_SHOWN", 2)
+    for minutes in (10, 30, 20):
+        await desk.ticket("r1", "m1", waited=timedelta(minutes=minutes))
+    browser = await desk.signed_in("s1")
+
+    page = (await browser.get("/console")).text
+    live = (await browser.get("/console/live")).text
+
+    for html in (page, live):
+        waiting = section(html, "waiting")
+        assert waiting.count("<tr data-ticket=") == 2
+        assert 'href="/console/tickets?figure=unanswered"' in waiting
+        assert "The 2 longest waits of 3" in waiting
+    listed = (await browser.get("/console/tickets?figure=unanswered")).text
+    assert listed.count("<tr data-ticket=") == 3
