@@ -16,8 +16,10 @@ Each round loads the console of every supervisor in turn:
 
 Last week's figures (reports.standings.FinishedWeeks) and the hour's heatmap
 (reports.heatmap.KeptHeatmaps) are kept between loads, as the console keeps them; one
-unmeasured load per viewer warms them. This week's figures are computed at every load. The data is generated once and kept
-under bench/.data/, keyed by the schema's head revision and the generator's version.
+unmeasured load per viewer warms them. This week's figures are computed at every load (the
+app keeps them for one refresh period, but the bench's clock stands still). The data is
+generated once and kept under bench/.data/, keyed by the schema's head revision and the
+generator's version.
 
     python -m bench.console                      # 1,000,000 messages, 100,000 open, 3 rounds
     python -m bench.console --smoke              # a tiny province, one round, seconds
