@@ -9,6 +9,7 @@ from starlette.staticfiles import StaticFiles
 
 from handlers.console.actions import Actions
 from handlers.console.doors import Doors
+from handlers.console.downloads import Downloads
 from handlers.console.pages import ConsolePages
 from handlers.console.rendering import HERE, Pages
 from handlers.console.security import PREFIX, ConsoleHeaders
@@ -21,11 +22,15 @@ def console_routes(console: ConsoleServices) -> list[BaseRoute]:
     doors = Doors(pages)
     shown = ConsolePages(pages, doors)
     actions = Actions(pages, doors)
+    files = Downloads(pages, doors)
     return [
         Route(PREFIX, shown.page, methods=["GET"]),
         Route(f"{PREFIX}/live", shown.live, methods=["GET"]),
         Route(f"{PREFIX}/tickets", shown.tickets, methods=["GET"]),
         Route(f"{PREFIX}/tickets/{{ticket:int}}", shown.ticket, methods=["GET"]),
+        Route(f"{PREFIX}/downloads/chart.png", files.chart, methods=["GET"]),
+        Route(f"{PREFIX}/downloads/summary.csv", files.summary, methods=["GET"]),
+        Route(f"{PREFIX}/downloads/tickets.csv", files.tickets, methods=["GET"]),
         Route(f"{PREFIX}/tickets/{{ticket:int}}/nudge", actions.nudge, methods=["POST"]),
         Route(f"{PREFIX}/tickets/{{ticket:int}}/reassign", actions.reassign, methods=["POST"]),
         Route(f"{PREFIX}/login/{{token}}", doors.confirm, methods=["GET"]),

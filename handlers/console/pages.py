@@ -3,16 +3,24 @@
 from __future__ import annotations
 
 from typing import Any
+from urllib.parse import urlencode
 
 from starlette.requests import Request
 from starlette.responses import Response
 
 from desk.people import Manager
+from handlers.console.board import Sort, board_filter, board_of
 from handlers.console.doors import Doors
 from handlers.console.rendering import Pages, Viewer
+from reports import tickets_behind
 from reports.complaint_clocks import complaint_clocks
 from reports.live import LIST_LIMIT, Figure, open_tickets, strip_of, with_told
 from reports.timeline import ticket_record
+
+PER_PAGE = 100
+# The longest waits the page shows itself; a province's thousands (each row with its forms,
+# megabytes of HTML every refresh) are behind the unanswered number's list.
+WAITING_SHOWN = 100
 
 
 class ConsolePages:
@@ -33,8 +41,17 @@ class ConsolePages:
         if viewer is None:
             return self._signed_out(request)
         notice = _notice(request)
+        sort = Sort.parse(request.query_params.get("sort"))
+        now = self.console.ctx.clock.now()
+        async with self.console.store.reading() as conn:
+            board = await board_of(self.console, conn, viewer.scope, now, sort)
         return self.pages.render(
-            "page.html", viewer.lang, viewer=viewer, notice=notice, **await self._live(viewer)
+            "page.html",
+            viewer.lang,
+            viewer=viewer,
+            notice=notice,
+            board=board,
+            **await self._live(viewer),
         )
 
     async def live(self, request: Request) -> Response:
@@ -50,7 +67,8 @@ class ConsolePages:
         now = self.console.ctx.clock.now()
         async with self.console.store.reading() as conn:
             listed = await open_tickets(conn, viewer.scope, now)
-            waiting = await with_told(conn, [t for t in listed if t.counts_in(Figure.UNANSWERED)])
+            unanswered = [t for t in listed if t.counts_in(Figure.UNANSWERED)]
+            waiting = await with_told(conn, unanswered[:WAITING_SHOWN])
             complaints = await complaint_clocks(conn, viewer.scope, now)
         strip = strip_of(listed)
         thresholds = self.console.settings.thresholds
@@ -60,6 +78,7 @@ class ConsolePages:
             "strip": strip,
             "red": red,
             "waiting": waiting,
+            "waiting_total": len(unanswered),
             "complaints": complaints,
             "colleagues": self._colleagues(viewer),
         }
@@ -69,10 +88,12 @@ class ConsolePages:
         return [team.managers[m] for m in sorted(viewer.scope.manager_ids) if m in team.managers]
 
     async def tickets(self, request: Request) -> Response:
-        """List the tickets behind one number of the live strip."""
+        """List the tickets behind one number of the live strip or of the weekly board."""
         viewer = await self.doors.viewer(request)
         if viewer is None:
             return self._signed_out(request)
+        if "week" in request.query_params or "days" in request.query_params:
+            return await self.behind(request, viewer)
         try:
             figure = Figure(request.query_params.get("figure", Figure.OPEN.value))
         except ValueError:
@@ -86,6 +107,25 @@ class ConsolePages:
             listed = await with_told(conn, listed[:LIST_LIMIT])
         return self.pages.render(
             "tickets.html", viewer.lang, viewer=viewer, figure=figure, listed=listed
+        )
+
+    async def behind(self, request: Request, viewer: Viewer) -> Response:
+        """List the tickets behind a number of the board: a figure of a week or the last days."""
+        asked = board_filter(request.query_params, self.console.ctx, self.console.ctx.ratings.low)
+        if asked is None:
+            return self.pages.render("message.html", viewer.lang, status=404, key="notfound")
+        wanted, page = asked
+        async with self.console.store.reading() as conn:
+            listed = await tickets_behind(
+                conn, self.console.ctx.team, viewer.scope, wanted, page=page, per_page=PER_PAGE
+            )
+        return self.pages.render(
+            "behind.html",
+            viewer.lang,
+            viewer=viewer,
+            wanted=wanted,
+            listed=listed,
+            paged=lambda n: urlencode({**request.query_params, "page": n}),
         )
 
     async def ticket(self, request: Request) -> Response:

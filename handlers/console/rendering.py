@@ -12,9 +12,11 @@ from starlette.responses import HTMLResponse
 
 from desk.people import Staff
 from handlers.catalog.filling import humanize
+from handlers.console.board import SORTS, score, shade, share, slow
 from handlers.console.services import ConsoleServices
 from handlers.console.words import label, say
 from reports.scope import Scope
+from reports.text import duration_text
 from storage.console import Session
 
 HERE = Path(__file__).resolve().parent
@@ -42,6 +44,9 @@ class Pages:
             trim_blocks=True,
             lstrip_blocks=True,
         )
+        self.env.globals.update(
+            columns=list(SORTS), shade=shade, slow=slow, share=share, score=score
+        )
 
     def render(
         self,
@@ -67,6 +72,9 @@ class Pages:
         def ago(moment: datetime | None) -> str:
             return "" if moment is None else humanize((now - moment).total_seconds(), lang)
 
+        def span(seconds: float | None) -> str:
+            return "—" if seconds is None else duration_text(seconds, lang)
+
         def t(key: str, **given: object) -> str:
             return say(lang, key, **given)
 
@@ -77,6 +85,7 @@ class Pages:
             when=when,
             exact=exact,
             ago=ago,
+            span=span,
             name_of=ctx.team.name_of,
             label=lambda source, kind: label(lang, source, kind),
             refresh=self.console.settings.refresh,

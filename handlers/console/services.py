@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Mapping
+from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass, field
+from datetime import datetime, timedelta
 from typing import Protocol
 
 from desk.commands import Outcome
 from desk.context import DeskContext
+from reports import DrawChart, FinishedWeeks, KeptHeatmaps, Standings, chart_process
 from reports.live import Figure
 from storage.console import ConsoleAccess
 from storage.store import SqlStore
@@ -56,6 +59,43 @@ class ConsoleSettings:
         return self.public_url.startswith("https://")
 
 
+class RecentStandings:
+    """Keep this week's standings per scope for a few seconds: the refresh reads them again."""
+
+    def __init__(self, seconds: float, size: int = 256) -> None:
+        self._seconds = seconds
+        self._size = size
+        self._kept: dict[tuple[object, ...], Standings] = {}
+
+    def get(self, key: tuple[object, ...], now: datetime) -> Standings | None:
+        """Return the standings kept under key while still fresh at now."""
+        found = self._kept.get(key)
+        if found is None or now - found.as_of >= timedelta(seconds=self._seconds):
+            return None
+        return found
+
+    def keep(self, key: tuple[object, ...], standings: Standings) -> None:
+        """Keep standings, forgetting the oldest beyond size."""
+        self._kept.pop(key, None)
+        self._kept[key] = standings
+        while len(self._kept) > self._size:
+            del self._kept[next(iter(self._kept))]
+
+
+Charts = Callable[[], AbstractAsyncContextManager[DrawChart]]
+"""Open a chart drawer, such as reports.chart_process (a spawned process, as the chat draws)."""
+
+
+@dataclass
+class Kept:
+    """What the console keeps between page loads: figures that cannot have changed since."""
+
+    # Finished weeks never change; a heatmap stands for its whole hour.
+    finished: FinishedWeeks = field(default_factory=FinishedWeeks)
+    heatmaps: KeptHeatmaps = field(default_factory=KeptHeatmaps)
+    standings: RecentStandings = field(default_factory=lambda: RecentStandings(15))
+
+
 @dataclass
 class ConsoleServices:
     """The store, the desk's context, the doors and the actions the console works with."""
@@ -66,6 +106,12 @@ class ConsoleServices:
     access: ConsoleAccess
     steering: Steering | None = None
     wecom: WecomLogin | None = None
+    charts: Charts = chart_process
+    kept: Kept = field(default_factory=Kept)
+
+    def __post_init__(self) -> None:
+        # This week's standings are kept as long as the page waits between refreshes.
+        self.kept.standings = RecentStandings(self.settings.refresh)
 
     def login_url(self, token: str) -> str:
         """Return the link the bot sends for a one-time token."""

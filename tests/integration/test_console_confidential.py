@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from datetime import timedelta
 
 import pytest
 from sqlalchemy import insert
 
+from handlers.console.board import SORTS
+from handlers.console.services import Charts
+from reports import DrawChart, TicketFigure, WeeklySummary
 from storage.tables import outbox
 from tests.console import COMPLAINT_RETAILER, console_desk
 from tests.databases import BACKENDS
@@ -20,13 +25,23 @@ async def desk(request, tmp_path):
 
 def every_page(tickets: list[int]) -> list[str]:
     figures = ("open", "unanswered", "at_risk", "backup", "supervisor", "off_hours")
+    board = [f.value for f in TicketFigure]
     return [
         "/console",
         "/console/live",
+        *(f"/console?sort={column}" for column in SORTS),
         *(f"/console/tickets?figure={f}" for f in figures),
         "/console/tickets?figure=open&manager=m1",
+        *(f"/console/tickets?figure={f}&week=2026-W47" for f in board),
+        *(f"/console/tickets?figure={f}&week=2026-W47&manager=m1" for f in board),
+        "/console/tickets?figure=low_rating&days=7",
         *(f"/console/tickets/{t}" for t in tickets),
+        *(f"/console/downloads/{name}?week={week}" for name in DOWNLOADS for week in WEEKS),
     ]
+
+
+DOWNLOADS = ("chart.png", "summary.csv", "tickets.csv")
+WEEKS = ("2026-W47", "2026-W46")
 
 
 async def test_the_supervisor_sees_their_complaints_with_their_clocks(desk):
@@ -44,6 +59,8 @@ async def test_the_supervisor_sees_their_complaints_with_their_clocks(desk):
 
 async def test_a_manager_never_receives_complaint_data_on_any_page(desk):
     complaint = await desk.complaint("r4", "m1", "s1")
+    charted: list[WeeklySummary] = []
+    desk.console.charts = charts_into(charted)
     tickets = [
         await desk.ticket("r1", "m1", waited=timedelta(minutes=40), last_step=1),
         await desk.ticket("r1", "m1", waited=timedelta(minutes=5), answered=True),
@@ -53,11 +70,17 @@ async def test_a_manager_never_receives_complaint_data_on_any_page(desk):
     for path in every_page(tickets):
         answer = await browser.get(path)
         assert answer.status_code == 200, path
+        text = answer.content.decode("utf-8-sig", errors="replace")
         for leak in (COMPLAINT_RETAILER, 'id="complaints"', "data-complaint", f"#C{complaint}"):
-            assert leak not in answer.text, (path, leak)
+            assert leak not in text, (path, leak)
+        assert "投诉" not in text, path
+        assert "complaint" not in text.lower(), path
         # Not even the section's heading in either language.
-        assert "保密投诉" not in answer.text, path
-        assert "Confidential complaints" not in answer.text, path
+        assert "保密投诉" not in text, path
+        assert "Confidential complaints" not in text, path
+    # The chart the manager downloads is drawn from a summary without complaints.
+    assert charted
+    assert all(summary.team.complaints is None for summary in charted)
 
 
 async def test_a_complaints_notifications_never_join_a_managers_ticket_timeline(desk):
@@ -86,8 +109,23 @@ async def test_a_complaints_notifications_never_join_a_managers_ticket_timeline(
     assert "陈主任" not in page
 
 
+def charts_into(charted: list[WeeklySummary]) -> Charts:
+    """Return charts that record each summary drawn and answer with a PNG's signature."""
+
+    @asynccontextmanager
+    async def charts() -> AsyncIterator[DrawChart]:
+        async def draw(summary: WeeklySummary, lang: str) -> bytes:
+            charted.append(summary)
+            return b"\x89PNG\r\n\x1a\n"
+
+        yield draw
+
+    return charts
+
+
 async def test_another_teams_supervisor_does_not_see_the_complaint(desk):
     await desk.complaint("r4", "m1", "s1")
+    desk.console.charts = charts_into([])
     browser = await desk.signed_in("s2")
 
     for path in every_page([]):

@@ -1,0 +1,201 @@
+"""The page's weekly board: managers this week, low ratings, supply, the heatmap and the rota."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from desk.context import DeskContext
+from handlers.console.services import ConsoleServices
+from reports import (
+    DutySlot,
+    Heatmap,
+    IsoWeek,
+    LowRating,
+    ManagerStanding,
+    Standards,
+    Standings,
+    SupplyDisputes,
+    TicketFigure,
+    TicketFilter,
+    low_ratings,
+    managers_this_week,
+    question_heatmap,
+    rota_ahead,
+    supply_disputes,
+)
+from reports.scope import Scope
+
+LOW_RATING_DAYS = 7
+# The longest "last days" a list behind a number is asked for.
+MAX_DAYS = 31
+
+
+# Each sortable column of managers this week, and the figure it sorts by.
+SORTS: dict[str, Callable[[ManagerStanding], Any]] = {
+    "name": lambda m: m.name,
+    "open": lambda m: m.open_now,
+    "business_median": lambda m: m.week.business.median,
+    "business_p90": lambda m: m.week.business.p90,
+    "off_hours_median": lambda m: m.week.off_hours.median,
+    "off_hours_p90": lambda m: m.week.off_hours.p90,
+    "within_target": lambda m: m.week.within_target,
+    "escalated": lambda m: m.week.escalated,
+    "eta_broken": lambda m: m.week.eta_broken,
+    "rating": lambda m: m.week.rating_average,
+    "low_ratings": lambda m: m.week.low_ratings,
+}
+
+
+# The heatmap's shades: heat-0 (none) to heat-5 (the busiest, or the slowest).
+SHADES = 5
+# Median first responses at or past each of these many seconds get one shade darker.
+SLOW_STEPS = (0.0, 300.0, 900.0, 3600.0, 4 * 3600.0)
+
+
+def shade(questions: int, busiest: int) -> int:
+    """Return a heatmap cell's shade of questions, scaled to the busiest cell."""
+    if questions <= 0 or busiest <= 0:
+        return 0
+    return max(1, round(SHADES * questions / busiest))
+
+
+def slow(seconds: float | None) -> int:
+    """Return a heatmap cell's shade of its median first response; 0 with no answer."""
+    if seconds is None:
+        return 0
+    return sum(1 for step in SLOW_STEPS if seconds >= step)
+
+
+def share(value: float | None) -> str:
+    """Write a share as a whole percentage, a dash when unknown."""
+    return "—" if value is None else f"{value * 100:.0f}%"
+
+
+def score(value: float | None) -> str:
+    """Write an average rating to one decimal, a dash when unknown."""
+    return "—" if value is None else f"{value:.1f}"
+
+
+@dataclass(frozen=True)
+class Sort:
+    """How the managers' rows are sorted: a column of SORTS, and whether highest first."""
+
+    column: str = "name"
+    descending: bool = False
+
+    @classmethod
+    def parse(cls, text: str | None) -> Sort:
+        """Read ?sort=column (lowest first) or ?sort=-column (highest first); else by name."""
+        text = text or ""
+        descending = text.startswith("-")
+        column = text.removeprefix("-")
+        return cls(column, descending) if column in SORTS else cls()
+
+    def link(self, column: str) -> str:
+        """Return the ?sort= value a column's heading links to: this column, order flipped."""
+        flip = column == self.column and not self.descending
+        return f"-{column}" if flip else column
+
+    def apply(self, rows: tuple[ManagerStanding, ...]) -> list[ManagerStanding]:
+        """Return the rows sorted; a row without the figure sorts last either way."""
+        key = SORTS[self.column]
+        known = [m for m in rows if key(m) is not None]
+        unknown = [m for m in rows if key(m) is None]
+        return sorted(known, key=key, reverse=self.descending) + unknown
+
+
+@dataclass(frozen=True)
+class Board:
+    """Everything the page shows below the live parts, for one viewer at one moment."""
+
+    standings: Standings
+    managers: list[ManagerStanding]
+    sort: Sort
+    low: tuple[LowRating, ...]
+    low_since: datetime
+    supply: SupplyDisputes
+    heatmap: Heatmap
+    rota: tuple[DutySlot, ...]
+
+
+def standards_of(console: ConsoleServices) -> Standards:
+    """Return what the desk holds managers to, as the weekly summary reads it."""
+    return Standards(console.ctx.policy, console.ctx.ratings.low)
+
+
+async def board_of(
+    console: ConsoleServices, conn: AsyncConnection, scope: Scope, now: datetime, sort: Sort
+) -> Board:
+    """Read the board of one viewer's scope, through the report queries and the app's keeps."""
+    ctx = console.ctx
+    tz = ctx.timezone
+    standings = await _standings(console, conn, scope, now)
+    return Board(
+        standings=standings,
+        managers=sort.apply(standings.managers),
+        sort=sort,
+        low=await low_ratings(
+            conn, ctx.team, scope, now, days=LOW_RATING_DAYS, low=ctx.ratings.low
+        ),
+        low_since=now - timedelta(days=LOW_RATING_DAYS),
+        supply=await supply_disputes(conn, ctx.team, scope, now, tz),
+        heatmap=await question_heatmap(conn, scope, now, tz, kept=console.kept.heatmaps),
+        rota=rota_ahead(ctx.team, now, tz),
+    )
+
+
+async def _standings(
+    console: ConsoleServices, conn: AsyncConnection, scope: Scope, now: datetime
+) -> Standings:
+    ctx = console.ctx
+    key = (tuple(sorted(scope.manager_ids)),)
+    kept = console.kept.standings.get(key, now)
+    if kept is not None:
+        return kept
+    standings = await managers_this_week(
+        conn,
+        ctx.team,
+        scope,
+        now,
+        ctx.timezone,
+        standards=standards_of(console),
+        finished=console.kept.finished,
+    )
+    console.kept.standings.keep(key, standings)
+    return standings
+
+
+def board_filter(
+    query: Mapping[str, str], ctx: DeskContext, low: int
+) -> tuple[TicketFilter, int] | None:
+    """Read a board number's link (?figure=…&week=…|days=…&manager=…&brand=…&page=…)."""
+    try:
+        figure = TicketFigure(query.get("figure", TicketFigure.RECEIVED.value))
+        page = int(query.get("page", "1"))
+        if "week" in query:
+            start, end = IsoWeek.parse(query["week"]).bounds(ctx.timezone)
+        else:
+            days = int(query.get("days", ""))
+            if not 1 <= days <= MAX_DAYS:
+                return None
+            # As the low ratings count them: the days before now, now included.
+            end = ctx.clock.now() + timedelta(microseconds=1)
+            start = end - timedelta(days=days)
+    except ValueError:
+        return None
+    if page < 1:
+        return None
+    wanted = TicketFilter(
+        figure,
+        start,
+        end,
+        manager_id=query.get("manager") or None,
+        brand_key=query.get("brand") or None,
+        low=low,
+    )
+    return wanted, page

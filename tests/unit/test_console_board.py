@@ -1,0 +1,110 @@
+"""The board's pure parts: sorting the managers, the heatmap's shades, a number's link read back."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from types import SimpleNamespace
+
+import pytest
+
+from handlers.console.board import Sort, board_filter, score, shade, share, slow
+from reports import Latency, ManagerStanding, ManagerWeek, TicketFigure
+from tests.unit.conftest import SHANGHAI, TUESDAY_10AM
+from tests.unit.fakes import FakeClock
+
+
+def standing(manager_id: str, *, median: float | None, escalations: int) -> ManagerStanding:
+    week = ManagerWeek(
+        manager_id=manager_id,
+        name=manager_id,
+        business=Latency(1, median, median, median),
+        escalations=(escalations,),
+    )
+    return ManagerStanding(
+        manager_id, manager_id, 0, week, ManagerWeek(manager_id=manager_id, name=manager_id)
+    )
+
+
+ROWS = (
+    standing("b", median=60.0, escalations=2),
+    standing("a", median=None, escalations=0),
+    standing("c", median=30.0, escalations=1),
+)
+
+
+def ids(rows: list[ManagerStanding]) -> list[str]:
+    return [m.manager_id for m in rows]
+
+
+def test_a_sort_reads_its_column_and_direction_and_falls_back_to_names():
+    assert Sort.parse("escalated") == Sort("escalated", descending=False)
+    assert Sort.parse("-escalated") == Sort("escalated", descending=True)
+    assert Sort.parse("drop table") == Sort("name", descending=False)
+    assert Sort.parse(None) == Sort()
+
+
+def test_rows_sort_either_way_with_unknown_figures_last():
+    assert ids(Sort("escalated").apply(ROWS)) == ["a", "c", "b"]
+    assert ids(Sort("escalated", descending=True).apply(ROWS)) == ["b", "c", "a"]
+    assert ids(Sort("business_median").apply(ROWS)) == ["c", "b", "a"]
+    assert ids(Sort("business_median", descending=True).apply(ROWS)) == ["b", "c", "a"]
+    assert ids(Sort().apply(ROWS)) == ["a", "b", "c"]
+
+
+def test_a_heading_link_flips_only_the_column_sorted_by():
+    assert Sort("open").link("open") == "-open"
+    assert Sort("open", descending=True).link("open") == "open"
+    assert Sort("open").link("rating") == "rating"
+
+
+def test_shades_scale_to_the_busiest_cell_and_to_slowness():
+    assert [shade(n, 10) for n in (0, 1, 5, 10)] == [0, 1, 2, 5]
+    assert shade(3, 0) == 0
+    assert [slow(s) for s in (None, 0.0, 299.0, 300.0, 3600.0, 86400.0)] == [0, 1, 1, 2, 4, 5]
+
+
+def test_figures_are_written_short_or_as_a_dash():
+    assert (share(0.857), share(None)) == ("86%", "—")
+    assert (score(4.25), score(None)) == ("4.2", "—")
+
+
+def Ctx() -> SimpleNamespace:
+    """Return the parts of the desk's context a link is read with."""
+    return SimpleNamespace(timezone=SHANGHAI, clock=FakeClock(TUESDAY_10AM))
+
+
+def test_a_weeks_link_reads_back_as_that_weeks_filter():
+    ctx = Ctx()
+    wanted, page = board_filter(
+        {"figure": "refused", "week": "2026-W47", "manager": "m1", "brand": "zh", "page": "2"},
+        ctx,  # type: ignore[arg-type]
+        2,
+    ) or (None, 0)
+
+    assert page == 2
+    assert wanted is not None
+    assert wanted.figure is TicketFigure.REFUSED
+    assert (wanted.manager_id, wanted.brand_key, wanted.low) == ("m1", "zh", 2)
+    assert wanted.end - wanted.start == timedelta(days=7)
+    assert wanted.start.astimezone(ctx.timezone).weekday() == 0
+
+
+def test_the_last_days_end_now_and_bad_links_read_as_nothing():
+    ctx = Ctx()
+    found = board_filter({"figure": "low_rating", "days": "7"}, ctx, 2)  # type: ignore[arg-type]
+    assert found is not None
+    assert found[0].end > TUESDAY_10AM >= found[0].end - timedelta(seconds=1)
+    assert found[0].end - found[0].start == timedelta(days=7)
+    for bad in (
+        {"figure": "nonsense", "week": "2026-W47"},
+        {"figure": "received", "week": "soon"},
+        {"figure": "received", "days": "365"},
+        {"figure": "received", "days": "x"},
+        {"figure": "received", "week": "2026-W47", "page": "0"},
+    ):
+        assert board_filter(bad, ctx, 2) is None, bad  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize("text", ["", "-", "--open"])
+def test_odd_sorts_fall_back_to_names(text):
+    assert Sort.parse(text) == Sort()
