@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from desk.people import Team
@@ -19,6 +19,13 @@ class DutySlot:
     # Local moments in the desk's timezone.
     start: datetime
     end: datetime
+
+    @property
+    def hours(self) -> str:
+        """Return the shift's local hours, its end at the next midnight written as 24:00."""
+        ends_at_midnight = self.end.time() == time(0) and self.end.date() > self.start.date()
+        end = "24:00" if ends_at_midnight else self.end.strftime("%H:%M")
+        return f"{self.start.strftime('%H:%M')}–{end}"
 
 
 def rota_ahead(team: Team, now: datetime, tz: ZoneInfo, *, days: int = 7) -> tuple[DutySlot, ...]:

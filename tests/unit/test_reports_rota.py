@@ -53,3 +53,11 @@ def test_seven_days_by_default() -> None:
     slots = rota_ahead(TEAM, datetime(2026, 11, 23, 1, tzinfo=UTC), SHANGHAI)
     assert [s.day.weekday() for s in slots] == [0, 1, 2, 3, 4, 5, 6]
     assert {s.staff_id for s in slots if s.day.weekday() < 5} == {"m1"}
+
+
+def test_a_shift_shows_its_hours_with_a_whole_day_ending_at_24() -> None:
+    day = date(2026, 12, 5)
+    whole_day = DutySlot(day, "m1", "李经理", at(day, 0), at(date(2026, 12, 6), 0))
+    night = DutySlot(day, "m1", "李经理", at(day, 18), at(date(2026, 12, 6), 9))
+    assert whole_day.hours == "00:00–24:00"
+    assert night.hours == "18:00–09:00"
