@@ -88,8 +88,13 @@ class Plan:
 
 def data_file(plan: Plan) -> Path:
     """Return where this plan's data is kept, named by everything that shapes it."""
-    head = ScriptDirectory.from_config(alembic_config()).get_current_head()
-    source = Path(province.__file__).read_bytes()
+    scripts = ScriptDirectory.from_config(alembic_config())
+    head = scripts.get_current_head()
+    # Every migration's text, not the head's id alone: a renumbered or edited migration keeps
+    # the id and changes the schema.
+    source = Path(province.__file__).read_bytes() + b"".join(
+        Path(script.path).read_bytes() for script in scripts.walk_revisions()
+    )
     sizes = (plan.messages, plan.open_tickets, plan.retailers, plan.managers, plan.supervisors)
     key = hashlib.sha256(f"{head}|{GENERATOR}|{sizes}".encode() + source).hexdigest()[:16]
     return DATA / f"console-{key}.db"
