@@ -2,48 +2,25 @@
 
 from __future__ import annotations
 
-import json
 from collections.abc import AsyncIterator
 from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
 from typing import Any
-from zoneinfo import ZoneInfo
 
 import pytest
 from sqlalchemy import insert
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from desk.people import Address, Manager, Supervisor, Team
 from desk.supply import brand_key
 from reports.scope import Scope
-from reports.weeks import IsoWeek
 from storage.tables import events, ratings, retailers, supply_requests, tickets
 from tests.databases import BACKENDS, migrated_engine
 
-SHANGHAI = ZoneInfo("Asia/Shanghai")
-W47 = IsoWeek(2026, 47)
+# The weekly report tests' team and ladder: the console reads the same desk.
+from tests.integration.test_reports_metrics import POLICY, SHANGHAI, W47
+from tests.integration.test_reports_metrics import TEAM as TEAM
+
 MON = W47.monday
-POLICY = json.dumps(
-    {
-        "steps": [
-            {"after": 900, "notify": "manager"},
-            {"after": 1800, "notify": "backup"},
-            {"after": 3600, "notify": "supervisor"},
-        ],
-        "repeat_last_every": None,
-    }
-)
-TEAM = Team(
-    managers=[
-        Manager("m1", "李经理", (Address("telegram", "5001"),), backup="m2", supervisor="s1"),
-        Manager("m2", "王经理", (Address("telegram", "5002"),), backup="m1", supervisor="s1"),
-        Manager("m3", "赵经理", (Address("telegram", "5003"),), supervisor="s2"),
-    ],
-    supervisors=[
-        Supervisor("s1", "陈主任", (Address("telegram", "7001"),)),
-        Supervisor("s2", "周主任", (Address("telegram", "7002"),)),
-    ],
-)
 # s1's team; m3 is someone else's and must never show.
 S1 = Scope("s1", frozenset({"m1", "m2"}), complaints=True)
 M2 = Scope("m2", frozenset({"m2"}), complaints=False)
