@@ -7,7 +7,7 @@ from dataclasses import dataclass, replace
 from datetime import datetime
 from enum import StrEnum
 
-from sqlalchemy import func, select
+from sqlalchemy import ColumnElement, and_, false, func, or_, select, true
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from desk.policy import Notify, Policy
@@ -89,12 +89,107 @@ def _escalated_to(policy: Policy, rung: int, waiting: bool) -> Notify | None:
     return None if notify is Notify.MANAGER else notify
 
 
+# When the retailer's wait began: waiting_since while the clock runs, else the question's time.
+_waited_from = func.coalesce(tickets.c.waiting_since, tickets.c.opened_at)
+_unanswered = tickets.c.first_response_at.is_(None)
+# Whom the rungs past the manager reach, by the strip's numbers.
+_RUNG_FIGURES = {
+    Figure.BACKUP: frozenset({Notify.BACKUP, Notify.ON_DUTY}),
+    Figure.SUPERVISOR: frozenset({Notify.SUPERVISOR}),
+}
+
+
+def _open_in(scope: Scope, manager_id: str | None = None) -> list[ColumnElement[bool]]:
+    """Return the conditions that pick a scope's open tickets, maybe of one manager only."""
+    managers = sorted(scope.manager_ids)
+    if manager_id is not None:
+        managers = [m for m in managers if m == manager_id]
+    return [tickets.c.manager_id.in_(managers), tickets.c.status == "open"]
+
+
+def _at_risk(policies: Iterable[str], now: datetime) -> ColumnElement[bool]:
+    """Return SQL true for an unanswered ticket past three quarters of its first target."""
+    late = [
+        and_(tickets.c.policy == text, _waited_from <= now - target * AT_RISK_SHARE)
+        for text in sorted(set(policies))
+        if (target := policy_from_text(text).first_target) is not None
+    ]
+    return and_(_unanswered, or_(*late)) if late else false()
+
+
+def _rung_reaches(policies: Iterable[str], notified: frozenset[Notify]) -> ColumnElement[bool]:
+    """Return SQL true for a waiting ticket whose current rung reaches one of notified."""
+    reached = []
+    for text in sorted(set(policies)):
+        steps = policy_from_text(text).steps
+        rungs = [i for i, step in enumerate(steps) if step.notify in notified]
+        if not rungs:
+            continue
+        # Past its last rung a ticket stays on it (the ladder repeats the last step).
+        last = len(steps) - 1
+        rung: ColumnElement[bool] = tickets.c.last_step.in_(rungs)
+        if last in rungs:
+            rung = or_(rung, tickets.c.last_step > last)
+        reached.append(and_(tickets.c.policy == text, rung))
+    return and_(tickets.c.waiting_since.is_not(None), or_(*reached)) if reached else false()
+
+
+def _counted_in(figure: Figure, policies: Iterable[str], now: datetime) -> ColumnElement[bool]:
+    """Return SQL true for the open tickets behind one number of the strip."""
+    if figure is Figure.UNANSWERED:
+        return _unanswered
+    if figure is Figure.AT_RISK:
+        return _at_risk(policies, now)
+    if figure is Figure.OFF_HOURS:
+        return and_(_unanswered, tickets.c.off_hours.is_(True))
+    if figure in _RUNG_FIGURES:
+        return _rung_reaches(policies, _RUNG_FIGURES[figure])
+    return true()
+
+
+async def live_strip(conn: AsyncConnection, scope: Scope, now: datetime) -> LiveStrip:
+    """Count the live strip's numbers in SQL (by ix_tickets_manager_status)."""
+    counts = dict.fromkeys(Figure, 0)
+    if not scope.manager_ids:
+        return LiveStrip(counts)
+    waiting = tickets.c.waiting_since.is_not(None)
+    shape = (tickets.c.policy, tickets.c.last_step, waiting, _unanswered, tickets.c.off_hours)
+    grouped = select(*shape, func.count()).where(*_open_in(scope)).group_by(*shape)
+    asked: set[str] = set()
+    for text, rung, is_waiting, unanswered, off_hours, count in await conn.execute(grouped):
+        notify = _escalated_to(policy_from_text(text), rung, bool(is_waiting))
+        counts[Figure.OPEN] += count
+        counts[Figure.BACKUP] += count if notify in _RUNG_FIGURES[Figure.BACKUP] else 0
+        counts[Figure.SUPERVISOR] += count if notify in _RUNG_FIGURES[Figure.SUPERVISOR] else 0
+        if unanswered:
+            asked.add(text)
+            counts[Figure.UNANSWERED] += count
+            counts[Figure.OFF_HOURS] += count if off_hours else 0
+    if asked:
+        # At risk compares each ticket's wait with its own policy's target: a second count.
+        at_risk = select(func.count()).where(*_open_in(scope), _at_risk(asked, now))
+        counts[Figure.AT_RISK] = int((await conn.execute(at_risk)).scalar_one())
+    return LiveStrip(counts)
+
+
 async def open_tickets(
-    conn: AsyncConnection, scope: Scope, now: datetime, *, unanswered_only: bool = False
+    conn: AsyncConnection,
+    scope: Scope,
+    now: datetime,
+    *,
+    figure: Figure = Figure.OPEN,
+    manager_id: str | None = None,
+    limit: int | None = None,
 ) -> list[LiveTicket]:
-    """Return the open tickets in a scope, longest wait first (by ix_tickets_manager_status)."""
+    """Return a scope's open tickets behind one number, longest wait first, up to limit."""
     if not scope.manager_ids:
         return []
+    picked = _open_in(scope, manager_id)
+    policies: list[str] = []
+    if figure in (Figure.AT_RISK, *_RUNG_FIGURES):
+        # Those numbers depend on each ticket's policy: a scope's open tickets hold a few.
+        found = await conn.execute(select(tickets.c.policy).where(*picked).distinct())
+        policies = list(found.scalars())
     query = (
         select(
             tickets.c.id,
@@ -110,17 +205,17 @@ async def open_tickets(
             retailers.c.shop,
         )
         .select_from(tickets.outerjoin(retailers, retailers.c.id == tickets.c.retailer_id))
-        .where(tickets.c.manager_id.in_(sorted(scope.manager_ids)), tickets.c.status == "open")
+        .where(*picked, _counted_in(figure, policies, now))
+        .order_by(_waited_from, tickets.c.id)
+        .limit(limit)
     )
-    if unanswered_only:
-        query = query.where(tickets.c.first_response_at.is_(None))
-    found = []
+    found_tickets = []
     for row in (await conn.execute(query)).all():
         policy = policy_from_text(row.policy)
         waited_from = row.waiting_since or row.opened_at
         target = policy.first_target
         at_risk = target is not None and (now - waited_from) >= target * AT_RISK_SHARE
-        found.append(
+        found_tickets.append(
             LiveTicket(
                 id=row.id,
                 retailer_id=row.retailer_id,
@@ -136,14 +231,7 @@ async def open_tickets(
                 at_risk=at_risk,
             )
         )
-    found.sort(key=lambda t: (t.waited_from, t.id))
-    return found
-
-
-def strip_of(open_now: Iterable[LiveTicket]) -> LiveStrip:
-    """Count the live strip's numbers from the open tickets of a scope."""
-    listed = list(open_now)
-    return LiveStrip({figure: sum(t.counts_in(figure) for t in listed) for figure in Figure})
+    return found_tickets
 
 
 async def with_told(conn: AsyncConnection, listed: list[LiveTicket]) -> list[LiveTicket]:

@@ -18,6 +18,7 @@ from bot.phones import DiallingPlan
 from desk.commands import Outcome
 from desk.context import DeskContext
 from desk.people import Address, Manager, Retailer, Supervisor, Team
+from desk.policy import Policy
 from handlers.console.app import console_app
 from handlers.console.services import ConsoleServices, ConsoleSettings, WecomLogin
 from reports.live import Figure
@@ -97,6 +98,7 @@ class Desk:
         answered: bool = False,
         last_step: int = -1,
         off_hours: bool = False,
+        policy: Policy | None = None,
     ) -> int:
         opened = self.clock.now() - waited
         row = {
@@ -105,7 +107,7 @@ class Desk:
             "home_manager_id": manager_id,
             "status": "open",
             "opened_at": opened,
-            "policy": policy_text(make_policy()),
+            "policy": policy_text(policy or make_policy()),
             "off_hours": off_hours,
             "waiting_since": None if answered else opened,
             "round": 0,

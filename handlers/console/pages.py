@@ -14,7 +14,7 @@ from handlers.console.doors import Doors
 from handlers.console.rendering import Pages, Viewer
 from reports import tickets_behind
 from reports.complaint_clocks import complaint_clocks
-from reports.live import LIST_LIMIT, Figure, open_tickets, strip_of, with_told
+from reports.live import LIST_LIMIT, Figure, live_strip, open_tickets, with_told
 from reports.timeline import ticket_record
 
 PER_PAGE = 100
@@ -66,11 +66,12 @@ class ConsolePages:
     async def _live(self, viewer: Viewer) -> dict[str, Any]:
         now = self.console.ctx.clock.now()
         async with self.console.store.reading() as conn:
-            listed = await open_tickets(conn, viewer.scope, now)
-            unanswered = [t for t in listed if t.counts_in(Figure.UNANSWERED)]
-            waiting = await with_told(conn, unanswered[:WAITING_SHOWN])
+            strip = await live_strip(conn, viewer.scope, now)
+            longest = await open_tickets(
+                conn, viewer.scope, now, figure=Figure.UNANSWERED, limit=WAITING_SHOWN
+            )
+            waiting = await with_told(conn, longest)
             complaints = await complaint_clocks(conn, viewer.scope, now)
-        strip = strip_of(listed)
         thresholds = self.console.settings.thresholds
         red = {f for f in Figure if f in thresholds and strip[f] > thresholds[f]}
         return {
@@ -78,7 +79,7 @@ class ConsolePages:
             "strip": strip,
             "red": red,
             "waiting": waiting,
-            "waiting_total": len(unanswered),
+            "waiting_total": strip[Figure.UNANSWERED],
             "complaints": complaints,
             "colleagues": self._colleagues(viewer),
         }
@@ -98,13 +99,13 @@ class ConsolePages:
             figure = Figure(request.query_params.get("figure", Figure.OPEN.value))
         except ValueError:
             figure = Figure.OPEN
-        manager = request.query_params.get("manager")
+        manager = request.query_params.get("manager") or None
         now = self.console.ctx.clock.now()
         async with self.console.store.reading() as conn:
-            listed = [t for t in await open_tickets(conn, viewer.scope, now) if t.counts_in(figure)]
-            if manager:
-                listed = [t for t in listed if t.manager_id == manager]
-            listed = await with_told(conn, listed[:LIST_LIMIT])
+            listed = await open_tickets(
+                conn, viewer.scope, now, figure=figure, manager_id=manager, limit=LIST_LIMIT
+            )
+            listed = await with_told(conn, listed)
         return self.pages.render(
             "tickets.html", viewer.lang, viewer=viewer, figure=figure, listed=listed
         )

@@ -7,13 +7,14 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import insert
 
-from desk.policy import Notify
+from desk.policy import EscalationStep, Notify, Policy
 from reports.complaint_clocks import complaint_clocks, complaints_query
-from reports.live import Figure, open_tickets, strip_of
+from reports.live import Figure, live_strip, open_tickets
 from reports.scope import scope_of
 from reports.timeline import ticket_record
 from storage.tables import events, messages, ratings
 from tests.console import console_desk, make_team
+from tests.databases import BACKENDS
 
 
 @pytest.fixture
@@ -50,8 +51,55 @@ async def test_the_rung_reached_names_whom_it_reaches(desk):
     assert listed[supervisor].rung_notify is Notify.SUPERVISOR
     # Answered and no longer waiting: escalated no more.
     assert listed[answered].rung_notify is None
-    strip = strip_of(listed.values())
+    async with desk.store.reading() as conn:
+        strip = await live_strip(conn, scope, desk.clock.now())
     assert (strip[Figure.BACKUP], strip[Figure.SUPERVISOR], strip[Figure.UNANSWERED]) == (1, 1, 3)
+
+
+# A second ladder, as tickets opened before a change of the config keep theirs: on duty at
+# 10 minutes, the supervisor from the third rung on, and no first target of 15 minutes.
+OLDER_LADDER = Policy(
+    steps=(
+        EscalationStep(timedelta(minutes=4), Notify.MANAGER),
+        EscalationStep(timedelta(minutes=10), Notify.ON_DUTY),
+        EscalationStep(timedelta(minutes=20), Notify.SUPERVISOR),
+    )
+)
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+async def test_the_strip_counted_in_sql_agrees_with_each_ticket_and_lists_it(backend, tmp_path):
+    async with console_desk(tmp_path, backend) as desk:
+        for policy in (None, OLDER_LADDER):
+            for minutes in (2, 3, 9, 12, 25, 45, 90):
+                for last_step in (-1, 0, 1, 2, 5):
+                    await desk.ticket(
+                        "r1",
+                        "m1",
+                        waited=timedelta(minutes=minutes),
+                        last_step=last_step,
+                        off_hours=minutes % 2 == 1,
+                        answered=minutes == 25,
+                        policy=policy,
+                    )
+        # Another supervisor's manager: never counted on s1's page.
+        await desk.ticket("r3", "m3", waited=timedelta(hours=3), last_step=2)
+        scope = scope_of(make_team(), "s1")
+        now = desk.clock.now()
+
+        async with desk.store.reading() as conn:
+            every = await open_tickets(conn, scope, now)
+            strip = await live_strip(conn, scope, now)
+            behind = {f: await open_tickets(conn, scope, now, figure=f) for f in Figure}
+            longest = await open_tickets(conn, scope, now, figure=Figure.UNANSWERED, limit=3)
+
+    expected = {f: [t.id for t in every if t.counts_in(f)] for f in Figure}
+    assert {f: strip[f] for f in Figure} == {f: len(ids) for f, ids in expected.items()}
+    assert {f: [t.id for t in listed] for f, listed in behind.items()} == expected
+    # Every number is something, and the two ladders disagree somewhere.
+    assert all(expected.values())
+    assert [t.waited_from for t in every] == sorted(t.waited_from for t in every)
+    assert [t.id for t in longest] == expected[Figure.UNANSWERED][:3]
 
 
 async def test_the_timeline_holds_messages_events_notices_and_the_rating_in_order(desk):
