@@ -280,6 +280,8 @@ async def serve(app: RetailDesk, stop: asyncio.Event, *, webhook: bool = False) 
         await app.scheduler.stop()
         for channel in app.channels.values():
             await channel.close()
+        if app.console is not None:
+            await app.console.kept.standings.close()
         await app.store.dispose()
         log.info("RetailDesk stopped")
 

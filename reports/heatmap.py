@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from functools import cached_property
 from itertools import pairwise
 from zoneinfo import ZoneInfo
 
@@ -48,7 +49,7 @@ class Heatmap:
         """Return the cell of a local weekday and hour."""
         return self.cells[weekday * 24 + hour]
 
-    @property
+    @cached_property
     def busiest(self) -> int:
         """Return the most questions any one cell holds, to scale the colours by."""
         return max((c.questions for c in self.cells), default=0)

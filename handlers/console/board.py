@@ -152,22 +152,31 @@ async def board_of(
 async def _standings(
     console: ConsoleServices, conn: AsyncConnection, scope: Scope, now: datetime
 ) -> Standings:
-    ctx = console.ctx
-    key = (tuple(sorted(scope.manager_ids)),)
-    kept = console.kept.standings.get(key, now)
-    if kept is not None:
-        return kept
-    standings = await managers_this_week(
-        conn,
-        ctx.team,
-        scope,
-        now,
-        ctx.timezone,
-        standards=standards_of(console),
-        finished=console.kept.finished,
-    )
-    console.kept.standings.keep(key, standings)
-    return standings
+    key = tuple(sorted(scope.manager_ids))
+    kept = console.kept.standings
+
+    async def computed(conn: AsyncConnection, now: datetime) -> Standings:
+        ctx = console.ctx
+        return await managers_this_week(
+            conn,
+            ctx.team,
+            scope,
+            now,
+            ctx.timezone,
+            standards=standards_of(console),
+            finished=console.kept.finished,
+        )
+
+    async def again() -> Standings:
+        async with console.store.reading() as own:
+            return await computed(own, console.ctx.clock.now())
+
+    shown = kept.get(key, now)
+    if shown is None:
+        shown = await computed(conn, now)
+        kept.keep(key, shown)
+    kept.refresh(key, now, again)
+    return shown
 
 
 def board_filter(

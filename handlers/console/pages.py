@@ -5,10 +5,10 @@ from __future__ import annotations
 from typing import Any
 from urllib.parse import urlencode
 
+from markupsafe import Markup
 from starlette.requests import Request
 from starlette.responses import Response
 
-from desk.people import Manager
 from handlers.console.board import Sort, board_filter, board_of
 from handlers.console.doors import Doors
 from handlers.console.rendering import Pages, Viewer
@@ -81,12 +81,24 @@ class ConsolePages:
             "waiting": waiting,
             "waiting_total": strip[Figure.UNANSWERED],
             "complaints": complaints,
-            "colleagues": self._colleagues(viewer),
+            "choices": self._choices(viewer),
         }
 
-    def _colleagues(self, viewer: Viewer) -> list[Manager]:
+    def _choices(self, viewer: Viewer) -> dict[str, Markup]:
+        """Return, for each manager in scope, the colleagues a ticket of theirs can go to."""
         team = self.console.ctx.team
-        return [team.managers[m] for m in sorted(viewer.scope.manager_ids) if m in team.managers]
+        ids = sorted(viewer.scope.manager_ids)
+        colleagues = [team.managers[m] for m in ids if m in team.managers]
+        # Written once per page, not once per waiting row: a hundred rows of twenty options
+        # made up most of the page's rendering.
+        options = {
+            m.id: Markup('<option value="{}">{}</option>').format(m.id, m.name) for m in colleagues
+        }
+        return {
+            m.id: Markup("").join(o for other, o in options.items() if other != m.id)
+            for m in colleagues
+            if len(colleagues) > 1
+        }
 
     async def tickets(self, request: Request) -> Response:
         """List the tickets behind one number of the live strip or of the weekly board."""

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+import logging
 from collections.abc import Awaitable, Callable, Mapping
 from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass, field
@@ -14,6 +16,14 @@ from reports import DrawChart, FinishedWeeks, KeptHeatmaps, Standings, chart_pro
 from reports.live import Figure
 from storage.console import ConsoleAccess
 from storage.store import SqlStore
+
+log = logging.getLogger(__name__)
+
+# A scope's managers, sorted: whose standings are kept.
+Managers = tuple[str, ...]
+
+# This week's figures a page shows are never older than this: past it, a load computes them.
+STANDINGS_OLDEST = 300.0
 
 
 class Steering(Protocol):
@@ -59,27 +69,63 @@ class ConsoleSettings:
         return self.public_url.startswith("https://")
 
 
-class RecentStandings:
-    """Keep this week's standings per scope for a few seconds: the refresh reads them again."""
+class KeptStandings:
+    """Keep each scope's standings this week, and refresh them off the page once they age.
 
-    def __init__(self, seconds: float, size: int = 256) -> None:
-        self._seconds = seconds
+    This week's figures rank every answer of the scope's week: a few hundred milliseconds on a
+    province. A page shows the kept ones, as of when they were computed, and a load that finds
+    them older than `fresh` seconds has them computed again in the background for the next.
+    Older than `oldest`, they are computed before the page is shown.
+    """
+
+    def __init__(self, fresh: float, oldest: float = STANDINGS_OLDEST, size: int = 256) -> None:
+        self._fresh = timedelta(seconds=fresh)
+        self._oldest = timedelta(seconds=oldest)
         self._size = size
-        self._kept: dict[tuple[object, ...], Standings] = {}
+        self._kept: dict[Managers, Standings] = {}
+        self._running: dict[Managers, asyncio.Task[None]] = {}
 
-    def get(self, key: tuple[object, ...], now: datetime) -> Standings | None:
-        """Return the standings kept under key while still fresh at now."""
+    def get(self, key: Managers, now: datetime) -> Standings | None:
+        """Return the standings kept under key unless older than a page may show."""
         found = self._kept.get(key)
-        if found is None or now - found.as_of >= timedelta(seconds=self._seconds):
+        if found is None or now - found.as_of >= self._oldest:
             return None
         return found
 
-    def keep(self, key: tuple[object, ...], standings: Standings) -> None:
+    def keep(self, key: Managers, standings: Standings) -> None:
         """Keep standings, forgetting the oldest beyond size."""
         self._kept.pop(key, None)
         self._kept[key] = standings
         while len(self._kept) > self._size:
             del self._kept[next(iter(self._kept))]
+
+    def refresh(
+        self, key: Managers, now: datetime, compute: Callable[[], Awaitable[Standings]]
+    ) -> None:
+        """Compute the standings under key again in the background, if they have aged."""
+        kept = self._kept.get(key)
+        if (kept is not None and now - kept.as_of < self._fresh) or key in self._running:
+            return
+        self._running[key] = asyncio.create_task(self._computed(key, compute))
+
+    async def _computed(self, key: Managers, compute: Callable[[], Awaitable[Standings]]) -> None:
+        try:
+            self.keep(key, await compute())
+        except Exception:
+            # The page goes on showing the kept figures; the next load tries again.
+            log.exception("console: this week's figures of %d managers failed", len(key))
+        finally:
+            del self._running[key]
+
+    async def settled(self) -> None:
+        """Wait for the refreshes under way."""
+        await asyncio.gather(*self._running.values(), return_exceptions=True)
+
+    async def close(self) -> None:
+        """Stop the refreshes under way, before the store they read closes."""
+        for task in self._running.values():
+            task.cancel()
+        await self.settled()
 
 
 Charts = Callable[[], AbstractAsyncContextManager[DrawChart]]
@@ -93,7 +139,7 @@ class Kept:
     # Finished weeks never change; a heatmap stands for its whole hour.
     finished: FinishedWeeks = field(default_factory=FinishedWeeks)
     heatmaps: KeptHeatmaps = field(default_factory=KeptHeatmaps)
-    standings: RecentStandings = field(default_factory=lambda: RecentStandings(15))
+    standings: KeptStandings = field(default_factory=lambda: KeptStandings(15))
 
 
 @dataclass
@@ -110,8 +156,8 @@ class ConsoleServices:
     kept: Kept = field(default_factory=Kept)
 
     def __post_init__(self) -> None:
-        # This week's standings are kept as long as the page waits between refreshes.
-        self.kept.standings = RecentStandings(self.settings.refresh)
+        # This week's standings age as fast as the page's live parts.
+        self.kept.standings = KeptStandings(self.settings.refresh)
 
     def login_url(self, token: str) -> str:
         """Return the link the bot sends for a one-time token."""

@@ -16,7 +16,8 @@ from PIL import Image
 
 from desk.hours import OnDutyRota, Shift
 from handlers.console import pages
-from reports import DrawChart, WeeklySummary
+from handlers.console.services import STANDINGS_OLDEST
+from reports import DrawChart, Standings, WeeklySummary
 from tests.console import COMPLAINT_RETAILER, Desk, console_desk
 from tests.databases import BACKENDS
 from tests.integration.console_history import History
@@ -290,18 +291,21 @@ async def test_a_download_needs_a_session_and_a_real_week(desk):
     assert (await signed.get("/console/downloads/tickets.csv?week=soon")).status_code == 404
 
 
-async def test_the_app_keeps_last_weeks_figures_and_this_weeks_for_a_refresh(desk):
+async def test_the_app_keeps_last_weeks_figures_and_refreshes_this_weeks_off_the_page(desk):
     n = await seed(desk)
     browser = await desk.signed_in("s1")
     await browser.get("/console")
     before = desk.console.kept.finished._kept.copy()
     assert len(before) == 1
-    # A new escalation: the page keeps this week's standings for one refresh period only.
+    # A new escalation: the page shows the kept standings, and once they are a refresh period
+    # old a load has them computed again for the next one.
     async with desk.store.engine.begin() as conn:
         await History(conn).escalate(n["low"], desk.clock.now() - timedelta(hours=20), 0)
 
     soon = (await browser.get("/console?sort=-escalated")).text
     desk.clock.advance(seconds=15)
+    aged = (await browser.get("/console?sort=-escalated")).text
+    await desk.console.kept.standings.settled()
     later = (await browser.get("/console?sort=-escalated")).text
 
     def escalated(html: str, manager: str) -> str:
@@ -309,9 +313,46 @@ async def test_the_app_keeps_last_weeks_figures_and_this_weeks_for_a_refresh(des
         cell = row.split('data-column="escalated">', 1)[1]
         return re.findall(r">(\d+)</a>", cell)[0]
 
-    assert escalated(soon, "m1") == "0"
-    assert escalated(later, "m1") == "1"
+    assert (escalated(soon, "m1"), escalated(aged, "m1"), escalated(later, "m1")) == ("0", "0", "1")
+    # Each page says as of when its figures stand.
+    start = desk.clock.now() - timedelta(seconds=15)
+    assert f"As of {desk.console.ctx.local(start):%m-%d %H:%M:%S}" in aged
+    assert f"As of {desk.console.ctx.local(desk.clock.now()):%m-%d %H:%M:%S}" in later
     assert desk.console.kept.finished._kept == before
+
+
+async def test_figures_older_than_a_page_may_show_are_computed_before_it(desk):
+    n = await seed(desk)
+    browser = await desk.signed_in("s1")
+    await browser.get("/console")
+    async with desk.store.engine.begin() as conn:
+        await History(conn).escalate(n["low"], desk.clock.now() - timedelta(hours=20), 0)
+
+    desk.clock.advance(seconds=STANDINGS_OLDEST)
+    page = (await browser.get("/console?sort=-escalated")).text
+
+    row = page.split('<tr data-manager="m1">', 1)[1].split("</tr>", 1)[0]
+    cell = row.split('data-column="escalated">', 1)[1]
+    assert re.findall(r">(\d+)</a>", cell)[0] == "1"
+
+
+async def test_a_failed_refresh_leaves_the_kept_figures_on_the_page(desk, caplog):
+    await seed(desk)
+    browser = await desk.signed_in("s1")
+    first = await browser.get("/console")
+    desk.clock.advance(seconds=15)
+
+    async def broken() -> Standings:
+        raise OSError("disk gone")
+
+    key = next(iter(desk.console.kept.standings._kept))
+    desk.console.kept.standings.refresh(key, desk.clock.now(), broken)
+    await desk.console.kept.standings.settled()
+    again = await browser.get("/console")
+
+    assert first.status_code == again.status_code == 200
+    assert "this week's figures of 2 managers failed" in caplog.text
+    assert "disk gone" in caplog.text
 
 
 async def test_the_chart_is_drawn_in_a_process_of_its_own_as_the_chat_draws_it(tmp_path):
