@@ -109,8 +109,11 @@ async def _console(app: RetailDesk, tg: Standin, until: asyncio.Event | None) ->
     server = uvicorn.Server(server_config(callbacks_app(app)))
     web = asyncio.create_task(server.serve([sock]), name="console")
     assert app.console is not None
-    link = await link_maker(app.console)(app.desk.ctx.team.supervisors["s1"])
-    print(f"\nThe console, for 陈主任 (s1): open this one-time link within 15 minutes:\n{link}")
+
+    async def show(link: str) -> None:
+        print(f"\nThe console, for 陈主任 (s1): open this one-time link within 15 minutes:\n{link}")
+
+    await link_maker(app.console)(app.desk.ctx.team.supervisors["s1"], show)
     print("Serving it until Ctrl-C.", flush=True)
     stop = until or asyncio.Event()
     if until is None:

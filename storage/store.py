@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Callable
+import logging
+from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import AbstractAsyncContextManager, asynccontextmanager, nullcontext
 from contextvars import ContextVar
 from datetime import datetime
@@ -18,7 +19,11 @@ from storage.batch import Batch
 from storage.ledger import SqlLedger
 from storage.tables import tickets
 
+log = logging.getLogger(__name__)
+
 DueListener = Callable[[datetime], None]
+# Something to do once what was written before it is committed, such as sending a link to it.
+AfterCommit = Callable[[], Awaitable[object]]
 
 
 class TransactionLostError(RuntimeError):
@@ -79,6 +84,9 @@ class GroupCommit:
         self.due_set: datetime | None = None
         self.open = True
         self.lost: BaseException | None = None
+        # What to do once the group has committed; a unit's own wait for the unit to be kept.
+        self.after: list[AfterCommit] = []
+        self._unit_after: list[AfterCommit] = []
         self._unit: UnitConnection | None = None
 
     @property
@@ -106,6 +114,7 @@ class GroupCommit:
         if self.lost is not None:
             raise TransactionLostError(_undone(self.lost)) from self.lost
         self.appends.begin()
+        self._unit_after = []
         self._unit = conn = UnitConnection(self.conn, self.appends)
         ledger = self.ledger(conn)
         try:
@@ -125,6 +134,7 @@ class GroupCommit:
             if conn.savepoint is not None:
                 await conn.savepoint.commit()
             self.appends.end(kept=True)
+            self.after += self._unit_after
             self.posted += ledger.posted
             if ledger.due_set is not None and (
                 self.due_set is None or ledger.due_set < self.due_set
@@ -132,6 +142,11 @@ class GroupCommit:
                 self.due_set = ledger.due_set
         finally:
             self._unit = None
+            self._unit_after = []
+
+    def after_commit(self, action: AfterCommit) -> None:
+        """Do action once the group commits; inside a unit, only if the unit is kept."""
+        (self._unit_after if self._in_unit else self.after).append(action)
 
     async def finish(self) -> None:
         """Write every queued row and mark the handled updates done, before the commit."""
@@ -202,6 +217,20 @@ class SqlStore:
                 group.open = False
                 _group.reset(token)
         self._announce(group.posted, group.due_set)
+        for action in group.after:
+            try:
+                await action()
+            except Exception:
+                # The batch is committed: what failed after it must not undo or stop it.
+                log.exception("an action after a group commit failed")
+
+    async def after_commit(self, action: AfterCommit) -> None:
+        """Do action once what this task wrote so far is committed: now, or after its group."""
+        group = _group.get()
+        if group is not None and group.serves(nested=True):
+            group.after_commit(action)
+            return
+        await action()
 
     def _announce(self, posted: int, due_set: datetime | None) -> None:
         if posted:

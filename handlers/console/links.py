@@ -7,14 +7,19 @@ from collections.abc import Awaitable, Callable
 from desk.people import Staff
 from handlers.console.services import ConsoleServices
 
-# Issue a staff member's one-time link and return it (the channels' view of the console).
-ConsoleLink = Callable[[Staff], Awaitable[str]]
+# Sends a staff member their link, straight to them (never through the outbox).
+SendLink = Callable[[str], Awaitable[object]]
+# Issue a staff member's one-time link and send it (the channels' view of the console).
+ConsoleLink = Callable[[Staff, SendLink], Awaitable[None]]
 
 
 def link_maker(console: ConsoleServices) -> ConsoleLink:
-    """Return what issues one-time console links on this console."""
+    """Return what issues one-time console links on this console and sends them."""
 
-    async def link(staff: Staff) -> str:
-        return console.login_url(await console.access.issue_link(staff.id))
+    async def link(staff: Staff, send: SendLink) -> None:
+        url = console.login_url(await console.access.issue_link(staff.id))
+        # Telegram's intake issues it inside a group commit: sent before the commit, the link
+        # could be opened before its row exists, or after the batch was undone.
+        await console.store.after_commit(lambda: send(url))
 
     return link

@@ -27,8 +27,11 @@ async def on_console(update: Update, context: Context) -> None:
     if link is None:
         await message.reply_text(say(lang, "console.off"))
         return
-    # Sent directly rather than through the outbox, which would keep the token in its rows.
-    await message.reply_text(
-        say(lang, "console.link", url=await link(member)), link_preview_options=NO_PREVIEW
-    )
-    log.info("console link sent to %s", member.id)
+
+    async def send(url: str) -> None:
+        # Sent directly rather than through the outbox, which would keep the token in its rows.
+        text = say(lang, "console.link", url=url)
+        await message.reply_text(text, link_preview_options=NO_PREVIEW)
+        log.info("console link sent to %s", member.id)
+
+    await link(member, send)

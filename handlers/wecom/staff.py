@@ -281,10 +281,14 @@ class StaffDesk:
         if self.console is None or self.direct is None:
             await self._say(staff, "console.off")
             return
-        url = await self.console(staff)
-        # Not through the outbox, whose rows would keep the token for as long as they are kept.
-        await self.direct(_userid(staff), say(staff.lang, "console.link", url=url))
-        log.info("console link sent to %s", staff.id)
+        direct = self.direct
+
+        async def send(url: str) -> None:
+            # Not through the outbox, whose rows would keep the token as long as they are kept.
+            await direct(_userid(staff), say(staff.lang, "console.link", url=url))
+            log.info("console link sent to %s", staff.id)
+
+        await self.console(staff, send)
 
     async def _away(self, staff: Staff, args: list[str]) -> None:
         """Start leave: /away YYYY-MM-DD colleague-id, to the end of that day in the desk's zone."""

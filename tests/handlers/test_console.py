@@ -18,9 +18,9 @@ def issued(chats: Chats) -> list[str]:
     """Wire a link maker that records whom it issued links to."""
     who: list[str] = []
 
-    async def link(staff) -> str:
+    async def link(staff, send) -> None:
         who.append(staff.id)
-        return LINK
+        await send(LINK)
 
     chats.services.console = link
     return who

@@ -10,6 +10,9 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select
 
+from desk.people import Supervisor
+from handlers.console.links import link_maker
+from handlers.console.services import ConsoleServices, ConsoleSettings
 from storage.console import ConsoleAccess, LinkState, digest
 from storage.migrate import downgrade, upgrade
 from storage.store import SqlStore
@@ -116,3 +119,20 @@ async def test_a_link_issued_inside_a_group_commit_joins_it(store):
         token = await access.issue_link("s1")
 
     assert await access.link_state(token) is LinkState.VALID
+
+
+async def test_a_link_from_inside_a_group_commit_is_sent_once_it_can_be_opened(store):
+    settings = ConsoleSettings("http://desk.test")
+    # No desk is needed to issue a link.
+    console = ConsoleServices(settings, store, None, ConsoleAccess(store))  # type: ignore[arg-type]
+    sent: list[LinkState] = []
+
+    async def send(url: str) -> None:
+        # What the staff member would see, opening the link the moment it arrives.
+        sent.append(await console.access.link_state(url.rsplit("/", 1)[1]))
+
+    async with store.group_commit(), asyncio.timeout(5):
+        await link_maker(console)(Supervisor("s1", "陈主任", ()), send)
+        assert sent == []
+
+    assert sent == [LinkState.VALID]
