@@ -51,6 +51,18 @@ class TicketFigure(StrEnum):
     HOUR_ANSWERED = "hour_answered"
 
 
+# Ratings and supply requests are counted under the manager they name, who may since have
+# handed the ticket to a colleague: their lists pick one manager by that name instead.
+NAMED_BY_ROW = frozenset(
+    {
+        TicketFigure.LOW_RATING,
+        TicketFigure.REQUESTED,
+        TicketFigure.OUT_OF_STOCK,
+        TicketFigure.REFUSED,
+    }
+)
+
+
 class Order(StrEnum):
     """How a list is sorted."""
 
@@ -120,13 +132,14 @@ async def tickets_behind(
     """Return one page of the tickets behind a number, of the scope's managers only."""
     if page < 1 or per_page < 1:
         raise ValueError("page and per_page start at 1")
-    managers = sorted(scope.manager_ids)
-    if wanted.manager_id is not None:
-        managers = [m for m in managers if m == wanted.manager_id]
+    scoped = sorted(scope.manager_ids)
+    managers = [m for m in scoped if wanted.manager_id in (None, m)]
+    # Whatever the figure, the ticket itself is one of the scope's.
+    holders = scoped if wanted.figure in NAMED_BY_ROW else managers
     statement = (
         _columns()
         .where(
-            tickets.c.manager_id.in_(managers),
+            tickets.c.manager_id.in_(holders),
             *_picked(wanted, managers, conn.dialect.name),
         )
         .order_by(*_ordering(order))

@@ -219,3 +219,22 @@ async def test_an_hours_list_follows_the_zones_clock_change(conn: AsyncConnectio
     assert await ids(conn, at(0, 10)) == [monday]
     assert await ids(conn, at(5, 9)) == await ids(conn, at(0, 9)) == []
     assert await hour_lists_match(conn, S1, now, berlin) == 4
+
+
+async def test_ratings_and_requests_stay_listed_under_the_manager_they_name(
+    conn: AsyncConnection,
+) -> None:
+    h = History(conn)
+    # m1's ticket, rated low and holding a refused order, was handed to m2 since.
+    handed = await h.ticket("m2", local(day(1), 10), first=60)
+    await h.rate(handed, "m1", 1, local(day(1), 12))
+    await h.supply(handed, "m1", "中华", local(day(1), 10), "refused")
+    week = {"start": START, "end": END}
+    m1 = Scope("m1", frozenset({"m1"}), complaints=False)
+
+    for figure in (TicketFigure.LOW_RATING, TicketFigure.REQUESTED, TicketFigure.REFUSED):
+        # As the summary counts them: m1's, and not m2's, though the ticket is m2's now.
+        assert await ids(conn, TicketFilter(figure, manager_id="m1", **week)) == [handed]
+        assert await ids(conn, TicketFilter(figure, manager_id="m2", **week)) == []
+        # m1's own view still never shows a ticket that is now a colleague's.
+        assert (await tickets_behind(conn, TEAM, m1, TicketFilter(figure, **week))).lines == ()
