@@ -280,6 +280,7 @@ async def measure_plan(plan: Plan) -> dict[str, Any]:
             listed = asgi_pages(app, cookies, "/console/tickets?figure=unanswered")
             lists = await _timed(engine, recorder, db, scopes, listed, plan.rounds)
         finally:
+            await console.kept.standings.close()
             await signed_out(engine)
     finally:
         await engine.dispose()

@@ -33,7 +33,7 @@ from reports.figures import (
     WeeklySummary,
     change,
 )
-from reports.heatmap import Heatmap, HourCell, KeptHeatmaps, question_heatmap
+from reports.heatmap import Heatmap, HourCell, HourOfWeek, KeptHeatmaps, question_heatmap
 from reports.low_ratings import LowRating, low_ratings
 from reports.metrics import Progress, managers_week, team_summaries, weekly_summary
 from reports.rota import DutySlot, rota_ahead
@@ -61,6 +61,7 @@ __all__ = [
     "FinishedWeeks",
     "Heatmap",
     "HourCell",
+    "HourOfWeek",
     "IsoWeek",
     "KeptHeatmaps",
     "Latency",

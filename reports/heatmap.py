@@ -25,6 +25,24 @@ HOURS_IN_WEEK = 7 * 24
 
 
 @dataclass(frozen=True)
+class HourOfWeek:
+    """One local hour of the week in a zone, a heatmap cell's place: Monday is weekday 0."""
+
+    weekday: int
+    hour: int
+    timezone: ZoneInfo
+
+    def __post_init__(self) -> None:
+        if not (0 <= self.weekday < 7 and 0 <= self.hour < 24):
+            raise ValueError(f"no hour {self.hour} on weekday {self.weekday}")
+
+    @property
+    def number(self) -> int:
+        """Return the cell's number, as local_cell reads it: weekday * 24 + hour."""
+        return self.weekday * 24 + self.hour
+
+
+@dataclass(frozen=True)
 class HourCell:
     """One local hour of the week: Monday is weekday 0."""
 
@@ -74,7 +92,7 @@ async def question_heatmap(
     key = (tuple(sorted(scope.manager_ids)), tz.key, start, end)
     if kept is not None and (found := kept.get(key)) is not None:
         return found
-    cell = _local_cell(conn.dialect.name, tz, start, end).label("cell")
+    cell = local_cell(conn.dialect.name, tz, start, end).label("cell")
     picked = [
         tickets.c.manager_id.in_(sorted(scope.manager_ids)),
         tickets.c.opened_at >= start,
@@ -163,8 +181,8 @@ def _seconds(dialect: str) -> ColumnElement[float]:
     return func.round(days * 86400.0, 3)
 
 
-def _local_cell(dialect: str, tz: ZoneInfo, start: datetime, end: datetime) -> ColumnElement[int]:
-    """Return in SQL a ticket's local weekday * 24 + hour."""
+def local_cell(dialect: str, tz: ZoneInfo, start: datetime, end: datetime) -> ColumnElement[int]:
+    """Return in SQL the local weekday * 24 + hour of a ticket opened in [start, end)."""
     if dialect == "postgresql":
         local = func.timezone(tz.key, tickets.c.opened_at)
         weekday = cast(func.extract("isodow", local), Integer) - 1

@@ -1,8 +1,10 @@
 """The tickets behind a number on the console, a page at a time.
 
 Each TicketFigure picks tickets the way its number counts them: a week's figures take the tickets
-opened in [start, end) (as the weekly summary does), ratings by when they were given and
-supply requests by when they were opened. Only the scope's managers' tickets ever come back.
+opened in [start, end) (as the weekly summary does), ratings by when they were given,
+supply requests by when they were opened, and a heatmap cell's tickets by the local hour they
+were opened in (worked out by the heatmap's own SQL). Only the scope's managers' tickets ever
+come back.
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ from desk.people import Team
 from desk.ratings import RatingPolicy
 from desk.supply import SupplyOutcome
 from desk.tickets import EventKind, TicketStatus
+from reports.heatmap import HourOfWeek, local_cell
 from reports.scope import Scope
 from storage.tables import events, ratings, retailers, supply_requests, tickets
 
@@ -37,9 +40,27 @@ class TicketFigure(StrEnum):
     ETA_BROKEN = "eta_broken"
     # Rated within the bounds, at or below the low score.
     LOW_RATING = "low_rating"
-    # Supply requests opened within the bounds that ended so (optionally of one brand).
+    # Supply requests opened within the bounds (optionally of one brand): however they ended,
+    # or only those that ended so.
+    REQUESTED = "requested"
     OUT_OF_STOCK = "out_of_stock"
     REFUSED = "refused"
+    # A heatmap cell: opened within the bounds in one local hour of the week; and of those,
+    # the answered ones, whose first responses its median is taken over.
+    HOUR = "hour"
+    HOUR_ANSWERED = "hour_answered"
+
+
+# Ratings and supply requests are counted under the manager they name, who may since have
+# handed the ticket to a colleague: their lists pick one manager by that name instead.
+NAMED_BY_ROW = frozenset(
+    {
+        TicketFigure.LOW_RATING,
+        TicketFigure.REQUESTED,
+        TicketFigure.OUT_OF_STOCK,
+        TicketFigure.REFUSED,
+    }
+)
 
 
 class Order(StrEnum):
@@ -60,9 +81,11 @@ class TicketFilter:
     end: datetime | None = None
     # One manager of the scope; None for all of them.
     manager_id: str | None = None
-    # For OUT_OF_STOCK and REFUSED: one brand, by desk.supply.brand_key.
+    # For the supply figures: one brand, by desk.supply.brand_key.
     brand_key: str | None = None
     low: int = RatingPolicy().low
+    # For HOUR and HOUR_ANSWERED: the cell, in the zone the heatmap was drawn in.
+    hour: HourOfWeek | None = None
 
 
 @dataclass(frozen=True)
@@ -109,12 +132,16 @@ async def tickets_behind(
     """Return one page of the tickets behind a number, of the scope's managers only."""
     if page < 1 or per_page < 1:
         raise ValueError("page and per_page start at 1")
-    managers = sorted(scope.manager_ids)
-    if wanted.manager_id is not None:
-        managers = [m for m in managers if m == wanted.manager_id]
+    scoped = sorted(scope.manager_ids)
+    managers = [m for m in scoped if wanted.manager_id in (None, m)]
+    # Whatever the figure, the ticket itself is one of the scope's.
+    holders = scoped if wanted.figure in NAMED_BY_ROW else managers
     statement = (
         _columns()
-        .where(tickets.c.manager_id.in_(managers), *_picked(wanted, managers))
+        .where(
+            tickets.c.manager_id.in_(holders),
+            *_picked(wanted, managers, conn.dialect.name),
+        )
         .order_by(*_ordering(order))
         .limit(per_page + 1)
         .offset((page - 1) * per_page)
@@ -141,7 +168,7 @@ def _columns() -> Select[Any]:
     ).select_from(tickets.outerjoin(retailers, retailers.c.id == tickets.c.retailer_id))
 
 
-def _picked(wanted: TicketFilter, managers: list[str]) -> list[ColumnElement[bool]]:
+def _picked(wanted: TicketFilter, managers: list[str], dialect: str) -> list[ColumnElement[bool]]:
     figure = wanted.figure
     is_open = tickets.c.status == TicketStatus.OPEN.value
     if figure is TicketFigure.OPEN:
@@ -157,22 +184,16 @@ def _picked(wanted: TicketFilter, managers: list[str]) -> list[ColumnElement[boo
             ratings.c.manager_id.in_(managers),
         )
         return [tickets.c.id.in_(rated)]
-    if figure in (TicketFigure.OUT_OF_STOCK, TicketFigure.REFUSED):
-        outcome = SupplyOutcome(figure.value).value
-        requested = select(supply_requests.c.ticket_id).where(
-            supply_requests.c.opened_at >= start,
-            supply_requests.c.opened_at < end,
-            supply_requests.c.outcome == outcome,
-            # As the summary counts it: the outcome as it stood at the end.
-            supply_requests.c.outcome_at < end,
-            supply_requests.c.manager_id.in_(managers),
-        )
-        if wanted.brand_key is not None:
-            requested = requested.where(supply_requests.c.brand_key == wanted.brand_key)
-        return [tickets.c.id.in_(requested)]
+    if figure in (TicketFigure.REQUESTED, TicketFigure.OUT_OF_STOCK, TicketFigure.REFUSED):
+        return [tickets.c.id.in_(_requested(wanted, managers, start, end))]
     opened = [tickets.c.opened_at >= start, tickets.c.opened_at < end]
     if figure is TicketFigure.RECEIVED:
         return opened
+    if figure is TicketFigure.HOUR:
+        return [*opened, _in_hour(wanted, dialect, start, end)]
+    if figure is TicketFigure.HOUR_ANSWERED:
+        answered = tickets.c.first_response_at.is_not(None)
+        return [*opened, _in_hour(wanted, dialect, start, end), answered]
     if figure is TicketFigure.OFF_HOURS:
         return [*opened, tickets.c.off_hours.is_(True)]
     if figure is TicketFigure.UNANSWERED:
@@ -182,6 +203,36 @@ def _picked(wanted: TicketFilter, managers: list[str]) -> list[ColumnElement[boo
         and_(events.c.ticket_id == tickets.c.id, events.c.kind == kind.value, events.c.at < end)
     )
     return [*opened, happened]
+
+
+def _requested(
+    wanted: TicketFilter, managers: list[str], start: datetime, end: datetime
+) -> Select[Any]:
+    """Return the tickets of the supply requests a supply figure counts, as the summary does."""
+    requested = select(supply_requests.c.ticket_id).where(
+        supply_requests.c.opened_at >= start,
+        supply_requests.c.opened_at < end,
+        supply_requests.c.manager_id.in_(managers),
+    )
+    if wanted.figure is not TicketFigure.REQUESTED:
+        requested = requested.where(
+            supply_requests.c.outcome == SupplyOutcome(wanted.figure.value).value,
+            # The outcome as it stood at the end.
+            supply_requests.c.outcome_at < end,
+        )
+    if wanted.brand_key is not None:
+        requested = requested.where(supply_requests.c.brand_key == wanted.brand_key)
+    return requested
+
+
+def _in_hour(
+    wanted: TicketFilter, dialect: str, start: datetime, end: datetime
+) -> ColumnElement[bool]:
+    """Return whether a ticket was opened in the wanted local hour of the week."""
+    if wanted.hour is None:
+        raise ValueError(f"{wanted.figure} lists need an hour of the week")
+    # The heatmap's own local hour, cut over the same bounds, so the cell and its list agree.
+    return local_cell(dialect, wanted.hour.timezone, start, end) == wanted.hour.number
 
 
 def _bounds(wanted: TicketFilter) -> tuple[datetime, datetime]:

@@ -215,7 +215,11 @@ async def console_desk(
             ("r4", COMPLAINT_RETAILER, "m1"),
         ):
             await desk.retailer(retailer_id, name, manager_id)
-        yield desk
+        try:
+            yield desk
+        finally:
+            # As the app does on stop: no refresh may outlive the engine it reads.
+            await console.kept.standings.close()
 
 
 __all__ = ["COMPLAINT_RETAILER", "NOW", "Desk", "Retailer", "console_desk", "csrf_of", "sign_in"]

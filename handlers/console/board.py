@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from sqlalchemy.ext.asyncio import AsyncConnection
 
@@ -14,6 +15,7 @@ from handlers.console.services import ConsoleServices
 from reports import (
     DutySlot,
     Heatmap,
+    HourOfWeek,
     IsoWeek,
     LowRating,
     ManagerStanding,
@@ -31,8 +33,12 @@ from reports import (
 from reports.scope import Scope
 
 LOW_RATING_DAYS = 7
-# The longest "last days" a list behind a number is asked for.
+# The longest "last days", or span between two moments (the heatmap's four weeks fit), a list
+# behind a number is asked for.
 MAX_DAYS = 31
+# What a link behind a board number is bounded by; a live strip's link has none of them.
+BOUNDS = ("week", "since", "until", "days")
+HOUR_FIGURES = (TicketFigure.HOUR, TicketFigure.HOUR_ANSWERED)
 
 
 # Each sortable column of managers this week, and the figure it sorts by.
@@ -79,6 +85,11 @@ def share(value: float | None) -> str:
 def score(value: float | None) -> str:
     """Write an average rating to one decimal, a dash when unknown."""
     return "—" if value is None else f"{value:.1f}"
+
+
+def stamp(moment: datetime) -> str:
+    """Write a moment for a link, in UTC to the microsecond (2026-11-17T02:00:00Z)."""
+    return moment.astimezone(UTC).isoformat().replace("+00:00", "Z")
 
 
 @dataclass(frozen=True)
@@ -182,20 +193,17 @@ async def _standings(
 def board_filter(
     query: Mapping[str, str], ctx: DeskContext, low: int
 ) -> tuple[TicketFilter, int] | None:
-    """Read a board number's link (?figure=…&week=…|days=…&manager=…&brand=…&page=…)."""
+    """Read a board number's link; None when any part of it is not one the board writes.
+
+    ?figure=…&week=…|since=…&until=…|days=…, then maybe &manager=…&brand=…&page=…, and
+    for a heatmap cell's figures &weekday=…&hour=… (local, in the desk's zone).
+    """
     try:
         figure = TicketFigure(query.get("figure", TicketFigure.RECEIVED.value))
         page = int(query.get("page", "1"))
-        if "week" in query:
-            start, end = IsoWeek.parse(query["week"]).bounds(ctx.timezone)
-        else:
-            days = int(query.get("days", ""))
-            if not 1 <= days <= MAX_DAYS:
-                return None
-            # As the low ratings count them: the days before now, now included.
-            end = ctx.clock.now() + timedelta(microseconds=1)
-            start = end - timedelta(days=days)
-    except ValueError:
+        start, end = _bounds(query, ctx)
+        hour = _hour(figure, query, ctx.timezone)
+    except (ValueError, OverflowError):
         return None
     if page < 1:
         return None
@@ -206,5 +214,40 @@ def board_filter(
         manager_id=query.get("manager") or None,
         brand_key=query.get("brand") or None,
         low=low,
+        hour=hour,
     )
     return wanted, page
+
+
+def _bounds(query: Mapping[str, str], ctx: DeskContext) -> tuple[datetime, datetime]:
+    """Return a link's [start, end): an ISO week, two moments, or the last days up to now."""
+    if "week" in query:
+        return IsoWeek.parse(query["week"]).bounds(ctx.timezone)
+    if "since" in query or "until" in query:
+        tz = ctx.timezone
+        start, end = _moment(query.get("since", ""), tz), _moment(query.get("until", ""), tz)
+        if not timedelta(0) < end - start <= timedelta(days=MAX_DAYS):
+            raise ValueError("the moments are out of order or too far apart")
+        return start, end
+    days = int(query.get("days", ""))
+    if not 1 <= days <= MAX_DAYS:
+        raise ValueError(f"{days} days is not a list the board links to")
+    # As the low ratings count them: the days before now, now included.
+    end = ctx.clock.now() + timedelta(microseconds=1)
+    return end - timedelta(days=days), end
+
+
+def _moment(text: str, tz: ZoneInfo) -> datetime:
+    moment = datetime.fromisoformat(text)
+    if moment.tzinfo is None:
+        # A wall-clock time names no moment until a zone is given; stamp() always gives one.
+        raise ValueError(f"{text} has no zone")
+    # The list reads it in the desk's zone too; past the calendar's last day that overflows.
+    moment.astimezone(tz)
+    return moment.astimezone(UTC)
+
+
+def _hour(figure: TicketFigure, query: Mapping[str, str], tz: ZoneInfo) -> HourOfWeek | None:
+    if figure not in HOUR_FIGURES:
+        return None
+    return HourOfWeek(int(query.get("weekday", "")), int(query.get("hour", "")), tz)

@@ -18,6 +18,7 @@ from handlers.console.security import (
     SESSION_COOKIE,
     same_secret,
 )
+from handlers.console.services import CodeRefused
 from reports.scope import scope_of
 from storage.console import SESSION_LIFETIME, LinkState, NewSession
 
@@ -26,6 +27,8 @@ log = logging.getLogger(__name__)
 # The channel name staff are configured under for the WeCom app (as in desk contacts).
 WECOM = "wecom"
 NONCE_SECONDS = 600
+# The page for a code WeCom named nobody by: a stale one is started over, an outage retried.
+REFUSED_CODE_PAGES = {CodeRefused.EXPIRED: (403, "expired"), CodeRefused.FAILED: (502, "oauth")}
 
 
 class Doors:
@@ -121,6 +124,10 @@ class Doors:
         if wecom is None or not code or not same_secret(request.query_params.get("state"), nonce):
             return self.pages.render("message.html", lang, status=403, key="oauth")
         userid = await wecom.member(code)
+        if isinstance(userid, CodeRefused):
+            log.info("console: a WeCom OAuth code was refused (%s)", userid.value)
+            status, key = REFUSED_CODE_PAGES[userid]
+            return self.pages.render("message.html", lang, status=status, key=key)
         staff = None if userid is None else self.console.ctx.team.by_contact(Address(WECOM, userid))
         if staff is None:
             # Any corp member gets a userid; only the desk's own staff get in.

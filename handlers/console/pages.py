@@ -9,7 +9,7 @@ from markupsafe import Markup
 from starlette.requests import Request
 from starlette.responses import Response
 
-from handlers.console.board import Sort, board_filter, board_of
+from handlers.console.board import BOUNDS, Sort, board_filter, board_of
 from handlers.console.doors import Doors
 from handlers.console.rendering import Pages, Viewer
 from reports import tickets_behind
@@ -105,7 +105,7 @@ class ConsolePages:
         viewer = await self.doors.viewer(request)
         if viewer is None:
             return self._signed_out(request)
-        if "week" in request.query_params or "days" in request.query_params:
+        if any(bound in request.query_params for bound in BOUNDS):
             return await self.behind(request, viewer)
         try:
             figure = Figure(request.query_params.get("figure", Figure.OPEN.value))

@@ -12,7 +12,7 @@ from starlette.responses import HTMLResponse
 
 from desk.people import Staff
 from handlers.catalog.filling import humanize
-from handlers.console.board import SORTS, score, shade, share, slow
+from handlers.console.board import SORTS, score, shade, share, slow, stamp
 from handlers.console.services import ConsoleServices
 from handlers.console.words import label, say
 from reports.scope import Scope
@@ -45,7 +45,7 @@ class Pages:
             lstrip_blocks=True,
         )
         self.env.globals.update(
-            columns=list(SORTS), shade=shade, slow=slow, share=share, score=score
+            columns=list(SORTS), shade=shade, slow=slow, share=share, score=score, stamp=stamp
         )
 
     def render(

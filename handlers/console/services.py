@@ -8,6 +8,7 @@ from collections.abc import Awaitable, Callable, Mapping
 from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from enum import Enum
 from typing import Protocol
 
 from desk.commands import Outcome
@@ -40,8 +41,18 @@ class Steering(Protocol):
         ...
 
 
-# Who an OAuth code from WeCom's page belongs to: a member's userid, or None for anyone else.
-WecomMember = Callable[[str], Awaitable[str | None]]
+class CodeRefused(Enum):
+    """Why WeCom named nobody for an OAuth code."""
+
+    # Invalid, spent already, or older than WeCom's five minutes (errcode 40029).
+    EXPIRED = "expired"
+    # WeCom was unreachable or answered another error: the same code may work again.
+    FAILED = "failed"
+
+
+# Who an OAuth code from WeCom's page belongs to: a member's userid, None for someone outside
+# the corp, or why WeCom would not say.
+WecomMember = Callable[[str], Awaitable[str | CodeRefused | None]]
 
 
 @dataclass(frozen=True)

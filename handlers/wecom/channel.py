@@ -24,13 +24,14 @@ from desk.notices import Attachment
 from desk.service import Desk
 from handlers.channel import Courier, Tally
 from handlers.console.links import ConsoleLink
+from handlers.console.services import CodeRefused
 from handlers.waiting import first_of
 from handlers.wecom import update_ids
 from handlers.wecom.api import WecomApi
 from handlers.wecom.callback import Inboxes, callback_route
 from handlers.wecom.courier import WechatCourier, WecomCourier
 from handlers.wecom.crypto import CallbackCrypto
-from handlers.wecom.errcodes import RATE_LIMITED, Outcome, WecomApiError
+from handlers.wecom.errcodes import OAUTH_CODE_INVALID, RATE_LIMITED, Outcome, WecomApiError
 from handlers.wecom.intake import Intake
 from handlers.wecom.kf_sync import KfSync
 from handlers.wecom.render import Renderer
@@ -258,14 +259,15 @@ class WecomChannel(_CalledBack):
         self.intake = Intake(self.inbox, self._handle, passing)
         self.wechat = wechat
 
-    async def member(self, code: str) -> str | None:
-        """Return the corp member an OAuth code names; None for an outsider or a bad code."""
+    async def member(self, code: str) -> str | CodeRefused | None:
+        """Return the corp member an OAuth code names; None for an outsider; why for no answer."""
         try:
             user = await self.shared.api.user_from_code(code)
         except WecomApiError as error:
-            # 40029: the code is invalid, used or older than five minutes.
             log.info("WeCom OAuth code refused: errcode %s", error.errcode)
-            return None
+            if error.errcode == OAUTH_CODE_INVALID:
+                return CodeRefused.EXPIRED
+            return CodeRefused.FAILED
         # Someone outside the corp has an openid or external_userid and no userid.
         return user.userid
 

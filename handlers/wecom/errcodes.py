@@ -16,6 +16,7 @@ SESSION_TAKEN = 95018  # a human 接待人员 holds the kf session (state 3)
 BAD_SECRET = 40001
 UNTRUSTED_IP = 60020
 ALL_RECIPIENTS_INVALID = 81013
+OAUTH_CODE_INVALID = 40029  # an OAuth code invalid, used already, or older than five minutes
 
 
 class Outcome(Enum):

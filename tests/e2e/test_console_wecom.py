@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import AsyncIterator
-from datetime import datetime
+from datetime import datetime, timedelta
 from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
 from zoneinfo import ZoneInfo
@@ -113,6 +113,7 @@ async def test_a_staff_member_gets_in_by_wecom_oauth(wecom, tmp_path):
     assert 'data-staff="s1"' in console.text
     assert csrf_of(console.text)
     assert again.status_code == 403
+    assert 'data-key="expired"' in again.text
     assert wecom.calls_to("auth/getuserinfo")
 
 
@@ -129,6 +130,7 @@ async def test_someone_not_on_the_staff_does_not_get_in(wecom, tmp_path, opener)
         console = await page.get("/console")
     assert refused.status_code == 403
     assert 'data-key="refused"' in refused.text
+    assert "/console/wecom" not in refused.text
     assert console.status_code == 401
 
 
@@ -146,5 +148,31 @@ async def test_an_invalid_code_or_a_foreign_state_does_not_get_in(wecom, tmp_pat
     assert invalid.status_code == 403
     assert foreign.status_code == 403
     assert console.status_code == 401
-    # WeCom refused the made-up code as invalid (40029).
+    # WeCom refused the made-up code as invalid (40029): the page says so, and how to go on.
     assert [c.errcode for c in wecom.calls_to("auth/getuserinfo")] == [40029]
+    assert 'data-key="expired"' in invalid.text
+    assert "此登录链接已过期" in invalid.text
+    assert 'href="/console/wecom"' in invalid.text
+    assert 'data-key="oauth"' in foreign.text
+
+
+async def test_a_code_older_than_five_minutes_asks_to_start_again(wecom, tmp_path):
+    async with (
+        running_wecom(settings_for(wecom, tmp_path), wecom, ShiftedClock(TUESDAY)) as app,
+        browser(app) as page,
+    ):
+        wecom.opens_as(userid="ChenZhuRen")
+        back = await through_wecom(app, wecom, page)
+        # The phone slept on WeCom's page: the code it was sent back with is spent by time.
+        wecom.clock.move(timedelta(minutes=5))
+        late = await page.get(back, headers={"accept-language": "en"})
+        again = await page.get("/console/wecom")
+        console = await page.get("/console")
+    assert late.status_code == 403
+    assert 'data-key="expired"' in late.text
+    assert "This sign-in link has expired" in late.text
+    assert 'data-key="refused"' not in late.text
+    assert [c.errcode for c in wecom.calls_to("auth/getuserinfo")] == [40029]
+    # The way back starts the sign-in over, with a fresh state.
+    assert again.headers["location"].startswith(wecom.authorize_url + "?")
+    assert console.status_code == 401

@@ -17,7 +17,8 @@ from PIL import Image
 from desk.hours import OnDutyRota, Shift
 from handlers.console import pages
 from handlers.console.services import STANDINGS_OLDEST
-from reports import DrawChart, Standings, WeeklySummary
+from reports import DrawChart, Standings, WeeklySummary, question_heatmap
+from reports.scope import scope_of
 from tests.console import COMPLAINT_RETAILER, Desk, console_desk
 from tests.databases import BACKENDS
 from tests.integration.console_history import History
@@ -80,6 +81,31 @@ def rows_of(html: str, table: str) -> list[str]:
 def section(html: str, name: str) -> str:
     """Return one section of the page."""
     return html.split(f'<section id="{name}"', 1)[1].split("</section>", 1)[0]
+
+
+def heat_cells(html: str, kind: str) -> dict[tuple[int, int], str]:
+    """Return what each cell of a heatmap table holds, by (weekday, hour)."""
+    body = html.split(f'id="heatmap-{kind}"', 1)[1].split("</table>", 1)[0]
+    found = re.findall(r'data-cell="(\d)-(\d+)">(.*?)</td>', body)
+    return {(int(day), int(hour)): inner for day, hour, inner in found}
+
+
+def numbers(html: str) -> list[str]:
+    """Return what each number cell of a table's rows holds."""
+    return re.findall(r'<td class="num"[^>]*>(.*?)</td>', html)
+
+
+async def listed(browser, href: str) -> set[int]:
+    """Return the tickets a link's list holds."""
+    answer = await browser.get(unescape(href))
+    assert answer.status_code == 200, href
+    return {int(t) for t in re.findall(r'<tr data-ticket="(\d+)"', answer.text)}
+
+
+def link_of(cell: str) -> tuple[str, str]:
+    """Return a cell's one link behind it and its text."""
+    ((href, text),) = re.findall(r'<a class="behind" href="([^"]+)">([^<]*)</a>', cell)
+    return href, text
 
 
 async def test_the_supervisor_sees_every_section_of_their_team(desk):
@@ -158,7 +184,13 @@ async def test_the_headings_sort_the_managers_without_script(desk):
 
 
 async def test_every_number_leads_to_a_list_of_that_many_tickets(desk):
-    await seed(desk)
+    n = await seed(desk)
+    now = desk.clock.now()
+    async with desk.store.engine.begin() as conn:
+        # Requests still waiting for an answer, or fulfilled, count among the requests too.
+        h = History(conn)
+        await h.supply(n["low"], "m1", "中华", now - timedelta(hours=3))
+        await h.supply(n["refused"], "m2", "Marlboro", now - timedelta(hours=5), "fulfilled")
     for viewer in ("s1", "m1"):
         browser = await desk.signed_in(viewer)
         page = (await browser.get("/console")).text
@@ -170,6 +202,61 @@ async def test_every_number_leads_to_a_list_of_that_many_tickets(desk):
             listed = await browser.get(href)
             assert listed.status_code == 200, href
             assert listed.text.count("<tr data-ticket=") == int(text), (viewer, href)
+        # The heatmap's cells and the supply table's numbers are among them, every one.
+        questions = {c: v for c, v in heat_cells(page, "questions").items() if v}
+        medians = {c: v for c, v in heat_cells(page, "median").items() if v}
+        assert questions and medians.keys() <= questions.keys()
+        supply = numbers(section(page, "supply"))
+        assert len(supply) >= 8
+        for cell in [*questions.values(), *medians.values(), *supply]:
+            assert link_of(cell), (viewer, cell)
+        assert 'class="behind"' in section(page, "supply").split("<table", 1)[0]
+
+
+async def test_each_heatmap_cell_leads_to_the_tickets_it_counts(desk):
+    desk.clock.advance(seconds=30 * 60)
+    now = desk.clock.now()
+    # The map ends at the top of this hour; its last whole hour is the one before.
+    end = now.replace(minute=0, second=0, microsecond=0)
+    hour = end - timedelta(hours=1)
+    async with desk.store.engine.begin() as conn:
+        h = History(conn)
+        h.shops, h.count = {"r1", "r2", "r3", "r4"}, 100
+        # That hour: two of m1's answered, m2's still waiting, and m3's (another team's).
+        m1 = {
+            await h.ticket("m1", hour + timedelta(minutes=5), retailer="r1", first=60),
+            await h.ticket("m1", hour + timedelta(minutes=50), retailer="r1", first=900),
+        }
+        m2 = await h.ticket("m2", end - timedelta(seconds=1), retailer="r2")
+        await h.ticket("m3", hour + timedelta(minutes=30), retailer="r3", first=60)
+        # The first moment of the four weeks counts; the moment before, and this hour, do not.
+        await h.ticket("m1", end - timedelta(weeks=4), retailer="r1", first=60)
+        await h.ticket("m1", end - timedelta(weeks=4, seconds=1), retailer="r1", first=60)
+        await h.ticket("m1", end + timedelta(minutes=1), retailer="r1", first=60)
+    local = hour.astimezone(desk.console.ctx.timezone)
+    cell = (local.weekday(), local.hour)
+
+    for viewer, mine in (("s1", {*m1, m2}), ("m1", m1)):
+        browser = await desk.signed_in(viewer)
+        page = (await browser.get("/console")).text
+        scope = scope_of(desk.console.ctx.team, viewer)
+        assert scope is not None
+        async with desk.store.reading() as conn:
+            heatmap = await question_heatmap(conn, scope, now, desk.console.ctx.timezone)
+
+        questions, medians = heat_cells(page, "questions"), heat_cells(page, "median")
+        asked, count = link_of(questions[cell])
+        assert await listed(browser, asked) == mine
+        assert int(count) == len(mine)
+        assert await listed(browser, link_of(medians[cell])[0]) == m1
+        # Every cell: its list holds what it counts, the median's list what it was taken over.
+        for at in questions.keys() | medians.keys():
+            counted = heatmap.cell(*at)
+            if questions[at]:
+                assert len(await listed(browser, link_of(questions[at])[0])) == counted.questions
+            if medians[at]:
+                assert len(await listed(browser, link_of(medians[at])[0])) == counted.answered
+        assert sum(c.questions for c in heatmap.cells) == len(mine) + 1
 
 
 async def test_the_lists_behind_the_numbers_hold_those_tickets(desk):
@@ -193,8 +280,19 @@ async def test_the_lists_behind_the_numbers_hold_those_tickets(desk):
     assert await behind(f"figure=received&{week}&manager=m1") == {n["low"], n["stock"]}
     # Another team's manager named in the link gives nothing away.
     assert await behind(f"figure=received&{week}&manager=m3") == set()
+    assert await behind(f"figure=requested&{week}&{brand}") == {n["stock"], n["refused"]}
+    assert await behind(f"figure=requested&{week}&manager=m2&{brand}") == {n["refused"]}
     bad = await browser.get("/console/tickets?figure=nonsense&week=2026-W47")
     assert bad.status_code == 404
+    for query in (
+        "figure=hour&since=2026-10-20T02:00:00Z&until=2026-11-17T02:00:00Z&weekday=9&hour=1",
+        "figure=hour_answered&since=2026-10-20T02:00:00Z&until=2026-11-17T02:00:00Z",
+        "figure=hour&since=soon&until=later&weekday=1&hour=1",
+        "figure=received&since=2025-10-20T02:00:00Z&until=2026-11-17T02:00:00Z",
+    ):
+        bad = await browser.get(f"/console/tickets?{query}")
+        assert bad.status_code == 404, query
+        assert 'data-key="notfound"' in bad.text, query
 
 
 async def test_a_long_list_comes_a_page_at_a_time(desk):

@@ -25,7 +25,9 @@ async def desk(request, tmp_path):
 
 def every_page(tickets: list[int]) -> list[str]:
     figures = ("open", "unanswered", "at_risk", "backup", "supervisor", "off_hours")
-    board = [f.value for f in TicketFigure]
+    # A heatmap cell's figures need their cell; the others let it be.
+    board = [f"{f.value}&weekday=1&hour=10" for f in TicketFigure]
+    heat = "since=2026-10-20T02:00:00Z&until=2026-11-17T02:00:00Z&weekday=1&hour=10"
     return [
         "/console",
         "/console/live",
@@ -35,6 +37,7 @@ def every_page(tickets: list[int]) -> list[str]:
         *(f"/console/tickets?figure={f}&week=2026-W47" for f in board),
         *(f"/console/tickets?figure={f}&week=2026-W47&manager=m1" for f in board),
         "/console/tickets?figure=low_rating&days=7",
+        *(f"/console/tickets?figure={f}&{heat}" for f in ("hour", "hour_answered")),
         *(f"/console/tickets/{t}" for t in tickets),
         *(f"/console/downloads/{name}?week={week}" for name in DOWNLOADS for week in WEEKS),
     ]

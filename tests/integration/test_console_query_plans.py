@@ -13,7 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from reports.disputes import supply_disputes
 from reports.downloads import write_ticket_csv
-from reports.heatmap import question_heatmap
+from reports.heatmap import HourOfWeek, question_heatmap
 from reports.low_ratings import low_ratings
 from reports.standings import managers_this_week
 from reports.ticket_lists import TicketFigure, TicketFilter, tickets_behind
@@ -67,8 +67,9 @@ async def every_console_query(conn: AsyncConnection) -> None:
     await low_ratings(conn, TEAM, S1, NOW)
     await supply_disputes(conn, TEAM, S1, NOW, SHANGHAI)
     await question_heatmap(conn, S1, NOW, SHANGHAI)
+    wednesday_ten = HourOfWeek(2, 10, SHANGHAI)
     for figure in TicketFigure:
-        await tickets_behind(conn, TEAM, S1, TicketFilter(figure, START, END))
+        await tickets_behind(conn, TEAM, S1, TicketFilter(figure, START, END, hour=wednesday_ten))
 
     class Sink:
         def write(self, _: str) -> int:

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from types import SimpleNamespace
 
 import pytest
 
-from handlers.console.board import Sort, board_filter, score, shade, share, slow
-from reports import Latency, ManagerStanding, ManagerWeek, TicketFigure
+from handlers.console.board import Sort, board_filter, score, shade, share, slow, stamp
+from reports import HourOfWeek, Latency, ManagerStanding, ManagerWeek, TicketFigure
 from tests.unit.conftest import SHANGHAI, TUESDAY_10AM
 from tests.unit.fakes import FakeClock
 
@@ -103,6 +103,45 @@ def test_the_last_days_end_now_and_bad_links_read_as_nothing():
         {"figure": "received", "week": "2026-W47", "page": "0"},
     ):
         assert board_filter(bad, ctx, 2) is None, bad  # type: ignore[arg-type]
+
+
+def test_a_heatmap_cells_link_reads_back_as_that_cells_filter():
+    end = datetime(2026, 11, 17, 2, tzinfo=UTC)
+    start = end - timedelta(weeks=4)
+    query = {"since": stamp(start), "until": stamp(end), "weekday": "2", "hour": "10"}
+
+    for figure in (TicketFigure.HOUR, TicketFigure.HOUR_ANSWERED):
+        found = board_filter({"figure": figure.value, **query}, Ctx(), 2)  # type: ignore[arg-type]
+        assert found is not None
+        wanted, page = found
+        assert (wanted.figure, wanted.start, wanted.end, page) == (figure, start, end, 1)
+        assert wanted.hour == HourOfWeek(2, 10, SHANGHAI)
+    assert stamp(end) == "2026-11-17T02:00:00Z"
+    # A moment in another zone is the same moment written in UTC.
+    assert stamp(end.astimezone(SHANGHAI)) == "2026-11-17T02:00:00Z"
+
+
+def test_bad_bounds_or_hours_read_as_nothing():
+    until = "2026-11-17T02:00Z"
+    cell = {"figure": "hour", "since": "2026-10-20T02:00Z", "until": until}
+    for bad in (
+        {**cell, "hour": "10"},
+        {**cell, "weekday": "2"},
+        {**cell, "weekday": "7", "hour": "10"},
+        {**cell, "weekday": "-1", "hour": "10"},
+        {**cell, "weekday": "2", "hour": "24"},
+        {**cell, "weekday": "2", "hour": "ten"},
+        {"figure": "hour", "week": "2026-W47", "weekday": "2"},
+        {"figure": "received", "since": "yesterday", "until": until},
+        {"figure": "received", "since": "2026-11-10T02:00", "until": until},
+        {"figure": "received", "since": until, "until": until},
+        {"figure": "received", "since": "2026-11-18T02:00Z", "until": until},
+        {"figure": "received", "since": "2025-11-17T02:00Z", "until": until},
+        {"figure": "received", "since": "2026-11-10T02:00Z"},
+        {"figure": "received", "since": "9999-12-31T00:00Z", "until": "9999-12-31T20:00Z"},
+        {"figure": "requested", "until": until},
+    ):
+        assert board_filter(bad, Ctx(), 2) is None, bad  # type: ignore[arg-type]
 
 
 @pytest.mark.parametrize("text", ["", "-", "--open"])
