@@ -5,12 +5,14 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from functools import cached_property
 from typing import Any
 from zoneinfo import ZoneInfo
 
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from desk.context import DeskContext
+from handlers.console.cells import BoardLinks
 from handlers.console.services import ConsoleServices
 from reports import (
     DutySlot,
@@ -132,6 +134,12 @@ class Board:
     supply: SupplyDisputes
     heatmap: Heatmap
     rota: tuple[DutySlot, ...]
+
+    @cached_property
+    def links(self) -> BoardLinks:
+        """Return how this board's numbers link to their lists."""
+        bounds = stamp(self.heatmap.start), stamp(self.heatmap.end)
+        return BoardLinks(self.standings.week, *bounds)
 
 
 def standards_of(console: ConsoleServices) -> Standards:

@@ -12,7 +12,8 @@ from starlette.responses import HTMLResponse
 
 from desk.people import Staff
 from handlers.catalog.filling import humanize
-from handlers.console.board import SORTS, score, shade, share, slow, stamp
+from handlers.console.board import SORTS, score, shade, share, slow
+from handlers.console.cells import moved
 from handlers.console.services import ConsoleServices
 from handlers.console.words import label, say
 from reports.scope import Scope
@@ -45,7 +46,7 @@ class Pages:
             lstrip_blocks=True,
         )
         self.env.globals.update(
-            columns=list(SORTS), shade=shade, slow=slow, share=share, score=score, stamp=stamp
+            columns=list(SORTS), shade=shade, slow=slow, share=share, score=score
         )
 
     def render(
@@ -86,6 +87,7 @@ class Pages:
             exact=exact,
             ago=ago,
             span=span,
+            moved=lambda value, kind="count": moved(value, kind, span),
             name_of=ctx.team.name_of,
             label=lambda source, kind: label(lang, source, kind),
             refresh=self.console.settings.refresh,

@@ -8,7 +8,8 @@ from types import SimpleNamespace
 import pytest
 
 from handlers.console.board import Sort, board_filter, score, shade, share, slow, stamp
-from reports import HourOfWeek, Latency, ManagerStanding, ManagerWeek, TicketFigure
+from handlers.console.cells import BoardLinks, moved
+from reports import HourOfWeek, IsoWeek, Latency, ManagerStanding, ManagerWeek, TicketFigure
 from tests.unit.conftest import SHANGHAI, TUESDAY_10AM
 from tests.unit.fakes import FakeClock
 
@@ -147,3 +148,32 @@ def test_bad_bounds_or_hours_read_as_nothing():
 @pytest.mark.parametrize("text", ["", "-", "--open"])
 def test_odd_sorts_fall_back_to_names(text):
     assert Sort.parse(text) == Sort()
+
+
+@pytest.mark.parametrize(
+    ("value", "kind", "shown"),
+    [
+        (3, "count", '<span class="change up">+3</span>'),
+        (-2, "count", '<span class="change down">−2</span>'),
+        (-0.125, "share", '<span class="change down">−12%</span>'),
+        (0.25, "score", '<span class="change up">+0.2</span>'),
+        (-90.0, "seconds", '<span class="change down">−90 s</span>'),
+        (0, "count", ""),
+        (None, "share", ""),
+    ],
+)
+def test_a_change_against_last_week_is_signed_and_written_in_its_kind(value, kind, shown):
+    assert moved(value, kind, lambda seconds: f"{seconds:.0f} s") == shown
+
+
+def test_a_number_links_to_its_list_with_its_text_escaped():
+    links = BoardLinks(IsoWeek(2026, 48), "2026-11-02T16:00:00Z", "2026-11-30T16:00:00Z")
+
+    assert links.behind("refused", "<3>", "m1", "中华 软") == (
+        '<a class="behind" href="/console/tickets?figure=refused&amp;week=2026-W48&amp;manager=m1'
+        '&amp;brand=%E4%B8%AD%E5%8D%8E+%E8%BD%AF">&lt;3&gt;</a>'
+    )
+    assert links.cell("hour", 4, 2, 23) == (
+        '<a class="behind" href="/console/tickets?figure=hour&amp;since=2026-11-02T16%3A00%3A00Z'
+        '&amp;until=2026-11-30T16%3A00%3A00Z&amp;weekday=2&amp;hour=23">4</a>'
+    )
