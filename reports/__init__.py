@@ -34,7 +34,7 @@ from reports.figures import (
     change,
 )
 from reports.heatmap import Heatmap, HourCell, HourOfWeek, KeptHeatmaps, question_heatmap
-from reports.low_ratings import LowRating, low_ratings
+from reports.low_ratings import LowRating, count_low_ratings, low_ratings
 from reports.metrics import Progress, managers_week, team_summaries, weekly_summary
 from reports.rota import DutySlot, rota_ahead
 from reports.scope import Scope, scope_of
@@ -94,6 +94,7 @@ __all__ = [
     "change",
     "chart_process",
     "chinese_font",
+    "count_low_ratings",
     "deliver_due_reports",
     "draw_here",
     "duration_text",

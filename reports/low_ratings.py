@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import select
+from sqlalchemy import ColumnElement, func, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from desk.people import Team
@@ -40,6 +40,7 @@ async def low_ratings(
     limit: int = 200,
 ) -> tuple[LowRating, ...]:
     """Return the scores at or below low given in the days before now, newest first."""
+    picked = _given(scope, now, days, low)
     rows = await conn.execute(
         select(
             ratings.c.ticket_id,
@@ -53,8 +54,7 @@ async def low_ratings(
         )
         # An outer join: a retailer since removed from the roster still rated the ticket.
         .select_from(ratings.outerjoin(retailers, retailers.c.id == ratings.c.retailer_id))
-        .where(ratings.c.rated_at > now - timedelta(days=days), ratings.c.rated_at <= now)
-        .where(ratings.c.score <= low, ratings.c.manager_id.in_(sorted(scope.manager_ids)))
+        .where(*picked)
         .order_by(ratings.c.rated_at.desc(), ratings.c.ticket_id.desc())
         .limit(limit)
     )
@@ -72,3 +72,26 @@ async def low_ratings(
         )
         for r in rows
     )
+
+
+async def count_low_ratings(
+    conn: AsyncConnection,
+    scope: Scope,
+    now: datetime,
+    *,
+    days: int = 7,
+    low: int = RatingPolicy().low,
+) -> int:
+    """Count the scores at or below low given in the days before now."""
+    found = await conn.execute(select(func.count()).where(*_given(scope, now, days, low)))
+    return int(found.scalar_one())
+
+
+def _given(scope: Scope, now: datetime, days: int, low: int) -> list[ColumnElement[bool]]:
+    """Return the conditions that pick the scope's low scores of the days before now."""
+    return [
+        ratings.c.rated_at > now - timedelta(days=days),
+        ratings.c.rated_at <= now,
+        ratings.c.score <= low,
+        ratings.c.manager_id.in_(sorted(scope.manager_ids)),
+    ]

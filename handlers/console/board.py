@@ -26,6 +26,7 @@ from reports import (
     SupplyDisputes,
     TicketFigure,
     TicketFilter,
+    count_low_ratings,
     low_ratings,
     managers_this_week,
     question_heatmap,
@@ -35,6 +36,8 @@ from reports import (
 from reports.scope import Scope
 
 LOW_RATING_DAYS = 7
+# The latest low ratings the page lists; the rest are behind their count's link.
+LOW_RATINGS_SHOWN = 50
 # The longest "last days", or span between two moments (the heatmap's four weeks fit), a list
 # behind a number is asked for.
 MAX_DAYS = 31
@@ -129,7 +132,9 @@ class Board:
     standings: Standings
     managers: list[ManagerStanding]
     sort: Sort
+    # The latest low ratings, and how many there are in all.
     low: tuple[LowRating, ...]
+    low_count: int
     low_since: datetime
     supply: SupplyDisputes
     heatmap: Heatmap
@@ -159,7 +164,16 @@ async def board_of(
         managers=sort.apply(standings.managers),
         sort=sort,
         low=await low_ratings(
-            conn, ctx.team, scope, now, days=LOW_RATING_DAYS, low=ctx.ratings.low
+            conn,
+            ctx.team,
+            scope,
+            now,
+            days=LOW_RATING_DAYS,
+            low=ctx.ratings.low,
+            limit=LOW_RATINGS_SHOWN,
+        ),
+        low_count=await count_low_ratings(
+            conn, scope, now, days=LOW_RATING_DAYS, low=ctx.ratings.low
         ),
         low_since=now - timedelta(days=LOW_RATING_DAYS),
         supply=await supply_disputes(conn, ctx.team, scope, now, tz),

@@ -46,7 +46,11 @@ class Pages:
             lstrip_blocks=True,
         )
         self.env.globals.update(
-            columns=list(SORTS), shade=shade, slow=slow, share=share, score=score
+            columns=list(SORTS),
+            shade=shade,
+            slow=slow,
+            share=share,
+            score=score,
         )
 
     def render(

@@ -15,7 +15,7 @@ import pytest
 from PIL import Image
 
 from desk.hours import OnDutyRota, Shift
-from handlers.console import pages
+from handlers.console import board, pages
 from handlers.console.services import STANDINGS_OLDEST
 from reports import DrawChart, Standings, WeeklySummary, question_heatmap
 from reports.scope import scope_of
@@ -481,4 +481,26 @@ async def test_the_page_shows_the_longest_waits_and_links_to_them_all(desk, monk
         assert 'href="/console/tickets?figure=unanswered"' in waiting
         assert "The 2 longest waits of 3" in waiting
     listed = (await browser.get("/console/tickets?figure=unanswered")).text
+    assert listed.count("<tr data-ticket=") == 3
+
+
+async def test_the_page_lists_the_latest_low_ratings_and_counts_them_all(desk, monkeypatch):
+    monkeypatch.setattr(board, "LOW_RATINGS_SHOWN", 2)
+    now = desk.clock.now()
+    async with desk.store.engine.begin() as conn:
+        h = History(conn)
+        h.shops = {"r1"}
+        for hours in (5, 1, 3):
+            ticket = await h.ticket("m1", now - timedelta(hours=hours + 1), retailer="r1")
+            await h.rate(ticket, "m1", 1, now - timedelta(hours=hours))
+    browser = await desk.signed_in("s1")
+
+    low = section((await browser.get("/console")).text, "low-ratings")
+
+    rated = [unescape(r) for r in re.findall(r"<td>(\d\d-\d\d \d\d:\d\d)</td>", low)]
+    assert rated == [
+        f"{desk.console.ctx.local(now - timedelta(hours=h)):%m-%d %H:%M}" for h in (1, 3)
+    ]
+    assert "3 in all; the latest 2 below" in low
+    listed = (await browser.get("/console/tickets?figure=low_rating&days=7")).text
     assert listed.count("<tr data-ticket=") == 3
