@@ -8,19 +8,18 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from urllib.parse import urlencode
+from functools import lru_cache
+from urllib.parse import quote_plus
 
-from markupsafe import Markup
+from markupsafe import Markup, escape
 
 from reports.weeks import IsoWeek
 
-_LINK = Markup('<a class="behind" href="/console/tickets?{}">{}</a>')
-_CHANGE = Markup('<span class="change {}">{}{}</span>')
 
-
-def behind_link(query: dict[str, object], text: object) -> Markup:
-    """Return a number as a link to the ticket list its query names."""
-    return _LINK.format(urlencode(query), text)
+@lru_cache(maxsize=4096)
+def _quoted(value: str) -> str:
+    # A board repeats the same few figures, weeks, managers and brands hundreds of times.
+    return quote_plus(value)
 
 
 @dataclass(frozen=True)
@@ -40,17 +39,25 @@ class BoardLinks:
         brand: str | None = None,
     ) -> Markup:
         """Return a number of the week as a link, maybe of one manager or brand."""
-        query: dict[str, object] = {"figure": figure, "week": self.week}
+        href = _opening(figure, "week", str(self.week))
         if manager:
-            query["manager"] = manager
+            href += f"&amp;manager={_quoted(manager)}"
         if brand:
-            query["brand"] = brand
-        return behind_link(query, text)
+            href += f"&amp;brand={_quoted(brand)}"
+        return Markup(f'{href}">{escape(text)}</a>')
 
     def cell(self, figure: str, text: object, day: int, hour: int) -> Markup:
         """Return a heatmap cell's number as a link to the tickets of that hour of the week."""
-        query = {"figure": figure, "since": self.since, "until": self.until}
-        return behind_link({**query, "weekday": day, "hour": hour}, text)
+        href = _opening(figure, "since", self.since, "until", self.until)
+        return Markup(f'{href}&amp;weekday={day}&amp;hour={hour}">{escape(text)}</a>')
+
+
+@lru_cache(maxsize=256)
+def _opening(figure: str, *bounds: str) -> str:
+    """Return a link's opening up to its bounds: the same for hundreds of a board's numbers."""
+    pairs = dict(zip(bounds[::2], bounds[1::2], strict=True))
+    query = "&amp;".join(f"{key}={_quoted(value)}" for key, value in pairs.items())
+    return f'<a class="behind" href="/console/tickets?figure={_quoted(figure)}&amp;{query}'
 
 
 def moved(value: float | None, kind: str, span: Callable[[float], str]) -> Markup:
@@ -66,7 +73,8 @@ def moved(value: float | None, kind: str, span: Callable[[float], str]) -> Marku
         text = f"{size:.1f}"
     else:
         text = str(size)
-    return _CHANGE.format("up" if value > 0 else "down", "+" if value > 0 else "−", text)
+    rise, sign = ("up", "+") if value > 0 else ("down", "−")
+    return Markup(f'<span class="change {rise}">{sign}{escape(text)}</span>')
 
 
-__all__ = ["BoardLinks", "behind_link", "moved"]
+__all__ = ["BoardLinks", "moved"]
