@@ -12,7 +12,7 @@ Each round loads the console of every supervisor in turn:
 - **page**: the real `/console` page of that viewer, from the console app through
   httpx.ASGITransport (`asgi_pages`), every supervisor signed in through the console's storage;
 - **list**: the ticket list behind the unanswered number (`/console/tickets?figure=unanswered`,
-  500 rows), the same way;
+  its first page of 100), the same way;
 - **figures**: this week's figures and the board's other report queries computed afresh, as a
   page's background refresh computes them (`build_page`), with a floor of their own.
 

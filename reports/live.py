@@ -17,8 +17,6 @@ from storage.tables import outbox, retailers, tickets
 
 # A ticket is at risk once three quarters of its first-response target have passed.
 AT_RISK_SHARE = 0.75
-# The ticket list behind a number shows this many; a province's open list would fill a browser.
-LIST_LIMIT = 500
 
 
 class Figure(StrEnum):
@@ -180,8 +178,9 @@ async def open_tickets(
     figure: Figure = Figure.OPEN,
     manager_id: str | None = None,
     limit: int | None = None,
+    offset: int = 0,
 ) -> list[LiveTicket]:
-    """Return a scope's open tickets behind one number, longest wait first, up to limit."""
+    """Return a scope's open tickets behind one number, longest wait first, limit from offset."""
     if not scope.manager_ids:
         return []
     picked = _open_in(scope, manager_id)
@@ -208,6 +207,7 @@ async def open_tickets(
         .where(*picked, _counted_in(figure, policies, now))
         .order_by(_waited_from, tickets.c.id)
         .limit(limit)
+        .offset(offset)
     )
     found_tickets = []
     for row in (await conn.execute(query)).all():

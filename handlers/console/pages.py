@@ -14,7 +14,7 @@ from handlers.console.doors import Doors
 from handlers.console.rendering import Pages, Viewer
 from reports import tickets_behind
 from reports.complaint_clocks import complaint_clocks
-from reports.live import LIST_LIMIT, Figure, live_strip, open_tickets, with_told
+from reports.live import Figure, live_strip, open_tickets, with_told
 from reports.timeline import ticket_record
 
 PER_PAGE = 100
@@ -112,14 +112,30 @@ class ConsolePages:
         except ValueError:
             figure = Figure.OPEN
         manager = request.query_params.get("manager") or None
+        page = _page(request)
+        if page is None:
+            return self.pages.render("message.html", viewer.lang, status=404, key="notfound")
         now = self.console.ctx.clock.now()
         async with self.console.store.reading() as conn:
             listed = await open_tickets(
-                conn, viewer.scope, now, figure=figure, manager_id=manager, limit=LIST_LIMIT
+                conn,
+                viewer.scope,
+                now,
+                figure=figure,
+                manager_id=manager,
+                limit=PER_PAGE + 1,
+                offset=(page - 1) * PER_PAGE,
             )
-            listed = await with_told(conn, listed)
+            shown = await with_told(conn, listed[:PER_PAGE])
         return self.pages.render(
-            "tickets.html", viewer.lang, viewer=viewer, figure=figure, listed=listed
+            "tickets.html",
+            viewer.lang,
+            viewer=viewer,
+            figure=figure,
+            listed=shown,
+            page=page,
+            has_next=len(listed) > PER_PAGE,
+            paged=lambda n: urlencode({**request.query_params, "page": n}),
         )
 
     async def behind(self, request: Request, viewer: Viewer) -> Response:
@@ -151,6 +167,15 @@ class ConsolePages:
         if record is None:
             return self.pages.render("message.html", viewer.lang, status=404, key="notfound")
         return self.pages.render("ticket.html", viewer.lang, viewer=viewer, record=record)
+
+
+def _page(request: Request) -> int | None:
+    """Return the list page asked for (1 when none is), None when it is no page number."""
+    try:
+        page = int(request.query_params.get("page", "1"))
+    except ValueError:
+        return None
+    return page if page >= 1 else None
 
 
 def _notice(request: Request) -> tuple[str, int] | None:

@@ -504,3 +504,25 @@ async def test_the_page_lists_the_latest_low_ratings_and_counts_them_all(desk, m
     assert "3 in all; the latest 2 below" in low
     listed = (await browser.get("/console/tickets?figure=low_rating&days=7")).text
     assert listed.count("<tr data-ticket=") == 3
+
+
+async def test_the_list_behind_a_live_number_goes_page_by_page_to_its_last_ticket(
+    desk, monkeypatch
+):
+    monkeypatch.setattr(pages, "PER_PAGE", 2)
+    waits = {await desk.ticket("r1", "m1", waited=timedelta(minutes=m)): m for m in (10, 30, 20)}
+    browser = await desk.signed_in("s1")
+
+    first = (await browser.get("/console/tickets?figure=unanswered")).text
+    second = (await browser.get("/console/tickets?figure=unanswered&page=2")).text
+
+    def shown(html: str) -> list[int]:
+        return [waits[int(t)] for t in re.findall(r'<tr data-ticket="(\d+)">', html)]
+
+    assert (shown(first), shown(second)) == ([30, 20], [10])
+    assert 'rel="next" href="?figure=unanswered&amp;page=2"' in first
+    assert 'rel="prev" href="?figure=unanswered&amp;page=1"' in second
+    assert 'rel="next"' not in second
+    for bad in ("0", "x", "-1"):
+        answer = await browser.get(f"/console/tickets?figure=unanswered&page={bad}")
+        assert answer.status_code == 404
