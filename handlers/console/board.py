@@ -9,10 +9,11 @@ from functools import cached_property
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from markupsafe import Markup
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from desk.context import DeskContext
-from handlers.console.cells import BoardLinks
+from handlers.console.cells import BoardLinks, heat_cells
 from handlers.console.services import ConsoleServices
 from reports import (
     DutySlot,
@@ -60,26 +61,6 @@ SORTS: dict[str, Callable[[ManagerStanding], Any]] = {
     "rating": lambda m: m.week.rating_average,
     "low_ratings": lambda m: m.week.low_ratings,
 }
-
-
-# The heatmap's shades: heat-0 (none) to heat-5 (the busiest, or the slowest).
-SHADES = 5
-# Median first responses at or past each of these many seconds get one shade darker.
-SLOW_STEPS = (0.0, 300.0, 900.0, 3600.0, 4 * 3600.0)
-
-
-def shade(questions: int, busiest: int) -> int:
-    """Return a heatmap cell's shade of questions, scaled to the busiest cell."""
-    if questions <= 0 or busiest <= 0:
-        return 0
-    return max(1, round(SHADES * questions / busiest))
-
-
-def slow(seconds: float | None) -> int:
-    """Return a heatmap cell's shade of its median first response; 0 with no answer."""
-    if seconds is None:
-        return 0
-    return sum(1 for step in SLOW_STEPS if seconds >= step)
 
 
 def share(value: float | None) -> str:
@@ -139,6 +120,10 @@ class Board:
     supply: SupplyDisputes
     heatmap: Heatmap
     rota: tuple[DutySlot, ...]
+
+    def heat_cells(self, kind: str, day: int, span: Callable[[float], str]) -> Markup:
+        """Return one weekday's row of a heatmap: "questions", or the "median" first response."""
+        return heat_cells(self.heatmap, self.links, kind, day, span)
 
     @cached_property
     def links(self) -> BoardLinks:

@@ -13,7 +13,27 @@ from urllib.parse import quote_plus
 
 from markupsafe import Markup, escape
 
+from reports.heatmap import Heatmap
 from reports.weeks import IsoWeek
+
+# The heatmap's shades: heat-0 (none) to heat-5 (the busiest, or the slowest).
+SHADES = 5
+# Median first responses at or past each of these many seconds get one shade darker.
+SLOW_STEPS = (0.0, 300.0, 900.0, 3600.0, 4 * 3600.0)
+
+
+def shade(questions: int, busiest: int) -> int:
+    """Return a heatmap cell's shade of questions, scaled to the busiest cell."""
+    if questions <= 0 or busiest <= 0:
+        return 0
+    return max(1, round(SHADES * questions / busiest))
+
+
+def slow(seconds: float | None) -> int:
+    """Return a heatmap cell's shade of its median first response; 0 with no answer."""
+    if seconds is None:
+        return 0
+    return sum(1 for step in SLOW_STEPS if seconds >= step)
 
 
 @lru_cache(maxsize=4096)
@@ -77,4 +97,21 @@ def moved(value: float | None, kind: str, span: Callable[[float], str]) -> Marku
     return Markup(f'<span class="change {rise}">{sign}{escape(text)}</span>')
 
 
-__all__ = ["BoardLinks", "moved"]
+def heat_cells(
+    heatmap: Heatmap, links: BoardLinks, kind: str, day: int, span: Callable[[float], str]
+) -> Markup:
+    """Return a weekday's 24 cells of the "questions" map or the "median" first-response map."""
+    busiest = heatmap.busiest
+    written = []
+    for hour in range(24):
+        cell = heatmap.cell(day, hour)
+        if kind == "questions":
+            shaded = shade(cell.questions, busiest)
+            text = links.cell("hour", cell.questions, day, hour) if cell.questions else ""
+        else:
+            median = cell.median_first_response
+            shaded, text = slow(median), ""
+            if cell.answered and median is not None:
+                text = links.cell("hour_answered", span(median), day, hour)
+        written.append(f'<td class="heat-{shaded}" data-cell="{day}-{hour}">{text}</td>')
+    return Markup("".join(written))

@@ -12,7 +12,7 @@ from starlette.responses import HTMLResponse
 
 from desk.people import Staff
 from handlers.catalog.filling import humanize
-from handlers.console.board import SORTS, score, shade, share, slow
+from handlers.console.board import SORTS, score, share
 from handlers.console.cells import moved
 from handlers.console.services import ConsoleServices
 from handlers.console.words import label, say
@@ -45,13 +45,7 @@ class Pages:
             trim_blocks=True,
             lstrip_blocks=True,
         )
-        self.env.globals.update(
-            columns=list(SORTS),
-            shade=shade,
-            slow=slow,
-            share=share,
-            score=score,
-        )
+        self.env.globals.update(columns=list(SORTS), share=share, score=score)
 
     def render(
         self,

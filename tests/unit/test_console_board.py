@@ -7,8 +7,8 @@ from types import SimpleNamespace
 
 import pytest
 
-from handlers.console.board import Sort, board_filter, score, shade, share, slow, stamp
-from handlers.console.cells import BoardLinks, moved
+from handlers.console.board import Sort, board_filter, score, share, stamp
+from handlers.console.cells import BoardLinks, moved, shade, slow
 from reports import HourOfWeek, IsoWeek, Latency, ManagerStanding, ManagerWeek, TicketFigure
 from tests.unit.conftest import SHANGHAI, TUESDAY_10AM
 from tests.unit.fakes import FakeClock
