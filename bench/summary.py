@@ -150,19 +150,36 @@ def report_figures(rows: list[dict[str, Any]]) -> Iterator[Figure]:
 
 
 def console_figures(rows: list[dict[str, Any]]) -> Iterator[Figure]:
-    """Yield the console page's p95 against the same statements run bare."""
+    """Yield the console page's and list's p95 against the same statements run bare."""
     r = _row(rows, messages=MESSAGES, open_tickets=OPEN)
     if r is None:
         return
-    page = "page data" if r["page"] == "data" else "page"
+    at = f"a supervisor, {OPEN // 1000}k open, {MESSAGES:,} messages"
     yield Figure(
-        f"console {page} p95, a supervisor, {OPEN // 1000}k open, {MESSAGES:,} messages",
+        f"console page p95, {at}",
         f"{r['page_p95_ms']:.0f} ms",
         f"{r['floor_p95_ms']:.0f} ms",
         r["ratio_p95"],
         "p95 ≤ 300 ms, ≤ 1.5×",
         r["page_p95_ms"] <= 300 and r["ratio_p95"] <= 1.5,
     )
+    if "list_p95_ms" in r:
+        yield Figure(
+            f"console list behind a number p95, {at}",
+            f"{r['list_p95_ms']:.0f} ms",
+            f"{r['list_floor_p95_ms']:.0f} ms",
+            r["list_ratio_p95"],
+            "p95 ≤ 300 ms, ≤ 1.5×",
+            r["list_p95_ms"] <= 300 and r["list_ratio_p95"] <= 1.5,
+        )
+        yield Figure(
+            f"console: the board's queries computed afresh (as a refresh does) p95, {at}",
+            f"{r['data_p95_ms']:.0f} ms",
+            f"{r['data_floor_p95_ms']:.0f} ms",
+            r["data_ratio_p95"],
+            "(context)",
+            None,
+        )
 
 
 def startup_figures(rows: list[dict[str, Any]]) -> Iterator[Figure]:
