@@ -7,7 +7,7 @@ from dataclasses import dataclass, replace
 from datetime import datetime
 from enum import StrEnum
 
-from sqlalchemy import ColumnElement, and_, false, func, or_, select, true
+from sqlalchemy import ColumnElement, and_, case, false, func, or_, select, true
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from desk.policy import Notify, Policy
@@ -55,18 +55,6 @@ class LiveTicket:
         """Return when the retailer's wait began."""
         return self.waiting_since or self.opened_at
 
-    def counts_in(self, figure: Figure) -> bool:
-        """Say whether this ticket is behind one number of the strip."""
-        unanswered = not self.answered
-        return {
-            Figure.OPEN: True,
-            Figure.UNANSWERED: unanswered,
-            Figure.AT_RISK: unanswered and self.at_risk,
-            Figure.BACKUP: self.rung_notify in (Notify.BACKUP, Notify.ON_DUTY),
-            Figure.SUPERVISOR: self.rung_notify is Notify.SUPERVISOR,
-            Figure.OFF_HOURS: unanswered and self.off_hours,
-        }[figure]
-
 
 @dataclass(frozen=True)
 class LiveStrip:
@@ -95,6 +83,7 @@ _RUNG_FIGURES = {
     Figure.BACKUP: frozenset({Notify.BACKUP, Notify.ON_DUTY}),
     Figure.SUPERVISOR: frozenset({Notify.SUPERVISOR}),
 }
+_BY_POLICY = frozenset({Figure.AT_RISK, *_RUNG_FIGURES})
 
 
 def _open_in(scope: Scope, manager_id: str | None = None) -> list[ColumnElement[bool]]:
@@ -146,28 +135,19 @@ def _counted_in(figure: Figure, policies: Iterable[str], now: datetime) -> Colum
 
 
 async def live_strip(conn: AsyncConnection, scope: Scope, now: datetime) -> LiveStrip:
-    """Count the live strip's numbers in SQL (by ix_tickets_manager_status)."""
-    counts = dict.fromkeys(Figure, 0)
+    """Count the live strip's numbers in SQL, as its lists pick them (ix_tickets_manager_status)."""
     if not scope.manager_ids:
-        return LiveStrip(counts)
-    waiting = tickets.c.waiting_since.is_not(None)
-    shape = (tickets.c.policy, tickets.c.last_step, waiting, _unanswered, tickets.c.off_hours)
-    grouped = select(*shape, func.count()).where(*_open_in(scope)).group_by(*shape)
-    asked: set[str] = set()
-    for text, rung, is_waiting, unanswered, off_hours, count in await conn.execute(grouped):
-        notify = _escalated_to(policy_from_text(text), rung, bool(is_waiting))
-        counts[Figure.OPEN] += count
-        counts[Figure.BACKUP] += count if notify in _RUNG_FIGURES[Figure.BACKUP] else 0
-        counts[Figure.SUPERVISOR] += count if notify in _RUNG_FIGURES[Figure.SUPERVISOR] else 0
-        if unanswered:
-            asked.add(text)
-            counts[Figure.UNANSWERED] += count
-            counts[Figure.OFF_HOURS] += count if off_hours else 0
-    if asked:
-        # At risk compares each ticket's wait with its own policy's target: a second count.
-        at_risk = select(func.count()).where(*_open_in(scope), _at_risk(asked, now))
-        counts[Figure.AT_RISK] = int((await conn.execute(at_risk)).scalar_one())
-    return LiveStrip(counts)
+        return LiveStrip(dict.fromkeys(Figure, 0))
+    policies = await _open_policies(conn, _open_in(scope))
+    counted = [func.count(case((_counted_in(f, policies, now), 1))) for f in Figure]
+    found = (await conn.execute(select(*counted).where(*_open_in(scope)))).one()
+    return LiveStrip({f: int(n) for f, n in zip(Figure, found, strict=True)})
+
+
+async def _open_policies(conn: AsyncConnection, picked: list[ColumnElement[bool]]) -> list[str]:
+    """Return the ladders the picked tickets climb: a scope's open tickets hold one or a few."""
+    found = await conn.execute(select(tickets.c.policy).where(*picked).distinct())
+    return list(found.scalars())
 
 
 async def open_tickets(
@@ -184,11 +164,8 @@ async def open_tickets(
     if not scope.manager_ids:
         return []
     picked = _open_in(scope, manager_id)
-    policies: list[str] = []
-    if figure in (Figure.AT_RISK, *_RUNG_FIGURES):
-        # Those numbers depend on each ticket's policy: a scope's open tickets hold a few.
-        found = await conn.execute(select(tickets.c.policy).where(*picked).distinct())
-        policies = list(found.scalars())
+    # Those numbers depend on each ticket's policy.
+    policies = await _open_policies(conn, picked) if figure in _BY_POLICY else []
     query = (
         select(
             tickets.c.id,
