@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import functools
+import gc
 import logging
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -48,6 +49,9 @@ log = logging.getLogger(__name__)
 DRAIN_SECONDS = 3.0
 # With several workers, rows posted elsewhere reach the sender by NOTIFY, or by this poll.
 SHARED_IDLE_SECONDS = 2.0
+# From this many retailers on, a start's roster import is followed by a full collection; a
+# smaller import leaves little behind (2,000 retailers: nothing measurable; 5,000: 3 MB).
+LARGE_ROSTER = 5_000
 
 
 ChannelMaker = Callable[[Desk, SqlStore], Channel]
@@ -203,13 +207,26 @@ async def prepare(app: RetailDesk) -> None:
     # Workers starting together on PostgreSQL take turns; the later ones find nothing to do.
     async with exclusive(app.store.engine, advisory_key("prepare")):
         await upgrade(app.store.engine)
-        roster = load_roster(app.settings)
-        if roster is not None and roster.retailers:
-            # A clash with stored links stops the start like any roster error, with its line.
-            with roster.clashes_located():
-                now = app.desk.ctx.clock.now()
-                result = await import_retailers(app.store, roster.retailers, now)
-            log.info("roster: %s", roster.outcome(result))
+        imported = await _import_roster(app)
+    if imported >= LARGE_ROSTER:
+        # The import's rows die onto the interpreter's free lists (up to 2,000 tuples of each
+        # length), which lie all over the memory the import took and so keep it from the
+        # system: 19 MB more resident after a start with 20,000 retailers, 50 MB with 50,000.
+        # Only a full collection empties those lists; this one takes about 0.1 s.
+        gc.collect()
+
+
+async def _import_roster(app: RetailDesk) -> int:
+    """Import the roster named in the config; return how many retailers it gave."""
+    roster = load_roster(app.settings)
+    if roster is None or not roster.retailers:
+        return 0
+    # A clash with stored links stops the start like any roster error, with its line.
+    with roster.clashes_located():
+        now = app.desk.ctx.clock.now()
+        result = await import_retailers(app.store, roster.retailers, now)
+    log.info("roster: %s", roster.outcome(result))
+    return len(roster.retailers)
 
 
 async def serve(app: RetailDesk, stop: asyncio.Event, *, webhook: bool = False) -> None:

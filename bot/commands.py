@@ -15,9 +15,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from bot.app import RetailDesk, build, serve
 from bot.config import Settings, channel_problems, hide_password, load_settings, redacted
-from bot.demo import play
 from bot.guidebook import guide_problems
-from bot.links import links
 from bot.listeners import bind, server_config
 from bot.problems import ConfigError, Problem
 from bot.progress import terminal_progress
@@ -27,7 +25,6 @@ from bot.roster import read_roster, summary
 from bot.serving import command as serve_command
 from bot.signals import install_stop_signals
 from bot.web import callbacks_app, console_served_at
-from bot.wecom_demo import play_wecom
 from desk.clock import SystemClock
 from handlers.channel import InboundHeldError
 from storage.engine import async_url, make_engine
@@ -223,6 +220,10 @@ async def report(args: argparse.Namespace) -> int:
 
 async def demo(args: argparse.Namespace) -> int:
     """Play the offline demo story."""
+    # Imported here: the demos bring both stand-ins, 2 MB that `run` would carry unused.
+    from bot.demo import play
+    from bot.wecom_demo import play_wecom
+
     if args.channel == "wecom":
         return await play_wecom()
     return await play(console=args.console)
@@ -230,4 +231,7 @@ async def demo(args: argparse.Namespace) -> int:
 
 async def wecom_links(args: argparse.Namespace) -> int:
     """Write every roster retailer's personal 微信客服 link and QR code."""
+    # Imported here: its QR code writer serves this command alone.
+    from bot.links import links
+
     return await links(args.config, args.out)
