@@ -14,17 +14,28 @@ async def insert_new(
     conn: AsyncConnection, table: Table, rows: Sequence[dict[str, Any]], keys: Sequence[str]
 ) -> int:
     """Insert rows, skipping those whose keys exist already; return how many went in."""
+    return len(await inserted(conn, table, rows, keys, keys[0]))
+
+
+async def inserted(
+    conn: AsyncConnection,
+    table: Table,
+    rows: Sequence[dict[str, Any]],
+    keys: Sequence[str],
+    column: str,
+) -> list[Any]:
+    """Insert rows, skipping those whose keys exist already; return `column` of the new ones."""
     if not rows:
-        return 0
+        return []
     dialect = postgresql if conn.dialect.name == "postgresql" else sqlite
     statement = (
         dialect.insert(table)
         .on_conflict_do_nothing(index_elements=list(keys))
-        .returning(table.c[keys[0]])
+        .returning(table.c[column])
     )
     # Drivers disagree on rowcount for batched inserts; RETURNING counts exactly.
     result = await conn.execute(statement, list(rows))
-    return len(result.all())
+    return list(result.scalars().all())
 
 
 async def upsert(

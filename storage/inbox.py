@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
+import asyncio
+from collections import deque
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
 from sqlalchemy import delete, exists, func, select, text, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from storage.appends import mark_done
-from storage.dialects import insert_new
+from storage.dialects import inserted
 from storage.locks import advisory_key
 from storage.store import SqlStore
 from storage.tables import inbox
@@ -18,6 +21,9 @@ from storage.tables import inbox
 MAX_ATTEMPTS = 5
 # Longer than a batch takes to handle; a worker that dies frees its updates after this.
 LEASE = timedelta(seconds=15)
+# Rows one shared write takes at most. A listener holds 128 requests at once, so every callback
+# waiting in a burst fits one write; a longer queue is taken in several, none of them long.
+KEEP_ROWS = 256
 
 
 @dataclass(frozen=True)
@@ -40,6 +46,20 @@ class Pending:
     attempts: int
 
 
+@dataclass(eq=False)
+class _Keeping:
+    """One caller's rows, waiting for a write to take them; then how it went."""
+
+    rows: list[dict[str, Any]]
+    new: int | None = None
+    error: Exception | None = None
+
+    @property
+    def done(self) -> bool:
+        """Tell whether a write took these rows, committed or failed."""
+        return self.new is not None or self.error is not None
+
+
 _PENDING = (inbox.c.id, inbox.c.update_id, inbox.c.chat_id, inbox.c.payload, inbox.c.attempts)
 
 
@@ -49,21 +69,74 @@ class Inbox:
     def __init__(self, store: SqlStore, channel: str = "telegram") -> None:
         self.store = store
         self.channel = channel
+        # Callers that come while a write is under way share the next one, each answered once
+        # the write holding its rows has committed. A burst of 300 callbacks, a commit each,
+        # kept the last one waiting some 300 turns of SQLite's single writer.
+        self._queued: deque[_Keeping] = deque()
+        self._keeping = asyncio.Lock()
 
     async def keep(self, arrivals: Sequence[Arrival], at: datetime) -> int:
         """Store a batch durably; redelivered updates are ignored. Return how many were new."""
-        rows = [
-            {
-                "channel": self.channel,
-                "update_id": a.update_id,
-                "chat_id": a.chat_id,
-                "payload": a.payload,
-                "received_at": at,
-            }
-            for a in arrivals
-        ]
-        async with self.store.writing(), self.store.engine.begin() as conn:
-            return await insert_new(conn, inbox, rows, ["channel", "update_id"])
+        mine = _Keeping(
+            [
+                {
+                    "channel": self.channel,
+                    "update_id": a.update_id,
+                    "chat_id": a.chat_id,
+                    "payload": a.payload,
+                    "received_at": at,
+                }
+                for a in arrivals
+            ]
+        )
+        if not mine.rows:
+            return 0
+        self._queued.append(mine)
+        try:
+            async with self._keeping:
+                # A write by a caller before this one may have taken these rows already.
+                while not mine.done:
+                    await self._write_queued()
+        except BaseException:
+            # Given up before any write took them: nobody waits for these rows any more.
+            if mine in self._queued:
+                self._queued.remove(mine)
+            raise
+        if mine.error is not None:
+            # Not stored, so not confirmed: the channel sends it again.
+            raise mine.error
+        assert mine.new is not None
+        return mine.new
+
+    async def _write_queued(self) -> None:
+        """Write the rows waiting at the head of the queue in one transaction."""
+        async with self.store.writing():
+            # Taken once the writer is ours, so that whoever came meanwhile goes along.
+            taken: list[_Keeping] = []
+            size = 0
+            while self._queued and (not taken or size + len(self._queued[0].rows) <= KEEP_ROWS):
+                taken.append(self._queued.popleft())
+                size += len(taken[-1].rows)
+            try:
+                async with self.store.engine.begin() as conn:
+                    rows = [row for keeping in taken for row in keeping.rows]
+                    fresh = set(
+                        await inserted(conn, inbox, rows, ["channel", "update_id"], "update_id")
+                    )
+            except Exception as error:
+                # One transaction: nothing of it is stored, for any caller in it.
+                for keeping in taken:
+                    keeping.error = error
+                return
+            except BaseException:
+                # This caller was cancelled mid-write; the others write their rows themselves.
+                self._queued.extendleft(reversed(taken))
+                raise
+        for keeping in taken:
+            # An update posted twice in one write is new for the first caller only.
+            new = {row["update_id"] for row in keeping.rows} & fresh
+            fresh -= new
+            keeping.new = len(new)
 
     async def pending(self, limit: int = 200) -> list[Pending]:
         """Return updates not yet handled, oldest first; on PostgreSQL, claim them with a lease."""

@@ -6,8 +6,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import Insert, select
 from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.ext.asyncio import AsyncConnection
 
 from storage.appends import mark_done
 from storage.dialects import insert_new, upsert
@@ -75,34 +76,18 @@ class KfLog:
             }
             for a in arrivals
         ]
+        latest = _latest(windows)
         released = 0
         async with self.store.writing(), self.store.engine.begin() as conn:
             new = await insert_new(conn, inbox, rows, ["channel", "update_id"])
             stopped = {"open_kfid": open_kfid, "cursor": cursor, "updated_at": now}
             await upsert(conn, kf_cursors, [stopped], ["open_kfid"])
-            for window in _latest(windows):
-                dialect = postgresql if conn.dialect.name == "postgresql" else sqlite
-                statement = dialect.insert(kf_windows).values(
-                    external_userid=window.external_userid,
-                    open_kfid=window.open_kfid,
-                    last_in_at=window.last_in_at,
-                    sent=0,
-                )
-                # A message read late (a re-sync) must not reopen a window already counted.
-                await conn.execute(
-                    statement.on_conflict_do_update(
-                        index_elements=["external_userid"],
-                        set_={
-                            "open_kfid": statement.excluded.open_kfid,
-                            "last_in_at": statement.excluded.last_in_at,
-                            "sent": 0,
-                        },
-                        where=kf_windows.c.last_in_at < statement.excluded.last_in_at,
-                    )
-                )
-                released += await Outbox(self.store).release_parked(
-                    self.channel, window.external_userid, now, conn
-                )
+            if latest:
+                # Two statements for the whole page, not two per customer: a burst's first page
+                # held the single writer for 0.4 s, and every callback waited behind it.
+                await conn.execute(_opening(conn), [_window_row(w) for w in latest])
+                chats = [w.external_userid for w in latest]
+                released = await Outbox(self.store).release_parked(self.channel, chats, now, conn)
             if done:
                 await conn.execute(mark_done(done))
         if released:
@@ -117,6 +102,32 @@ class KfLog:
             )
             row = (await conn.execute(query)).first()
         return SentRow(row.id, row.ticket_id, row.recipient_id) if row else None
+
+
+def _opening(conn: AsyncConnection) -> Insert:
+    """Return the statement that opens a customer's window afresh, unless a later one is kept."""
+    dialect = postgresql if conn.dialect.name == "postgresql" else sqlite
+    statement = dialect.insert(kf_windows)
+    # A message read late (a re-sync) must not reopen a window already counted.
+    opening: Insert = statement.on_conflict_do_update(
+        index_elements=["external_userid"],
+        set_={
+            "open_kfid": statement.excluded.open_kfid,
+            "last_in_at": statement.excluded.last_in_at,
+            "sent": 0,
+        },
+        where=kf_windows.c.last_in_at < statement.excluded.last_in_at,
+    )
+    return opening
+
+
+def _window_row(window: Window) -> dict[str, object]:
+    return {
+        "external_userid": window.external_userid,
+        "open_kfid": window.open_kfid,
+        "last_in_at": window.last_in_at,
+        "sent": 0,
+    }
 
 
 def _latest(windows: Sequence[Window]) -> list[Window]:

@@ -153,16 +153,16 @@ class Outbox:
             await conn.execute(query.values(lease_until=at))
 
     async def release_parked(
-        self, channel: str, chat: str, at: datetime, conn: AsyncConnection | None = None
+        self, channel: str, chats: Sequence[str], at: datetime, conn: AsyncConnection | None = None
     ) -> int:
-        """Make a chat's postponed rows due at `at` (its person wrote again); return how many.
+        """Make these chats' postponed rows due at `at` (their person wrote again); return how many.
 
         Pass `conn` to do it in the transaction that stores their message, and wake the sender
         (store.outbox_posted) once that commits: woken before, it would find nothing yet.
         """
         query = (
             update(outbox)
-            .where(outbox.c.channel == channel, outbox.c.chat_id == chat)
+            .where(outbox.c.channel == channel, outbox.c.chat_id.in_(chats))
             .where(outbox.c.state == "pending", outbox.c.not_before > at)
             .values(not_before=at)
         )

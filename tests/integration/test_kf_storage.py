@@ -11,6 +11,7 @@ from sqlalchemy import select
 
 from desk.notices import Notice, NoticeKind
 from desk.people import Address
+from storage.kf import KfLog, Window
 from storage.kf_windows import KfWindows, WindowRow
 from storage.outbox import Outbox, Settled
 from storage.store import SqlStore
@@ -88,7 +89,7 @@ async def test_release_parked_makes_only_that_chats_postponed_rows_due(store):
     store.outbox_posted.clear()
 
     now = T0 + timedelta(minutes=3)
-    released = await box.release_parked("wechat", CUSTOMER.chat, now)
+    released = await box.release_parked("wechat", [CUSTOMER.chat], now)
 
     assert released == 2
     assert store.outbox_posted.is_set(), "the sender is woken"
@@ -101,7 +102,7 @@ async def test_release_parked_makes_only_that_chats_postponed_rows_due(store):
             .all()
         )
     assert waits == [parked]
-    assert await box.release_parked("wechat", CUSTOMER.chat, now) == 0, "nothing left to release"
+    assert await box.release_parked("wechat", [CUSTOMER.chat], now) == 0, "nothing left to release"
 
 
 async def test_release_parked_inside_the_callers_transaction_rolls_back_with_it(store):
@@ -113,10 +114,36 @@ async def test_release_parked_inside_the_callers_transaction_rolls_back_with_it(
 
     with pytest.raises(RuntimeError):
         async with store.engine.begin() as conn:
-            assert await box.release_parked("wechat", CUSTOMER.chat, T0, conn) == 1
+            assert await box.release_parked("wechat", [CUSTOMER.chat], T0, conn) == 1
             raise RuntimeError("storing the message failed")
 
     assert await box.claim(T0, 10, channel="wechat") == []
     async with store.engine.begin() as conn:
-        assert await box.release_parked("wechat", CUSTOMER.chat, T0, conn) == 1
+        assert await box.release_parked("wechat", [CUSTOMER.chat], T0, conn) == 1
     assert len(await box.claim(T0, 10, channel="wechat")) == 1
+
+
+async def test_a_synced_page_opens_each_writers_window_and_releases_what_each_was_held(store):
+    liu = Address("wechat", "wmLiu")
+    await post(store, CUSTOMER, 1)
+    await post(store, liu, 1)
+    box = Outbox(store)
+    rows = await box.claim(T0, 10, channel="wechat")
+    await box.settle([Settled(p.id, "pending", retry_at=T0 + timedelta(hours=6)) for p in rows], T0)
+    windows = KfWindows(store)
+    later = T0 + timedelta(hours=1)
+    await windows.opened("wmWang", "wkKf", later)
+    wrote = T0 - timedelta(minutes=5)
+
+    await KfLog(store, "wechat").take(
+        "wkKf",
+        "cursor-1",
+        [],
+        [Window(c, "wkKf", wrote) for c in ("wmZhang", "wmLiu", "wmWang", "wmZhang")],
+    )
+
+    assert await windows.read("wmZhang") == WindowRow(wrote, 0)
+    assert await windows.read("wmLiu") == WindowRow(wrote, 0)
+    assert await windows.read("wmWang") == WindowRow(later, 0), "a later window stays"
+    due = await box.claim(T0, 10, channel="wechat")
+    assert sorted(p.notice.address.chat for p in due) == ["wmLiu", "wmZhang"]

@@ -378,6 +378,6 @@ async def test_a_held_answer_tells_the_manager_and_goes_out_when_the_retailer_wr
 
     clock.advance(hours=1)
     await customer_writes(standin, store, clock)
-    assert await outbox.release_parked("wechat", ZHANG.chat, clock.now()) == 1
+    assert await outbox.release_parked("wechat", [ZHANG.chat], clock.now()) == 1
     await sender.send_batch()
     assert len(kf_sent(standin)) == 1
