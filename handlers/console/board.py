@@ -189,7 +189,8 @@ async def _standings(
         async with console.store.reading() as own:
             return await computed(own, console.ctx.clock.now())
 
-    shown = kept.get(key, now)
+    # Once the week turns, last week's figures are no page's "this week", however fresh.
+    shown = kept.get(key, now, IsoWeek.containing(now, console.ctx.timezone))
     if shown is None:
         shown = await computed(conn, now)
         kept.keep(key, shown)

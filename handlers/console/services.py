@@ -13,7 +13,7 @@ from typing import Protocol
 
 from desk.commands import Outcome
 from desk.context import DeskContext
-from reports import DrawChart, FinishedWeeks, KeptHeatmaps, Standings, chart_process
+from reports import DrawChart, FinishedWeeks, IsoWeek, KeptHeatmaps, Standings, chart_process
 from reports.live import Figure
 from storage.console import ConsoleAccess
 from storage.store import SqlStore
@@ -96,10 +96,10 @@ class KeptStandings:
         self._kept: dict[Managers, Standings] = {}
         self._running: dict[Managers, asyncio.Task[None]] = {}
 
-    def get(self, key: Managers, now: datetime) -> Standings | None:
-        """Return the standings kept under key unless older than a page may show."""
+    def get(self, key: Managers, now: datetime, week: IsoWeek) -> Standings | None:
+        """Return the standings of week kept under key, unless older than a page may show."""
         found = self._kept.get(key)
-        if found is None or now - found.as_of >= self._oldest:
+        if found is None or found.week != week or now - found.as_of >= self._oldest:
             return None
         return found
 

@@ -17,7 +17,7 @@ from PIL import Image
 from desk.hours import OnDutyRota, Shift
 from handlers.console import board, pages
 from handlers.console.services import STANDINGS_OLDEST
-from reports import DrawChart, Standings, WeeklySummary, question_heatmap
+from reports import DrawChart, IsoWeek, Standings, WeeklySummary, question_heatmap
 from reports.scope import scope_of
 from tests.console import COMPLAINT_RETAILER, Desk, console_desk
 from tests.databases import BACKENDS
@@ -526,3 +526,18 @@ async def test_the_list_behind_a_live_number_goes_page_by_page_to_its_last_ticke
     for bad in ("0", "x", "-1"):
         answer = await browser.get(f"/console/tickets?figure=unanswered&page={bad}")
         assert answer.status_code == 404
+
+
+async def test_once_the_week_turns_the_page_shows_the_new_week_at_once(desk):
+    tz = desk.console.ctx.timezone
+    week = IsoWeek.containing(desk.clock.now(), tz)
+    desk.clock.advance(seconds=(week.bounds(tz)[1] - desk.clock.now()).total_seconds() - 30)
+    browser = await desk.signed_in("s1")
+    before = (await browser.get("/console")).text
+
+    # A minute later, well within the five minutes kept figures may be shown.
+    desk.clock.advance(seconds=60)
+    after = (await browser.get("/console")).text
+
+    assert f'data-week="{week}"' in before
+    assert f'data-week="{week.following()}"' in after
