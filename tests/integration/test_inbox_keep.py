@@ -16,21 +16,15 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from storage.inbox import Arrival, Inbox
 from storage.store import SqlStore
 from tests.databases import BACKENDS, migrated_engine
+from tests.unit.fakes import FakeClock
 
 T0 = datetime(2026, 11, 26, 19, 0, tzinfo=UTC)
-
-
-class StillClock:
-    """A clock that stays where the test puts it."""
-
-    def now(self) -> datetime:
-        return T0
 
 
 @pytest.fixture(params=BACKENDS)
 async def store(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[SqlStore]:
     async with migrated_engine(request.param, tmp_path) as engine:
-        yield SqlStore(engine, StillClock())
+        yield SqlStore(engine, FakeClock(T0))
 
 
 def commits(engine: AsyncEngine) -> list[object]:
@@ -106,7 +100,7 @@ async def test_a_caller_that_gives_up_waiting_keeps_nothing_and_holds_nobody_up(
     tmp_path: Path,
 ) -> None:
     async with migrated_engine("sqlite", tmp_path) as engine:
-        store = SqlStore(engine, StillClock())
+        store = SqlStore(engine, FakeClock(T0))
         inbox = Inbox(store)
         async with store.writing():
             # Both wait for the writer, which the intake (say) holds.
