@@ -198,6 +198,15 @@ async def _standings(
     return shown
 
 
+def page_asked(query: Mapping[str, str]) -> int | None:
+    """Return the list page asked for (1 when none is), None when it is no page number."""
+    try:
+        page = int(query.get("page", "1"))
+    except ValueError:
+        return None
+    return page if page >= 1 else None
+
+
 def board_filter(
     query: Mapping[str, str], ctx: DeskContext, low: int
 ) -> tuple[TicketFilter, int] | None:
@@ -206,14 +215,14 @@ def board_filter(
     ?figure=…&week=…|since=…&until=…|days=…, then maybe &manager=…&brand=…&page=…, and
     for a heatmap cell's figures &weekday=…&hour=… (local, in the desk's zone).
     """
+    page = page_asked(query)
     try:
         figure = TicketFigure(query.get("figure", TicketFigure.RECEIVED.value))
-        page = int(query.get("page", "1"))
         start, end = _bounds(query, ctx)
         hour = _hour(figure, query, ctx.timezone)
     except (ValueError, OverflowError):
         return None
-    if page < 1:
+    if page is None:
         return None
     wanted = TicketFilter(
         figure,

@@ -10,7 +10,7 @@ from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
 from desk.people import Address
-from handlers.console.rendering import Pages, Viewer
+from handlers.console.rendering import Pages, Viewer, browser_lang
 from handlers.console.security import (
     LOGIN_COOKIE,
     OAUTH_COOKIE,
@@ -54,14 +54,11 @@ class Doors:
         lang = await self.console.access.lang_of(staff.id, staff.lang)
         return Viewer(staff, scope, session, lang)
 
-    def _lang(self, request: Request) -> str:
-        return "en" if request.headers.get("accept-language", "").startswith("en") else "zh"
-
     async def confirm(self, request: Request) -> Response:
         """Show the confirm page of a login link; looking at it never spends it."""
         token = request.path_params["token"]
         state = await self.console.access.link_state(token)
-        lang = self._lang(request)
+        lang = browser_lang(request)
         if state is not LinkState.VALID:
             return self.pages.render("gone.html", lang, status=410, state=state.value)
         nonce = secrets.token_urlsafe(24)
@@ -72,7 +69,7 @@ class Doors:
     async def sign_in(self, request: Request) -> Response:
         """Spend a login link (once, whatever races it) and open the browser's session."""
         form = await request.form()
-        lang = self._lang(request)
+        lang = browser_lang(request)
         if not same_secret(form.get("nonce"), request.cookies.get(LOGIN_COOKIE, "")):
             return self.pages.render("message.html", lang, status=403, key="csrf")
         opened = await self.console.access.spend_link(request.path_params["token"])
@@ -99,7 +96,7 @@ class Doors:
         """Send a WeCom app user to WeCom's OAuth page, with a nonce to check on the way back."""
         wecom = self.console.wecom
         if wecom is None:
-            return self.pages.render("message.html", self._lang(request), status=404, key="out")
+            return self.pages.render("message.html", browser_lang(request), status=404, key="out")
         # WeCom passes state back only if it is letters and digits, at most 128 bytes.
         nonce = secrets.token_hex(16)
         query = urlencode(
@@ -118,7 +115,7 @@ class Doors:
 
     async def wecom_back(self, request: Request) -> Response:
         """Sign in the WeCom member the code names, when they are configured staff."""
-        wecom, lang = self.console.wecom, self._lang(request)
+        wecom, lang = self.console.wecom, browser_lang(request)
         code = request.query_params.get("code", "")
         nonce = request.cookies.get(OAUTH_COOKIE, "")
         if wecom is None or not code or not same_secret(request.query_params.get("state"), nonce):

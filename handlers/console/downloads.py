@@ -91,8 +91,7 @@ class Downloads:
 
     def _refused(self, request: Request, viewer: Viewer | None) -> Response:
         if viewer is None:
-            lang = "en" if request.headers.get("accept-language", "").startswith("en") else "zh"
-            return self.pages.render("message.html", lang, status=401, key="out")
+            return self.pages.signed_out(request)
         return self.pages.render("message.html", viewer.lang, status=404, key="notfound")
 
 

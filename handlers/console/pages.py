@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 from urllib.parse import urlencode
 
@@ -9,7 +10,7 @@ from markupsafe import Markup
 from starlette.requests import Request
 from starlette.responses import Response
 
-from handlers.console.board import BOUNDS, Sort, board_filter, board_of
+from handlers.console.board import BOUNDS, Sort, board_filter, board_of, page_asked
 from handlers.console.doors import Doors
 from handlers.console.rendering import Pages, Viewer
 from reports import tickets_behind
@@ -31,15 +32,11 @@ class ConsolePages:
         self.doors = doors
         self.console = pages.console
 
-    def _signed_out(self, request: Request) -> Response:
-        lang = "en" if request.headers.get("accept-language", "").startswith("en") else "zh"
-        return self.pages.render("message.html", lang, status=401, key="out")
-
     async def page(self, request: Request) -> Response:
         """Show the whole console page."""
         viewer = await self.doors.viewer(request)
         if viewer is None:
-            return self._signed_out(request)
+            return self.pages.signed_out(request)
         notice = _notice(request)
         sort = Sort.parse(request.query_params.get("sort"))
         now = self.console.ctx.clock.now()
@@ -58,7 +55,7 @@ class ConsolePages:
         """Return the live parts alone, for the page's script to swap in."""
         viewer = await self.doors.viewer(request)
         if viewer is None:
-            return self._signed_out(request)
+            return self.pages.signed_out(request)
         return self.pages.render(
             "live.html", viewer.lang, viewer=viewer, **await self._live(viewer)
         )
@@ -104,7 +101,7 @@ class ConsolePages:
         """List the tickets behind one number of the live strip or of the weekly board."""
         viewer = await self.doors.viewer(request)
         if viewer is None:
-            return self._signed_out(request)
+            return self.pages.signed_out(request)
         if any(bound in request.query_params for bound in BOUNDS):
             return await self.behind(request, viewer)
         try:
@@ -112,7 +109,7 @@ class ConsolePages:
         except ValueError:
             figure = Figure.OPEN
         manager = request.query_params.get("manager") or None
-        page = _page(request)
+        page = page_asked(request.query_params)
         if page is None:
             return self.pages.render("message.html", viewer.lang, status=404, key="notfound")
         now = self.console.ctx.clock.now()
@@ -135,7 +132,7 @@ class ConsolePages:
             listed=shown,
             page=page,
             has_next=len(listed) > PER_PAGE,
-            paged=lambda n: urlencode({**request.query_params, "page": n}),
+            paged=_paged(request),
         )
 
     async def behind(self, request: Request, viewer: Viewer) -> Response:
@@ -154,14 +151,14 @@ class ConsolePages:
             viewer=viewer,
             wanted=wanted,
             listed=listed,
-            paged=lambda n: urlencode({**request.query_params, "page": n}),
+            paged=_paged(request),
         )
 
     async def ticket(self, request: Request) -> Response:
         """Show one ticket's whole record; a ticket outside the viewer's scope is not found."""
         viewer = await self.doors.viewer(request)
         if viewer is None:
-            return self._signed_out(request)
+            return self.pages.signed_out(request)
         async with self.console.store.reading() as conn:
             record = await ticket_record(conn, viewer.scope, request.path_params["ticket"])
         if record is None:
@@ -169,13 +166,9 @@ class ConsolePages:
         return self.pages.render("ticket.html", viewer.lang, viewer=viewer, record=record)
 
 
-def _page(request: Request) -> int | None:
-    """Return the list page asked for (1 when none is), None when it is no page number."""
-    try:
-        page = int(request.query_params.get("page", "1"))
-    except ValueError:
-        return None
-    return page if page >= 1 else None
+def _paged(request: Request) -> Callable[[int], str]:
+    """Return what links another page of this list: the same query with its page number."""
+    return lambda page: urlencode({**request.query_params, "page": page})
 
 
 def _notice(request: Request) -> tuple[str, int] | None:

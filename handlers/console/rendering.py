@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
+from starlette.requests import Request
 from starlette.responses import HTMLResponse
 
 from desk.people import Staff
@@ -21,6 +22,11 @@ from reports.text import duration_text
 from storage.console import Session
 
 HERE = Path(__file__).resolve().parent
+
+
+def browser_lang(request: Request) -> str:
+    """Return the language for someone not signed in: English if their browser asks first."""
+    return "en" if request.headers.get("accept-language", "").startswith("en") else "zh"
 
 
 @dataclass(frozen=True)
@@ -46,6 +52,10 @@ class Pages:
             lstrip_blocks=True,
         )
         self.env.globals.update(columns=list(SORTS), share=share, score=score)
+
+    def signed_out(self, request: Request) -> HTMLResponse:
+        """Return the page that asks someone who is not signed in to sign in."""
+        return self.render("message.html", browser_lang(request), status=401, key="out")
 
     def render(
         self,
