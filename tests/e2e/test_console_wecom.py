@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from datetime import datetime, timedelta
 from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
@@ -49,6 +50,19 @@ def browser(app: RetailDesk) -> httpx.AsyncClient:
     return httpx.AsyncClient(transport=transport, base_url="http://desk.test")
 
 
+@asynccontextmanager
+async def at_the_desk(
+    wecom: WecomStandin, folder: Path
+) -> AsyncIterator[tuple[RetailDesk, httpx.AsyncClient]]:
+    """Run the desk on a Tuesday, with a browser pointed at its console."""
+    clock = ShiftedClock(TUESDAY)
+    async with (
+        running_wecom(settings_for(wecom, folder), wecom, clock) as app,
+        browser(app) as page,
+    ):
+        yield app, page
+
+
 async def through_wecom(app: RetailDesk, wecom: WecomStandin, page: httpx.AsyncClient) -> str:
     """Open the workbench entry, pass WeCom's OAuth page, and return where it sends back to."""
     entry = await page.get("/console/wecom")
@@ -87,10 +101,7 @@ async def test_console_in_the_app_sends_a_one_time_link_straight_to_the_member(w
 
 
 async def test_a_staff_member_gets_in_by_wecom_oauth(wecom, tmp_path):
-    async with (
-        running_wecom(settings_for(wecom, tmp_path), wecom, ShiftedClock(TUESDAY)) as app,
-        browser(app) as page,
-    ):
+    async with at_the_desk(wecom, tmp_path) as (app, page):
         entry = await page.get("/console/wecom")
         asked = parse_qs(urlsplit(entry.headers["location"]).query)
         assert entry.headers["location"].startswith(wecom.authorize_url + "?")
@@ -121,10 +132,7 @@ async def test_a_staff_member_gets_in_by_wecom_oauth(wecom, tmp_path):
     "opener", [{"userid": OUTSIDER}, {"external_userid": "wmSomeCustomer"}], ids=["member", "out"]
 )
 async def test_someone_not_on_the_staff_does_not_get_in(wecom, tmp_path, opener):
-    async with (
-        running_wecom(settings_for(wecom, tmp_path), wecom, ShiftedClock(TUESDAY)) as app,
-        browser(app) as page,
-    ):
+    async with at_the_desk(wecom, tmp_path) as (app, page):
         wecom.opens_as(**opener)
         refused = await page.get(await through_wecom(app, wecom, page))
         console = await page.get("/console")
@@ -135,10 +143,7 @@ async def test_someone_not_on_the_staff_does_not_get_in(wecom, tmp_path, opener)
 
 
 async def test_an_invalid_code_or_a_foreign_state_does_not_get_in(wecom, tmp_path):
-    async with (
-        running_wecom(settings_for(wecom, tmp_path), wecom, ShiftedClock(TUESDAY)) as app,
-        browser(app) as page,
-    ):
+    async with at_the_desk(wecom, tmp_path) as (app, page):
         wecom.opens_as(userid="ChenZhuRen")
         back = await through_wecom(app, wecom, page)
         state = parse_qs(urlsplit(back).query)["state"][0]
@@ -157,10 +162,7 @@ async def test_an_invalid_code_or_a_foreign_state_does_not_get_in(wecom, tmp_pat
 
 
 async def test_a_code_older_than_five_minutes_asks_to_start_again(wecom, tmp_path):
-    async with (
-        running_wecom(settings_for(wecom, tmp_path), wecom, ShiftedClock(TUESDAY)) as app,
-        browser(app) as page,
-    ):
+    async with at_the_desk(wecom, tmp_path) as (app, page):
         wecom.opens_as(userid="ChenZhuRen")
         back = await through_wecom(app, wecom, page)
         # The phone slept on WeCom's page: the code it was sent back with is spent by time.
