@@ -24,7 +24,7 @@ from bot.web import callbacks_app, console_served_at
 from desk.clock import Clock
 from handlers.telegram.standin import Standin
 from storage.outbox import UNSENT
-from storage.tables import outbox
+from storage.tables import inbox, outbox
 
 ROSTER = """id,name,shop,phone,manager,telegram_id
 r1,张伟,张记烟酒店,13800000001,m1,9001
@@ -172,6 +172,9 @@ async def tick(app: RetailDesk, **delta: float) -> None:
     """Move the desk's clock on, wake what waits for that moment, and let what is due go out."""
     clock = app.desk.ctx.clock
     assert isinstance(clock, FakeClock), "run the desk with running_desk(..., clock=FakeClock())"
+    # What came in before this moment is handled at it: by the time the clock moves on, a
+    # real desk would long have taken it in, and what it holds for later counts from now.
+    await handled(app)
     clock.move(timedelta(**delta))
     # What the job queue would do once the wall clock got there: ring the alarm if it is armed
     # for a moment now passed. A step it was never armed for is not fired here (only the
@@ -182,6 +185,19 @@ async def tick(app: RetailDesk, **delta: float) -> None:
     # The sender sleeps until its next held row falls due by the wall clock: wake it to look.
     app.store.outbox_posted.set()
     await delivered(app)
+
+
+async def handled(app: RetailDesk, timeout: float = 10.0) -> None:  # noqa: ASYNC109
+    """Wait until every update the desk has received is handled (or set aside)."""
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + timeout
+    waiting = select(func.count()).select_from(inbox).where(inbox.c.state.in_(("new", "taken")))
+    while True:
+        async with app.store.reading() as conn:
+            if not await conn.scalar(waiting):
+                return
+        assert loop.time() < deadline, "the inbox kept updates unhandled"
+        await asyncio.sleep(0.02)
 
 
 async def delivered(app: RetailDesk, timeout: float = 10.0) -> None:  # noqa: ASYNC109
