@@ -14,7 +14,7 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, and_, exists, select
+from sqlalchemy import ColumnElement, Select, and_, exists, func, null, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from desk.people import Team
@@ -51,16 +51,15 @@ class TicketFigure(StrEnum):
     HOUR_ANSWERED = "hour_answered"
 
 
+# Supply requests are counted one by one; their lists show each ticket once, with how many of
+# the counted requests it holds, so that a brand asked for twice on one ticket adds up.
+COUNTS_REQUESTS = frozenset(
+    {TicketFigure.REQUESTED, TicketFigure.OUT_OF_STOCK, TicketFigure.REFUSED}
+)
+
 # Ratings and supply requests are counted under the manager they name, who may since have
 # handed the ticket to a colleague: their lists pick one manager by that name instead.
-NAMED_BY_ROW = frozenset(
-    {
-        TicketFigure.LOW_RATING,
-        TicketFigure.REQUESTED,
-        TicketFigure.OUT_OF_STOCK,
-        TicketFigure.REFUSED,
-    }
-)
+NAMED_BY_ROW = frozenset({TicketFigure.LOW_RATING, *COUNTS_REQUESTS})
 
 
 class Order(StrEnum):
@@ -107,6 +106,8 @@ class TicketLine:
     resolved_at: datetime | None
     # The last escalation step fired (0 the first), -1 for none.
     last_step: int
+    # For a supply figure: how many of the requests it counts are on this ticket.
+    requests: int | None = None
 
 
 @dataclass(frozen=True)
@@ -137,7 +138,7 @@ async def tickets_behind(
     # Whatever the figure, the ticket itself is one of the scope's.
     holders = scoped if wanted.figure in NAMED_BY_ROW else managers
     statement = (
-        _columns()
+        _columns(wanted, managers)
         .where(
             tickets.c.manager_id.in_(holders),
             *_picked(wanted, managers, conn.dialect.name),
@@ -151,7 +152,17 @@ async def tickets_behind(
     return TicketPage(lines, page, per_page, has_next=len(rows) > per_page)
 
 
-def _columns() -> Select[Any]:
+def _columns(wanted: TicketFilter, managers: list[str]) -> Select[Any]:
+    """Select a list's lines; a supply figure's joined to its requests, counted per ticket."""
+    source = tickets.outerjoin(retailers, retailers.c.id == tickets.c.retailer_id)
+    if wanted.figure not in COUNTS_REQUESTS:
+        return _line_columns(null().label("requests")).select_from(source)
+    counted = _requested(wanted, managers, *_bounds(wanted)).subquery()
+    joined = source.join(counted, counted.c.ticket_id == tickets.c.id)
+    return _line_columns(counted.c.requests).select_from(joined)
+
+
+def _line_columns(requests: ColumnElement[Any]) -> Select[Any]:
     return select(
         tickets.c.id,
         tickets.c.retailer_id,
@@ -165,7 +176,8 @@ def _columns() -> Select[Any]:
         tickets.c.first_response_at,
         tickets.c.resolved_at,
         tickets.c.last_step,
-    ).select_from(tickets.outerjoin(retailers, retailers.c.id == tickets.c.retailer_id))
+        requests,
+    )
 
 
 def _picked(wanted: TicketFilter, managers: list[str], dialect: str) -> list[ColumnElement[bool]]:
@@ -184,8 +196,9 @@ def _picked(wanted: TicketFilter, managers: list[str], dialect: str) -> list[Col
             ratings.c.manager_id.in_(managers),
         )
         return [tickets.c.id.in_(rated)]
-    if figure in (TicketFigure.REQUESTED, TicketFigure.OUT_OF_STOCK, TicketFigure.REFUSED):
-        return [tickets.c.id.in_(_requested(wanted, managers, start, end))]
+    if figure in COUNTS_REQUESTS:
+        # Picked by the join to the requests (_columns).
+        return []
     opened = [tickets.c.opened_at >= start, tickets.c.opened_at < end]
     if figure is TicketFigure.RECEIVED:
         return opened
@@ -208,8 +221,8 @@ def _picked(wanted: TicketFilter, managers: list[str], dialect: str) -> list[Col
 def _requested(
     wanted: TicketFilter, managers: list[str], start: datetime, end: datetime
 ) -> Select[Any]:
-    """Return the tickets of the supply requests a supply figure counts, as the summary does."""
-    requested = select(supply_requests.c.ticket_id).where(
+    """Return the tickets of the requests a supply figure counts, with how many each holds."""
+    requested = select(supply_requests.c.ticket_id, func.count().label("requests")).where(
         supply_requests.c.opened_at >= start,
         supply_requests.c.opened_at < end,
         supply_requests.c.manager_id.in_(managers),
@@ -222,7 +235,7 @@ def _requested(
         )
     if wanted.brand_key is not None:
         requested = requested.where(supply_requests.c.brand_key == wanted.brand_key)
-    return requested
+    return requested.group_by(supply_requests.c.ticket_id)
 
 
 def _in_hour(
@@ -268,4 +281,5 @@ def _line(team: Team, row: Any) -> TicketLine:
         first_response_at=row.first_response_at,
         resolved_at=row.resolved_at,
         last_step=int(row.last_step),
+        requests=None if row.requests is None else int(row.requests),
     )

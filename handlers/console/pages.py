@@ -16,6 +16,7 @@ from handlers.console.rendering import Pages, Viewer
 from reports import tickets_behind
 from reports.complaint_clocks import complaint_clocks
 from reports.live import Figure, live_strip, open_tickets, with_told
+from reports.ticket_lists import COUNTS_REQUESTS
 from reports.timeline import ticket_record
 
 PER_PAGE = 100
@@ -151,6 +152,7 @@ class ConsolePages:
             viewer=viewer,
             wanted=wanted,
             listed=listed,
+            counts_requests=wanted.figure in COUNTS_REQUESTS,
             paged=_paged(request),
         )
 

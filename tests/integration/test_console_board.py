@@ -282,6 +282,11 @@ async def test_the_lists_behind_the_numbers_hold_those_tickets(desk):
     assert await behind(f"figure=received&{week}&manager=m3") == set()
     assert await behind(f"figure=requested&{week}&{brand}") == {n["stock"], n["refused"]}
     assert await behind(f"figure=requested&{week}&manager=m2&{brand}") == {n["refused"]}
+    # A supply list says how many requests each ticket holds; other lists have no such column.
+    requested = (await browser.get(f"/console/tickets?figure=requested&{week}&{brand}")).text
+    assert re.findall(r'<td class="requests">(\d+)</td>', requested) == ["1", "1"]
+    received = (await browser.get(f"/console/tickets?figure=received&{week}")).text
+    assert 'class="requests"' not in received
     bad = await browser.get("/console/tickets?figure=nonsense&week=2026-W47")
     assert bad.status_code == 404
     for query in (

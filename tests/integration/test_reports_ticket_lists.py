@@ -9,6 +9,7 @@ from zoneinfo import ZoneInfo
 import pytest
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from reports.disputes import supply_disputes
 from reports.heatmap import HourOfWeek, question_heatmap
 from reports.scope import Scope
 from reports.ticket_lists import Order, TicketFigure, TicketFilter, tickets_behind
@@ -95,6 +96,40 @@ async def test_each_figure_lists_its_own_tickets(conn: AsyncConnection) -> None:
     tuesday_ten = TicketFilter(TicketFigure.HOUR, hour=HourOfWeek(1, 10, SHANGHAI), **week)
     assert await ids(conn, tuesday_ten) == [n["waiting_old"]]
     assert await ids(conn, replace(tuesday_ten, figure=TicketFigure.HOUR_ANSWERED)) == []
+
+
+async def test_a_supply_list_adds_up_to_its_count_when_one_ticket_holds_two_requests(
+    conn: AsyncConnection,
+) -> None:
+    n = await seed(conn)
+    # 王经理 refused 中华 a second time on the same ticket: two requests, one ticket.
+    await History(conn).supply(n["escalated"], "m2", "中华", local(day(2), 11), "refused")
+    week = {"start": START, "end": END}
+    end_of_week = END - timedelta(seconds=1)
+    counted = await supply_disputes(conn, TEAM, S1, end_of_week, SHANGHAI)
+    (chinese,) = [b for b in counted.brands if b.brand_key == "中华"]
+
+    refused = await tickets_behind(
+        conn, TEAM, S1, TicketFilter(TicketFigure.REFUSED, brand_key="中华", **week)
+    )
+    requested = await tickets_behind(
+        conn,
+        TEAM,
+        S1,
+        TicketFilter(TicketFigure.REQUESTED, brand_key="中华", **week),
+        order=Order.NEWEST,
+    )
+    received = await tickets_behind(conn, TEAM, S1, TicketFilter(TicketFigure.RECEIVED, **week))
+
+    assert [(line.ticket_id, line.requests) for line in refused.lines] == [(n["escalated"], 2)]
+    assert [(line.ticket_id, line.requests) for line in requested.lines] == [
+        (n["escalated"], 2),
+        (n["answered"], 1),
+    ]
+    assert sum(line.requests or 0 for line in refused.lines) == chinese.team.refused == 2
+    assert sum(line.requests or 0 for line in requested.lines) == chinese.team.requests == 3
+    # Other lists count tickets, not requests.
+    assert {line.requests for line in received.lines} == {None}
 
 
 async def test_a_line_carries_the_retailer_and_the_clock(conn: AsyncConnection) -> None:
