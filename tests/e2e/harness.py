@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 import uvicorn
-from sqlalchemy import func, select
+from sqlalchemy import Select, func, select
 
 from bot.app import ChannelMaker, RetailDesk, build, serve
 from bot.config import Settings
@@ -189,31 +189,34 @@ async def tick(app: RetailDesk, **delta: float) -> None:
 
 async def handled(app: RetailDesk, timeout: float = 10.0) -> None:  # noqa: ASYNC109
     """Wait until every update the desk has received is handled (or set aside)."""
-    loop = asyncio.get_running_loop()
-    deadline = loop.time() + timeout
     waiting = select(func.count()).select_from(inbox).where(inbox.c.state.in_(("new", "taken")))
-    while True:
-        async with app.store.reading() as conn:
-            if not await conn.scalar(waiting):
-                return
-        assert loop.time() < deadline, "the inbox kept updates unhandled"
-        await asyncio.sleep(0.02)
+    await _none_left(app, waiting, timeout, "the inbox kept updates unhandled")
 
 
 async def delivered(app: RetailDesk, timeout: float = 10.0) -> None:  # noqa: ASYNC109
     """Wait until every outbox row due by the desk's clock has been sent (or given up on)."""
-    loop = asyncio.get_running_loop()
-    deadline = loop.time() + timeout
     due = (
         select(func.count())
         .select_from(outbox)
         .where(outbox.c.state.in_(UNSENT), outbox.c.not_before <= app.desk.ctx.clock.now())
     )
+    await _none_left(app, due, timeout, "the outbox kept rows due now unsent")
+
+
+async def _none_left(
+    app: RetailDesk,
+    count: Select[tuple[int]],
+    timeout: float,
+    failure: str,  # noqa: ASYNC109
+) -> None:
+    """Poll a count of rows still to go on the desk's database until it reads zero."""
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + timeout
     while True:
         async with app.store.reading() as conn:
-            if not await conn.scalar(due):
+            if not await conn.scalar(count):
                 return
-        assert loop.time() < deadline, "the outbox kept rows due now unsent"
+        assert loop.time() < deadline, failure
         await asyncio.sleep(0.02)
 
 
