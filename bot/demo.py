@@ -16,6 +16,7 @@ import uvicorn
 
 from bot.app import RetailDesk, build, serve
 from bot.config import Settings
+from bot.demo_history import play_history
 from bot.listeners import server_config
 from bot.signals import install_stop_signals
 from bot.web import callbacks_app, console_served_at
@@ -58,8 +59,11 @@ class Timeline:
         print(self.lines[-1], flush=True)
 
 
-def demo_settings(tg: Standin, folder: Path) -> Settings:
-    """Load config.toml and point it at a temporary database and the stand-in."""
+def demo_settings(tg: Standin, folder: Path, *, compressed: bool = True) -> Settings:
+    """Load config.toml and point it at a temporary database and the stand-in.
+
+    `compressed` swaps config.toml's ladder for the demo's seconds-long one.
+    """
     mapping: dict[str, Any] = tomllib.loads(CONFIG.read_text(encoding="utf-8"))
     mapping["storage"] = {"url": f"sqlite:///{folder / 'demo.db'}"}
     mapping["telegram"] |= {
@@ -69,22 +73,28 @@ def demo_settings(tg: Standin, folder: Path) -> Settings:
         "poll_timeout": 1,
         "messages_per_second": 0,
     }
-    mapping["escalation"] = {"steps": DEMO_LADDER, "sweep_every": 1}
+    if compressed:
+        mapping["escalation"] = {"steps": DEMO_LADDER, "sweep_every": 1}
     return Settings.from_mapping(mapping, env={}, file=str(CONFIG), config_dir=CONFIG.parent)
 
 
 async def play(*, console: bool = False, until: asyncio.Event | None = None) -> int:
     """Play the 3 a.m. story and print the timeline of what each person saw.
 
-    With `console`, then keep serving and print a one-time console link for the supervisor,
-    until Ctrl-C (or until `until` is set).
+    With `console`, first give the desk four weeks of history, then after the story keep
+    serving and print a one-time console link for the supervisor, until Ctrl-C (or until
+    `until` is set).
     """
     logging.getLogger().setLevel(logging.WARNING)
     zone_start = datetime.combine(datetime.now().date(), time(3, 0))
     with tempfile.TemporaryDirectory(prefix="retaildesk-demo-") as folder:
         async with Standin() as tg:
             settings = demo_settings(tg, Path(folder))
-            clock = ShiftedClock(zone_start.replace(tzinfo=settings.zone()))
+            story = zone_start.replace(tzinfo=settings.zone())
+            if console:
+                # The history keeps config.toml's ladder: its weeks read as a real desk's would.
+                await play_history(demo_settings(tg, Path(folder), compressed=False), story)
+            clock = ShiftedClock(story)
             app = build(settings, clock=clock)
             stop = asyncio.Event()
             running = asyncio.create_task(serve(app, stop))

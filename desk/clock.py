@@ -32,3 +32,20 @@ class ShiftedClock:
     def now(self) -> datetime:
         """Return the shifted time in UTC."""
         return self._base.now() + self._offset
+
+
+class HandClock:
+    """Stand at the moment last set, until moved on by hand (the demo's history)."""
+
+    def __init__(self, start: datetime) -> None:
+        self._now = start
+
+    def now(self) -> datetime:
+        """Return the moment the clock was last set to."""
+        return self._now
+
+    def set(self, moment: datetime) -> None:
+        """Move the clock on to a later moment; time never runs back."""
+        if moment < self._now:
+            raise ValueError(f"the clock stands at {self._now}, not before it")
+        self._now = moment

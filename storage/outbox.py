@@ -144,6 +144,20 @@ class Outbox:
                 if outcome.escalation is not None and outcome.state != "pending":
                     await _mark_escalation(conn, outcome.escalation, outcome.state == "sent")
 
+    async def settle_as_posted(self) -> int:
+        """Mark every unsent row sent at the moment it was due; return how many.
+
+        Only for a desk's played past (the demo's history), whose notices nobody receives:
+        a running desk's rows are settled by its sender alone.
+        """
+        async with self.store.writing(), self.store.engine.begin() as conn:
+            done = await conn.execute(
+                update(outbox)
+                .where(outbox.c.state.in_(UNSENT))
+                .values(state="sent", sent_at=outbox.c.not_before, lease_until=None)
+            )
+        return done.rowcount
+
     async def release_leases(self, at: datetime, channel: str | None = None) -> None:
         """Make rows leased by a crashed sender (of one channel, if named) claimable at once."""
         query = update(outbox).where(outbox.c.state.in_(("leased", "sending")))

@@ -54,3 +54,11 @@ async def test_the_demo_then_serves_the_console_to_the_supervisors_link(
     # The question left waiting is on the supervisor's page.
     assert "赵强" in page.text
     assert "data-ticket=" in page.text
+    # Four weeks of history stand behind it: when questions come, a manager's low ratings,
+    # the popular brands denied, and the week against the last.
+    assert re.search(r'<td class="heat-[1-9]" data-cell="\d-\d+"><a class="behind"', page.text)
+    low = re.search(r'<table id="low-table">.*?</table>', page.text, re.DOTALL)
+    assert low is not None
+    assert 'data-manager="m1"' in low[0]
+    assert '<tbody data-brand="黄鹤楼（硬红）">' in page.text
+    assert 'class="change ' in page.text
