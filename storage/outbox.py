@@ -156,6 +156,12 @@ class Outbox:
                 .where(outbox.c.state.in_(UNSENT))
                 .values(state="sent", sent_at=outbox.c.not_before, lease_until=None)
             )
+            # As the sender records a rung it delivered (_mark_escalation), for every rung.
+            await conn.execute(
+                update(events)
+                .where(events.c.kind == "escalated", events.c.delivered.is_(None))
+                .values(delivered=True)
+            )
         return done.rowcount
 
     async def release_leases(self, at: datetime, channel: str | None = None) -> None:
