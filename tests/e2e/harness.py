@@ -204,14 +204,11 @@ async def delivered(app: RetailDesk, timeout: float = 10.0) -> None:  # noqa: AS
 
 
 async def _none_left(
-    app: RetailDesk,
-    count: Select[tuple[int]],
-    timeout: float,
-    failure: str,  # noqa: ASYNC109
+    app: RetailDesk, count: Select[tuple[int]], within: float, failure: str
 ) -> None:
     """Poll a count of rows still to go on the desk's database until it reads zero."""
     loop = asyncio.get_running_loop()
-    deadline = loop.time() + timeout
+    deadline = loop.time() + within
     while True:
         async with app.store.reading() as conn:
             if not await conn.scalar(count):
