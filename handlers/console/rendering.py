@@ -15,6 +15,7 @@ from desk.people import Staff
 from handlers.catalog.filling import humanize
 from handlers.console.board import SORTS, score, share
 from handlers.console.cells import moved
+from handlers.console.details import Details
 from handlers.console.services import ConsoleServices
 from handlers.console.words import label, say
 from reports.scope import Scope
@@ -97,6 +98,7 @@ class Pages:
             span=span,
             moved=lambda value, kind="count": moved(value, kind, span),
             name_of=ctx.team.name_of,
+            detail=Details(lang, ctx.team.name_of, exact, span),
             label=lambda source, kind: label(lang, source, kind),
             refresh=self.console.settings.refresh,
             **values,

@@ -295,6 +295,10 @@ async def test_the_ticket_page_shows_the_whole_timeline(desk):
     chinese = (await (await desk.signed_in("m1")).get(f"/console/tickets/{ticket}")).text
     assert 'data-kind="escalated"' in chinese
     assert '<span class="kind">升级</span>' in chinese
+    # Details read in words: whom the rung reached by name, rungs counted from 1.
+    assert '<span class="detail" data-key="target">对象: 王经理</span>' in chinese
+    assert '<span class="detail" data-key="step">级: 2</span>' in chinese
+    assert '<span class="detail" data-key="state">状态: 发送失败</span>' in chinese
 
 
 async def test_signed_out_browsers_and_unknown_cookies_see_no_data(desk):
