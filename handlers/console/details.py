@@ -7,7 +7,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 
-from handlers.console.words import WORDS
+from handlers.console.words import word
 
 # Details that hold a staff id: the page shows the name.
 PEOPLE = frozenset({"target", "from", "taken_from"})
@@ -55,8 +55,7 @@ class Details:
         return text
 
     def _word(self, key: str, stored: str) -> str:
-        """Return the page's word for a key, or the stored text when it has none."""
-        return WORDS.get(self.lang, WORDS["zh"]).get(key, stored)
+        return word(self.lang, key, stored)
 
 
 def _parts(stored: str) -> dict[str, object]:

@@ -458,7 +458,12 @@ LANGS = tuple(WORDS)
 
 def label(lang: str, source: str, kind: str) -> str:
     """Return a timeline kind in words, or as stored when the page has no words for it."""
-    return WORDS.get(lang, WORDS["zh"]).get(f"{source}.{kind}", kind)
+    return word(lang, f"{source}.{kind}", kind)
+
+
+def word(lang: str, key: str, stored: str) -> str:
+    """Return the page's word for a key, or the stored text when it has none."""
+    return WORDS.get(lang, WORDS["zh"]).get(key, stored)
 
 
 def say(lang: str, key: str, **values: object) -> str:
