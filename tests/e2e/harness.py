@@ -21,7 +21,7 @@ from bot.app import ChannelMaker, RetailDesk, build, serve
 from bot.config import Settings
 from bot.listeners import server_config
 from bot.web import callbacks_app, console_served_at
-from desk.clock import Clock
+from desk.clock import Clock, HandClock
 from handlers.telegram.standin import Standin
 from storage.outbox import UNSENT
 from storage.tables import inbox, outbox
@@ -152,20 +152,16 @@ async def console_served(app: RetailDesk) -> AsyncIterator[str]:
 WEDNESDAY_MORNING = datetime(2026, 12, 2, 2, 0, tzinfo=UTC)
 
 
-class FakeClock:
+class FakeClock(HandClock):
     """Stand still until the test moves it, as Home Assistant's `freezer` does."""
 
     def __init__(self, start: datetime = WEDNESDAY_MORNING) -> None:
-        self._now = start
-
-    def now(self) -> datetime:
-        """Return the moment the test has moved the clock to."""
-        return self._now
+        super().__init__(start)
 
     def move(self, delta: timedelta) -> None:
         """Move time forward at once."""
         assert delta >= timedelta(0), "time only moves forward"
-        self._now += delta
+        self.set(self.now() + delta)
 
 
 async def tick(app: RetailDesk, **delta: float) -> None:
